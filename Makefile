@@ -1,0 +1,25 @@
+# The two commands of the README, plus the pieces they are made of.
+.PHONY: run test lint test-rust e2e build bench
+
+## Build and serve the app on http://127.0.0.1:3000 with SQLite and demo data.
+run:
+	bash scripts/run.sh $(ARGS)
+
+## Every check and test, as CI runs it.
+test:
+	bash scripts/test-all.sh
+
+## Faster loops while developing.
+lint:
+	cargo fmt --all -- --check
+	cargo clippy -p app -p server --all-targets -- -D warnings
+	cargo clippy -p frontend -p app --features app/hydrate --target wasm32-unknown-unknown -- -D warnings
+
+test-rust:
+	. scripts/postgres.sh && cargo test -p app -p server
+
+build:
+	. scripts/ensure-tools.sh && cargo leptos build --release
+
+e2e: build
+	cd end2end && npx playwright test

@@ -1,0 +1,238 @@
+//! Demo data for trying the product locally: a practice with staff, custom roles and
+//! clients on every plan. Seeded only into an empty database.
+
+use rand::Rng;
+use rand::distributions::Alphanumeric;
+
+use crate::clients::ssr::insert_clients;
+use crate::db::{Db, now};
+use crate::names::{DisplayName, EmailAddress};
+use crate::password;
+use crate::permissions::RoleKind;
+use crate::plans::Plan;
+use crate::practices::ssr::{add_member, create_practice, predefined_role_id};
+use crate::roles::ssr::create_custom_role;
+use crate::users::ssr::create_user;
+
+pub const ADMIN_EMAIL: &str = "admin@northfield.example";
+
+/// What was seeded, for the start-up banner.
+#[derive(Debug)]
+pub struct DemoLogin {
+    pub email: String,
+    pub password: String,
+    pub clients: usize,
+    pub staff: usize,
+}
+
+const FIRST: &[&str] = &[
+    "Acme",
+    "Birch",
+    "Copper",
+    "Dale",
+    "Elm",
+    "Fern",
+    "Granite",
+    "Harbour",
+    "Iris",
+    "Juniper",
+    "Kestrel",
+    "Linden",
+    "Maple",
+    "Northgate",
+    "Oak",
+    "Pine",
+    "Quarry",
+    "Riverside",
+    "Slate",
+    "Thistle",
+    "Upland",
+    "Vale",
+    "Willow",
+    "Yew",
+    "Zephyr",
+];
+const SECOND: &[&str] = &[
+    "Bakery",
+    "Builders",
+    "Cafe",
+    "Design",
+    "Engineering",
+    "Florists",
+    "Garage",
+    "Holdings",
+    "Interiors",
+    "Joinery",
+    "Kitchens",
+    "Logistics",
+    "Motors",
+    "Nurseries",
+    "Optics",
+    "Printing",
+    "Roofing",
+    "Studios",
+    "Tiling",
+    "Ventures",
+];
+const SUFFIX: &[&str] = &["Ltd", "LLP", "& Sons", "Partners", "Ltd", "Co"];
+
+/// A stable, varied client name for index `i`.
+fn client_name(i: usize) -> String {
+    let first = FIRST[i % FIRST.len()];
+    let second = SECOND[(i / FIRST.len()) % SECOND.len()];
+    let suffix = SUFFIX[(i / 7) % SUFFIX.len()];
+    let round = i / (FIRST.len() * SECOND.len());
+    if round == 0 {
+        format!("{first} {second} {suffix}")
+    } else {
+        format!("{first} {second} {suffix} {}", round + 1)
+    }
+}
+
+const STAFF: &[&str] = &[
+    "Priya Shah",
+    "Tom Oduya",
+    "Grace Lindqvist",
+    "Marek Nowak",
+    "Aisha Rahman",
+    "Ben Carter",
+    "Chloe Dupont",
+    "Dev Patel",
+    "Ellie Morgan",
+    "Farid Haddad",
+];
+
+fn staff_name(i: usize) -> String {
+    if i < STAFF.len() {
+        STAFF[i].to_owned()
+    } else {
+        format!("{} {}", STAFF[i % STAFF.len()], i / STAFF.len() + 1)
+    }
+}
+
+/// Seeds the demo practice unless the database already has a practice.
+/// Returns `None` when nothing was seeded.
+pub async fn seed_if_empty(db: &Db, clients: usize) -> Result<Option<DemoLogin>, sqlx::Error> {
+    let existing: i64 = sqlx::query_scalar(r#"SELECT COUNT(*) FROM practices"#)
+        .fetch_one(db.pool())
+        .await?;
+    if existing > 0 {
+        return Ok(None);
+    }
+    let staff = (clients / 50).clamp(6, 200);
+    let secret: String = rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(16)
+        .map(char::from)
+        .collect();
+    let hash = password::hash(secret.clone()).await;
+
+    let mut tx = db.begin_write().await?;
+    let admin_email = EmailAddress::parse(ADMIN_EMAIL).expect("valid");
+    let admin_name = DisplayName::parse("Alex Northfield", "name", 200).expect("valid");
+    let admin = create_user(&mut tx, &admin_email, &admin_name, Some(&hash)).await?;
+    let practice_name = DisplayName::parse("Northfield & Co Accountants", "practice name", 200).expect("valid");
+    let practice = create_practice(&mut tx, &practice_name, admin).await?;
+
+    let bookkeeper = create_custom_role(
+        &mut tx,
+        practice,
+        &DisplayName::parse("Bookkeeper", "role name", 60).expect("valid"),
+        &[
+            "sales.invoices.list",
+            "sales.invoices.edit",
+            "purchases.bills.list",
+            "purchases.bills.edit",
+            "expenses.list",
+            "expenses.drafts.list",
+            "expenses.edit",
+            "banking.accounts.list",
+            "banking.reconcile",
+            "contacts.list",
+        ],
+    )
+    .await?;
+    let payroll = create_custom_role(
+        &mut tx,
+        practice,
+        &DisplayName::parse("Payroll clerk", "role name", 60).expect("valid"),
+        &["payroll.view", "payroll.run", "reports.view"],
+    )
+    .await?;
+    let _auditor = create_custom_role(
+        &mut tx,
+        practice,
+        &DisplayName::parse("Auditor (read only)", "role name", 60).expect("valid"),
+        &[
+            "sales.invoices.list",
+            "purchases.bills.list",
+            "expenses.list",
+            "banking.accounts.list",
+            "reports.view",
+            "vat.view",
+        ],
+    )
+    .await?;
+    let employee = predefined_role_id(&mut tx, practice, RoleKind::Employee).await?;
+    let user_role = predefined_role_id(&mut tx, practice, RoleKind::User).await?;
+
+    let mut staff_ids = Vec::with_capacity(staff);
+    for i in 0..staff {
+        let name = staff_name(i);
+        let email = EmailAddress::parse(&format!("{}@northfield.example", name.to_lowercase().replace(' ', ".")))
+            .expect("valid");
+        let user = create_user(
+            &mut tx,
+            &email,
+            &DisplayName::parse(&name, "name", 200).expect("valid"),
+            Some(&hash),
+        )
+        .await?;
+        let role = [employee, bookkeeper, employee, user_role, payroll][i % 5];
+        add_member(&mut tx, practice, user, role, false).await?;
+        staff_ids.push(user);
+    }
+
+    let rows: Vec<(String, Plan)> = (0..clients)
+        .map(|i| (client_name(i), Plan::ALL[i % Plan::ALL.len()]))
+        .collect();
+    insert_clients(&mut tx, practice, &rows).await?;
+
+    // Some access already in place, so the matrix is not empty on first sight: the first
+    // staff member is Employee on every third client, the second Bookkeeper on every fourth.
+    for (user, role, every) in [(staff_ids[0], employee, 3), (staff_ids[1], bookkeeper, 4)] {
+        sqlx::query(
+            r#"INSERT INTO client_assignments (practice_id, user_id, client_id, role_id, granted_by, granted_at)
+               SELECT practice_id, $1, id, $2, $3, $4 FROM clients WHERE practice_id = $5 AND id % $6 = 0"#,
+        )
+        .bind(user)
+        .bind(role)
+        .bind(admin)
+        .bind(now())
+        .bind(practice)
+        .bind(every)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+
+    Ok(Some(DemoLogin {
+        email: ADMIN_EMAIL.to_owned(),
+        password: secret,
+        clients,
+        staff,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_names_are_unique_over_ten_thousand() {
+        let mut names: Vec<String> = (0..10_000).map(client_name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), 10_000);
+    }
+}

@@ -1,0 +1,39 @@
+//! Inline SVG icons: nothing is loaded from elsewhere, and colour comes from CSS.
+
+use leptos::prelude::*;
+
+#[component]
+pub fn Logo() -> impl IntoView {
+    view! {
+        <svg class="logo" width="28" height="28" viewBox="0 0 32 32" aria-hidden="true" focusable="false">
+            <rect x="2" y="2" width="28" height="28" rx="7" fill="currentColor"/>
+            <path d="M10 22V10h7a4 4 0 0 1 0 8h-7" fill="none" stroke="#fff" stroke-width="2.6" stroke-linecap="round" stroke-linejoin="round"/>
+            <path d="M17 18l5 4" fill="none" stroke="#fff" stroke-width="2.6" stroke-linecap="round"/>
+        </svg>
+    }
+}
+
+/// A tick mark; green or grey is decided by the surrounding element's class.
+#[component]
+pub fn Tick() -> impl IntoView {
+    view! {
+        <svg class="tick" width="20" height="20" viewBox="0 0 20 20" aria-hidden="true" focusable="false">
+            <circle cx="10" cy="10" r="9" fill="currentColor"/>
+            <path d="M5.5 10.5l3 3 6-6.5" fill="none" stroke="#fff" stroke-width="2.2" stroke-linecap="round" stroke-linejoin="round"/>
+        </svg>
+    }
+}
+
+/// A person silhouette with a plus (grant) or minus (remove) badge.
+#[component]
+pub fn Person(#[prop(optional)] remove: bool) -> impl IntoView {
+    view! {
+        <svg class="person" width="22" height="22" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <circle cx="9" cy="7" r="4" fill="currentColor"/>
+            <path d="M1.5 21c0-4.4 3.4-7.5 7.5-7.5s7.5 3.1 7.5 7.5z" fill="currentColor"/>
+            <circle cx="18.5" cy="16.5" r="5" fill="currentColor" stroke="#fff" stroke-width="1.5"/>
+            <path d="M16 16.5h5" stroke="#fff" stroke-width="1.8" stroke-linecap="round"/>
+            {(!remove).then(|| view! { <path d="M18.5 14v5" stroke="#fff" stroke-width="1.8" stroke-linecap="round"/> })}
+        </svg>
+    }
+}

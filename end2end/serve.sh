@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Starts the release server for the Playwright suite on a fresh SQLite database.
+set -euo pipefail
+data="target/e2e-data"
+rm -rf "$data"
+mkdir -p "$data"
+export DATABASE_URL="sqlite://$data/e2e.db"
+export SITE_ADDR="127.0.0.1:${E2E_PORT:-3100}"
+export APP_BASE_URL="http://$SITE_ADDR"
+export LEPTOS_SITE_ROOT="target/site"
+export LEPTOS_ENV="PROD"
+export LOG_LEVEL="${LOG_LEVEL:-warn}"
+exec target/release/server

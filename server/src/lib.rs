@@ -1,0 +1,109 @@
+//! The HTTP server: wires configuration, the database and the Leptos app into axum.
+//! `main.rs` only reads the configuration and calls [`run`]; integration tests call it too.
+
+use std::sync::Arc;
+
+use app::config::Config;
+use app::db::{Db, DbError};
+use app::state::AppState;
+use app::{App, shell};
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Json};
+use axum::routing::get;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tokio::net::TcpListener;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Database(#[from] DbError),
+    #[error("cannot serve HTTP: {0}")]
+    Serve(#[from] std::io::Error),
+}
+
+/// Connects to the database and applies migrations; start-up stops on any failure.
+pub async fn prepare_state(config: Config) -> Result<AppState, StartError> {
+    let db = Db::connect(&config.database_url).await?;
+    db.migrate().await?;
+    let leptos_options = LeptosOptions::builder()
+        .output_name("practice-access")
+        .site_root(config.site_root.clone())
+        .site_pkg_dir("pkg")
+        .site_addr(config.site_addr)
+        .build();
+    Ok(AppState {
+        db,
+        config: Arc::new(config),
+        leptos_options,
+    })
+}
+
+/// The complete router: health check, server functions, pages and static files.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context_state = state.clone();
+    let server_fn_state = state.clone();
+    Router::new()
+        .route("/health", get(health))
+        .route(
+            "/api/{*fn_name}",
+            axum::routing::post(move |req| {
+                let state = server_fn_state.clone();
+                leptos_axum::handle_server_fns_with_context(move || provide_context(state.clone()), req)
+            }),
+        )
+        .leptos_routes_with_context(&state, routes, move || provide_context(context_state.clone()), {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .with_state(state)
+}
+
+/// Serves until the process is stopped.
+pub async fn run(state: AppState, listener: TcpListener) -> Result<(), StartError> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
+
+/// Liveness and readiness: answers 200 only when the database answers.
+async fn health(State(state): State<AppState>) -> impl IntoResponse {
+    match state.db.schema_version().await {
+        Ok(version) => (
+            StatusCode::OK,
+            Json(
+                serde_json::json!({ "status": "ok", "database": state.db.backend().name(), "schema_version": version }),
+            ),
+        ),
+        Err(error) => {
+            tracing::error!(%error, "health check: database unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({ "status": "unavailable" })),
+            )
+        }
+    }
+}

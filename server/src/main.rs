@@ -1,0 +1,105 @@
+//! Reads the configuration, prepares the database, optionally seeds demo data, and serves.
+
+use std::process::ExitCode;
+
+use app::config::Config;
+
+const USAGE: &str = "usage: server [--seed-demo] [--demo-size N]
+
+  --seed-demo     seed a demo practice (about 50 clients) when the database is empty
+  --demo-size N   seed a demo practice with N clients (implies --seed-demo)
+
+Configuration comes from the environment; see .env.example.";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let mut seed: Option<usize> = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--seed-demo" => seed = Some(seed.unwrap_or(50)),
+            "--demo-size" => match args
+                .next()
+                .and_then(|n| n.parse::<usize>().ok())
+                .filter(|n| (1..=100_000).contains(n))
+            {
+                Some(n) => seed = Some(n),
+                None => {
+                    eprintln!("error: --demo-size takes a number of clients from 1 to 100000\n\n{USAGE}");
+                    return ExitCode::from(2);
+                }
+            },
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return ExitCode::SUCCESS;
+            }
+            other => {
+                eprintln!("error: unknown argument {other:?}\n\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| "info".into()))
+        .init();
+    tracing::info!(?config, "starting");
+
+    let addr = config.site_addr;
+    let base_url = config.app_base_url.clone();
+    let state = match server::prepare_state(config).await {
+        Ok(state) => state,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+
+    if let Some(clients) = seed {
+        match app::demo::seed_if_empty(&state.db, clients).await {
+            Ok(Some(login)) => {
+                let note = format!("email:    {}\npassword: {}\n", login.email, login.password);
+                if std::fs::create_dir_all("data").is_ok() {
+                    let _ = std::fs::write("data/demo-credentials.txt", &note);
+                }
+                println!(
+                    "\nDemo practice seeded ({} clients, {} staff). Sign in at {base_url}/login\n{note}(also saved in data/demo-credentials.txt; every demo user shares this password)\n",
+                    login.clients, login.staff
+                );
+            }
+            Ok(None) => match std::fs::read_to_string("data/demo-credentials.txt") {
+                Ok(note) => {
+                    println!("\nDatabase already has data. Sign in at {base_url}/login\n{note}")
+                }
+                Err(_) => println!("\nDatabase already has data; no demo seeded. Sign in at {base_url}/login"),
+            },
+            Err(error) => {
+                eprintln!("error: seeding demo data failed: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(error) => {
+            eprintln!("error: cannot listen on {addr}: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("Practice Access is listening on http://{addr}");
+    match server::run(state, listener).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! Integration tests: each test starts the real server on port 0 against its own fresh
+//! database, once on SQLite and once on PostgreSQL (see `on_both_backends!`).
+
+mod helpers;
+
+mod health;
+mod schema;
