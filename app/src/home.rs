@@ -1,12 +1,71 @@
-//! The start page: what the product does, and how access reaches each kind of client.
+//! The start page: the signed-in user's current account, or what the product does.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
 
+use crate::accounts::AccountKind;
+use crate::auth::Me;
+use crate::layout::use_me;
 use crate::plans::Plan;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
+    let me = use_me();
+    view! {
+        <Transition fallback=|| ()>
+            {move || me.0.get().map(|r| match r {
+                Ok(Some(me)) => view! { <Overview me/> }.into_any(),
+                _ => view! { <Landing/> }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Overview(me: Me) -> impl IntoView {
+    let Some(account) = me.current.clone() else {
+        return view! {
+            <Title text="Overview"/>
+            <section class="card narrow">
+                <h1>{format!("Welcome, {}", me.name)}</h1>
+                <p>"You do not have access to any account at the moment. Ask your practice's admin to give you access."</p>
+            </section>
+        }
+        .into_any();
+    };
+    let is_practice = account.kind == AccountKind::Practice;
+    let kind_label = match account.plan {
+        Some(plan) => format!("Client account · {}", plan.label()),
+        None => "Partner account".to_owned(),
+    };
+    view! {
+        <Title text=account.name.clone()/>
+        <section class="hero">
+            <p class="eyebrow">{kind_label}</p>
+            <h1>{account.name.clone()}</h1>
+            <p class="lead">{format!("You are signed in as {} with the role {}.", me.name, account.role_name)}</p>
+        </section>
+        <div class="tiles">
+            {me.can_manage_users.then(|| view! {
+                <A href="/manage-users" attr:class="tile">
+                    <strong>"Manage users"</strong>
+                    <span>{if is_practice { "Invite staff, change roles, deactivate leavers." } else { "This client's own users." }}</span>
+                </A>
+            })}
+            {(me.can_manage_users && is_practice).then(|| view! {
+                <A href="/manage-users/roles" attr:class="tile">
+                    <strong>"Roles"</strong>
+                    <span>"Predefined and custom roles with their permissions."</span>
+                </A>
+            })}
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn Landing() -> impl IntoView {
     view! {
         <Title text=""/>
         <section class="hero">
@@ -14,6 +73,10 @@ pub fn HomePage() -> impl IntoView {
             <p class="lead">
                 "Invite staff into your practice, define roles, and grant each person a role on each client "
                 "account from one matrix, with every change audited."
+            </p>
+            <p class="cta">
+                <A href="/signup" attr:class="button">"Create practice account"</A>
+                <A href="/login" attr:class="button secondary">"Sign in"</A>
             </p>
         </section>
         <PlanExplainer/>

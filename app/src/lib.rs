@@ -1,10 +1,18 @@
 //! Practice Access: the application crate. Components, server functions and domain types
 //! live here, one module per domain concept; server-only code sits behind the `ssr` feature.
 
+pub mod accounts;
+pub mod auth;
 pub mod clients;
+pub mod error;
+pub mod forms;
 pub mod home;
 pub mod icons;
+pub mod invitations;
+pub mod layout;
+pub mod manage_users;
 pub mod names;
+pub mod outbox;
 pub mod permissions;
 pub mod plans;
 pub mod practices;
@@ -20,14 +28,22 @@ pub mod db;
 #[cfg(feature = "ssr")]
 pub mod demo;
 #[cfg(feature = "ssr")]
+pub mod email;
+#[cfg(feature = "ssr")]
 pub mod password;
 #[cfg(feature = "ssr")]
+pub mod session;
+#[cfg(feature = "ssr")]
 pub mod state;
+#[cfg(feature = "ssr")]
+pub mod throttle;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
+
+use crate::layout::{TopBar, provide_me};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -58,6 +74,7 @@ pub fn App() -> impl IntoView {
             let _ = body.set_attribute("data-hydrated", "");
         }
     });
+    provide_me();
     view! {
         <Stylesheet id="leptos" href="/pkg/practice-access.css"/>
         <Title formatter=|page: String| if page.is_empty() { "Practice Access".to_owned() } else { format!("{page} · Practice Access") }/>
@@ -66,23 +83,15 @@ pub fn App() -> impl IntoView {
             <main id="main" class="page">
                 <Routes fallback=NotFound>
                     <Route path=path!("") view=home::HomePage/>
+                    <Route path=path!("/signup") view=auth::SignUpPage/>
+                    <Route path=path!("/login") view=auth::SignInPage/>
+                    <Route path=path!("/invite/:token") view=invitations::AcceptInvitationPage/>
+                    <Route path=path!("/manage-users") view=manage_users::ManageUsersPage/>
+                    <Route path=path!("/manage-users/roles") view=roles::RolesPage/>
+                    <Route path=path!("/outbox") view=outbox::OutboxPage/>
                 </Routes>
             </main>
         </Router>
-    }
-}
-
-#[component]
-fn TopBar() -> impl IntoView {
-    view! {
-        <a class="skip-link" href="#main">"Skip to content"</a>
-        <header class="topbar">
-            <A href="/" attr:class="brand">
-                <icons::Logo/>
-                <span>"Practice Access"</span>
-            </A>
-            <nav aria-label="Main" class="topnav"></nav>
-        </header>
     }
 }
 

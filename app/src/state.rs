@@ -7,12 +7,15 @@ use leptos::prelude::LeptosOptions;
 
 use crate::config::Config;
 use crate::db::Db;
+use crate::email::OutboxSignal;
 
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
+    /// Wakes this process's outbox worker when a request queued email.
+    pub outbox: OutboxSignal,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -3,5 +3,11 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
+    // Server functions redirect only when who-is-signed-in or the current account changed
+    // (sign-in, sign-out, switching accounts): reload the page so everything reflects it.
+    // Set before the router would install its client-side navigation hook.
+    let _ = leptos::server_fn::redirect::set_redirect_hook(|location: &str| {
+        let _ = leptos::prelude::window().location().set_href(location);
+    });
     leptos::mount::hydrate_body(app::App);
 }

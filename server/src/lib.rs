@@ -38,6 +38,7 @@ pub async fn prepare_state(config: Config) -> Result<AppState, StartError> {
         db,
         config: Arc::new(config),
         leptos_options,
+        outbox: Default::default(),
     })
 }
 
@@ -65,7 +66,14 @@ pub fn router(state: AppState) -> Router {
 
 /// Serves until the process is stopped.
 pub async fn run(state: AppState, listener: TcpListener) -> Result<(), StartError> {
-    axum::serve(listener, router(state))
+    tokio::spawn(app::email::run_worker(
+        state.db.clone(),
+        state.config.clone(),
+        state.outbox.clone(),
+    ));
+    // Connect info gives server functions the caller's address for sign-in throttling.
+    let service = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())

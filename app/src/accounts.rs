@@ -1,0 +1,182 @@
+//! The Accounts switcher: every business the signed-in user belongs to (their practice and
+//! each client they were given a role on), and which one they are acting in.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::plans::Plan;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AccountKind {
+    Practice,
+    Client,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Account {
+    pub kind: AccountKind,
+    pub id: i64,
+    pub name: String,
+    /// Clients only.
+    pub plan: Option<Plan>,
+    /// The user's role there.
+    pub role_name: String,
+    pub current: bool,
+}
+
+#[server]
+pub async fn list_accounts() -> Result<Vec<Account>, AppError> {
+    let (state, session) = crate::session::require().await?;
+    Ok(ssr::accounts_for(&state.db, &session).await?)
+}
+
+/// Makes `id` of `kind` the account the user acts in, if they belong to it.
+#[server]
+pub async fn switch_account(kind: String, id: i64) -> Result<(), AppError> {
+    let (state, session) = crate::session::require().await?;
+    let accounts = ssr::accounts_for(&state.db, &session).await?;
+    let kind = match kind.as_str() {
+        "practice" => AccountKind::Practice,
+        "client" => AccountKind::Client,
+        _ => return Err(AppError::invalid("kind", "Unknown account kind.").respond()),
+    };
+    let Some(target) = accounts.iter().find(|a| a.kind == kind && a.id == id) else {
+        return Err(AppError::NotFound("That account".into()).respond());
+    };
+    let (practice, client) = match target.kind {
+        AccountKind::Practice => (Some(target.id), None),
+        AccountKind::Client => (session.current_practice_id, Some(target.id)),
+    };
+    sqlx::query(r#"UPDATE sessions SET current_practice_id = $1, current_client_id = $2 WHERE token_hash = $3"#)
+        .bind(practice)
+        .bind(client)
+        .bind(&session.token_hash)
+        .execute(state.db.pool())
+        .await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use super::*;
+    use crate::db::Db;
+    use crate::permissions::{MANAGE_USERS, RoleKind};
+    use crate::session::{Session, role_permissions};
+
+    #[derive(sqlx::FromRow)]
+    struct AccountRow {
+        kind: String,
+        id: i64,
+        name: String,
+        plan: Option<String>,
+        role_kind: String,
+        role_name: String,
+    }
+
+    /// Every business `session`'s user can act in, practices first, then clients by name.
+    /// Access to a client needs an active membership of its practice and an unarchived client.
+    pub async fn accounts_for(db: &Db, session: &Session) -> Result<Vec<Account>, sqlx::Error> {
+        let rows: Vec<AccountRow> = sqlx::query_as(
+            r#"SELECT 'practice' AS kind, p.id, p.name, CAST(NULL AS TEXT) AS plan, r.kind AS role_kind, r.name AS role_name
+               FROM practice_members m
+               JOIN practices p ON p.id = m.practice_id
+               JOIN roles r ON r.id = m.role_id
+               WHERE m.user_id = $1 AND m.status = 'active'
+               UNION ALL
+               SELECT 'client' AS kind, c.id, c.name, c.plan, r.kind AS role_kind, r.name AS role_name
+               FROM client_assignments a
+               JOIN practice_members m ON m.practice_id = a.practice_id AND m.user_id = a.user_id AND m.status = 'active'
+               JOIN clients c ON c.id = a.client_id AND c.archived = 0
+               JOIN roles r ON r.id = a.role_id
+               WHERE a.user_id = $1
+               UNION ALL
+               SELECT 'client' AS kind, c.id, c.name, c.plan, r.kind AS role_kind, r.name AS role_name
+               FROM client_users cu
+               JOIN clients c ON c.id = cu.client_id AND c.archived = 0
+               JOIN roles r ON r.id = cu.role_id
+               WHERE cu.user_id = $1 AND cu.status = 'active'
+                 AND NOT EXISTS (SELECT 1 FROM client_assignments a2 WHERE a2.user_id = $1 AND a2.client_id = c.id)
+               ORDER BY 1 DESC, 3, 2"#,
+        )
+        .bind(session.user_id)
+        .fetch_all(db.pool())
+        .await?;
+        let mut accounts: Vec<Account> = rows
+            .into_iter()
+            .map(|r| Account {
+                kind: if r.kind == "practice" {
+                    AccountKind::Practice
+                } else {
+                    AccountKind::Client
+                },
+                id: r.id,
+                name: r.name,
+                plan: r.plan.as_deref().and_then(Plan::parse),
+                role_name: display_role_name(&r.role_kind, &r.role_name),
+                current: false,
+            })
+            .collect();
+        let pick =
+            |kind: AccountKind, id: Option<i64>| accounts.iter().position(|a| a.kind == kind && Some(a.id) == id);
+        let current = pick(AccountKind::Client, session.current_client_id)
+            .or_else(|| pick(AccountKind::Practice, session.current_practice_id))
+            .or_else(|| (!accounts.is_empty()).then_some(0));
+        if let Some(i) = current {
+            accounts[i].current = true;
+        }
+        Ok(accounts)
+    }
+
+    /// How a role is named in lists: the predefined Employee is "Employee (predefined)".
+    pub fn display_role_name(kind: &str, name: &str) -> String {
+        if kind == RoleKind::Employee.as_str() {
+            format!("{name} (predefined)")
+        } else {
+            name.to_owned()
+        }
+    }
+
+    /// Whether `user_id` may manage the users of `account`. A Practice Edition client has
+    /// no user management of its own at all.
+    pub async fn can_manage_users(db: &Db, user_id: i64, account: &Account) -> Result<bool, sqlx::Error> {
+        let role: Option<(i64, String)> = match account.kind {
+            AccountKind::Practice => {
+                sqlx::query_as(
+                    r#"SELECT r.id, r.kind FROM practice_members m JOIN roles r ON r.id = m.role_id
+                       WHERE m.practice_id = $1 AND m.user_id = $2 AND m.status = 'active'"#,
+                )
+                .bind(account.id)
+                .bind(user_id)
+                .fetch_optional(db.pool())
+                .await?
+            }
+            AccountKind::Client => {
+                if !account.plan.is_some_and(Plan::has_own_user_management) {
+                    return Ok(false);
+                }
+                sqlx::query_as(
+                    r#"SELECT r.id, r.kind FROM client_assignments a JOIN roles r ON r.id = a.role_id
+                       WHERE a.client_id = $1 AND a.user_id = $2
+                       UNION ALL
+                       SELECT r.id, r.kind FROM client_users cu JOIN roles r ON r.id = cu.role_id
+                       WHERE cu.client_id = $1 AND cu.user_id = $2 AND cu.status = 'active'"#,
+                )
+                .bind(account.id)
+                .bind(user_id)
+                .fetch_optional(db.pool())
+                .await?
+            }
+        };
+        let Some((role_id, kind)) = role else { return Ok(false) };
+        let Some(kind) = RoleKind::parse(&kind) else {
+            return Ok(false);
+        };
+        let mut conn = db.pool().acquire().await?;
+        Ok(role_permissions(&mut conn, role_id, kind)
+            .await?
+            .iter()
+            .any(|p| p == MANAGE_USERS))
+    }
+}

@@ -1,0 +1,179 @@
+//! Sign-up, sign-in and sign-out, and `get_me`, which tells every page who is signed in.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use serde::{Deserialize, Serialize};
+
+use crate::accounts::Account;
+use crate::error::AppError;
+use crate::forms::{Field, FormError, action_error};
+
+/// Who is signed in, and where they are acting: what the top bar shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Me {
+    pub name: String,
+    pub email: String,
+    /// The account selected in the Accounts switcher.
+    pub current: Option<Account>,
+    /// Whether the current account lets this user manage its users.
+    pub can_manage_users: bool,
+}
+
+#[server]
+pub async fn get_me() -> Result<Option<Me>, AppError> {
+    use crate::session;
+    let state = session::app_state()?;
+    let Some(s) = session::current(&state).await? else {
+        return Ok(None);
+    };
+    let accounts = crate::accounts::ssr::accounts_for(&state.db, &s).await?;
+    let current = accounts.iter().find(|a| a.current).cloned();
+    let can_manage_users = match &current {
+        Some(a) => crate::accounts::ssr::can_manage_users(&state.db, s.user_id, a).await?,
+        None => false,
+    };
+    Ok(Some(Me {
+        name: s.name,
+        email: s.email,
+        current,
+        can_manage_users,
+    }))
+}
+
+#[server]
+pub async fn sign_up(practice_name: String, name: String, email: String, password: String) -> Result<(), AppError> {
+    use crate::names::{DisplayName, EmailAddress};
+    use crate::{password as pw, practices, session, users};
+
+    let state = session::app_state()?;
+    let practice_name = DisplayName::parse(&practice_name, "practice name", 200)
+        .map_err(|m| AppError::invalid("practice_name", m).respond())?;
+    let name = DisplayName::parse(&name, "name", 200).map_err(|m| AppError::invalid("name", m).respond())?;
+    let email = EmailAddress::parse(&email).map_err(|m| AppError::invalid("email", m).respond())?;
+    pw::check_strength(&password).map_err(|m| AppError::invalid("password", m).respond())?;
+
+    // One login can belong to several businesses: an existing login may create a practice
+    // with its own password. The answer must not reveal whether the email has a login.
+    let existing: Option<(i64, Option<String>)> =
+        sqlx::query_as(r#"SELECT id, password_hash FROM users WHERE email = $1"#)
+            .bind(email.as_str())
+            .fetch_optional(state.db.pool())
+            .await?;
+    let new_hash = match &existing {
+        None => Some(pw::hash(password.clone()).await),
+        Some((_, stored)) => {
+            if !pw::verify(password.clone(), stored.clone()).await {
+                return Err(AppError::invalid(
+                    "email",
+                    "We could not create an account with this email and password. If this email already has a login, enter its password.",
+                )
+                .respond());
+            }
+            None
+        }
+    };
+    let mut tx = state.db.begin_write().await?;
+    let user_id = match existing {
+        Some((id, _)) => id,
+        None => users::ssr::create_user(&mut tx, &email, &name, new_hash.as_ref()).await?,
+    };
+    let practice_id = practices::ssr::create_practice(&mut tx, &practice_name, user_id).await?;
+    tx.commit().await?;
+    session::start(&state, user_id, Some(practice_id)).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[server]
+pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
+    use crate::audit::{self, AuditEvent};
+    use crate::names::EmailAddress;
+    use crate::{password as pw, session, throttle};
+
+    let state = session::app_state()?;
+    let wrong = || AppError::invalid("password", "Email or password is incorrect.").respond();
+    let email = EmailAddress::parse(&email).map_err(|m| AppError::invalid("email", m).respond())?;
+    let account_key = throttle::account_key(email.as_str());
+    let address_key = throttle::address_key(&session::client_ip());
+    if let Some(minutes) = throttle::locked_minutes(&state.db, &[account_key.clone(), address_key.clone()]).await? {
+        return Err(AppError::RateLimited { minutes }.respond());
+    }
+    let user: Option<(i64, Option<String>)> = sqlx::query_as(r#"SELECT id, password_hash FROM users WHERE email = $1"#)
+        .bind(email.as_str())
+        .fetch_optional(state.db.pool())
+        .await?;
+    let stored = user.as_ref().and_then(|(_, h)| h.clone());
+    let verified = pw::verify(password, stored).await;
+    let Some((user_id, _)) = user.filter(|_| verified) else {
+        throttle::record_failure(&state.db, &account_key, throttle::MAX_FAILURES_PER_ACCOUNT).await?;
+        throttle::record_failure(&state.db, &address_key, throttle::MAX_FAILURES_PER_ADDRESS).await?;
+        let mut conn = state.db.pool().acquire().await?;
+        audit::record(
+            &mut conn,
+            AuditEvent {
+                action: "auth.sign_in_failed",
+                target_type: Some("email"),
+                target_label: Some(email.as_str()),
+                after: Some(serde_json::json!({ "address": session::client_ip() })),
+                ..Default::default()
+            },
+        )
+        .await?;
+        return Err(wrong());
+    };
+    throttle::clear(&state.db, &account_key).await?;
+    session::start(&state, user_id, None).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[server]
+pub async fn sign_out() -> Result<(), AppError> {
+    let state = crate::session::app_state()?;
+    crate::session::end(&state).await?;
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+#[component]
+pub fn SignUpPage() -> impl IntoView {
+    let action = ServerAction::<SignUp>::new();
+    let error = action_error(action);
+    view! {
+        <Title text="Create practice account"/>
+        <section class="card narrow">
+            <h1>"Create your practice account"</h1>
+            <p class="muted">"You become the practice's main user, with the Admin role."</p>
+            <ActionForm action=action attr:novalidate="true">
+                <FormError error=error/>
+                <Field label="Practice name" name="practice_name" error=error autocomplete="organization"/>
+                <Field label="Your name" name="name" error=error autocomplete="name"/>
+                <Field label="Email" name="email" kind="email" error=error autocomplete="email"/>
+                <Field label="Password" name="password" kind="password" error=error autocomplete="new-password"/>
+                <p class="hint">"At least 8 characters."</p>
+                <button type="submit" disabled=move || action.pending().get()>"Create practice account"</button>
+            </ActionForm>
+            <p>"Already have a login? "<A href="/login">"Sign in"</A></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let action = ServerAction::<SignIn>::new();
+    let error = action_error(action);
+    view! {
+        <Title text="Sign in"/>
+        <section class="card narrow">
+            <h1>"Sign in"</h1>
+            <ActionForm action=action attr:novalidate="true">
+                <FormError error=error/>
+                <Field label="Email" name="email" kind="email" error=error autocomplete="username"/>
+                <Field label="Password" name="password" kind="password" error=error autocomplete="current-password"/>
+                <button type="submit" disabled=move || action.pending().get()>"Sign in"</button>
+            </ActionForm>
+            <p>"New practice? "<A href="/signup">"Create practice account"</A></p>
+        </section>
+    }
+}

@@ -1,0 +1,177 @@
+//! Outgoing email through a database outbox.
+//!
+//! A message is written to `email_outbox` in the same transaction as what caused it (an
+//! invitation), so it is never lost and never sent for a change that rolled back. A worker
+//! in every app server claims due messages with a lease and sends them over SMTP, retrying
+//! with back-off; without `SMTP_URL` messages are kept for admins to read in the app.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sqlx::AnyConnection;
+
+use crate::config::Config;
+use crate::db::{Db, now};
+
+/// Attempts before a message is marked failed.
+pub const MAX_ATTEMPTS: i64 = 8;
+/// How long a claimed message is reserved for the worker that claimed it.
+const LEASE_SECS: i64 = 120;
+
+pub struct OutgoingEmail<'a> {
+    pub practice_id: Option<i64>,
+    pub to: &'a str,
+    pub subject: &'a str,
+    pub text: &'a str,
+    pub html: &'a str,
+}
+
+/// Queues a message inside the caller's transaction.
+pub async fn enqueue(
+    conn: &mut AnyConnection,
+    email: OutgoingEmail<'_>,
+    smtp_configured: bool,
+) -> Result<i64, sqlx::Error> {
+    // Without SMTP there is nowhere to send: the message is kept for the outbox page.
+    let status = if smtp_configured { "pending" } else { "kept" };
+    sqlx::query_scalar(
+        r#"INSERT INTO email_outbox (practice_id, to_address, subject, body_text, body_html, status, attempts, next_attempt_at, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $7) RETURNING id"#,
+    )
+    .bind(email.practice_id)
+    .bind(email.to)
+    .bind(email.subject)
+    .bind(email.text)
+    .bind(email.html)
+    .bind(status)
+    .bind(now())
+    .fetch_one(conn)
+    .await
+}
+
+/// Escapes text for HTML bodies.
+pub fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+#[derive(sqlx::FromRow)]
+struct Claimed {
+    id: i64,
+    to_address: String,
+    subject: String,
+    body_text: String,
+    body_html: String,
+    attempts: i64,
+}
+
+/// Wakes the worker early when this process queued something.
+#[derive(Clone, Debug, Default)]
+pub struct OutboxSignal(pub Arc<tokio::sync::Notify>);
+
+/// Runs forever: sends due messages, then sleeps until woken or a few seconds pass.
+pub async fn run_worker(db: Db, config: Arc<Config>, signal: OutboxSignal) {
+    let Some(url) = config.smtp_url.clone() else { return };
+    let transport = match AsyncSmtpTransport::<Tokio1Executor>::from_url(&url) {
+        Ok(builder) => builder.timeout(Some(Duration::from_secs(20))).build(),
+        Err(error) => {
+            tracing::error!(%error, "SMTP_URL is not usable; email stays in the outbox");
+            return;
+        }
+    };
+    let from: Mailbox = match config.mail_from.parse() {
+        Ok(m) => m,
+        Err(error) => {
+            tracing::error!(%error, "MAIL_FROM is not an address; email stays in the outbox");
+            return;
+        }
+    };
+    loop {
+        match send_due(&db, &transport, &from).await {
+            Ok(sent) if sent > 0 => continue,
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "outbox pass failed"),
+        }
+        tokio::select! {
+            _ = signal.0.notified() => {},
+            _ = tokio::time::sleep(Duration::from_secs(3)) => {},
+        }
+    }
+}
+
+/// One pass: claim up to ten due messages and try each once. Returns how many were sent.
+pub async fn send_due(
+    db: &Db,
+    transport: &AsyncSmtpTransport<Tokio1Executor>,
+    from: &Mailbox,
+) -> Result<usize, sqlx::Error> {
+    let t = now();
+    // The lease condition is repeated outside the subquery so that, on PostgreSQL, a second
+    // server racing for the same rows re-checks it after waiting for the first one's lock.
+    let claimed: Vec<Claimed> = sqlx::query_as(
+        r#"UPDATE email_outbox SET claimed_until = $1
+           WHERE id IN (SELECT id FROM email_outbox
+                        WHERE status = 'pending' AND next_attempt_at <= $2 AND (claimed_until IS NULL OR claimed_until < $2)
+                        ORDER BY id LIMIT 10)
+             AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < $2)
+           RETURNING id, to_address, subject, body_text, body_html, attempts"#,
+    )
+    .bind(t + LEASE_SECS)
+    .bind(t)
+    .fetch_all(db.pool())
+    .await?;
+    let mut sent = 0;
+    for message in claimed {
+        match deliver(transport, from, &message).await {
+            Ok(()) => {
+                sqlx::query(r#"UPDATE email_outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, claimed_until = NULL, last_error = NULL WHERE id = $2"#)
+                    .bind(now())
+                    .bind(message.id)
+                    .execute(db.pool())
+                    .await?;
+                sent += 1;
+            }
+            Err(error) => {
+                let attempts = message.attempts + 1;
+                let status = if attempts >= MAX_ATTEMPTS { "failed" } else { "pending" };
+                // Back-off: 10 s, 20 s, 40 s … capped at an hour.
+                let delay = (10_i64 << (attempts - 1).min(9)).min(3600);
+                tracing::warn!(id = message.id, attempts, %error, "sending email failed");
+                sqlx::query(
+                    r#"UPDATE email_outbox SET status = $1, attempts = $2, next_attempt_at = $3, claimed_until = NULL, last_error = $4 WHERE id = $5"#,
+                )
+                .bind(status)
+                .bind(attempts)
+                .bind(now() + delay)
+                .bind(error.chars().take(500).collect::<String>())
+                .bind(message.id)
+                .execute(db.pool())
+                .await?;
+            }
+        }
+    }
+    Ok(sent)
+}
+
+async fn deliver(
+    transport: &AsyncSmtpTransport<Tokio1Executor>,
+    from: &Mailbox,
+    message: &Claimed,
+) -> Result<(), String> {
+    let to: Mailbox = message.to_address.parse().map_err(|e| format!("bad recipient: {e}"))?;
+    let email = Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(message.subject.clone())
+        .multipart(MultiPart::alternative_plain_html(
+            message.body_text.clone(),
+            message.body_html.clone(),
+        ))
+        .map_err(|e| format!("cannot build message: {e}"))?;
+    transport.send(email).await.map(|_| ()).map_err(|e| e.to_string())
+}

@@ -1,0 +1,103 @@
+//! The one error type of the server-function boundary.
+//!
+//! Expected outcomes are variants the UI shows as they are; anything unexpected is logged on
+//! the server and reaches the browser only as `Internal`, with no detail.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Sign in to continue.")]
+    Unauthenticated,
+    #[error("You do not have permission to do that.")]
+    Forbidden,
+    #[error("{0} was not found.")]
+    NotFound(String),
+    /// Bad input for one form field; `field` matches the input's name.
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    /// The request conflicts with the current state (already invited, role in use, …).
+    #[error("{0}")]
+    Conflict(String),
+    #[error("Too many attempts. Try again in {minutes} minutes.")]
+    RateLimited { minutes: i64 },
+    #[error("Something went wrong on our side. Please try again.")]
+    Internal,
+    /// The request never reached the server, or its answer could not be read.
+    #[error("Could not reach the server: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    /// The message for `field`, if this error is about it.
+    pub fn for_field(&self, field: &str) -> Option<String> {
+        match self {
+            Self::Invalid { field: f, message } if f == field => Some(message.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Request(d)
+            | ServerFnErrorErr::Response(d)
+            | ServerFnErrorErr::Deserialization(d)
+            | ServerFnErrorErr::Serialization(d)
+            | ServerFnErrorErr::UnsupportedRequestMethod(d) => Self::Transport(d),
+            ServerFnErrorErr::Args(d) | ServerFnErrorErr::MissingArg(d) => Self::invalid("", d),
+            other => {
+                #[cfg(feature = "ssr")]
+                tracing::error!(error = %other, "server function failed");
+                #[cfg(not(feature = "ssr"))]
+                let _ = other;
+                Self::Internal
+            }
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(error: sqlx::Error) -> Self {
+        tracing::error!(%error, "database error");
+        Self::Internal
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// The HTTP status this error is answered with.
+    pub fn status(&self) -> http::StatusCode {
+        use http::StatusCode;
+        match self {
+            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Internal | Self::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Sets the response status for this error and hands it back, for `return Err(e.respond())`.
+    pub fn respond(self) -> Self {
+        if let Some(resp) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            resp.set_status(self.status());
+        }
+        self
+    }
+}

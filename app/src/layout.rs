@@ -1,0 +1,155 @@
+//! The frame around every page: the top bar with the Home menu, the Accounts switcher and
+//! the user menu. What the top bar offers follows the account the user is acting in.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::accounts::{AccountKind, SwitchAccount, list_accounts};
+use crate::auth::{Me, SignOut, get_me};
+use crate::icons;
+
+/// Who is signed in, loaded once per page load and shared with every page.
+#[derive(Clone, Copy)]
+pub struct MeResource(pub Resource<Result<Option<Me>, crate::error::AppError>>);
+
+pub fn provide_me() -> MeResource {
+    let me = MeResource(Resource::new(|| (), |_| get_me()));
+    provide_context(me);
+    me
+}
+
+pub fn use_me() -> MeResource {
+    expect_context::<MeResource>()
+}
+
+/// A disclosure menu: a button that shows and hides a list of links or actions.
+#[component]
+fn Menu(label: Signal<String>, id: &'static str, children: ChildrenFn) -> impl IntoView {
+    let open = RwSignal::new(false);
+    view! {
+        <div
+            class="menu"
+            on:keydown=move |ev| {
+                if ev.key() == "Escape" {
+                    open.set(false);
+                }
+            }
+        >
+            <button
+                type="button"
+                class="menu-button"
+                aria-expanded=move || open.get().to_string()
+                aria-controls=id
+                on:click=move |_| open.update(|o| *o = !*o)
+            >
+                {move || label.get()}
+                <span class="caret" aria-hidden="true">"▾"</span>
+            </button>
+            <div id=id class="menu-list" hidden=move || !open.get() on:click=move |_| open.set(false)>
+                {children()}
+            </div>
+        </div>
+    }
+}
+
+#[component]
+pub fn TopBar() -> impl IntoView {
+    let me = use_me();
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <header class="topbar">
+            <A href="/" attr:class="brand">
+                <icons::Logo/>
+                <span>"Practice Access"</span>
+            </A>
+            <Transition fallback=|| view! { <nav class="topnav" aria-label="Main"></nav> }>
+                {move || {
+                    me.0.get().map(|result| match result {
+                        Ok(Some(me)) => view! { <SignedInNav me/> }.into_any(),
+                        _ => view! {
+                            <nav class="topnav" aria-label="Main">
+                                <span class="spacer"></span>
+                                <A href="/login">"Sign in"</A>
+                                <A href="/signup">"Create practice account"</A>
+                            </nav>
+                        }
+                        .into_any(),
+                    })
+                }}
+            </Transition>
+        </header>
+    }
+}
+
+#[component]
+fn SignedInNav(me: Me) -> impl IntoView {
+    let in_practice = me.current.as_ref().is_some_and(|a| a.kind == AccountKind::Practice);
+    let can_manage = me.can_manage_users;
+    let account_name = me.current.as_ref().map(|a| a.name.clone()).unwrap_or_default();
+    let sign_out = ServerAction::<SignOut>::new();
+    let user_label = Signal::derive({
+        let name = me.name.clone();
+        move || name.clone()
+    });
+    view! {
+        <nav class="topnav" aria-label="Main">
+            <Menu label=Signal::derive(|| "Home".to_owned()) id="menu-home">
+                <A href="/">"Overview"</A>
+                {can_manage.then(|| view! { <A href="/manage-users">"Manage users"</A> })}
+                {(can_manage && in_practice).then(|| view! { <A href="/manage-users/roles">"Roles"</A> })}
+                {(can_manage && in_practice).then(|| view! { <A href="/outbox">"Sent email"</A> })}
+            </Menu>
+            <span class="spacer"></span>
+            <span class="current-account" title="The account you are working in">{account_name}</span>
+            <AccountsMenu/>
+            <Menu label=user_label id="menu-user">
+                <p class="menu-note">{me.email.clone()}</p>
+                <ActionForm action=sign_out>
+                    <button type="submit" class="menu-item">"Sign out"</button>
+                </ActionForm>
+            </Menu>
+        </nav>
+    }
+}
+
+#[component]
+fn AccountsMenu() -> impl IntoView {
+    let accounts = Resource::new(|| (), |_| list_accounts());
+    let switch = ServerAction::<SwitchAccount>::new();
+    view! {
+        <Menu label=Signal::derive(|| "Accounts".to_owned()) id="menu-accounts">
+            <Transition fallback=|| view! { <p class="menu-note">"Loading…"</p> }>
+                {move || {
+                    accounts.get().map(|r| {
+                        let list = r.unwrap_or_default();
+                        let first_practice = list.iter().position(|a| a.kind == AccountKind::Practice);
+                        list.into_iter()
+                            .enumerate()
+                            .map(|(i, a)| {
+                                let label = match a.kind {
+                                    AccountKind::Practice if Some(i) == first_practice => "Go to my practice".to_owned(),
+                                    _ => a.name.clone(),
+                                };
+                                let kind = if a.kind == AccountKind::Practice { "practice" } else { "client" };
+                                let detail = match a.plan {
+                                    Some(plan) => format!("{} · {}", plan.label(), a.role_name),
+                                    None => format!("Partner account · {}", a.role_name),
+                                };
+                                view! {
+                                    <ActionForm action=switch>
+                                        <input type="hidden" name="kind" value=kind/>
+                                        <input type="hidden" name="id" value=a.id.to_string()/>
+                                        <button type="submit" class="menu-item" aria-current=a.current.then_some("true")>
+                                            <span>{label}</span>
+                                            <small>{detail}</small>
+                                        </button>
+                                    </ActionForm>
+                                }
+                            })
+                            .collect_view()
+                    })
+                }}
+            </Transition>
+        </Menu>
+    }
+}

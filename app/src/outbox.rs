@@ -1,0 +1,97 @@
+//! Sent email, for admins: with no SMTP server configured (the embedded default) this is
+//! where an invitation link can be read and followed.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SentEmail {
+    pub id: i64,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub status: String,
+    pub created_at: i64,
+}
+
+#[server]
+pub async fn list_sent_email() -> Result<(bool, Vec<SentEmail>), AppError> {
+    let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
+    let rows: Vec<(i64, String, String, String, String, i64)> = sqlx::query_as(
+        r#"SELECT id, to_address, subject, body_text, status, created_at FROM email_outbox
+           WHERE practice_id = $1 ORDER BY id DESC LIMIT 100"#,
+    )
+    .bind(actor.practice_id)
+    .fetch_all(actor.state.db.pool())
+    .await?;
+    let smtp = actor.state.config.smtp_url.is_some();
+    Ok((
+        smtp,
+        rows.into_iter()
+            .map(|(id, to, subject, body, status, created_at)| SentEmail {
+                id,
+                to,
+                subject,
+                body,
+                status,
+                created_at,
+            })
+            .collect(),
+    ))
+}
+
+fn status_label(status: &str) -> &'static str {
+    match status {
+        "sent" => "Sent",
+        "pending" => "Waiting to send",
+        "failed" => "Failed",
+        _ => "Kept here (no SMTP server)",
+    }
+}
+
+#[component]
+pub fn OutboxPage() -> impl IntoView {
+    let mail = Resource::new(|| (), |_| list_sent_email());
+    view! {
+        <Title text="Sent email"/>
+        <h1>"Sent email"</h1>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || mail.get().map(|r| match r {
+                Err(e) => view! { <div class="alert error" role="alert">{e.to_string()}</div> }.into_any(),
+                Ok((smtp, list)) => view! {
+                    <p class="muted">{if smtp {
+                        "Messages go out through the configured SMTP server; failed attempts are retried."
+                    } else {
+                        "No SMTP server is configured, so messages are kept here instead of being sent. Follow the links below to act on them."
+                    }}</p>
+                    {list.is_empty().then(|| view! { <p>"No email yet."</p> })}
+                    {list.into_iter().map(|m| view! {
+                        <article class="card email" aria-label=format!("Email to {}: {}", m.to, m.subject)>
+                            <h2>{m.subject.clone()}</h2>
+                            <p class="muted">{format!("To {} · {}", m.to, status_label(&m.status))}</p>
+                            <pre class="email-body">{linkify(&m.body)}</pre>
+                        </article>
+                    }).collect_view()}
+                }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+/// Turns the lines of a plain-text body that are links into anchors.
+fn linkify(body: &str) -> impl IntoView + use<> {
+    body.lines()
+        .map(|line| {
+            let line = line.to_owned();
+            if line.starts_with("http://") || line.starts_with("https://") {
+                let href = line.clone();
+                view! { <a href=href>{line}</a>"\n"}.into_any()
+            } else {
+                view! { {line}"\n" }.into_any()
+            }
+        })
+        .collect_view()
+}

@@ -1,0 +1,294 @@
+//! Server-side sessions and the one authorisation helper every server function calls.
+//!
+//! The cookie carries a random 256-bit token; the database keeps only its SHA-256, so a
+//! leaked database does not leak live sessions. Any app server can resolve any session.
+
+use axum::extract::ConnectInfo;
+use http::header::{COOKIE, SET_COOKIE};
+use http::request::Parts;
+use leptos::prelude::*;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use sqlx::AnyConnection;
+
+use crate::db::now;
+use crate::error::AppError;
+use crate::permissions::RoleKind;
+use crate::state::AppState;
+
+pub const SESSION_COOKIE: &str = "pa_session";
+/// A session unused for this long ends.
+pub const IDLE_TIMEOUT_SECS: i64 = 2 * 60 * 60;
+/// No session lives longer than this, however busy.
+pub const ABSOLUTE_LIFETIME_SECS: i64 = 12 * 60 * 60;
+/// `last_seen_at` is written at most this often, to spare the database a write per request.
+const TOUCH_EVERY_SECS: i64 = 60;
+
+/// A random token, hex encoded (256 bits): sessions and invitation links.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+pub fn app_state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from context");
+        AppError::Internal
+    })
+}
+
+fn request_parts() -> Option<Parts> {
+    use_context::<Parts>()
+}
+
+fn cookie_token() -> Option<String> {
+    let parts = request_parts()?;
+    parts
+        .headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_owned())
+        })
+}
+
+/// The caller's address, for per-address sign-in throttling.
+pub fn client_ip() -> String {
+    request_parts()
+        .and_then(|p| {
+            p.extensions
+                .get::<ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip().to_string())
+        })
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+fn set_cookie(value: &str, max_age: i64, secure: bool) {
+    if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+        let secure = if secure { "; Secure" } else { "" };
+        let cookie = format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
+        if let Ok(header) = http::HeaderValue::from_str(&cookie) {
+            resp.append_header(SET_COOKIE, header);
+        }
+    }
+}
+
+/// A signed-in user, resolved from the session cookie.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub token_hash: String,
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    pub current_practice_id: Option<i64>,
+    pub current_client_id: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    user_id: i64,
+    name: String,
+    email: String,
+    current_practice_id: Option<i64>,
+    current_client_id: Option<i64>,
+    last_seen_at: i64,
+    expires_at: i64,
+}
+
+/// Starts a new session for `user_id` (a new id at every sign-in), ending the one the
+/// request came with, and sets the cookie.
+pub async fn start(state: &AppState, user_id: i64, practice_id: Option<i64>) -> Result<(), AppError> {
+    let token = new_token();
+    let t = now();
+    let mut tx = state.db.begin_write().await?;
+    if let Some(old) = cookie_token() {
+        sqlx::query(r#"DELETE FROM sessions WHERE token_hash = $1"#)
+            .bind(hash_token(&old))
+            .execute(&mut *tx)
+            .await?;
+    }
+    // Expired sessions of this user are swept here rather than by a timer.
+    sqlx::query(r#"DELETE FROM sessions WHERE user_id = $1 AND (expires_at < $2 OR last_seen_at < $3)"#)
+        .bind(user_id)
+        .bind(t)
+        .bind(t - IDLE_TIMEOUT_SECS)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        r#"INSERT INTO sessions (token_hash, user_id, current_practice_id, current_client_id, created_at, last_seen_at, expires_at)
+           VALUES ($1, $2, $3, NULL, $4, $4, $5)"#,
+    )
+    .bind(hash_token(&token))
+    .bind(user_id)
+    .bind(practice_id)
+    .bind(t)
+    .bind(t + ABSOLUTE_LIFETIME_SECS)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    set_cookie(&token, ABSOLUTE_LIFETIME_SECS, state.config.serves_https());
+    Ok(())
+}
+
+/// Ends the request's session and clears the cookie.
+pub async fn end(state: &AppState) -> Result<(), AppError> {
+    if let Some(token) = cookie_token() {
+        sqlx::query(r#"DELETE FROM sessions WHERE token_hash = $1"#)
+            .bind(hash_token(&token))
+            .execute(state.db.pool())
+            .await?;
+    }
+    set_cookie("", 0, state.config.serves_https());
+    Ok(())
+}
+
+/// Ends every session of a user (deactivation, password change).
+pub async fn end_all_for_user(conn: &mut AnyConnection, user_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(r#"DELETE FROM sessions WHERE user_id = $1"#)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The session of this request, if it is signed in and not expired.
+pub async fn current(state: &AppState) -> Result<Option<Session>, AppError> {
+    let Some(token) = cookie_token() else { return Ok(None) };
+    let token_hash = hash_token(&token);
+    let row: Option<SessionRow> = sqlx::query_as(
+        r#"SELECT s.user_id, u.name, u.email, s.current_practice_id, s.current_client_id, s.last_seen_at, s.expires_at
+           FROM sessions s JOIN users u ON u.id = s.user_id
+           WHERE s.token_hash = $1"#,
+    )
+    .bind(&token_hash)
+    .fetch_optional(state.db.pool())
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let t = now();
+    if row.expires_at <= t || row.last_seen_at + IDLE_TIMEOUT_SECS <= t {
+        sqlx::query(r#"DELETE FROM sessions WHERE token_hash = $1"#)
+            .bind(&token_hash)
+            .execute(state.db.pool())
+            .await?;
+        return Ok(None);
+    }
+    if t - row.last_seen_at >= TOUCH_EVERY_SECS {
+        sqlx::query(r#"UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2"#)
+            .bind(t)
+            .bind(&token_hash)
+            .execute(state.db.pool())
+            .await?;
+    }
+    Ok(Some(Session {
+        token_hash,
+        user_id: row.user_id,
+        name: row.name,
+        email: row.email,
+        current_practice_id: row.current_practice_id,
+        current_client_id: row.current_client_id,
+    }))
+}
+
+/// The signed-in session, or `Unauthenticated` (answered 401).
+pub async fn require() -> Result<(AppState, Session), AppError> {
+    let state = app_state()?;
+    match current(&state).await? {
+        Some(session) => Ok((state, session)),
+        None => Err(AppError::Unauthenticated.respond()),
+    }
+}
+
+/// A signed-in, active member of a practice, acting in that practice.
+#[derive(Clone, Debug)]
+pub struct PracticeActor {
+    pub state: AppState,
+    pub session: Session,
+    pub practice_id: i64,
+    pub role_id: i64,
+    pub role_kind: RoleKind,
+    pub is_main: bool,
+    pub permissions: Vec<String>,
+}
+
+impl PracticeActor {
+    pub fn user_id(&self) -> i64 {
+        self.session.user_id
+    }
+
+    pub fn can(&self, permission: &str) -> bool {
+        self.permissions.iter().any(|p| p == permission)
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct MembershipRow {
+    practice_id: i64,
+    role_id: i64,
+    kind: String,
+    is_main: i64,
+}
+
+/// The permissions a role grants: predefined ones from code, custom ones from the table.
+pub async fn role_permissions(
+    conn: &mut AnyConnection,
+    role_id: i64,
+    kind: RoleKind,
+) -> Result<Vec<String>, sqlx::Error> {
+    match kind.predefined_permissions() {
+        Some(keys) => Ok(keys.into_iter().map(str::to_owned).collect()),
+        None => {
+            sqlx::query_scalar(r#"SELECT permission FROM role_permissions WHERE role_id = $1 ORDER BY permission"#)
+                .bind(role_id)
+                .fetch_all(conn)
+                .await
+        }
+    }
+}
+
+/// Resolves the caller's practice (the one selected in the Accounts switcher, else their
+/// first) and checks `permission` there. The practice always comes from the session and
+/// membership, never from request input, so a caller can act only in their own practice.
+pub async fn require_practice(permission: Option<&str>) -> Result<PracticeActor, AppError> {
+    let (state, session) = require().await?;
+    let membership: Option<MembershipRow> = sqlx::query_as(
+        r#"SELECT m.practice_id, m.role_id, r.kind, m.is_main
+           FROM practice_members m JOIN roles r ON r.id = m.role_id
+           WHERE m.user_id = $1 AND m.status = 'active'
+           ORDER BY CASE WHEN m.practice_id = $2 THEN 0 ELSE 1 END, m.practice_id
+           LIMIT 1"#,
+    )
+    .bind(session.user_id)
+    .bind(session.current_practice_id)
+    .fetch_optional(state.db.pool())
+    .await?;
+    let Some(m) = membership else {
+        return Err(AppError::Forbidden.respond());
+    };
+    let role_kind = RoleKind::parse(&m.kind).ok_or(AppError::Internal)?;
+    let mut conn = state.db.pool().acquire().await?;
+    let permissions = role_permissions(&mut conn, m.role_id, role_kind).await?;
+    drop(conn);
+    let actor = PracticeActor {
+        state,
+        session,
+        practice_id: m.practice_id,
+        role_id: m.role_id,
+        role_kind,
+        is_main: m.is_main == 1,
+        permissions,
+    };
+    if let Some(p) = permission
+        && !actor.can(p)
+    {
+        return Err(AppError::Forbidden.respond());
+    }
+    Ok(actor)
+}
