@@ -25,14 +25,14 @@ pub struct Account {
     pub current: bool,
 }
 
-#[server]
+#[server(endpoint = "list_accounts")]
 pub async fn list_accounts() -> Result<Vec<Account>, AppError> {
     let (state, session) = crate::session::require().await?;
     Ok(ssr::accounts_for(&state.db, &session).await?)
 }
 
 /// Makes `id` of `kind` the account the user acts in, if they belong to it.
-#[server]
+#[server(endpoint = "switch_account")]
 pub async fn switch_account(kind: String, id: i64) -> Result<(), AppError> {
     let (state, session) = crate::session::require().await?;
     let accounts = ssr::accounts_for(&state.db, &session).await?;

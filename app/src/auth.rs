@@ -20,7 +20,7 @@ pub struct Me {
     pub can_manage_users: bool,
 }
 
-#[server]
+#[server(endpoint = "get_me")]
 pub async fn get_me() -> Result<Option<Me>, AppError> {
     use crate::session;
     let state = session::app_state()?;
@@ -41,7 +41,7 @@ pub async fn get_me() -> Result<Option<Me>, AppError> {
     }))
 }
 
-#[server]
+#[server(endpoint = "sign_up")]
 pub async fn sign_up(practice_name: String, name: String, email: String, password: String) -> Result<(), AppError> {
     use crate::names::{DisplayName, EmailAddress};
     use crate::{password as pw, practices, session, users};
@@ -85,7 +85,7 @@ pub async fn sign_up(practice_name: String, name: String, email: String, passwor
     Ok(())
 }
 
-#[server]
+#[server(endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     use crate::audit::{self, AuditEvent};
     use crate::names::EmailAddress;
@@ -128,7 +128,7 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     Ok(())
 }
 
-#[server]
+#[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
     let state = crate::session::app_state()?;
     crate::session::end(&state).await?;

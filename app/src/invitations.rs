@@ -33,7 +33,7 @@ pub struct InvitationView {
     pub state: InvitationState,
 }
 
-#[server]
+#[server(endpoint = "get_invitation")]
 pub async fn get_invitation(token: String) -> Result<InvitationView, AppError> {
     let state = crate::session::app_state()?;
     let invalid = || AppError::NotFound("This invitation link".into());
@@ -62,7 +62,7 @@ pub async fn get_invitation(token: String) -> Result<InvitationView, AppError> {
 }
 
 /// Accepts with a new password (no login yet) or the existing login's password.
-#[server]
+#[server(endpoint = "accept_invitation")]
 pub async fn accept_invitation(token: String, password: String) -> Result<(), AppError> {
     use crate::audit::{self, AuditEvent};
     use crate::names::{DisplayName, EmailAddress};

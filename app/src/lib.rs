@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! Practice Access: the application crate. Components, server functions and domain types
 //! live here, one module per domain concept; server-only code sits behind the `ssr` feature.
 

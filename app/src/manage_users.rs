@@ -56,13 +56,13 @@ pub struct UsersPage {
     pub i_am_main: bool,
 }
 
-#[server]
+#[server(endpoint = "list_practice_users")]
 pub async fn list_practice_users() -> Result<UsersPage, AppError> {
     let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
     ssr::users_page(&actor).await
 }
 
-#[server]
+#[server(endpoint = "invite_user")]
 pub async fn invite_user(name: String, email: String, role_id: i64) -> Result<(), AppError> {
     let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
     ssr::invite(&actor, &name, &email, role_id)
@@ -70,19 +70,19 @@ pub async fn invite_user(name: String, email: String, role_id: i64) -> Result<()
         .map_err(AppError::respond)
 }
 
-#[server]
+#[server(endpoint = "resend_invitation")]
 pub async fn resend_invitation(invitation_id: i64) -> Result<(), AppError> {
     let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
     ssr::resend(&actor, invitation_id).await.map_err(AppError::respond)
 }
 
-#[server]
+#[server(endpoint = "revoke_invitation")]
 pub async fn revoke_invitation(invitation_id: i64) -> Result<(), AppError> {
     let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
     ssr::revoke(&actor, invitation_id).await.map_err(AppError::respond)
 }
 
-#[server]
+#[server(endpoint = "change_member_role")]
 pub async fn change_member_role(user_id: i64, role_id: i64) -> Result<(), AppError> {
     let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
     ssr::change_role(&actor, user_id, role_id)
@@ -90,7 +90,7 @@ pub async fn change_member_role(user_id: i64, role_id: i64) -> Result<(), AppErr
         .map_err(AppError::respond)
 }
 
-#[server]
+#[server(endpoint = "set_member_active")]
 pub async fn set_member_active(user_id: i64, active: bool) -> Result<(), AppError> {
     let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
     ssr::set_active(&actor, user_id, active)
@@ -98,7 +98,7 @@ pub async fn set_member_active(user_id: i64, active: bool) -> Result<(), AppErro
         .map_err(AppError::respond)
 }
 
-#[server]
+#[server(endpoint = "transfer_main_user")]
 pub async fn transfer_main_user(user_id: i64) -> Result<(), AppError> {
     let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
     ssr::transfer_main(&actor, user_id).await.map_err(AppError::respond)

@@ -17,7 +17,7 @@ pub struct SentEmail {
     pub created_at: i64,
 }
 
-#[server]
+#[server(endpoint = "list_sent_email")]
 pub async fn list_sent_email() -> Result<(bool, Vec<SentEmail>), AppError> {
     let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
     let rows: Vec<(i64, String, String, String, String, i64)> = sqlx::query_as(

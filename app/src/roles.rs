@@ -24,14 +24,14 @@ pub struct RoleDetail {
     pub invitations: i64,
 }
 
-#[server]
+#[server(endpoint = "list_roles")]
 pub async fn list_roles() -> Result<Vec<RoleDetail>, AppError> {
     let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
     ssr::list(&actor).await
 }
 
 /// Creates (`role_id` = None) or updates a custom role.
-#[server]
+#[server(endpoint = "save_role", input = leptos::server_fn::codec::Json)]
 pub async fn save_role(role_id: Option<i64>, name: String, permissions: Vec<String>) -> Result<i64, AppError> {
     let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
     ssr::save(&actor, role_id, &name, &permissions)
@@ -41,7 +41,7 @@ pub async fn save_role(role_id: Option<i64>, name: String, permissions: Vec<Stri
 
 /// Deletes a custom role. While it is still in use, `move_to` must name the role that
 /// takes over its users, client assignments and invitations.
-#[server]
+#[server(endpoint = "delete_role")]
 pub async fn delete_role(role_id: i64, move_to: Option<i64>) -> Result<(), AppError> {
     let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
     ssr::delete(&actor, role_id, move_to).await.map_err(AppError::respond)
@@ -492,7 +492,6 @@ pub mod ssr {
                 before: Some(serde_json::json!({ "name": name, "permissions": perms })),
                 after: moved_to.map(|t| serde_json::json!({ "moved_to": t, "uses_moved": in_use })),
                 affected_count: Some(in_use),
-                ..Default::default()
             },
         )
         .await?;

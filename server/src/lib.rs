@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The HTTP server: wires configuration, the database and the Leptos app into axum.
 //! `main.rs` only reads the configuration and calls [`run`]; integration tests call it too.
 

@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! Reads the configuration, prepares the database, optionally seeds demo data, and serves.
 
 use std::process::ExitCode;

@@ -4,6 +4,10 @@ use app::config::Config;
 use app::db::{Backend, Db};
 use rand::Rng;
 use rand::distributions::Alphanumeric;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::smtp_sink::SmtpSink;
 
 /// Runs each named `async fn name(app: TestApp)` of the calling module on both backends,
 /// as `<module>::sqlite::<name>` and `<module>::postgres::<name>`.
@@ -33,11 +37,43 @@ macro_rules! on_both_backends {
     };
 }
 
+/// Like `on_both_backends!`, for apps started with `SMTP_URL` = `$smtp` (an
+/// `Option<String>`; `None` keeps mail in the outbox), in a module of its own.
+#[macro_export]
+macro_rules! on_both_backends_with_smtp {
+    ($module:ident, $smtp:expr; $($name:ident),* $(,)?) => {
+        mod $module {
+            mod sqlite {
+                $(
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $name() {
+                        let app = $crate::helpers::spawn_app_with(app::db::Backend::Sqlite, $smtp, None).await;
+                        super::super::$name(&app).await;
+                        app.cleanup().await;
+                    }
+                )*
+            }
+            mod postgres {
+                $(
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $name() {
+                        let app = $crate::helpers::spawn_app_with(app::db::Backend::Postgres, $smtp, None).await;
+                        super::super::$name(&app).await;
+                        app.cleanup().await;
+                    }
+                )*
+            }
+        }
+    };
+}
+
 pub struct TestApp {
     /// `http://127.0.0.1:<port>`
     pub address: String,
     pub db: Db,
     pub http: reqwest::Client,
+    /// The SMTP server this app sends to (`None` when started without SMTP).
+    pub smtp: Option<SmtpSink>,
     scratch: Scratch,
 }
 
@@ -61,6 +97,13 @@ fn postgres_admin_url() -> String {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    let sink = SmtpSink::start().await;
+    let url = sink.url();
+    spawn_app_with(backend, Some(url), Some(sink)).await
+}
+
+/// Starts the app with `smtp_url` (None: keep mail in the outbox).
+pub async fn spawn_app_with(backend: Backend, smtp_url: Option<String>, smtp: Option<SmtpSink>) -> TestApp {
     let (database_url, scratch) = match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
@@ -83,17 +126,19 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
             (format!("{admin_url}/{name}"), Scratch::Postgres { admin_url, name })
         }
     };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let bound = listener.local_addr().expect("addr").to_string();
     let config = Config::from_lookup(|key| match key {
         "DATABASE_URL" => Some(database_url.clone()),
-        "SITE_ADDR" => Some("127.0.0.1:0".to_owned()),
+        "SITE_ADDR" => Some(bound.clone()),
         "LOG_LEVEL" => Some("warn".to_owned()),
+        "SMTP_URL" => smtp_url.clone(),
         _ => None,
     })
     .expect("test config");
     let state = server::prepare_state(config).await.expect("server state");
     let db = state.db.clone();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let address = format!("http://{}", listener.local_addr().expect("addr"));
+    let address = format!("http://{bound}");
     tokio::spawn(server::run(state, listener));
     let http = reqwest::Client::builder()
         .cookie_store(true)
@@ -103,6 +148,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         address,
         db,
         http,
+        smtp,
         scratch,
     }
 }
@@ -176,4 +222,153 @@ pub async fn seed_practice(db: &Db, tag: &str) -> Practice {
         employee_role,
         custom_role,
     }
+}
+
+/// A signed-in browser: its own cookie jar.
+pub struct Client {
+    pub http: reqwest::Client,
+}
+
+/// What sign-up created, for the test to act with.
+pub struct Admin {
+    pub client: Client,
+    pub email: String,
+    pub practice_id: i64,
+    pub user_id: i64,
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+impl TestApp {
+    /// A fresh browser with an empty cookie jar.
+    pub fn client(&self) -> Client {
+        Client {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+        }
+    }
+
+    /// Calls server function `name` with form fields, as the browser does.
+    pub async fn call(&self, client: &Client, name: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
+        let response = client
+            .http
+            .post(format!("{}/api/{name}", self.address))
+            .header("Accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    /// Calls server function `name` with a JSON body.
+    pub async fn call_json(&self, client: &Client, name: &str, body: Value) -> (StatusCode, Value) {
+        let response = client
+            .http
+            .post(format!("{}/api/{name}", self.address))
+            .header("Accept", "application/json")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    /// Signs up a new practice; `tag` keeps its email unique.
+    pub async fn sign_up(&self, tag: &str) -> Admin {
+        let client = self.client();
+        let email = format!("admin.{tag}@example.com");
+        let (status, body) = self
+            .call(
+                &client,
+                "sign_up",
+                &[
+                    ("practice_name", &format!("Practice {tag}")),
+                    ("name", "Ada Admin"),
+                    ("email", &email),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+        assert!(
+            status.is_success() || status.is_redirection(),
+            "sign up failed: {status} {body}"
+        );
+        let (user_id, practice_id): (i64, i64) = sqlx::query_as(
+            "SELECT u.id, m.practice_id FROM users u JOIN practice_members m ON m.user_id = u.id WHERE u.email = $1",
+        )
+        .bind(&email)
+        .fetch_one(self.db.pool())
+        .await
+        .unwrap();
+        Admin {
+            client,
+            email,
+            practice_id,
+            user_id,
+        }
+    }
+
+    /// Signs `email` in with `password` in a fresh browser.
+    pub async fn sign_in(&self, email: &str, password: &str) -> (Client, StatusCode, Value) {
+        let client = self.client();
+        let (status, body) = self
+            .call(&client, "sign_in", &[("email", email), ("password", password)])
+            .await;
+        (client, status, body)
+    }
+
+    /// The id of a role of `practice_id` by name.
+    pub async fn role_id(&self, practice_id: i64, name: &str) -> i64 {
+        sqlx::query_scalar("SELECT id FROM roles WHERE practice_id = $1 AND name = $2")
+            .bind(practice_id)
+            .bind(name)
+            .fetch_one(self.db.pool())
+            .await
+            .unwrap()
+    }
+
+    /// Invites `email` with `role_id` as `admin` and returns the link from the email.
+    pub async fn invite_and_read_link(&self, admin: &Admin, name: &str, email: &str, role_id: i64) -> String {
+        let seen = self
+            .smtp
+            .as_ref()
+            .map(|s| {
+                s.messages()
+                    .iter()
+                    .filter(|m| m.to.iter().any(|t| t.contains(email)))
+                    .count()
+            })
+            .unwrap_or(0);
+        let (status, body) = self
+            .call(
+                &admin.client,
+                "invite_user",
+                &[("name", name), ("email", email), ("role_id", &role_id.to_string())],
+            )
+            .await;
+        assert!(status.is_success(), "invite failed: {status} {body}");
+        let message = self.smtp.as_ref().expect("app has SMTP").wait_for(email, seen).await;
+        invitation_token(&message.data)
+    }
+
+    /// Whether `client` is signed in, according to `get_me`.
+    pub async fn me(&self, client: &Client) -> Value {
+        self.call(client, "get_me", &[]).await.1
+    }
+}
+
+/// The invitation token from an email body.
+pub fn invitation_token(body: &str) -> String {
+    let start = body.find("/invite/").expect("email has an invitation link") + "/invite/".len();
+    let token: String = body[start..].chars().take_while(|c| c.is_ascii_hexdigit()).collect();
+    assert_eq!(token.len(), 64, "token in {body}");
+    token
 }

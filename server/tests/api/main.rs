@@ -1,7 +1,12 @@
+#![recursion_limit = "256"]
 //! Integration tests: each test starts the real server on port 0 against its own fresh
 //! database, once on SQLite and once on PostgreSQL (see `on_both_backends!`).
 
 mod helpers;
+mod smtp_sink;
 
+mod auth;
 mod health;
+mod manage_users;
+mod roles;
 mod schema;
