@@ -5,6 +5,10 @@ import { defineConfig } from '@playwright/test';
 // a browser here.
 const port = Number(process.env.E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
+const smtpPort = Number(process.env.E2E_SMTP_PORT ?? port + 26);
+const smtpHttpPort = smtpPort + 1;
+// Journeys read the sink's messages through this address.
+process.env.SMTP_SINK_URL = `http://127.0.0.1:${smtpHttpPort}`;
 
 const chromium = {
   browserName: 'chromium' as const,
@@ -40,14 +44,22 @@ export default defineConfig({
     { name: 'chromium', testDir: './tests', use: { ...chromium } },
     { name: 'no-javascript', testDir: './tests-nojs', use: { ...chromium, javaScriptEnabled: false } },
   ],
-  webServer: {
-    command: 'bash end2end/serve.sh',
-    cwd: '..',
-    url: `${baseURL}/health`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: 'pipe',
-    stderr: 'pipe',
-    env: { E2E_PORT: String(port) },
-  },
+  webServer: [
+    {
+      command: 'node smtp-sink.js',
+      url: `http://127.0.0.1:${smtpHttpPort}/health`,
+      reuseExistingServer: false,
+      env: { SMTP_PORT: String(smtpPort), SMTP_HTTP_PORT: String(smtpHttpPort) },
+    },
+    {
+      command: 'bash end2end/serve.sh',
+      cwd: '..',
+      url: `${baseURL}/health`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      env: { E2E_PORT: String(port), SMTP_URL: `smtp://127.0.0.1:${smtpPort}` },
+    },
+  ],
 });

@@ -10,4 +10,4 @@ export APP_BASE_URL="http://$SITE_ADDR"
 export LEPTOS_SITE_ROOT="target/site"
 export LEPTOS_ENV="PROD"
 export LOG_LEVEL="${LOG_LEVEL:-warn}"
-exec target/release/server
+exec "${SERVER_BIN:-target/release/server}"

@@ -18,6 +18,8 @@ pub struct Me {
     pub current: Option<Account>,
     /// Whether the current account lets this user manage its users.
     pub can_manage_users: bool,
+    /// Every account the user can switch to (the Accounts menu).
+    pub accounts: Vec<Account>,
 }
 
 #[server(endpoint = "get_me")]
@@ -38,6 +40,7 @@ pub async fn get_me() -> Result<Option<Me>, AppError> {
         email: s.email,
         current,
         can_manage_users,
+        accounts,
     }))
 }
 

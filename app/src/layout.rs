@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::accounts::{AccountKind, SwitchAccount, list_accounts};
+use crate::accounts::{Account, AccountKind, SwitchAccount};
 use crate::auth::{Me, SignOut, get_me};
 use crate::icons;
 
@@ -101,7 +101,7 @@ fn SignedInNav(me: Me) -> impl IntoView {
             </Menu>
             <span class="spacer"></span>
             <span class="current-account" title="The account you are working in">{account_name}</span>
-            <AccountsMenu/>
+            <AccountsMenu accounts=me.accounts.clone()/>
             <Menu label=user_label id="menu-user">
                 <p class="menu-note">{me.email.clone()}</p>
                 <ActionForm action=sign_out>
@@ -113,43 +113,40 @@ fn SignedInNav(me: Me) -> impl IntoView {
 }
 
 #[component]
-fn AccountsMenu() -> impl IntoView {
-    let accounts = Resource::new(|| (), |_| list_accounts());
+fn AccountsMenu(accounts: Vec<Account>) -> impl IntoView {
     let switch = ServerAction::<SwitchAccount>::new();
+    let first_practice = accounts.iter().position(|a| a.kind == AccountKind::Practice);
+    let items = StoredValue::new(accounts);
     view! {
         <Menu label=Signal::derive(|| "Accounts".to_owned()) id="menu-accounts">
-            <Transition fallback=|| view! { <p class="menu-note">"Loading…"</p> }>
-                {move || {
-                    accounts.get().map(|r| {
-                        let list = r.unwrap_or_default();
-                        let first_practice = list.iter().position(|a| a.kind == AccountKind::Practice);
-                        list.into_iter()
-                            .enumerate()
-                            .map(|(i, a)| {
-                                let label = match a.kind {
-                                    AccountKind::Practice if Some(i) == first_practice => "Go to my practice".to_owned(),
-                                    _ => a.name.clone(),
-                                };
-                                let kind = if a.kind == AccountKind::Practice { "practice" } else { "client" };
-                                let detail = match a.plan {
-                                    Some(plan) => format!("{} · {}", plan.label(), a.role_name),
-                                    None => format!("Partner account · {}", a.role_name),
-                                };
-                                view! {
-                                    <ActionForm action=switch>
-                                        <input type="hidden" name="kind" value=kind/>
-                                        <input type="hidden" name="id" value=a.id.to_string()/>
-                                        <button type="submit" class="menu-item" aria-current=a.current.then_some("true")>
-                                            <span>{label}</span>
-                                            <small>{detail}</small>
-                                        </button>
-                                    </ActionForm>
-                                }
-                            })
-                            .collect_view()
+            {move || {
+                items
+                    .get_value()
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, a)| {
+                        let label = match a.kind {
+                            AccountKind::Practice if Some(i) == first_practice => "Go to my practice".to_owned(),
+                            _ => a.name.clone(),
+                        };
+                        let kind = if a.kind == AccountKind::Practice { "practice" } else { "client" };
+                        let detail = match a.plan {
+                            Some(plan) => format!("{} · {}", plan.label(), a.role_name),
+                            None => format!("Partner account · {}", a.role_name),
+                        };
+                        view! {
+                            <ActionForm action=switch>
+                                <input type="hidden" name="kind" value=kind/>
+                                <input type="hidden" name="id" value=a.id.to_string()/>
+                                <button type="submit" class="menu-item" aria-current=a.current.then_some("true")>
+                                    <span>{label}</span>
+                                    <small>{detail}</small>
+                                </button>
+                            </ActionForm>
+                        }
                     })
-                }}
-            </Transition>
+                    .collect_view()
+            }}
         </Menu>
     }
 }

@@ -42,7 +42,7 @@ pub mod throttle;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 use crate::layout::{TopBar, provide_me};
 
@@ -83,13 +83,13 @@ pub fn App() -> impl IntoView {
             <TopBar/>
             <main id="main" class="page">
                 <Routes fallback=NotFound>
-                    <Route path=path!("") view=home::HomePage/>
-                    <Route path=path!("/signup") view=auth::SignUpPage/>
-                    <Route path=path!("/login") view=auth::SignInPage/>
-                    <Route path=path!("/invite/:token") view=invitations::AcceptInvitationPage/>
-                    <Route path=path!("/manage-users") view=manage_users::ManageUsersPage/>
-                    <Route path=path!("/manage-users/roles") view=roles::RolesPage/>
-                    <Route path=path!("/outbox") view=outbox::OutboxPage/>
+                    <Route path=path!("") view=home::HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/signup") view=auth::SignUpPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view=auth::SignInPage ssr=SsrMode::Async/>
+                    <Route path=path!("/invite/:token") view=invitations::AcceptInvitationPage ssr=SsrMode::Async/>
+                    <Route path=path!("/manage-users") view=manage_users::ManageUsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/manage-users/roles") view=roles::RolesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/outbox") view=outbox::OutboxPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

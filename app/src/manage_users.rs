@@ -293,7 +293,7 @@ fn UsersTable(
                                     <td>{line.email.clone()}</td>
                                     <td>{role_cell}</td>
                                     <td><span class=status_class>{line.status.label()}</span></td>
-                                    <td class="row-actions">{actions}</td>
+                                    <td><div class="row-actions">{actions}</div></td>
                                 </tr>
                             }
                         })

@@ -186,70 +186,81 @@ pub fn RolesPage() -> impl IntoView {
     }
 }
 
+/// "1 user", "3 users".
+fn count(n: i64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 #[component]
 fn RolesTable(list: Vec<RoleDetail>, delete: ServerAction<DeleteRole>, on_edit: Callback<RoleDetail>) -> impl IntoView {
     let confirming = RwSignal::new(None::<i64>);
     let delete_error = Signal::derive(move || delete.value().get().and_then(|r| r.err()));
     let options = list.clone();
     view! {
-        <Show when=move || delete_error.get().is_some()>
-            <div class="alert error" role="alert">{move || delete_error.get().map(|e| e.to_string())}</div>
-        </Show>
-        <div class="table-wrap">
-            <table class="data">
-                <caption>"Roles of the practice"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Role"</th>
-                        <th scope="col">"Permissions"</th>
-                        <th scope="col">"In use"</th>
-                        <th scope="col">"Actions"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {list.into_iter().map(|role| {
-                        let in_use = role.members + role.assignments + role.invitations;
-                        let id = role.id;
-                        let name = role.name.clone();
-                        let others: Vec<(i64, String)> = options.iter().filter(|o| o.id != id).map(|o| (o.id, o.name.clone())).collect();
-                        let summary = if role.kind == RoleKind::Admin { "Every permission".to_owned() } else { format!("{} permissions", role.permissions.len()) };
-                        let move_to = RwSignal::new(others.first().map(|o| o.0));
-                        let detail = role.clone();
-                        view! {
-                            <tr>
-                                <th scope="row">{role.name.clone()}{(role.kind != RoleKind::Custom).then(|| view! { <span class="badge">"Predefined"</span> })}</th>
-                                <td>{summary}</td>
-                                <td>{format!("{} users, {} client assignments, {} invitations", role.members, role.assignments, role.invitations)}</td>
-                                <td class="row-actions">
-                                    {(role.kind == RoleKind::Custom).then(|| view! {
-                                        <button type="button" class="link" aria-label=format!("Edit {name}") on:click=move |_| on_edit.run(detail.clone())>"Edit"</button>
-                                        <button type="button" class="link danger" aria-label=format!("Delete {name}") on:click=move |_| {
-                                            if in_use == 0 { delete.dispatch(DeleteRole { role_id: id, move_to: None }); } else { confirming.set(Some(id)); }
-                                        }>"Delete"</button>
-                                        <Show when=move || confirming.get() == Some(id)>
-                                            <div class="confirm" role="group" aria-label="Move users before deleting">
-                                                <label>
-                                                    {format!("Move {in_use} uses to ")}
-                                                    <select on:change=move |ev| move_to.set(event_target_value(&ev).parse().ok())>
-                                                        {others.clone().into_iter().map(|(oid, oname)| view! { <option value=oid.to_string()>{oname}</option> }).collect_view()}
-                                                    </select>
-                                                </label>
-                                                <button type="button" class="danger" on:click=move |_| {
-                                                    delete.dispatch(DeleteRole { role_id: id, move_to: move_to.get_untracked() });
-                                                    confirming.set(None);
-                                                }>"Move and delete"</button>
-                                                <button type="button" class="secondary" on:click=move |_| confirming.set(None)>"Cancel"</button>
-                                            </div>
-                                        </Show>
-                                    })}
-                                </td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
-    }
+            <Show when=move || delete_error.get().is_some()>
+                <div class="alert error" role="alert">{move || delete_error.get().map(|e| e.to_string())}</div>
+            </Show>
+            <div class="table-wrap">
+                <table class="data">
+                    <caption>"Roles of the practice"</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">"Role"</th>
+                            <th scope="col">"Permissions"</th>
+                            <th scope="col">"In use"</th>
+                            <th scope="col">"Actions"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {list.into_iter().map(|role| {
+                            let in_use = role.members + role.assignments + role.invitations;
+                            let id = role.id;
+                            let name = role.name.clone();
+                            let others: Vec<(i64, String)> = options.iter().filter(|o| o.id != id).map(|o| (o.id, o.name.clone())).collect();
+                            let summary = if role.kind == RoleKind::Admin { "Every permission".to_owned() } else { format!("{} permissions", role.permissions.len()) };
+                            let move_to = RwSignal::new(others.first().map(|o| o.0));
+                            let detail = role.clone();
+                            view! {
+                                <tr>
+                                    <th scope="row">{role.name.clone()}{(role.kind != RoleKind::Custom).then(|| view! { <span class="badge">"Predefined"</span> })}</th>
+                                    <td>{summary}</td>
+                                    <td>{format!("{}, {}, {}", count(role.members, "user"), count(role.assignments, "client assignment"), count(role.invitations, "invitation"))}</td>
+                                    <td>
+    <div class="row-actions">
+                                        {(role.kind == RoleKind::Custom).then(|| view! {
+                                            <button type="button" class="link" aria-label=format!("Edit {name}") on:click=move |_| on_edit.run(detail.clone())>"Edit"</button>
+                                            <button type="button" class="link danger" aria-label=format!("Delete {name}") on:click=move |_| {
+                                                if in_use == 0 { delete.dispatch(DeleteRole { role_id: id, move_to: None }); } else { confirming.set(Some(id)); }
+                                            }>"Delete"</button>
+                                            <Show when=move || confirming.get() == Some(id)>
+                                                <div class="confirm" role="group" aria-label="Move users before deleting">
+                                                    <label>
+                                                        {format!("Move {in_use} uses to ")}
+                                                        <select on:change=move |ev| move_to.set(event_target_value(&ev).parse().ok())>
+                                                            {others.clone().into_iter().map(|(oid, oname)| view! { <option value=oid.to_string()>{oname}</option> }).collect_view()}
+                                                        </select>
+                                                    </label>
+                                                    <button type="button" class="danger" on:click=move |_| {
+                                                        delete.dispatch(DeleteRole { role_id: id, move_to: move_to.get_untracked() });
+                                                        confirming.set(None);
+                                                    }>"Move and delete"</button>
+                                                    <button type="button" class="secondary" on:click=move |_| confirming.set(None)>"Cancel"</button>
+                                                </div>
+                                            </Show>
+                                        })}
+                                    </div>
+    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        }
 }
 
 #[cfg(feature = "ssr")]

@@ -5,7 +5,12 @@ export const test = base.extend<{ page: Page }>({
   page: async ({ page }, use) => {
     const problems: string[] = [];
     page.on('console', (msg) => {
-      if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
+      if (msg.type() !== 'error') return;
+      // A refused server function (401/403/409/422/429) is an expected answer the page shows;
+      // the browser still logs it. Anything else is a problem.
+      const expectedRefusal =
+        msg.location().url.includes('/api/') && /status of 4\d\d/.test(msg.text());
+      if (!expectedRefusal) problems.push(`console error: ${msg.text()} (${msg.location().url})`);
     });
     page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
     await use(page);
@@ -18,4 +23,58 @@ export { expect };
 /** Resolves once the WASM bundle has hydrated the page (the body gets `data-hydrated`). */
 export async function waitForHydration(page: Page) {
   await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
+}
+
+/** A string unique to this test run, for emails and names, so specs run in parallel. */
+export function unique(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+}
+
+/** Waits for the email the app sent to `to` (the `nth` one) and returns its invitation link path. */
+export async function invitationLink(to: string, nth = 0): Promise<string> {
+  const sink = process.env.SMTP_SINK_URL!;
+  for (let i = 0; i < 100; i++) {
+    const res = await fetch(`${sink}/messages?to=${encodeURIComponent(to)}`);
+    const found: { raw: string }[] = await res.json();
+    if (found.length > nth) {
+      const match = found[nth].raw.match(/\/invite\/([0-9a-f]{64})/);
+      if (!match) throw new Error(`no invitation link in email to ${to}`);
+      return `/invite/${match[1]}`;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no email to ${to} reached the SMTP sink`);
+}
+
+/** Creates a practice through the sign-up form and returns the admin's credentials. */
+export async function signUp(page: Page, tag = unique('practice')) {
+  const email = `${tag}@example.com`;
+  const password = 'correct horse battery';
+  await page.goto('/signup');
+  await waitForHydration(page);
+  await page.getByLabel('Practice name').fill(`Practice ${tag}`);
+  await page.getByLabel('Your name').fill('Ada Admin');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Create practice account' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: `Practice ${tag}` })).toBeVisible();
+  return { email, password, practice: `Practice ${tag}` };
+}
+
+/** Opens Home → Manage users from the top bar. */
+export async function openManageUsers(page: Page) {
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await nav.getByRole('button', { name: 'Home' }).click();
+  await nav.getByRole('link', { name: 'Manage users' }).click();
+  await expect(page.getByRole('heading', { name: 'Manage users' })).toBeVisible();
+}
+
+/** Fills and sends the invite form. */
+export async function invite(page: Page, name: string, email: string, role: string) {
+  await page.getByRole('button', { name: 'Invite users', exact: true }).click();
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Role', { exact: true }).selectOption({ label: role });
+  await page.getByRole('button', { name: 'Invite user', exact: true }).click();
+  await expect(page.getByRole('row', { name: new RegExp(email) })).toContainText('Invited');
 }

@@ -1,0 +1,24 @@
+import { test, expect } from '@playwright/test';
+
+test('without JavaScript a practice can sign up and reach Manage users; a failed sign-in leaves the session alone', async ({ page }) => {
+  const tag = `nojs-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+  await page.goto('/signup');
+  await page.getByLabel('Practice name').fill(`Practice ${tag}`);
+  await page.getByLabel('Your name').fill('Nora NoScript');
+  await page.getByLabel('Email').fill(`${tag}@example.com`);
+  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Create practice account' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: `Practice ${tag}` })).toBeVisible();
+
+  await page.goto('/manage-users');
+  await expect(page.getByRole('heading', { name: 'Manage users' })).toBeVisible();
+  await expect(page.getByRole('row', { name: new RegExp(`${tag}@example.com`) })).toContainText('Active');
+
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(`${tag}@example.com`);
+  await page.getByLabel('Password').fill('wrong password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  // Without JavaScript the form posts and the server answers; the session stays as it was.
+  await page.goto('/');
+  await expect(page.getByRole('heading', { level: 1, name: `Practice ${tag}` })).toBeVisible();
+});
