@@ -21,6 +21,7 @@ pub struct Account {
     /// Clients only.
     pub plan: Option<Plan>,
     /// The user's role there.
+    pub role_id: i64,
     pub role_name: String,
     pub current: bool,
 }
@@ -71,6 +72,7 @@ pub mod ssr {
         id: i64,
         name: String,
         plan: Option<String>,
+        role_id: i64,
         role_kind: String,
         role_name: String,
     }
@@ -79,20 +81,20 @@ pub mod ssr {
     /// Access to a client needs an active membership of its practice and an unarchived client.
     pub async fn accounts_for(db: &Db, session: &Session) -> Result<Vec<Account>, sqlx::Error> {
         let rows: Vec<AccountRow> = sqlx::query_as(
-            r#"SELECT 'practice' AS kind, p.id, p.name, CAST(NULL AS TEXT) AS plan, r.kind AS role_kind, r.name AS role_name
+            r#"SELECT 'practice' AS kind, p.id, p.name, CAST(NULL AS TEXT) AS plan, r.id AS role_id, r.kind AS role_kind, r.name AS role_name
                FROM practice_members m
                JOIN practices p ON p.id = m.practice_id
                JOIN roles r ON r.id = m.role_id
                WHERE m.user_id = $1 AND m.status = 'active'
                UNION ALL
-               SELECT 'client' AS kind, c.id, c.name, c.plan, r.kind AS role_kind, r.name AS role_name
+               SELECT 'client' AS kind, c.id, c.name, c.plan, r.id AS role_id, r.kind AS role_kind, r.name AS role_name
                FROM client_assignments a
                JOIN practice_members m ON m.practice_id = a.practice_id AND m.user_id = a.user_id AND m.status = 'active'
                JOIN clients c ON c.id = a.client_id AND c.archived = 0
                JOIN roles r ON r.id = a.role_id
                WHERE a.user_id = $1
                UNION ALL
-               SELECT 'client' AS kind, c.id, c.name, c.plan, r.kind AS role_kind, r.name AS role_name
+               SELECT 'client' AS kind, c.id, c.name, c.plan, r.id AS role_id, r.kind AS role_kind, r.name AS role_name
                FROM client_users cu
                JOIN clients c ON c.id = cu.client_id AND c.archived = 0
                JOIN roles r ON r.id = cu.role_id
@@ -114,6 +116,7 @@ pub mod ssr {
                 id: r.id,
                 name: r.name,
                 plan: r.plan.as_deref().and_then(Plan::parse),
+                role_id: r.role_id,
                 role_name: display_role_name(&r.role_kind, &r.role_name),
                 current: false,
             })
@@ -127,6 +130,23 @@ pub mod ssr {
             accounts[i].current = true;
         }
         Ok(accounts)
+    }
+
+    /// The labels of what a role permits, in catalogue order.
+    pub async fn permission_labels(db: &Db, role_id: i64) -> Result<Vec<String>, sqlx::Error> {
+        let kind: Option<String> = sqlx::query_scalar(r#"SELECT kind FROM roles WHERE id = $1"#)
+            .bind(role_id)
+            .fetch_optional(db.pool())
+            .await?;
+        let Some(kind) = kind.as_deref().and_then(RoleKind::parse) else {
+            return Ok(Vec::new());
+        };
+        let mut conn = db.pool().acquire().await?;
+        let keys = role_permissions(&mut conn, role_id, kind).await?;
+        Ok(crate::permissions::all()
+            .filter(|p| keys.iter().any(|k| k == p.key))
+            .map(|p| p.label.to_owned())
+            .collect())
     }
 
     /// How a role is named in lists: the predefined Employee is "Employee (predefined)".

@@ -20,6 +20,8 @@ pub struct Me {
     pub can_manage_users: bool,
     /// Every account the user can switch to (the Accounts menu).
     pub accounts: Vec<Account>,
+    /// What the user's role in the current account permits (labels).
+    pub permissions: Vec<String>,
 }
 
 #[server(endpoint = "get_me")]
@@ -35,12 +37,17 @@ pub async fn get_me() -> Result<Option<Me>, AppError> {
         Some(a) => crate::accounts::ssr::can_manage_users(&state.db, s.user_id, a).await?,
         None => false,
     };
+    let permissions = match &current {
+        Some(a) => crate::accounts::ssr::permission_labels(&state.db, a.role_id).await?,
+        None => Vec::new(),
+    };
     Ok(Some(Me {
         name: s.name,
         email: s.email,
         current,
         can_manage_users,
         accounts,
+        permissions,
     }))
 }
 

@@ -54,12 +54,33 @@ fn Overview(me: Me) -> impl IntoView {
                 </A>
             })}
             {(me.can_manage_users && is_practice).then(|| view! {
+                <A href="/partner/users" attr:class="tile">
+                    <strong>"Partner › Clients › Users"</strong>
+                    <span>"Give each staff member a role on each client."</span>
+                </A>
+                <A href="/partner/clients" attr:class="tile">
+                    <strong>"Client overview"</strong>
+                    <span>"Add, import, rename and archive client accounts."</span>
+                </A>
                 <A href="/manage-users/roles" attr:class="tile">
                     <strong>"Roles"</strong>
                     <span>"Predefined and custom roles with their permissions."</span>
                 </A>
             })}
         </div>
+        {(!is_practice).then(|| view! {
+            <section class="card" aria-labelledby="permits-heading">
+                <h2 id="permits-heading">{format!("What {} permits here", account.role_name)}</h2>
+                {if me.permissions.is_empty() {
+                    view! { <p>"Nothing yet: this role has no permissions."</p> }.into_any()
+                } else {
+                    view! { <ul class="permits">{me.permissions.iter().map(|p| view! { <li>{p.clone()}</li> }).collect_view()}</ul> }.into_any()
+                }}
+                {account.plan.filter(|p| !p.has_own_user_management()).map(|_| view! {
+                    <p class="muted">"This client is on Practice Edition: its users are managed by the practice, in Partner › Clients › Users."</p>
+                })}
+            </section>
+        })}
     }
     .into_any()
 }

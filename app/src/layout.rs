@@ -99,6 +99,13 @@ fn SignedInNav(me: Me) -> impl IntoView {
                 {(can_manage && in_practice).then(|| view! { <A href="/manage-users/roles">"Roles"</A> })}
                 {(can_manage && in_practice).then(|| view! { <A href="/outbox">"Sent email"</A> })}
             </Menu>
+            {(can_manage && in_practice).then(|| view! {
+                <Menu label=Signal::derive(|| "Partner".to_owned()) id="menu-partner">
+                    <p class="menu-group">"Clients"</p>
+                    <A href="/partner/clients">"Client overview"</A>
+                    <A href="/partner/users">"Users"</A>
+                </Menu>
+            })}
             <span class="spacer"></span>
             <span class="current-account" title="The account you are working in">{account_name}</span>
             <AccountsMenu accounts=me.accounts.clone()/>

@@ -4,7 +4,9 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod client_users;
 pub mod clients;
+pub mod csv_import;
 pub mod error;
 pub mod forms;
 pub mod home;
@@ -12,6 +14,7 @@ pub mod icons;
 pub mod invitations;
 pub mod layout;
 pub mod manage_users;
+pub mod matrix;
 pub mod names;
 pub mod outbox;
 pub mod permissions;
@@ -87,9 +90,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signup") view=auth::SignUpPage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=auth::SignInPage ssr=SsrMode::Async/>
                     <Route path=path!("/invite/:token") view=invitations::AcceptInvitationPage ssr=SsrMode::Async/>
-                    <Route path=path!("/manage-users") view=manage_users::ManageUsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/manage-users") view=manage_users::ManageUsersRoute ssr=SsrMode::Async/>
                     <Route path=path!("/manage-users/roles") view=roles::RolesPage ssr=SsrMode::Async/>
                     <Route path=path!("/outbox") view=outbox::OutboxPage ssr=SsrMode::Async/>
+                    <Route path=path!("/partner/clients") view=clients::ClientOverviewPage ssr=SsrMode::Async/>
+                    <Route path=path!("/partner/users") view=matrix::MatrixPageView ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

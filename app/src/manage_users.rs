@@ -104,6 +104,21 @@ pub async fn transfer_main_user(user_id: i64) -> Result<(), AppError> {
     ssr::transfer_main(&actor, user_id).await.map_err(AppError::respond)
 }
 
+/// Home › Manage users: the practice's users in the partner account, or the client's own
+/// users in a client account.
+#[component]
+pub fn ManageUsersRoute() -> impl IntoView {
+    let me = crate::layout::use_me();
+    view! {
+        <Transition fallback=|| ()>
+            {move || me.0.get().map(|r| {
+                let in_client = matches!(&r, Ok(Some(m)) if m.current.as_ref().is_some_and(|a| a.kind == crate::accounts::AccountKind::Client));
+                if in_client { view! { <crate::client_users::ClientUsersPage/> }.into_any() } else { view! { <ManageUsersPage/> }.into_any() }
+            })}
+        </Transition>
+    }
+}
+
 #[component]
 pub fn ManageUsersPage() -> impl IntoView {
     let invite = ServerAction::<InviteUser>::new();

@@ -1,0 +1,154 @@
+//! Parsing a client list in CSV (`name, plan`), reporting every line that cannot be used.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::names::DisplayName;
+use crate::plans::Plan;
+
+/// The most rows one import takes.
+pub const MAX_ROWS: usize = 20_000;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RejectedLine {
+    pub line: usize,
+    pub reason: String,
+}
+
+/// Splits one CSV line into fields: commas separate, double quotes quote, `""` escapes.
+fn fields(line: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', true) => quoted = false,
+            ('"', false) if field.trim().is_empty() => {
+                field.clear();
+                quoted = true;
+            }
+            (',', false) => out.push(std::mem::take(&mut field)),
+            (c, _) => field.push(c),
+        }
+    }
+    if quoted {
+        return Err("a quoted field is not closed".into());
+    }
+    out.push(field);
+    Ok(out)
+}
+
+/// Parses the whole file. Returns the usable rows, or every rejected line: a file with any
+/// bad line is refused whole, so an import never leaves half a list behind.
+pub fn parse(text: &str, existing_names: &[String]) -> Result<Vec<(String, Plan)>, Vec<RejectedLine>> {
+    let existing: HashMap<String, ()> = existing_names.iter().map(|n| (n.to_lowercase(), ())).collect();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut rows = Vec::new();
+    let mut rejected = Vec::new();
+    for (index, raw) in text.lines().enumerate() {
+        let line = index + 1;
+        let raw = raw.trim_start_matches('\u{feff}');
+        if raw.trim().is_empty() {
+            continue;
+        }
+        let cells = match fields(raw) {
+            Ok(c) => c,
+            Err(reason) => {
+                rejected.push(RejectedLine { line, reason });
+                continue;
+            }
+        };
+        if line == 1 && cells.first().is_some_and(|c| c.trim().eq_ignore_ascii_case("name")) {
+            continue; // a header row
+        }
+        let mut reject = |reason: String| rejected.push(RejectedLine { line, reason });
+        if cells.len() != 2 {
+            reject(format!("expected 2 columns (name, plan), found {}", cells.len()));
+            continue;
+        }
+        let name = match DisplayName::parse(&cells[0], "client name", 200) {
+            Ok(n) => n.into_string(),
+            Err(m) => {
+                reject(m);
+                continue;
+            }
+        };
+        let Some(plan) = Plan::parse(&cells[1]) else {
+            reject(format!(
+                "unknown plan \"{}\": use Practice Edition, Small, Medium or Large",
+                cells[1].trim()
+            ));
+            continue;
+        };
+        let key = name.to_lowercase();
+        if existing.contains_key(&key) {
+            reject(format!("a client called \"{name}\" already exists"));
+            continue;
+        }
+        if let Some(first) = seen.get(&key) {
+            reject(format!("\"{name}\" is already on line {first}"));
+            continue;
+        }
+        seen.insert(key, line);
+        rows.push((name, plan));
+    }
+    if rows.len() > MAX_ROWS {
+        rejected.push(RejectedLine {
+            line: 0,
+            reason: format!("at most {MAX_ROWS} clients per import"),
+        });
+    }
+    if rows.is_empty() && rejected.is_empty() {
+        rejected.push(RejectedLine {
+            line: 0,
+            reason: "the file has no clients in it".into(),
+        });
+    }
+    if rejected.is_empty() { Ok(rows) } else { Err(rejected) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_header_quotes_and_plan_labels() {
+        let rows = parse(
+            "name,plan\n\"Smith, Jones & Co\",Practice Edition\nAcme Ltd,small\n\n",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                ("Smith, Jones & Co".into(), Plan::PracticeEdition),
+                ("Acme Ltd".into(), Plan::Small)
+            ]
+        );
+    }
+
+    #[test]
+    fn reports_every_bad_line_with_its_number_and_reason() {
+        let text = "Acme Ltd,Small\nBeta,Enterprise\n,Large\nacme ltd,Medium\nGamma\n\"Open,Small\nKnown Co,Large";
+        let err = parse(text, &["Known Co".into()]).unwrap_err();
+        let lines: Vec<usize> = err.iter().map(|r| r.line).collect();
+        assert_eq!(lines, vec![2, 3, 4, 5, 6, 7]);
+        assert!(err[0].reason.contains("unknown plan \"Enterprise\""));
+        assert_eq!(err[1].reason, "Enter a client name.");
+        assert!(err[2].reason.contains("already on line 1"));
+        assert!(err[3].reason.contains("expected 2 columns"));
+        assert!(err[4].reason.contains("not closed"));
+        assert!(err[5].reason.contains("already exists"));
+    }
+
+    #[test]
+    fn an_empty_file_is_refused() {
+        assert!(parse("name,plan\n", &[]).is_err());
+    }
+}

@@ -1,0 +1,156 @@
+//! Partner → Clients → Users: one staff member's access to every client, as a matrix of
+//! clients (rows) by N/A and every role (columns). Server functions live here; the page is
+//! in `view.rs`, the SQL in `ssr.rs`.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::plans::Plan;
+
+#[cfg(feature = "ssr")]
+pub mod ssr;
+mod view;
+
+pub use view::MatrixPage as MatrixPageView;
+
+/// Matrix rows per page: enough to work through quickly, few enough to render at once.
+pub const PAGE_SIZE: i64 = 100;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StaffRow {
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    pub role_name: String,
+    pub active: bool,
+    /// Clients this person has a role on.
+    pub clients: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StaffTable {
+    pub staff: Vec<StaffRow>,
+    /// Unarchived clients of the practice.
+    pub total_clients: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RoleColumn {
+    pub id: i64,
+    /// As shown in the column head: "Employee (predefined)" for the predefined Employee.
+    pub name: String,
+    pub is_employee: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MatrixRow {
+    pub client_id: i64,
+    pub name: String,
+    pub plan: Plan,
+    /// `None`: N/A.
+    pub role_id: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Matrix {
+    pub staff_name: String,
+    pub columns: Vec<RoleColumn>,
+    pub rows: Vec<MatrixRow>,
+    /// Clients matching the filter, and all unarchived clients.
+    pub matching: i64,
+    pub total: i64,
+    /// The newest change to this person's access: polled to show other admins' changes.
+    pub version: i64,
+}
+
+/// Which clients a bulk action covers: all of them, or those the filter shows.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Scope {
+    pub search: String,
+    pub plan: String,
+}
+
+impl Scope {
+    pub fn is_filtered(&self) -> bool {
+        !self.search.trim().is_empty() || !self.plan.is_empty()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BulkPreview {
+    /// Clients whose state would change.
+    pub changes: i64,
+    /// Of those, clients that already had a role which would be replaced or removed.
+    pub overwrites: i64,
+    /// Clients in scope.
+    pub in_scope: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BulkResult {
+    pub batch_id: i64,
+    pub changed: i64,
+}
+
+#[server(endpoint = "list_staff")]
+pub async fn list_staff() -> Result<StaffTable, AppError> {
+    let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
+    ssr::staff_table(&actor).await
+}
+
+#[server(endpoint = "get_matrix")]
+pub async fn get_matrix(user_id: i64, search: String, plan: String, page: i64) -> Result<Matrix, AppError> {
+    let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
+    ssr::matrix(&actor, user_id, &Scope { search, plan }, page)
+        .await
+        .map_err(AppError::respond)
+}
+
+/// Grants `role_id` on one client (replacing any other role), or removes access (`None`).
+#[server(endpoint = "set_client_role")]
+pub async fn set_client_role(user_id: i64, client_id: i64, role_id: Option<i64>) -> Result<(), AppError> {
+    let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
+    ssr::set_one(&actor, user_id, client_id, role_id)
+        .await
+        .map_err(AppError::respond)
+}
+
+#[server(endpoint = "preview_bulk")]
+pub async fn preview_bulk(
+    user_id: i64,
+    role_id: Option<i64>,
+    search: String,
+    plan: String,
+) -> Result<BulkPreview, AppError> {
+    let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
+    ssr::preview(&actor, user_id, role_id, &Scope { search, plan })
+        .await
+        .map_err(AppError::respond)
+}
+
+/// Moves every client in scope to `role_id` (`None`: removes access), in one transaction.
+#[server(endpoint = "apply_bulk")]
+pub async fn apply_bulk(
+    user_id: i64,
+    role_id: Option<i64>,
+    search: String,
+    plan: String,
+) -> Result<BulkResult, AppError> {
+    let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
+    ssr::apply(&actor, user_id, role_id, &Scope { search, plan })
+        .await
+        .map_err(AppError::respond)
+}
+
+#[server(endpoint = "undo_bulk")]
+pub async fn undo_bulk(batch_id: i64) -> Result<i64, AppError> {
+    let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
+    ssr::undo(&actor, batch_id).await.map_err(AppError::respond)
+}
+
+#[server(endpoint = "matrix_version")]
+pub async fn matrix_version(user_id: i64) -> Result<i64, AppError> {
+    let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
+    ssr::version(&actor, user_id).await.map_err(AppError::respond)
+}

@@ -1,0 +1,495 @@
+//! The matrix's SQL. Every statement is scoped to the caller's practice; bulk actions are
+//! set-based (a handful of statements whatever the number of clients) and undoable.
+
+use sqlx::AnyConnection;
+
+use super::*;
+use crate::accounts::ssr::display_role_name;
+use crate::audit::{self, AuditEvent};
+use crate::clients::ssr::{like_pattern, plan_filter};
+use crate::db::now;
+use crate::session::PracticeActor;
+
+/// How long after a bulk action "Undo" is offered.
+pub const UNDO_WINDOW_SECS: i64 = 15 * 60;
+
+/// The `WHERE` of "clients in scope": `$1` practice, `$3` name pattern, `$4` plan ('' = all).
+const IN_SCOPE: &str =
+    r#"c.practice_id = $1 AND c.archived = 0 AND LOWER(c.name) LIKE $3 ESCAPE '\' AND ($4 = '' OR c.plan = $4)"#;
+
+#[derive(sqlx::FromRow)]
+struct StaffSql {
+    user_id: i64,
+    name: String,
+    email: String,
+    role_kind: String,
+    role_name: String,
+    status: String,
+    clients: i64,
+}
+
+pub async fn staff_table(actor: &PracticeActor) -> Result<StaffTable, AppError> {
+    let db = actor.state.db.pool();
+    let rows: Vec<StaffSql> = sqlx::query_as(
+        r#"SELECT m.user_id, u.name, u.email, r.kind AS role_kind, r.name AS role_name, m.status,
+                  (SELECT COUNT(*) FROM client_assignments a JOIN clients c ON c.id = a.client_id AND c.archived = 0
+                   WHERE a.user_id = m.user_id AND a.practice_id = m.practice_id) AS clients
+           FROM practice_members m JOIN users u ON u.id = m.user_id JOIN roles r ON r.id = m.role_id
+           WHERE m.practice_id = $1
+           ORDER BY CASE m.status WHEN 'active' THEN 0 ELSE 1 END, LOWER(u.name)"#,
+    )
+    .bind(actor.practice_id)
+    .fetch_all(db)
+    .await?;
+    let total_clients: i64 =
+        sqlx::query_scalar(r#"SELECT COUNT(*) FROM clients WHERE practice_id = $1 AND archived = 0"#)
+            .bind(actor.practice_id)
+            .fetch_one(db)
+            .await?;
+    Ok(StaffTable {
+        staff: rows
+            .into_iter()
+            .map(|r| StaffRow {
+                user_id: r.user_id,
+                name: r.name,
+                email: r.email,
+                role_name: display_role_name(&r.role_kind, &r.role_name),
+                active: r.status == "active",
+                clients: r.clients,
+            })
+            .collect(),
+        total_clients,
+    })
+}
+
+/// The staff member's name and status, if they belong to the caller's practice.
+async fn staff_member(
+    actor: &PracticeActor,
+    conn: &mut AnyConnection,
+    user_id: i64,
+) -> Result<(String, String), AppError> {
+    sqlx::query_as(
+        r#"SELECT u.name, m.status FROM practice_members m JOIN users u ON u.id = m.user_id
+           WHERE m.practice_id = $1 AND m.user_id = $2"#,
+    )
+    .bind(actor.practice_id)
+    .bind(user_id)
+    .fetch_optional(conn)
+    .await?
+    .ok_or_else(|| AppError::NotFound("That staff member".into()))
+}
+
+/// The role's column name, if it belongs to the caller's practice.
+async fn practice_role(actor: &PracticeActor, conn: &mut AnyConnection, role_id: i64) -> Result<String, AppError> {
+    let row: Option<(String, String)> =
+        sqlx::query_as(r#"SELECT kind, name FROM roles WHERE id = $1 AND practice_id = $2"#)
+            .bind(role_id)
+            .bind(actor.practice_id)
+            .fetch_optional(conn)
+            .await?;
+    row.map(|(kind, name)| display_role_name(&kind, &name))
+        .ok_or_else(|| AppError::invalid("role_id", "Choose one of the practice's roles."))
+}
+
+pub async fn columns(actor: &PracticeActor, conn: &mut AnyConnection) -> Result<Vec<RoleColumn>, AppError> {
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        r#"SELECT id, kind, name FROM roles WHERE practice_id = $1
+           ORDER BY CASE kind WHEN 'admin' THEN 0 WHEN 'employee' THEN 1 WHEN 'user' THEN 2 ELSE 3 END, name_key"#,
+    )
+    .bind(actor.practice_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, kind, name)| RoleColumn {
+            id,
+            is_employee: kind == "employee",
+            name: display_role_name(&kind, &name),
+        })
+        .collect())
+}
+
+pub async fn version(actor: &PracticeActor, user_id: i64) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar(
+        r#"SELECT COALESCE(MAX(id), 0) FROM audit_events WHERE practice_id = $1 AND target_type = 'staff_access' AND target_id = $2"#,
+    )
+    .bind(actor.practice_id)
+    .bind(user_id)
+    .fetch_one(actor.state.db.pool())
+    .await?)
+}
+
+#[derive(sqlx::FromRow)]
+struct RowSql {
+    id: i64,
+    name: String,
+    plan: String,
+    role_id: Option<i64>,
+}
+
+pub async fn matrix(actor: &PracticeActor, user_id: i64, scope: &Scope, page: i64) -> Result<Matrix, AppError> {
+    let mut conn = actor.state.db.pool().acquire().await?;
+    let (staff_name, _) = staff_member(actor, &mut conn, user_id).await?;
+    let plan = plan_filter(&scope.plan)?;
+    let pattern = like_pattern(&scope.search);
+    let rows: Vec<RowSql> = sqlx::query_as(&format!(
+        r#"SELECT c.id, c.name, c.plan, a.role_id
+           FROM clients c LEFT JOIN client_assignments a ON a.client_id = c.id AND a.user_id = $2
+           WHERE {IN_SCOPE}
+           ORDER BY LOWER(c.name), c.id LIMIT $5 OFFSET $6"#
+    ))
+    .bind(actor.practice_id)
+    .bind(user_id)
+    .bind(&pattern)
+    .bind(&plan)
+    .bind(PAGE_SIZE)
+    .bind(page.max(0) * PAGE_SIZE)
+    .fetch_all(&mut *conn)
+    .await?;
+    let matching: i64 = sqlx::query_scalar(&format!(
+        r#"SELECT COUNT(*) FROM clients c WHERE $2 = $2 AND {IN_SCOPE}"#
+    ))
+    .bind(actor.practice_id)
+    .bind(user_id)
+    .bind(&pattern)
+    .bind(&plan)
+    .fetch_one(&mut *conn)
+    .await?;
+    let total: i64 = sqlx::query_scalar(r#"SELECT COUNT(*) FROM clients WHERE practice_id = $1 AND archived = 0"#)
+        .bind(actor.practice_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let columns = columns(actor, &mut conn).await?;
+    drop(conn);
+    Ok(Matrix {
+        staff_name,
+        columns,
+        rows: rows
+            .into_iter()
+            .map(|r| MatrixRow {
+                client_id: r.id,
+                name: r.name,
+                plan: Plan::parse(&r.plan).unwrap_or(Plan::PracticeEdition),
+                role_id: r.role_id,
+            })
+            .collect(),
+        matching,
+        total,
+        version: version(actor, user_id).await?,
+    })
+}
+
+/// Writes a role for one pair; `None` removes it. One statement either way, so two admins
+/// clicking the same row at once end with one row holding the last click.
+async fn write_pair(
+    conn: &mut AnyConnection,
+    practice_id: i64,
+    user_id: i64,
+    client_id: i64,
+    role_id: Option<i64>,
+    actor: i64,
+) -> Result<(), sqlx::Error> {
+    match role_id {
+        Some(role) => {
+            sqlx::query(
+                r#"INSERT INTO client_assignments (practice_id, user_id, client_id, role_id, granted_by, granted_at)
+                   VALUES ($1, $2, $3, $4, $5, $6)
+                   ON CONFLICT (user_id, client_id) DO UPDATE SET
+                       role_id = excluded.role_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at"#,
+            )
+            .bind(practice_id)
+            .bind(user_id)
+            .bind(client_id)
+            .bind(role)
+            .bind(actor)
+            .bind(now())
+            .execute(conn)
+            .await?;
+        }
+        None => {
+            sqlx::query(r#"DELETE FROM client_assignments WHERE user_id = $1 AND client_id = $2"#)
+                .bind(user_id)
+                .bind(client_id)
+                .execute(conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+fn refuse_if_deactivated(status: &str, role_id: Option<i64>) -> Result<(), AppError> {
+    if status != "active" && role_id.is_some() {
+        return Err(AppError::Conflict(
+            "This staff member is deactivated. Reactivate them before granting access.".into(),
+        ));
+    }
+    Ok(())
+}
+
+pub async fn set_one(
+    actor: &PracticeActor,
+    user_id: i64,
+    client_id: i64,
+    role_id: Option<i64>,
+) -> Result<(), AppError> {
+    let mut tx = actor.state.db.begin_write().await?;
+    let (staff_name, status) = staff_member(actor, &mut tx, user_id).await?;
+    refuse_if_deactivated(&status, role_id)?;
+    let client: Option<(String, i64)> =
+        sqlx::query_as(r#"SELECT name, archived FROM clients WHERE id = $1 AND practice_id = $2"#)
+            .bind(client_id)
+            .bind(actor.practice_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((client_name, archived)) = client else {
+        return Err(AppError::NotFound("That client".into()));
+    };
+    if archived == 1 && role_id.is_some() {
+        return Err(AppError::Conflict(format!(
+            "{client_name} is archived. Restore it before granting access."
+        )));
+    }
+    let new_role = match role_id {
+        Some(r) => Some(practice_role(actor, &mut tx, r).await?),
+        None => None,
+    };
+    let before: Option<(i64, String, String)> = sqlx::query_as(
+        r#"SELECT r.id, r.kind, r.name FROM client_assignments a JOIN roles r ON r.id = a.role_id WHERE a.user_id = $1 AND a.client_id = $2"#,
+    )
+    .bind(user_id)
+    .bind(client_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if before.as_ref().map(|b| b.0) == role_id {
+        return Ok(()); // Already so: nothing to change or audit.
+    }
+    write_pair(&mut tx, actor.practice_id, user_id, client_id, role_id, actor.user_id()).await?;
+    audit::record(
+        &mut tx,
+        AuditEvent {
+            practice_id: Some(actor.practice_id),
+            actor_user_id: Some(actor.user_id()),
+            action: "access.set",
+            target_type: Some("staff_access"),
+            target_id: Some(user_id),
+            target_label: Some(&staff_name),
+            before: Some(serde_json::json!({ "client": client_name, "client_id": client_id, "role": before.map(|(_, k, n)| display_role_name(&k, &n)) })),
+            after: Some(serde_json::json!({ "client": client_name, "client_id": client_id, "role": new_role })),
+            affected_count: Some(1),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn preview(
+    actor: &PracticeActor,
+    user_id: i64,
+    role_id: Option<i64>,
+    scope: &Scope,
+) -> Result<BulkPreview, AppError> {
+    let mut conn = actor.state.db.pool().acquire().await?;
+    let (_, status) = staff_member(actor, &mut conn, user_id).await?;
+    refuse_if_deactivated(&status, role_id)?;
+    if let Some(r) = role_id {
+        practice_role(actor, &mut conn, r).await?;
+    }
+    let (changes, overwrites, in_scope): (i64, i64, i64) = sqlx::query_as(&format!(
+        r#"SELECT COALESCE(SUM(CASE WHEN COALESCE(a.role_id, 0) <> $5 THEN 1 ELSE 0 END), 0),
+                  COALESCE(SUM(CASE WHEN a.role_id IS NOT NULL AND a.role_id <> $5 THEN 1 ELSE 0 END), 0),
+                  COUNT(*)
+           FROM clients c LEFT JOIN client_assignments a ON a.client_id = c.id AND a.user_id = $2
+           WHERE {IN_SCOPE}"#
+    ))
+    .bind(actor.practice_id)
+    .bind(user_id)
+    .bind(like_pattern(&scope.search))
+    .bind(plan_filter(&scope.plan)?)
+    .bind(role_id.unwrap_or(0))
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(BulkPreview {
+        changes,
+        overwrites,
+        in_scope,
+    })
+}
+
+pub async fn apply(
+    actor: &PracticeActor,
+    user_id: i64,
+    role_id: Option<i64>,
+    scope: &Scope,
+) -> Result<BulkResult, AppError> {
+    let plan = plan_filter(&scope.plan)?;
+    let pattern = like_pattern(&scope.search);
+    let mut tx = actor.state.db.begin_write().await?;
+    let (staff_name, status) = staff_member(actor, &mut tx, user_id).await?;
+    refuse_if_deactivated(&status, role_id)?;
+    let role_name = match role_id {
+        Some(r) => Some(practice_role(actor, &mut tx, r).await?),
+        None => None,
+    };
+    let t = now();
+    let batch_id: i64 = sqlx::query_scalar(
+        r#"INSERT INTO bulk_batches (practice_id, user_id, actor_user_id, new_role_id, changed, created_at)
+           VALUES ($1, $2, $3, $4, 0, $5) RETURNING id"#,
+    )
+    .bind(actor.practice_id)
+    .bind(user_id)
+    .bind(actor.user_id())
+    .bind(role_id)
+    .bind(t)
+    .fetch_one(&mut *tx)
+    .await?;
+    // 1. Remember what is about to change (the undo record), in one statement.
+    let changed = sqlx::query(&format!(
+        r#"INSERT INTO bulk_batch_rows (batch_id, client_id, previous_role_id)
+           SELECT $6, c.id, a.role_id
+           FROM clients c LEFT JOIN client_assignments a ON a.client_id = c.id AND a.user_id = $2
+           WHERE {IN_SCOPE} AND COALESCE(a.role_id, 0) <> $5"#
+    ))
+    .bind(actor.practice_id)
+    .bind(user_id)
+    .bind(&pattern)
+    .bind(&plan)
+    .bind(role_id.unwrap_or(0))
+    .bind(batch_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected() as i64;
+    // 2. Change exactly those clients, in one statement.
+    match role_id {
+        Some(role) => {
+            sqlx::query(
+                r#"INSERT INTO client_assignments (practice_id, user_id, client_id, role_id, granted_by, granted_at)
+                   SELECT $1, $2, b.client_id, $3, $4, $5 FROM bulk_batch_rows b WHERE b.batch_id = $6
+                   ON CONFLICT (user_id, client_id) DO UPDATE SET
+                       role_id = excluded.role_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at"#,
+            )
+            .bind(actor.practice_id)
+            .bind(user_id)
+            .bind(role)
+            .bind(actor.user_id())
+            .bind(t)
+            .bind(batch_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        None => {
+            sqlx::query(
+                r#"DELETE FROM client_assignments
+                   WHERE user_id = $1 AND client_id IN (SELECT client_id FROM bulk_batch_rows WHERE batch_id = $2)"#,
+            )
+            .bind(user_id)
+            .bind(batch_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    sqlx::query(r#"UPDATE bulk_batches SET changed = $1 WHERE id = $2"#)
+        .bind(changed)
+        .bind(batch_id)
+        .execute(&mut *tx)
+        .await?;
+    let affected: Vec<(i64, Option<i64>)> = sqlx::query_as(
+        r#"SELECT client_id, previous_role_id FROM bulk_batch_rows WHERE batch_id = $1 ORDER BY client_id"#,
+    )
+    .bind(batch_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        AuditEvent {
+            practice_id: Some(actor.practice_id),
+            actor_user_id: Some(actor.user_id()),
+            action: if role_id.is_some() { "access.bulk_assigned" } else { "access.bulk_removed" },
+            target_type: Some("staff_access"),
+            target_id: Some(user_id),
+            target_label: Some(&staff_name),
+            before: Some(serde_json::json!({
+                "clients": affected.iter().map(|(c, r)| serde_json::json!({ "client_id": c, "role_id": r })).collect::<Vec<_>>()
+            })),
+            after: Some(serde_json::json!({
+                "role": role_name, "role_id": role_id, "batch_id": batch_id,
+                "scope": { "search": scope.search, "plan": scope.plan }
+            })),
+            affected_count: Some(changed),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(BulkResult { batch_id, changed })
+}
+
+pub async fn undo(actor: &PracticeActor, batch_id: i64) -> Result<i64, AppError> {
+    let mut tx = actor.state.db.begin_write().await?;
+    let batch: Option<(i64, i64, Option<i64>)> =
+        sqlx::query_as(r#"SELECT user_id, created_at, undone_at FROM bulk_batches WHERE id = $1 AND practice_id = $2"#)
+            .bind(batch_id)
+            .bind(actor.practice_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((user_id, created_at, undone_at)) = batch else {
+        return Err(AppError::NotFound("That change".into()));
+    };
+    if undone_at.is_some() {
+        return Err(AppError::Conflict("That change has already been undone.".into()));
+    }
+    let t = now();
+    if t - created_at > UNDO_WINDOW_SECS {
+        return Err(AppError::Conflict(
+            "That change is too old to undo; change the access directly.".into(),
+        ));
+    }
+    let (staff_name, _) = staff_member(actor, &mut tx, user_id).await?;
+    sqlx::query(
+        r#"DELETE FROM client_assignments WHERE user_id = $1
+             AND client_id IN (SELECT client_id FROM bulk_batch_rows WHERE batch_id = $2 AND previous_role_id IS NULL)"#,
+    )
+    .bind(user_id)
+    .bind(batch_id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        r#"INSERT INTO client_assignments (practice_id, user_id, client_id, role_id, granted_by, granted_at)
+           SELECT $1, $2, b.client_id, b.previous_role_id, $3, $4 FROM bulk_batch_rows b
+           WHERE b.batch_id = $5 AND b.previous_role_id IS NOT NULL
+           ON CONFLICT (user_id, client_id) DO UPDATE SET
+               role_id = excluded.role_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at"#,
+    )
+    .bind(actor.practice_id)
+    .bind(user_id)
+    .bind(actor.user_id())
+    .bind(t)
+    .bind(batch_id)
+    .execute(&mut *tx)
+    .await?;
+    let restored: i64 = sqlx::query_scalar(r#"SELECT COUNT(*) FROM bulk_batch_rows WHERE batch_id = $1"#)
+        .bind(batch_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    sqlx::query(r#"UPDATE bulk_batches SET undone_at = $1 WHERE id = $2"#)
+        .bind(t)
+        .bind(batch_id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        AuditEvent {
+            practice_id: Some(actor.practice_id),
+            actor_user_id: Some(actor.user_id()),
+            action: "access.bulk_undone",
+            target_type: Some("staff_access"),
+            target_id: Some(user_id),
+            target_label: Some(&staff_name),
+            after: Some(serde_json::json!({ "batch_id": batch_id })),
+            affected_count: Some(restored),
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(restored)
+}
