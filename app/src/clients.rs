@@ -277,7 +277,7 @@ pub fn thousands(n: i64) -> String {
     let digits = n.abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -601,5 +601,16 @@ pub mod ssr {
         .await?;
         tx.commit().await?;
         Ok(ImportOutcome::Imported(inserted))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(super::thousands(0), "0");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(1190), "1,190");
+        assert_eq!(super::thousands(1_234_567), "1,234,567");
     }
 }

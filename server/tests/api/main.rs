@@ -8,5 +8,6 @@ mod smtp_sink;
 mod auth;
 mod health;
 mod manage_users;
+mod matrix;
 mod roles;
 mod schema;

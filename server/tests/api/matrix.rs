@@ -1,0 +1,544 @@
+//! The Partner module matrix and client overview: rules, tenancy, bulk actions, undo,
+//! concurrency, and access as the staff member sees it.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Admin, Client, PASSWORD, TestApp};
+use crate::manage_users::create_role;
+
+/// A practice with `n` clients (half Practice Edition, half Small) and an active employee.
+struct Setup {
+    admin: Admin,
+    staff: Client,
+    staff_id: i64,
+    employee: i64,
+    clients: Vec<i64>,
+}
+
+async fn setup(app: &TestApp, tag: &str, n: usize) -> Setup {
+    let admin = app.sign_up(tag).await;
+    let employee = app.role_id(admin.practice_id, "Employee").await;
+    let email = format!("staff.{tag}@example.com");
+    let token = app.invite_and_read_link(&admin, "Sam Staff", &email, employee).await;
+    let staff = app.client();
+    let (status, _) = app
+        .call(
+            &staff,
+            "accept_invitation",
+            &[("token", &token), ("password", PASSWORD)],
+        )
+        .await;
+    assert!(status.is_success() || status.is_redirection());
+    let staff_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(&email)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let csv: String = (0..n)
+        .map(|i| {
+            format!(
+                "Client {i:04},{}\n",
+                if i % 2 == 0 { "Practice Edition" } else { "Small" }
+            )
+        })
+        .collect();
+    let (status, body) = app.call(&admin.client, "import_clients", &[("csv", &csv)]).await;
+    assert!(status.is_success(), "{body}");
+    assert_eq!(body, json!({ "Imported": n }));
+    let clients: Vec<i64> = sqlx::query_scalar("SELECT id FROM clients WHERE practice_id = $1 ORDER BY name")
+        .bind(admin.practice_id)
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap();
+    Setup {
+        admin,
+        staff,
+        staff_id,
+        employee,
+        clients,
+    }
+}
+
+async fn roles_of(app: &TestApp, user_id: i64) -> Vec<(i64, i64)> {
+    sqlx::query_as("SELECT client_id, role_id FROM client_assignments WHERE user_id = $1 ORDER BY client_id")
+        .bind(user_id)
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap()
+}
+
+async fn set(app: &TestApp, admin: &Admin, user: i64, client: i64, role: Option<i64>) -> (reqwest::StatusCode, Value) {
+    let (u, c) = (user.to_string(), client.to_string());
+    let r = role.map(|r| r.to_string());
+    let mut form = vec![("user_id", u.as_str()), ("client_id", c.as_str())];
+    if let Some(r) = &r {
+        form.push(("role_id", r.as_str()));
+    }
+    app.call(&admin.client, "set_client_role", &form).await
+}
+
+async fn bulk(
+    app: &TestApp,
+    admin: &Admin,
+    name: &str,
+    user: i64,
+    role: Option<i64>,
+    search: &str,
+    plan: &str,
+) -> Value {
+    let u = user.to_string();
+    let r = role.map(|r| r.to_string());
+    let mut form = vec![("user_id", u.as_str()), ("search", search), ("plan", plan)];
+    if let Some(r) = &r {
+        form.push(("role_id", r.as_str()));
+    }
+    let (status, body) = app.call(&admin.client, name, &form).await;
+    assert!(status.is_success(), "{name}: {status} {body}");
+    body
+}
+
+async fn a_click_grants_one_role_per_client_replacing_the_previous_one_and_is_audited(app: &TestApp) {
+    let s = setup(app, "one", 3).await;
+    let bookkeeper = create_role(app, &s.admin, "Bookkeeper", &["expenses.list"]).await;
+    assert!(
+        set(app, &s.admin, s.staff_id, s.clients[0], Some(s.employee))
+            .await
+            .0
+            .is_success()
+    );
+    assert!(
+        set(app, &s.admin, s.staff_id, s.clients[0], Some(bookkeeper))
+            .await
+            .0
+            .is_success()
+    );
+    assert_eq!(roles_of(app, s.staff_id).await, vec![(s.clients[0], bookkeeper)]);
+    let (before, after): (String, String) = sqlx::query_as(
+        "SELECT before_json, after_json FROM audit_events WHERE action = 'access.set' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert!(
+        before.contains("Employee (predefined)") && after.contains("Bookkeeper"),
+        "{before} -> {after}"
+    );
+    assert!(set(app, &s.admin, s.staff_id, s.clients[0], None).await.0.is_success());
+    assert!(roles_of(app, s.staff_id).await.is_empty());
+    let m = app
+        .call(
+            &s.admin.client,
+            "get_matrix",
+            &[
+                ("user_id", &s.staff_id.to_string()),
+                ("search", ""),
+                ("plan", ""),
+                ("page", "0"),
+            ],
+        )
+        .await
+        .1;
+    assert_eq!(m["matching"], 3);
+    let names: Vec<&str> = m["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Admin", "Employee (predefined)", "User", "Bookkeeper"]);
+}
+
+async fn the_matrix_refuses_anything_outside_the_callers_practice(app: &TestApp) {
+    let a = setup(app, "ta", 2).await;
+    let b = setup(app, "tb", 2).await;
+    // B's admin with A's staff, A's client or A's role.
+    assert_eq!(
+        set(app, &b.admin, a.staff_id, b.clients[0], Some(b.employee)).await.0,
+        404
+    );
+    assert_eq!(
+        set(app, &b.admin, b.staff_id, a.clients[0], Some(b.employee)).await.0,
+        404
+    );
+    assert_eq!(
+        set(app, &b.admin, b.staff_id, b.clients[0], Some(a.employee)).await.0,
+        422
+    );
+    let (status, _) = app
+        .call(
+            &b.admin.client,
+            "apply_bulk",
+            &[("user_id", &a.staff_id.to_string()), ("search", ""), ("plan", "")],
+        )
+        .await;
+    assert_eq!(status, 404);
+    assert!(roles_of(app, a.staff_id).await.is_empty() && roles_of(app, b.staff_id).await.is_empty());
+    // Anonymous callers and staff without Manage users are refused everywhere.
+    let u = a.staff_id.to_string();
+    let c = a.clients[0].to_string();
+    let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("list_staff", vec![]),
+        (
+            "get_matrix",
+            vec![("user_id", &u), ("search", ""), ("plan", ""), ("page", "0")],
+        ),
+        ("set_client_role", vec![("user_id", &u), ("client_id", &c)]),
+        ("preview_bulk", vec![("user_id", &u), ("search", ""), ("plan", "")]),
+        ("apply_bulk", vec![("user_id", &u), ("search", ""), ("plan", "")]),
+        ("undo_bulk", vec![("batch_id", "1")]),
+        ("matrix_version", vec![("user_id", &u)]),
+        (
+            "list_clients",
+            vec![("search", ""), ("plan", ""), ("archived", "false"), ("page", "0")],
+        ),
+        ("add_client", vec![("name", "X"), ("plan", "small")]),
+        (
+            "update_client",
+            vec![("client_id", &c), ("name", "X"), ("plan", "small")],
+        ),
+        ("set_client_archived", vec![("client_id", &c), ("archived", "true")]),
+        ("import_clients", vec![("csv", "X,Small")]),
+    ];
+    for (name, args) in calls {
+        assert_eq!(app.call(&app.client(), name, &args).await.0, 401, "anonymous {name}");
+        assert_eq!(app.call(&a.staff, name, &args).await.0, 403, "employee {name}");
+    }
+}
+
+async fn concurrent_clicks_from_two_admins_end_in_one_role(app: &TestApp) {
+    let s = setup(app, "race", 1).await;
+    let admin_role = app.role_id(s.admin.practice_id, "Admin").await;
+    let token = app
+        .invite_and_read_link(&s.admin, "Second Admin", "second.race@example.com", admin_role)
+        .await;
+    let second = app.client();
+    app.call(
+        &second,
+        "accept_invitation",
+        &[("token", &token), ("password", PASSWORD)],
+    )
+    .await;
+    let bookkeeper = create_role(app, &s.admin, "Bookkeeper", &[]).await;
+    let user_role = app.role_id(s.admin.practice_id, "User").await;
+    let (u, c) = (s.staff_id.to_string(), s.clients[0].to_string());
+    let mut calls = Vec::new();
+    for i in 0..20 {
+        let who = if i % 2 == 0 { &s.admin.client } else { &second };
+        let role = [Some(s.employee), Some(bookkeeper), None, Some(user_role)][i % 4].map(|r| r.to_string());
+        let (u, c) = (u.clone(), c.clone());
+        calls.push(async move {
+            let mut form = vec![("user_id", u.as_str()), ("client_id", c.as_str())];
+            if let Some(r) = &role {
+                form.push(("role_id", r.as_str()));
+            }
+            app.call(who, "set_client_role", &form).await.0
+        });
+    }
+    for status in join_all(calls).await {
+        assert!(status.is_success(), "every click is answered: {status}");
+    }
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM client_assignments WHERE user_id = $1 AND client_id = $2")
+        .bind(s.staff_id)
+        .bind(s.clients[0])
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert!(rows <= 1, "never two roles for one pair");
+}
+
+/// Polls all `futures` concurrently on this task (so the requests overlap) and collects them.
+async fn join_all<F: std::future::Future<Output = T>, T>(futures: Vec<F>) -> Vec<T> {
+    let mut pinned: Vec<std::pin::Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut results: Vec<Option<T>> = (0..pinned.len()).map(|_| None).collect();
+    std::future::poll_fn(move |cx| {
+        let mut pending = false;
+        for (f, slot) in pinned.iter_mut().zip(results.iter_mut()) {
+            if slot.is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => *slot = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(results.iter_mut().map(|r| r.take().unwrap()).collect())
+        }
+    })
+    .await
+}
+
+async fn bulk_actions_cover_every_client_in_one_audited_transaction_and_can_be_undone(app: &TestApp) {
+    let s = setup(app, "bulk", 40).await;
+    let bookkeeper = create_role(app, &s.admin, "Bookkeeper", &[]).await;
+    set(app, &s.admin, s.staff_id, s.clients[0], Some(bookkeeper)).await;
+
+    let p = bulk(app, &s.admin, "preview_bulk", s.staff_id, Some(s.employee), "", "").await;
+    assert_eq!(p, json!({ "changes": 40, "overwrites": 1, "in_scope": 40 }));
+    let r = bulk(app, &s.admin, "apply_bulk", s.staff_id, Some(s.employee), "", "").await;
+    assert_eq!(r["changed"], 40);
+    assert!(
+        roles_of(app, s.staff_id)
+            .await
+            .iter()
+            .all(|(_, role)| *role == s.employee)
+    );
+    assert_eq!(roles_of(app, s.staff_id).await.len(), 40);
+    let (count, before): (i64, String) = sqlx::query_as(
+        "SELECT affected_count, before_json FROM audit_events WHERE action = 'access.bulk_assigned' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(count, 40);
+    assert_eq!(
+        serde_json::from_str::<Value>(&before).unwrap()["clients"]
+            .as_array()
+            .unwrap()
+            .len(),
+        40,
+        "affected rows are recorded"
+    );
+
+    // Assign to all with the custom role, then undo: back to all Employee.
+    let r2 = bulk(app, &s.admin, "apply_bulk", s.staff_id, Some(bookkeeper), "", "").await;
+    assert_eq!(r2["changed"], 40);
+    let (status, restored) = app
+        .call(
+            &s.admin.client,
+            "undo_bulk",
+            &[("batch_id", &r2["batch_id"].to_string())],
+        )
+        .await;
+    assert!(status.is_success());
+    assert_eq!(restored, 40);
+    assert!(
+        roles_of(app, s.staff_id)
+            .await
+            .iter()
+            .all(|(_, role)| *role == s.employee)
+    );
+    let (status, _) = app
+        .call(
+            &s.admin.client,
+            "undo_bulk",
+            &[("batch_id", &r2["batch_id"].to_string())],
+        )
+        .await;
+    assert_eq!(status, 409, "undo happens once");
+
+    // Undoing the first bulk restores the one Bookkeeper row and the 39 N/A rows.
+    app.call(
+        &s.admin.client,
+        "undo_bulk",
+        &[("batch_id", &r["batch_id"].to_string())],
+    )
+    .await;
+    assert_eq!(roles_of(app, s.staff_id).await, vec![(s.clients[0], bookkeeper)]);
+
+    let removed = bulk(app, &s.admin, "apply_bulk", s.staff_id, None, "", "").await;
+    assert_eq!(removed["changed"], 1);
+    assert!(roles_of(app, s.staff_id).await.is_empty());
+}
+
+async fn with_a_filter_bulk_actions_touch_only_the_shown_clients(app: &TestApp) {
+    let s = setup(app, "filter", 10).await;
+    let p = bulk(app, &s.admin, "preview_bulk", s.staff_id, Some(s.employee), "", "small").await;
+    assert_eq!(p["in_scope"], 5);
+    bulk(app, &s.admin, "apply_bulk", s.staff_id, Some(s.employee), "", "small").await;
+    let plans: Vec<String> = sqlx::query_scalar(
+        "SELECT c.plan FROM client_assignments a JOIN clients c ON c.id = a.client_id WHERE a.user_id = $1",
+    )
+    .bind(s.staff_id)
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(plans.len(), 5);
+    assert!(plans.iter().all(|p| p == "small"));
+    // Search is by name, case-insensitively, with LIKE wildcards taken literally.
+    let m = app
+        .call(
+            &s.admin.client,
+            "get_matrix",
+            &[
+                ("user_id", &s.staff_id.to_string()),
+                ("search", "CLIENT 000"),
+                ("plan", ""),
+                ("page", "0"),
+            ],
+        )
+        .await
+        .1;
+    assert_eq!(m["matching"], 10);
+    let m = app
+        .call(
+            &s.admin.client,
+            "get_matrix",
+            &[
+                ("user_id", &s.staff_id.to_string()),
+                ("search", "%"),
+                ("plan", ""),
+                ("page", "0"),
+            ],
+        )
+        .await
+        .1;
+    assert_eq!(m["matching"], 0);
+}
+
+async fn access_reaches_the_staff_member_on_the_next_request_and_practice_edition_has_no_manage_users(app: &TestApp) {
+    let s = setup(app, "side", 2).await;
+    // clients[0] is Practice Edition, clients[1] is Small.
+    let admin_role = app.role_id(s.admin.practice_id, "Admin").await;
+    for c in &s.clients {
+        set(app, &s.admin, s.staff_id, *c, Some(admin_role)).await;
+    }
+    let me = app.me(&s.staff).await;
+    let names: Vec<&str> = me["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Practice side", "Client 0000", "Client 0001"]);
+
+    for (client, has_manage_users) in [(s.clients[0], false), (s.clients[1], true)] {
+        let (status, _) = app
+            .call(
+                &s.staff,
+                "switch_account",
+                &[("kind", "client"), ("id", &client.to_string())],
+            )
+            .await;
+        assert!(status.is_success() || status.is_redirection());
+        let me = app.me(&s.staff).await;
+        assert_eq!(me["current"]["id"], client);
+        assert_eq!(me["can_manage_users"], has_manage_users);
+        let (status, _) = app.call(&s.staff, "list_client_users", &[]).await;
+        assert_eq!(status.is_success(), has_manage_users, "client {client}: {status}");
+    }
+
+    // Removing access: gone from the switcher at once, and switching to it is refused.
+    set(app, &s.admin, s.staff_id, s.clients[1], None).await;
+    let me = app.me(&s.staff).await;
+    assert_eq!(me["current"]["kind"], "Practice", "the current client fell away");
+    assert!(!me["accounts"].to_string().contains("Client 0001"));
+    let (status, _) = app
+        .call(
+            &s.staff,
+            "switch_account",
+            &[("kind", "client"), ("id", &s.clients[1].to_string())],
+        )
+        .await;
+    assert_eq!(status, 404);
+    // Archiving a client removes it from the switcher too.
+    app.call(
+        &s.admin.client,
+        "set_client_archived",
+        &[("client_id", &s.clients[0].to_string()), ("archived", "true")],
+    )
+    .await;
+    assert!(!app.me(&s.staff).await["accounts"].to_string().contains("Client 0000"));
+}
+
+async fn client_overview_adds_edits_archives_and_imports_all_or_nothing(app: &TestApp) {
+    let admin = app.sign_up("overview").await;
+    let (status, id) = app
+        .call(
+            &admin.client,
+            "add_client",
+            &[("name", "  Acme   Ltd "), ("plan", "practice_edition")],
+        )
+        .await;
+    assert!(status.is_success());
+    let (status, body) = app
+        .call(&admin.client, "add_client", &[("name", "acme ltd"), ("plan", "small")])
+        .await;
+    assert_eq!(
+        (status.as_u16(), body["Invalid"]["field"].as_str()),
+        (422, Some("name"))
+    );
+    let (status, body) = app
+        .call(&admin.client, "add_client", &[("name", "Beta"), ("plan", "enterprise")])
+        .await;
+    assert_eq!(
+        (status.as_u16(), body["Invalid"]["field"].as_str()),
+        (422, Some("plan"))
+    );
+    let (status, _) = app
+        .call(
+            &admin.client,
+            "update_client",
+            &[
+                ("client_id", &id.to_string()),
+                ("name", "Acme Holdings"),
+                ("plan", "large"),
+            ],
+        )
+        .await;
+    assert!(status.is_success());
+    let (status, body) = app
+        .call(
+            &admin.client,
+            "import_clients",
+            &[(
+                "csv",
+                "name,plan\nGood Co,Small\nBad Co,Huge\n,Large\nacme holdings,Small",
+            )],
+        )
+        .await;
+    assert!(status.is_success());
+    let lines: Vec<i64> = body["Rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["line"].as_i64().unwrap())
+        .collect();
+    assert_eq!(lines, [3, 4, 5]);
+    let list = app
+        .call(
+            &admin.client,
+            "list_clients",
+            &[("search", ""), ("plan", ""), ("archived", "false"), ("page", "0")],
+        )
+        .await
+        .1;
+    assert_eq!(list["total"], 1, "nothing from the bad file was imported");
+    assert_eq!(list["rows"][0]["name"], "Acme Holdings");
+    assert_eq!(list["rows"][0]["plan"], "Large");
+    app.call(
+        &admin.client,
+        "set_client_archived",
+        &[("client_id", &id.to_string()), ("archived", "true")],
+    )
+    .await;
+    let list = app
+        .call(
+            &admin.client,
+            "list_clients",
+            &[("search", ""), ("plan", ""), ("archived", "false"), ("page", "0")],
+        )
+        .await
+        .1;
+    assert_eq!(list["matching"], 0);
+    let archived = app
+        .call(
+            &admin.client,
+            "list_clients",
+            &[("search", ""), ("plan", ""), ("archived", "true"), ("page", "0")],
+        )
+        .await
+        .1;
+    assert_eq!(archived["rows"][0]["archived"], true);
+}
+
+crate::on_both_backends!(
+    a_click_grants_one_role_per_client_replacing_the_previous_one_and_is_audited,
+    the_matrix_refuses_anything_outside_the_callers_practice,
+    concurrent_clicks_from_two_admins_end_in_one_role,
+    bulk_actions_cover_every_client_in_one_audited_transaction_and_can_be_undone,
+    with_a_filter_bulk_actions_touch_only_the_shown_clients,
+    access_reaches_the_staff_member_on_the_next_request_and_practice_edition_has_no_manage_users,
+    client_overview_adds_edits_archives_and_imports_all_or_nothing,
+);
