@@ -74,10 +74,10 @@ pub async fn import_clients(csv: String) -> Result<ImportOutcome, AppError> {
 /// The plan `<select>` used by forms and filters.
 #[component]
 pub fn PlanSelect(
-    id: &'static str,
+    #[prop(into)] id: String,
     name: &'static str,
     #[prop(optional)] any_label: Option<&'static str>,
-    #[prop(optional)] selected: Option<Plan>,
+    #[prop(default = None)] selected: Option<Plan>,
     #[prop(optional, into)] on_change: Option<Callback<String>>,
 ) -> impl IntoView {
     view! {
@@ -149,7 +149,7 @@ pub fn ClientOverviewPage() -> impl IntoView {
                     <Field label="Client name" name="name" error=add_error/>
                     <div class="field">
                         <label for="add-plan">"Plan"</label>
-                        <PlanSelect id="add-plan" name="plan" selected=Plan::PracticeEdition/>
+                        <PlanSelect id="add-plan" name="plan" selected=Some(Plan::PracticeEdition)/>
                     </div>
                     <button type="submit" disabled=move || add.pending().get()>"Add client"</button>
                 </ActionForm>
@@ -223,7 +223,7 @@ pub fn ClientOverviewPage() -> impl IntoView {
                                                             <ActionForm action=update attr:class="inline-form">
                                                                 <input type="hidden" name="client_id" value=id.to_string()/>
                                                                 <div class="field"><label for=format!("edit-name-{id}")>"Client name"</label><input id=format!("edit-name-{id}") name="name" value=name/></div>
-                                                                <div class="field"><label for=format!("edit-plan-{id}")>"Plan"</label><PlanSelect id="edit-plan" name="plan" selected=c.plan/></div>
+                                                                <div class="field"><label for=format!("edit-plan-{id}")>"Plan"</label><PlanSelect id=format!("edit-plan-{id}") name="plan" selected=Some(c.plan)/></div>
                                                                 <button type="submit">"Save"</button>
                                                                 <button type="button" class="secondary" on:click=move |_| editing.set(None)>"Cancel"</button>
                                                             </ActionForm>
