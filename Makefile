@@ -21,5 +21,9 @@ test-rust:
 build:
 	. scripts/ensure-tools.sh && cargo leptos build --release
 
+## Timings at 10,000 clients and 200 staff, on SQLite and PostgreSQL (prints numbers).
+bench:
+	. scripts/postgres.sh && cargo bench -p server --bench matrix
+
 e2e: build
 	cd end2end && npx playwright test

@@ -479,14 +479,11 @@ pub mod ssr {
         audit::record(
             &mut tx,
             AuditEvent {
-                practice_id: Some(actor.practice_id),
-                actor_user_id: Some(actor.user_id()),
-                action: "client.created",
                 target_type: Some("client"),
                 target_id: Some(id),
                 target_label: Some(name.as_str()),
                 after: Some(serde_json::json!({ "name": name.as_str(), "plan": plan.label() })),
-                ..Default::default()
+                ..actor.audit("client.created")
             },
         )
         .await?;
@@ -527,15 +524,12 @@ pub mod ssr {
         audit::record(
             &mut tx,
             AuditEvent {
-                practice_id: Some(actor.practice_id),
-                actor_user_id: Some(actor.user_id()),
-                action: "client.updated",
                 target_type: Some("client"),
                 target_id: Some(id),
                 target_label: Some(name.as_str()),
                 before: Some(serde_json::json!({ "name": old_name, "plan": old_plan })),
                 after: Some(serde_json::json!({ "name": name.as_str(), "plan": plan.as_str() })),
-                ..Default::default()
+                ..actor.audit("client.updated")
             },
         )
         .await?;
@@ -555,15 +549,12 @@ pub mod ssr {
         audit::record(
             &mut tx,
             AuditEvent {
-                practice_id: Some(actor.practice_id),
-                actor_user_id: Some(actor.user_id()),
-                action: if archived { "client.archived" } else { "client.restored" },
                 target_type: Some("client"),
                 target_id: Some(id),
                 target_label: Some(&name),
                 before: Some(serde_json::json!({ "archived": was == 1 })),
                 after: Some(serde_json::json!({ "archived": archived })),
-                ..Default::default()
+                ..actor.audit(if archived { "client.archived" } else { "client.restored" })
             },
         )
         .await?;
@@ -588,14 +579,11 @@ pub mod ssr {
         audit::record(
             &mut tx,
             AuditEvent {
-                practice_id: Some(actor.practice_id),
-                actor_user_id: Some(actor.user_id()),
-                action: "client.imported",
                 target_type: Some("practice"),
                 target_id: Some(actor.practice_id),
                 after: Some(serde_json::json!({ "clients": rows.iter().map(|(n, p)| serde_json::json!([n, p.label()])).collect::<Vec<_>>() })),
                 affected_count: Some(inserted as i64),
-                ..Default::default()
+                ..actor.audit("client.imported")
             },
         )
         .await?;

@@ -491,14 +491,11 @@ pub mod ssr {
         audit::record(
             &mut tx,
             AuditEvent {
-                practice_id: Some(actor.practice_id),
-                actor_user_id: Some(actor.user_id()),
-                action: "invitation.created",
                 target_type: Some("invitation"),
                 target_id: Some(id),
                 target_label: Some(email.as_str()),
                 after: Some(serde_json::json!({ "name": name.as_str(), "role": role_name, "status": "invited" })),
-                ..Default::default()
+                ..actor.audit("invitation.created")
             },
         )
         .await?;
@@ -529,13 +526,10 @@ pub mod ssr {
         audit::record(
             &mut tx,
             AuditEvent {
-                practice_id: Some(actor.practice_id),
-                actor_user_id: Some(actor.user_id()),
-                action: "invitation.resent",
                 target_type: Some("invitation"),
                 target_id: Some(id),
                 target_label: Some(&email),
-                ..Default::default()
+                ..actor.audit("invitation.resent")
             },
         )
         .await?;
@@ -554,15 +548,12 @@ pub mod ssr {
         audit::record(
             &mut tx,
             AuditEvent {
-                practice_id: Some(actor.practice_id),
-                actor_user_id: Some(actor.user_id()),
-                action: "invitation.revoked",
                 target_type: Some("invitation"),
                 target_id: Some(id),
                 target_label: Some(&email),
                 before: Some(serde_json::json!({ "status": "invited" })),
                 after: Some(serde_json::json!({ "status": "revoked" })),
-                ..Default::default()
+                ..actor.audit("invitation.revoked")
             },
         )
         .await?;
@@ -613,15 +604,12 @@ pub mod ssr {
         audit::record(
             &mut tx,
             AuditEvent {
-                practice_id: Some(actor.practice_id),
-                actor_user_id: Some(actor.user_id()),
-                action: "member.role_changed",
                 target_type: Some("user"),
                 target_id: Some(user_id),
                 target_label: Some(&m.email),
                 before: Some(serde_json::json!({ "role": m.role_name })),
                 after: Some(serde_json::json!({ "role": role_name })),
-                ..Default::default()
+                ..actor.audit("member.role_changed")
             },
         )
         .await?;
@@ -654,19 +642,16 @@ pub mod ssr {
         audit::record(
             &mut tx,
             AuditEvent {
-                practice_id: Some(actor.practice_id),
-                actor_user_id: Some(actor.user_id()),
-                action: if active {
-                    "member.reactivated"
-                } else {
-                    "member.deactivated"
-                },
                 target_type: Some("user"),
                 target_id: Some(user_id),
                 target_label: Some(&m.email),
                 before: Some(serde_json::json!({ "status": m.status })),
                 after: Some(serde_json::json!({ "status": status })),
-                ..Default::default()
+                ..actor.audit(if active {
+                    "member.reactivated"
+                } else {
+                    "member.deactivated"
+                })
             },
         )
         .await?;
@@ -704,15 +689,12 @@ pub mod ssr {
         audit::record(
             &mut tx,
             AuditEvent {
-                practice_id: Some(actor.practice_id),
-                actor_user_id: Some(actor.user_id()),
-                action: "practice.main_user_transferred",
                 target_type: Some("user"),
                 target_id: Some(user_id),
                 target_label: Some(&m.email),
                 before: Some(serde_json::json!({ "main_user": actor.session.email, "role": m.role_name })),
                 after: Some(serde_json::json!({ "main_user": m.email, "role": "Admin" })),
-                ..Default::default()
+                ..actor.audit("practice.main_user_transferred")
             },
         )
         .await?;

@@ -437,15 +437,12 @@ pub mod ssr {
         audit::record(
             &mut tx,
             AuditEvent {
-                practice_id: Some(actor.practice_id),
-                actor_user_id: Some(actor.user_id()),
-                action,
                 target_type: Some("role"),
                 target_id: Some(id),
                 target_label: Some(name.as_str()),
                 before,
                 after: Some(serde_json::json!({ "name": name.as_str(), "permissions": keys })),
-                ..Default::default()
+                ..actor.audit(action)
             },
         )
         .await?;
@@ -494,15 +491,13 @@ pub mod ssr {
         audit::record(
             &mut tx,
             AuditEvent {
-                practice_id: Some(actor.practice_id),
-                actor_user_id: Some(actor.user_id()),
-                action: "role.deleted",
                 target_type: Some("role"),
                 target_id: Some(role_id),
                 target_label: Some(&name),
                 before: Some(serde_json::json!({ "name": name, "permissions": perms })),
                 after: moved_to.map(|t| serde_json::json!({ "moved_to": t, "uses_moved": in_use })),
                 affected_count: Some(in_use),
+                ..actor.audit("role.deleted")
             },
         )
         .await?;

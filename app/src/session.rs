@@ -223,6 +223,16 @@ impl PracticeActor {
         self.session.user_id
     }
 
+    /// An audit event by this actor in their practice; the caller fills in the rest.
+    pub fn audit<'a>(&self, action: &'a str) -> crate::audit::AuditEvent<'a> {
+        crate::audit::AuditEvent {
+            practice_id: Some(self.practice_id),
+            actor_user_id: Some(self.user_id()),
+            action,
+            ..Default::default()
+        }
+    }
+
     pub fn can(&self, permission: &str) -> bool {
         self.permissions.iter().any(|p| p == permission)
     }

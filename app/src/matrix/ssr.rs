@@ -267,15 +267,13 @@ pub async fn set_one(
     audit::record(
         &mut tx,
         AuditEvent {
-            practice_id: Some(actor.practice_id),
-            actor_user_id: Some(actor.user_id()),
-            action: "access.set",
             target_type: Some("staff_access"),
             target_id: Some(user_id),
             target_label: Some(&staff_name),
             before: Some(serde_json::json!({ "client": client_name, "client_id": client_id, "role": before.map(|(_, k, n)| display_role_name(&k, &n)) })),
             after: Some(serde_json::json!({ "client": client_name, "client_id": client_id, "role": new_role })),
             affected_count: Some(1),
+            ..actor.audit("access.set")
         },
     )
     .await?;
@@ -402,9 +400,6 @@ pub async fn apply(
     audit::record(
         &mut tx,
         AuditEvent {
-            practice_id: Some(actor.practice_id),
-            actor_user_id: Some(actor.user_id()),
-            action: if role_id.is_some() { "access.bulk_assigned" } else { "access.bulk_removed" },
             target_type: Some("staff_access"),
             target_id: Some(user_id),
             target_label: Some(&staff_name),
@@ -416,6 +411,7 @@ pub async fn apply(
                 "scope": { "search": scope.search, "plan": scope.plan }
             })),
             affected_count: Some(changed),
+            ..actor.audit(if role_id.is_some() { "access.bulk_assigned" } else { "access.bulk_removed" })
         },
     )
     .await?;
@@ -478,15 +474,12 @@ pub async fn undo(actor: &PracticeActor, batch_id: i64) -> Result<i64, AppError>
     audit::record(
         &mut tx,
         AuditEvent {
-            practice_id: Some(actor.practice_id),
-            actor_user_id: Some(actor.user_id()),
-            action: "access.bulk_undone",
             target_type: Some("staff_access"),
             target_id: Some(user_id),
             target_label: Some(&staff_name),
             after: Some(serde_json::json!({ "batch_id": batch_id })),
             affected_count: Some(restored),
-            ..Default::default()
+            ..actor.audit("access.bulk_undone")
         },
     )
     .await?;

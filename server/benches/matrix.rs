@@ -1,0 +1,257 @@
+//! Matrix benchmark: a practice with 10,000 clients and 200 staff, served by the real
+//! server, timed over HTTP as a browser would call it. Prints numbers; asserts nothing.
+//!
+//!     make bench            (SQLite, and PostgreSQL when TEST_POSTGRES_URL answers)
+//!     BENCH_CLIENTS=50000 make bench
+
+use std::time::{Duration, Instant};
+
+use app::config::Config;
+
+struct Target {
+    name: &'static str,
+    database_url: String,
+    cleanup: Option<(String, String)>,
+}
+
+async fn call(http: &reqwest::Client, base: &str, name: &str, form: &[(&str, String)]) -> serde_json::Value {
+    let response = http
+        .post(format!("{base}/api/{name}"))
+        .header("Accept", "application/json")
+        .form(form)
+        .send()
+        .await
+        .expect("request");
+    let status = response.status();
+    let body: serde_json::Value = response.json().await.unwrap_or(serde_json::Value::Null);
+    assert!(status.is_success(), "{name}: {status} {body}");
+    body
+}
+
+/// Runs `f` `n` times and returns the median duration.
+async fn median<F, Fut>(n: usize, mut f: F) -> Duration
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut times = Vec::with_capacity(n);
+    for _ in 0..n {
+        let start = Instant::now();
+        f().await;
+        times.push(start.elapsed());
+    }
+    times.sort();
+    times[n / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:>9.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+async fn bench(target: Target, clients: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let url = target.database_url.replace("{dir}", &dir.path().display().to_string());
+    let config = Config::from_lookup(|k| match k {
+        "DATABASE_URL" => Some(url.clone()),
+        "SITE_ADDR" => Some(addr.clone()),
+        "LOG_LEVEL" => Some("error".into()),
+        _ => None,
+    })
+    .unwrap();
+    let state = server::prepare_state(config).await.expect("state");
+    let seeded_at = Instant::now();
+    let login = app::demo::seed_if_empty(&state.db, clients)
+        .await
+        .unwrap()
+        .expect("empty database");
+    let seed_time = seeded_at.elapsed();
+    let db = state.db.clone();
+    tokio::spawn(server::run(state, listener));
+    let base = format!("http://{addr}");
+    let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    call(
+        &http,
+        &base,
+        "sign_in",
+        &[("email", login.email.clone()), ("password", login.password.clone())],
+    )
+    .await;
+
+    let staff: i64 = sqlx::query_scalar("SELECT MAX(user_id) FROM practice_members")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    let (employee, custom): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT id FROM roles WHERE kind = 'employee'), (SELECT MIN(id) FROM roles WHERE kind = 'custom')",
+    )
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    let u = staff.to_string();
+    let matrix = |search: &str, plan: &str, page: i64| {
+        vec![
+            ("user_id", u.clone()),
+            ("search", search.to_owned()),
+            ("plan", plan.to_owned()),
+            ("page", page.to_string()),
+        ]
+    };
+    let bulk = |role: Option<i64>| {
+        let mut f = vec![
+            ("user_id", u.clone()),
+            ("search", String::new()),
+            ("plan", String::new()),
+        ];
+        if let Some(r) = role {
+            f.push(("role_id", r.to_string()));
+        }
+        f
+    };
+
+    println!(
+        "\n{} — {} clients, {} staff (seeded in {:.1} s)",
+        target.name,
+        clients,
+        login.staff,
+        seed_time.as_secs_f64()
+    );
+    println!("{:<58} {:>12}", "operation (median of 5 unless noted)", "time");
+    let row = |what: &str, d: Duration| println!("{what:<58} {}", ms(d));
+
+    row(
+        "staff table (list_staff)",
+        median(5, || async {
+            call(&http, &base, "list_staff", &[]).await;
+        })
+        .await,
+    );
+    row(
+        "matrix, first page of 100 rows (get_matrix)",
+        median(5, || async {
+            call(&http, &base, "get_matrix", &matrix("", "", 0)).await;
+        })
+        .await,
+    );
+    row(
+        "matrix, last page",
+        median(5, || async {
+            call(&http, &base, "get_matrix", &matrix("", "", (clients as i64 - 1) / 100)).await;
+        })
+        .await,
+    );
+    row(
+        "matrix, search \"bakery\" + plan Small",
+        median(5, || async {
+            call(&http, &base, "get_matrix", &matrix("bakery", "small", 0)).await;
+        })
+        .await,
+    );
+    // Alternate roles so every click really changes the row.
+    let mut clicks = 0;
+    row(
+        "one click (set_client_role)",
+        median(6, || {
+            clicks += 1;
+            let role = if clicks % 2 == 0 { custom } else { employee };
+            let form = [
+                ("user_id", u.clone()),
+                ("client_id", "1".to_owned()),
+                ("role_id", role.to_string()),
+            ];
+            let (http, base) = (http.clone(), base.clone());
+            async move {
+                call(&http, &base, "set_client_role", &form).await;
+            }
+        })
+        .await,
+    );
+    row(
+        "bulk preview over all clients (preview_bulk)",
+        median(5, || async {
+            call(&http, &base, "preview_bulk", &bulk(Some(employee))).await;
+        })
+        .await,
+    );
+
+    let timed = |name: &'static str, form: Vec<(&'static str, String)>| {
+        let http = http.clone();
+        let base = base.clone();
+        async move {
+            let start = Instant::now();
+            let body = call(&http, &base, name, &form).await;
+            (start.elapsed(), body)
+        }
+    };
+    let (d, r) = timed("apply_bulk", bulk(Some(employee))).await;
+    row(
+        &format!("give access to all as Employee ({} changed, once)", r["changed"]),
+        d,
+    );
+    let (d, r) = timed("apply_bulk", bulk(Some(custom))).await;
+    row(
+        &format!("assign all to a custom role ({} changed, once)", r["changed"]),
+        d,
+    );
+    let (d, n) = timed("undo_bulk", vec![("batch_id", r["batch_id"].to_string())]).await;
+    row(&format!("undo that ({n} restored, once)"), d);
+    let (d, r) = timed("apply_bulk", bulk(None)).await;
+    row(&format!("remove from all clients ({} changed, once)", r["changed"]), d);
+    row(
+        "matrix version poll (matrix_version)",
+        median(5, || async {
+            call(&http, &base, "matrix_version", &[("user_id", u.clone())]).await;
+        })
+        .await,
+    );
+
+    db.close().await;
+    if let Some((admin, name)) = target.cleanup
+        && let Ok(mut c) = <sqlx::AnyConnection as sqlx::Connection>::connect(&format!("{admin}/postgres")).await
+    {
+        let _ = sqlx::query(&format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#))
+            .execute(&mut c)
+            .await;
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    sqlx::any::install_default_drivers();
+    let clients: usize = std::env::var("BENCH_CLIENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    bench(
+        Target {
+            name: "SQLite",
+            database_url: "sqlite://{dir}/bench.db".into(),
+            cleanup: None,
+        },
+        clients,
+    )
+    .await;
+
+    let admin = std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    let name = format!("pa_bench_{}", std::process::id());
+    match <sqlx::AnyConnection as sqlx::Connection>::connect(&format!("{admin}/postgres")).await {
+        Ok(mut c) => {
+            sqlx::query(&format!(r#"CREATE DATABASE "{name}""#))
+                .execute(&mut c)
+                .await
+                .unwrap();
+            let url = format!("{admin}/{name}");
+            bench(
+                Target {
+                    name: "PostgreSQL",
+                    database_url: url,
+                    cleanup: Some((admin, name)),
+                },
+                clients,
+            )
+            .await;
+        }
+        Err(e) => println!("\nPostgreSQL skipped: {e}"),
+    }
+}
