@@ -7,8 +7,7 @@ pub fn Logo() -> impl IntoView {
     view! {
         <svg class="logo" width="28" height="28" viewBox="0 0 32 32" aria-hidden="true" focusable="false">
             <rect x="2" y="2" width="28" height="28" rx="7" fill="currentColor"/>
-            <path d="M10 22V10h7a4 4 0 0 1 0 8h-7" fill="none" stroke="#fff" stroke-width="2.6" stroke-linecap="round" stroke-linejoin="round"/>
-            <path d="M17 18l5 4" fill="none" stroke="#fff" stroke-width="2.6" stroke-linecap="round"/>
+            <path d="M9 16.5l4.5 4.5L23 11.5" fill="none" stroke="#fff" stroke-width="3" stroke-linecap="round" stroke-linejoin="round"/>
         </svg>
     }
 }

@@ -62,7 +62,7 @@ test('grant access client by client and in bulk; the staff member sees each step
   await page.getByRole('radio', { name: `${pe}: Bookkeeper` }).click();
   await expect(page.getByRole('radio', { name: `${pe}: Bookkeeper` })).toHaveAttribute('aria-checked', 'true');
   await expect(page.getByRole('radio', { name: `${pe}: N/A` })).toHaveAttribute('aria-checked', 'false');
-  await page.waitForTimeout(300);
+  await expect(page.getByText('All changes saved')).toBeVisible();
   await page.reload();
   await waitForHydration(page);
   await expect(page.getByRole('radio', { name: `${pe}: Bookkeeper` })).toHaveAttribute('aria-checked', 'true');
@@ -106,7 +106,7 @@ test('grant access client by client and in bulk; the staff member sees each step
   await page.getByRole('radio', { name: `${pe}: Admin` }).click();
   await page.getByRole('radio', { name: `${small}: Admin` }).click();
   await expect(page.getByRole('radio', { name: `${small}: Admin` })).toHaveAttribute('aria-checked', 'true');
-  await page.waitForTimeout(300);
+  await expect(page.getByText('All changes saved')).toBeVisible();
   menu = await accountsMenu(staff);
   await menu.getByRole('button', { name: new RegExp(pe) }).click();
   await expect(staff.getByRole('heading', { level: 1, name: pe })).toBeVisible();

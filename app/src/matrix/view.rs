@@ -102,6 +102,8 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>) -> impl IntoView {
     let confirm = RwSignal::new(None::<PendingBulk>);
     let undo = RwSignal::new(None::<i64>);
     let busy = RwSignal::new(false);
+    // Single changes on their way to the server; `None` until the first one.
+    let saving = RwSignal::new(None::<u32>);
     let scope = move || Scope {
         search: search.get_untracked(),
         plan: plan.get_untracked(),
@@ -137,8 +139,11 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>) -> impl IntoView {
             return;
         }
         rows.update(|r| r[index].role_id = role_id);
+        saving.update(|s| *s = Some(s.unwrap_or(0) + 1));
         leptos::task::spawn_local(async move {
-            match set_client_role(user_id, row.client_id, role_id).await {
+            let result = set_client_role(user_id, row.client_id, role_id).await;
+            saving.update(|s| *s = s.map(|n| n.saturating_sub(1)));
+            match result {
                 Ok(()) => changes.update(|c| *c += 1),
                 Err(e) => {
                     rows.update(|r| {
@@ -216,6 +221,13 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>) -> impl IntoView {
                                     <PlanSelect id="matrix-plan" name="plan" any_label="All plans" selected=Plan::parse(&plan.get_untracked())
                                         on_change=Callback::new(move |v| { plan.set(v); page.set(0); })/>
                                 </div>
+                                <p class="save-state" role="status">
+                                    {move || match saving.get() {
+                                        Some(0) => "All changes saved",
+                                        Some(_) => "Saving…",
+                                        None => "",
+                                    }}
+                                </p>
                                 <p class="count" role="status">{format!("Showing {} of {}", thousands(m.matching), thousands(m.total))}</p>
                             </div>
                             {filtered.then(|| view! { <p class="filter-note">{format!("A filter is active: actions in the column heads apply to the {} clients shown only.", thousands(m.matching))}</p> })}

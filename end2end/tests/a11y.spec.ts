@@ -1,0 +1,42 @@
+import AxeBuilder from '@axe-core/playwright';
+import { Page } from '@playwright/test';
+import { test, expect, waitForHydration, signUp } from './fixtures';
+
+async function noViolations(page: Page, what: string) {
+  const axe = await new AxeBuilder({ page }).analyze();
+  expect(axe.violations.map((v) => `${what}: ${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`)).toEqual([]);
+}
+
+test('every page passes an axe-core check', async ({ page }) => {
+  for (const path of ['/', '/login', '/signup']) {
+    await page.goto(path);
+    await waitForHydration(page);
+    await noViolations(page, path);
+  }
+  await signUp(page);
+  await noViolations(page, 'overview');
+  await page.getByRole('button', { name: 'Accounts' }).click();
+  await noViolations(page, 'accounts menu');
+
+  await page.goto('/manage-users');
+  await waitForHydration(page);
+  await page.getByRole('button', { name: 'Invite users', exact: true }).click();
+  await expect(page.getByRole('button', { name: 'Invite user', exact: true })).toBeVisible();
+  await noViolations(page, 'manage users');
+
+  await page.goto('/manage-users/roles');
+  await waitForHydration(page);
+  await page.getByRole('button', { name: 'Create role' }).click();
+  await expect(page.getByLabel('Role name')).toBeVisible();
+  await noViolations(page, 'roles');
+
+  await page.goto('/partner/clients');
+  await waitForHydration(page);
+  await page.getByRole('button', { name: 'Import clients' }).click();
+  await page.getByRole('button', { name: 'Add client', exact: true }).click();
+  await noViolations(page, 'client overview');
+
+  await page.goto('/outbox');
+  await waitForHydration(page);
+  await noViolations(page, 'sent email');
+});
