@@ -26,23 +26,25 @@ pub struct Account {
     pub current: bool,
 }
 
+/// Accounts whose name contains `search` (at most `ssr::MENU_LIMIT`), for the menu's search.
 #[server(endpoint = "list_accounts")]
-pub async fn list_accounts() -> Result<Vec<Account>, AppError> {
+pub async fn list_accounts(search: String) -> Result<Vec<Account>, AppError> {
     let (state, session) = crate::session::require().await?;
-    Ok(ssr::accounts_for(&state.db, &session).await?)
+    Ok(ssr::accounts_for(&state.db, &session, &search, ssr::MENU_LIMIT)
+        .await?
+        .0)
 }
 
 /// Makes `id` of `kind` the account the user acts in, if they belong to it.
 #[server(endpoint = "switch_account")]
 pub async fn switch_account(kind: String, id: i64) -> Result<(), AppError> {
     let (state, session) = crate::session::require().await?;
-    let accounts = ssr::accounts_for(&state.db, &session).await?;
     let kind = match kind.as_str() {
         "practice" => AccountKind::Practice,
         "client" => AccountKind::Client,
         _ => return Err(AppError::invalid("kind", "Unknown account kind.").respond()),
     };
-    let Some(target) = accounts.iter().find(|a| a.kind == kind && a.id == id) else {
+    let Some(target) = ssr::find_account(&state.db, session.user_id, kind, id).await? else {
         return Err(AppError::NotFound("That account".into()).respond());
     };
     let (practice, client) = match target.kind {
@@ -77,59 +79,132 @@ pub mod ssr {
         role_name: String,
     }
 
-    /// Every business `session`'s user can act in, practices first, then clients by name.
-    /// Access to a client needs an active membership of its practice and an unarchived client.
-    pub async fn accounts_for(db: &Db, session: &Session) -> Result<Vec<Account>, sqlx::Error> {
-        let rows: Vec<AccountRow> = sqlx::query_as(
-            r#"SELECT 'practice' AS kind, p.id, p.name, CAST(NULL AS TEXT) AS plan, r.id AS role_id, r.kind AS role_kind, r.name AS role_name
-               FROM practice_members m
-               JOIN practices p ON p.id = m.practice_id
-               JOIN roles r ON r.id = m.role_id
-               WHERE m.user_id = $1 AND m.status = 'active'
-               UNION ALL
-               SELECT 'client' AS kind, c.id, c.name, c.plan, r.id AS role_id, r.kind AS role_kind, r.name AS role_name
-               FROM client_assignments a
-               JOIN practice_members m ON m.practice_id = a.practice_id AND m.user_id = a.user_id AND m.status = 'active'
-               JOIN clients c ON c.id = a.client_id AND c.archived = 0
-               JOIN roles r ON r.id = a.role_id
-               WHERE a.user_id = $1
-               UNION ALL
-               SELECT 'client' AS kind, c.id, c.name, c.plan, r.id AS role_id, r.kind AS role_kind, r.name AS role_name
-               FROM client_users cu
-               JOIN clients c ON c.id = cu.client_id AND c.archived = 0
-               JOIN roles r ON r.id = cu.role_id
-               WHERE cu.user_id = $1 AND cu.status = 'active'
-                 AND NOT EXISTS (SELECT 1 FROM client_assignments a2 WHERE a2.user_id = $1 AND a2.client_id = c.id)
-               ORDER BY 1 DESC, 3, 2"#,
-        )
+    /// Every business user `$1` can act in, as rows of (kind, id, name, plan, role_id,
+    /// role_kind, role_name). A client needs an unarchived client and, through the Partner
+    /// module, an active membership of its practice.
+    const ACCOUNTS: &str = r#"(
+        SELECT 'practice' AS kind, p.id, p.name, CAST(NULL AS TEXT) AS plan, r.id AS role_id, r.kind AS role_kind, r.name AS role_name
+        FROM practice_members m
+        JOIN practices p ON p.id = m.practice_id
+        JOIN roles r ON r.id = m.role_id
+        WHERE m.user_id = $1 AND m.status = 'active'
+        UNION ALL
+        SELECT 'client' AS kind, c.id, c.name, c.plan, r.id AS role_id, r.kind AS role_kind, r.name AS role_name
+        FROM client_assignments a
+        JOIN practice_members m ON m.practice_id = a.practice_id AND m.user_id = a.user_id AND m.status = 'active'
+        JOIN clients c ON c.id = a.client_id AND c.archived = 0
+        JOIN roles r ON r.id = a.role_id
+        WHERE a.user_id = $1
+        UNION ALL
+        SELECT 'client' AS kind, c.id, c.name, c.plan, r.id AS role_id, r.kind AS role_kind, r.name AS role_name
+        FROM client_users cu
+        JOIN clients c ON c.id = cu.client_id AND c.archived = 0
+        JOIN roles r ON r.id = cu.role_id
+        WHERE cu.user_id = $1 AND cu.status = 'active'
+          AND NOT EXISTS (SELECT 1 FROM client_assignments a2 WHERE a2.user_id = $1 AND a2.client_id = c.id)
+    ) acc"#;
+
+    const COLUMNS: &str = "acc.kind, acc.id, acc.name, acc.plan, acc.role_id, acc.role_kind, acc.role_name";
+    const ORDER: &str = "ORDER BY CASE acc.kind WHEN 'practice' THEN 0 ELSE 1 END, LOWER(acc.name), acc.id";
+
+    /// The Accounts menu lists at most this many at once and searches for the rest, so a
+    /// person with access to thousands of clients does not download them on every page.
+    pub const MENU_LIMIT: i64 = 30;
+
+    fn to_account(r: AccountRow) -> Account {
+        Account {
+            kind: if r.kind == "practice" {
+                AccountKind::Practice
+            } else {
+                AccountKind::Client
+            },
+            id: r.id,
+            name: r.name,
+            plan: r.plan.as_deref().and_then(Plan::parse),
+            role_id: r.role_id,
+            role_name: display_role_name(&r.role_kind, &r.role_name),
+            current: false,
+        }
+    }
+
+    /// The account of `kind` and `id`, if the user can act in it now.
+    pub async fn find_account(
+        db: &Db,
+        user_id: i64,
+        kind: AccountKind,
+        id: i64,
+    ) -> Result<Option<Account>, sqlx::Error> {
+        let kind = if kind == AccountKind::Practice {
+            "practice"
+        } else {
+            "client"
+        };
+        let row: Option<AccountRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM {ACCOUNTS} WHERE acc.kind = $2 AND acc.id = $3"
+        ))
+        .bind(user_id)
+        .bind(kind)
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+        Ok(row.map(to_account))
+    }
+
+    /// The account the session acts in: the chosen client while access lasts, else the
+    /// chosen practice, else the first account the user has.
+    pub async fn current_account(db: &Db, session: &Session) -> Result<Option<Account>, sqlx::Error> {
+        let mut found = None;
+        if let Some(client) = session.current_client_id {
+            found = find_account(db, session.user_id, AccountKind::Client, client).await?;
+        }
+        if found.is_none()
+            && let Some(practice) = session.current_practice_id
+        {
+            found = find_account(db, session.user_id, AccountKind::Practice, practice).await?;
+        }
+        if found.is_none() {
+            let row: Option<AccountRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM {ACCOUNTS} {ORDER} LIMIT 1"))
+                .bind(session.user_id)
+                .fetch_optional(db.pool())
+                .await?;
+            found = row.map(to_account);
+        }
+        Ok(found.map(|a| Account { current: true, ..a }))
+    }
+
+    /// Up to `limit` accounts whose name contains `search`, practices first, then clients by
+    /// name, with the current one marked; and how many accounts the user has in all.
+    pub async fn accounts_for(
+        db: &Db,
+        session: &Session,
+        search: &str,
+        limit: i64,
+    ) -> Result<(Vec<Account>, i64), sqlx::Error> {
+        let rows: Vec<AccountRow> = sqlx::query_as(&format!(
+            r#"SELECT {COLUMNS} FROM {ACCOUNTS} WHERE LOWER(acc.name) LIKE $2 ESCAPE '\' {ORDER} LIMIT $3"#
+        ))
         .bind(session.user_id)
+        .bind(crate::clients::ssr::like_pattern(search))
+        .bind(limit)
         .fetch_all(db.pool())
         .await?;
-        let mut accounts: Vec<Account> = rows
+        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {ACCOUNTS}"))
+            .bind(session.user_id)
+            .fetch_one(db.pool())
+            .await?;
+        let current = current_account(db, session).await?;
+        let accounts = rows
             .into_iter()
-            .map(|r| Account {
-                kind: if r.kind == "practice" {
-                    AccountKind::Practice
-                } else {
-                    AccountKind::Client
-                },
-                id: r.id,
-                name: r.name,
-                plan: r.plan.as_deref().and_then(Plan::parse),
-                role_id: r.role_id,
-                role_name: display_role_name(&r.role_kind, &r.role_name),
-                current: false,
+            .map(to_account)
+            .map(|a| {
+                let is_current = current.as_ref().is_some_and(|c| c.kind == a.kind && c.id == a.id);
+                Account {
+                    current: is_current,
+                    ..a
+                }
             })
             .collect();
-        let pick =
-            |kind: AccountKind, id: Option<i64>| accounts.iter().position(|a| a.kind == kind && Some(a.id) == id);
-        let current = pick(AccountKind::Client, session.current_client_id)
-            .or_else(|| pick(AccountKind::Practice, session.current_practice_id))
-            .or_else(|| (!accounts.is_empty()).then_some(0));
-        if let Some(i) = current {
-            accounts[i].current = true;
-        }
-        Ok(accounts)
+        Ok((accounts, total))
     }
 
     /// The labels of what a role permits, in catalogue order.

@@ -18,8 +18,10 @@ pub struct Me {
     pub current: Option<Account>,
     /// Whether the current account lets this user manage its users.
     pub can_manage_users: bool,
-    /// Every account the user can switch to (the Accounts menu).
+    /// The first accounts the user can switch to (the Accounts menu searches for more).
     pub accounts: Vec<Account>,
+    /// How many accounts the user has in all.
+    pub accounts_total: i64,
     /// What the user's role in the current account permits (labels).
     pub permissions: Vec<String>,
 }
@@ -31,8 +33,9 @@ pub async fn get_me() -> Result<Option<Me>, AppError> {
     let Some(s) = session::current(&state).await? else {
         return Ok(None);
     };
-    let accounts = crate::accounts::ssr::accounts_for(&state.db, &s).await?;
-    let current = accounts.iter().find(|a| a.current).cloned();
+    let (accounts, accounts_total) =
+        crate::accounts::ssr::accounts_for(&state.db, &s, "", crate::accounts::ssr::MENU_LIMIT).await?;
+    let current = crate::accounts::ssr::current_account(&state.db, &s).await?;
     let can_manage_users = match &current {
         Some(a) => crate::accounts::ssr::can_manage_users(&state.db, s.user_id, a).await?,
         None => false,
@@ -47,6 +50,7 @@ pub async fn get_me() -> Result<Option<Me>, AppError> {
         current,
         can_manage_users,
         accounts,
+        accounts_total,
         permissions,
     }))
 }

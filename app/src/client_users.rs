@@ -27,11 +27,8 @@ pub struct ClientUsers {
 pub async fn list_client_users() -> Result<ClientUsers, AppError> {
     use crate::accounts::AccountKind;
     let (state, session) = crate::session::require().await?;
-    let accounts = crate::accounts::ssr::accounts_for(&state.db, &session).await?;
-    let Some(client) = accounts
-        .into_iter()
-        .find(|a| a.current && a.kind == AccountKind::Client)
-    else {
+    let current = crate::accounts::ssr::current_account(&state.db, &session).await?;
+    let Some(client) = current.filter(|a| a.kind == AccountKind::Client) else {
         return Err(AppError::NotFound("A client account".into()).respond());
     };
     if !client.plan.is_some_and(crate::plans::Plan::has_own_user_management) {

@@ -108,7 +108,7 @@ fn SignedInNav(me: Me) -> impl IntoView {
             })}
             <span class="spacer"></span>
             <span class="current-account" title="The account you are working in">{account_name}</span>
-            <AccountsMenu accounts=me.accounts.clone()/>
+            <AccountsMenu accounts=me.accounts.clone() total=me.accounts_total/>
             <Menu label=user_label id="menu-user">
                 <p class="menu-note">{me.email.clone()}</p>
                 <ActionForm action=sign_out>
@@ -120,26 +120,49 @@ fn SignedInNav(me: Me) -> impl IntoView {
 }
 
 #[component]
-fn AccountsMenu(accounts: Vec<Account>) -> impl IntoView {
+fn AccountsMenu(accounts: Vec<Account>, total: i64) -> impl IntoView {
     let switch = ServerAction::<SwitchAccount>::new();
-    let first_practice = accounts.iter().position(|a| a.kind == AccountKind::Practice);
-    let items = StoredValue::new(accounts);
+    let first = StoredValue::new(accounts.clone());
+    let shown = RwSignal::new(accounts);
+    let search = RwSignal::new(String::new());
+    // Searching runs a server function directly rather than through a Resource: a
+    // Resource here would nest a second Suspense inside the top bar's, which breaks hydration.
+    let find = move |text: String| {
+        search.set(text.clone());
+        if text.trim().is_empty() {
+            shown.set(first.get_value());
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            if let Ok(found) = crate::accounts::list_accounts(text.clone()).await
+                && search.get_untracked() == text
+            {
+                shown.set(found);
+            }
+        });
+    };
+    let many = total > shown.with_untracked(|s| s.len() as i64);
     view! {
         <Menu label=Signal::derive(|| "Accounts".to_owned()) id="menu-accounts">
+            {many.then(|| view! {
+                <div class="menu-search" on:click=|ev| ev.stop_propagation()>
+                    <label for="accounts-search">{format!("Find one of your {} accounts", crate::clients::thousands(total))}</label>
+                    <input id="accounts-search" type="search" prop:value=move || search.get() on:input=move |ev| find(event_target_value(&ev))/>
+                </div>
+            })}
             {move || {
-                items
-                    .get_value()
+                shown
+                    .get()
                     .into_iter()
-                    .enumerate()
-                    .map(|(i, a)| {
+                    .map(|a| {
                         let label = match a.kind {
-                            AccountKind::Practice if Some(i) == first_practice => "Go to my practice".to_owned(),
-                            _ => a.name.clone(),
+                            AccountKind::Practice => "Go to my practice".to_owned(),
+                            AccountKind::Client => a.name.clone(),
                         };
                         let kind = if a.kind == AccountKind::Practice { "practice" } else { "client" };
                         let detail = match a.plan {
                             Some(plan) => format!("{} · {}", plan.label(), a.role_name),
-                            None => format!("Partner account · {}", a.role_name),
+                            None => format!("{} · {}", a.name, a.role_name),
                         };
                         view! {
                             <ActionForm action=switch>
@@ -154,6 +177,9 @@ fn AccountsMenu(accounts: Vec<Account>) -> impl IntoView {
                     })
                     .collect_view()
             }}
+            {move || (search.get().trim().is_empty() && many).then(|| view! {
+                <p class="menu-note">{format!("Showing {} of {}; search to find the others.", shown.with(|s| s.len()), crate::clients::thousands(total))}</p>
+            })}
         </Menu>
     }
 }

@@ -533,7 +533,34 @@ async fn client_overview_adds_edits_archives_and_imports_all_or_nothing(app: &Te
     assert_eq!(archived["rows"][0]["archived"], true);
 }
 
+async fn the_accounts_menu_lists_a_few_accounts_and_searches_the_rest(app: &TestApp) {
+    let s = setup(app, "menu", 45).await;
+    bulk(app, &s.admin, "apply_bulk", s.staff_id, Some(s.employee), "", "").await;
+    let me = app.me(&s.staff).await;
+    assert_eq!(me["accounts_total"], 46, "the practice and 45 clients");
+    assert_eq!(
+        me["accounts"].as_array().unwrap().len() as i64,
+        app::accounts::ssr::MENU_LIMIT
+    );
+    let (_, found) = app.call(&s.staff, "list_accounts", &[("search", "client 0044")]).await;
+    let names: Vec<&str> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Client 0044"]);
+    // A client beyond the first page can still be chosen, and becomes current.
+    let last = s.clients[44].to_string();
+    let (status, _) = app
+        .call(&s.staff, "switch_account", &[("kind", "client"), ("id", &last)])
+        .await;
+    assert!(status.is_success() || status.is_redirection());
+    assert_eq!(app.me(&s.staff).await["current"]["name"], "Client 0044");
+}
+
 crate::on_both_backends!(
+    the_accounts_menu_lists_a_few_accounts_and_searches_the_rest,
     a_click_grants_one_role_per_client_replacing_the_previous_one_and_is_audited,
     the_matrix_refuses_anything_outside_the_callers_practice,
     concurrent_clicks_from_two_admins_end_in_one_role,
