@@ -62,6 +62,10 @@ fn Overview(me: Me) -> impl IntoView {
                     <strong>"Client overview"</strong>
                     <span>"Add, import, rename and archive client accounts."</span>
                 </A>
+                <A href="/audit" attr:class="tile">
+                    <strong>"Audit log"</strong>
+                    <span>"Who changed which access, when, before and after."</span>
+                </A>
                 <A href="/manage-users/roles" attr:class="tile">
                     <strong>"Roles"</strong>
                     <span>"Predefined and custom roles with their permissions."</span>

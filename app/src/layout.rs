@@ -97,6 +97,7 @@ fn SignedInNav(me: Me) -> impl IntoView {
                 <A href="/">"Overview"</A>
                 {can_manage.then(|| view! { <A href="/manage-users">"Manage users"</A> })}
                 {(can_manage && in_practice).then(|| view! { <A href="/manage-users/roles">"Roles"</A> })}
+                {(can_manage && in_practice).then(|| view! { <A href="/audit">"Audit log"</A> })}
                 {(can_manage && in_practice).then(|| view! { <A href="/outbox">"Sent email"</A> })}
             </Menu>
             {(can_manage && in_practice).then(|| view! {

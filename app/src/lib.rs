@@ -3,6 +3,7 @@
 //! live here, one module per domain concept; server-only code sits behind the `ssr` feature.
 
 pub mod accounts;
+pub mod audit_log;
 pub mod auth;
 pub mod client_users;
 pub mod clients;
@@ -93,6 +94,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/manage-users") view=manage_users::ManageUsersRoute ssr=SsrMode::Async/>
                     <Route path=path!("/manage-users/roles") view=roles::RolesPage ssr=SsrMode::Async/>
                     <Route path=path!("/outbox") view=outbox::OutboxPage ssr=SsrMode::Async/>
+                    <Route path=path!("/audit") view=audit_log::AuditLogPage ssr=SsrMode::Async/>
                     <Route path=path!("/partner/clients") view=clients::ClientOverviewPage ssr=SsrMode::Async/>
                     <Route path=path!("/partner/users") view=matrix::MatrixPageView ssr=SsrMode::Async/>
                 </Routes>

@@ -36,6 +36,11 @@ test('every page passes an axe-core check', async ({ page }) => {
   await page.getByRole('button', { name: 'Add client', exact: true }).click();
   await noViolations(page, 'client overview');
 
+  await page.goto('/audit');
+  await waitForHydration(page);
+  await expect(page.getByRole('rowheader', { name: 'Created the practice' })).toBeVisible();
+  await noViolations(page, 'audit log');
+
   await page.goto('/outbox');
   await waitForHydration(page);
   await noViolations(page, 'sent email');

@@ -5,6 +5,7 @@
 mod helpers;
 mod smtp_sink;
 
+mod audit_log;
 mod auth;
 mod health;
 mod manage_users;
