@@ -26,12 +26,39 @@ pub fn use_me() -> MeResource {
 #[component]
 fn Menu(label: Signal<String>, id: &'static str, children: ChildrenFn) -> impl IntoView {
     let open = RwSignal::new(false);
+    let root = NodeRef::<leptos::html::Div>::new();
+    // A click anywhere else, or focus moving elsewhere, closes the menu.
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let outside = move |target: Option<web_sys::EventTarget>| {
+            let node = target.and_then(|t| t.dyn_into::<web_sys::Node>().ok());
+            root.get_untracked().is_some_and(|r| !r.contains(node.as_ref()))
+        };
+        let handle = window_event_listener(leptos::ev::click, move |ev| {
+            if open.get_untracked() && outside(ev.target()) {
+                open.set(false);
+            }
+        });
+        on_cleanup(move || handle.remove());
+    }
     view! {
         <div
             class="menu"
+            node_ref=root
             on:keydown=move |ev| {
                 if ev.key() == "Escape" {
                     open.set(false);
+                }
+            }
+            on:focusout=move |_ev| {
+                #[cfg(feature = "hydrate")]
+                {
+                    use wasm_bindgen::JsCast;
+                    let next = _ev.related_target().and_then(|t| t.dyn_into::<web_sys::Node>().ok());
+                    if next.is_some() && root.get_untracked().is_some_and(|r| !r.contains(next.as_ref())) {
+                        open.set(false);
+                    }
                 }
             }
         >

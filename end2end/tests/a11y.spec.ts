@@ -17,6 +17,10 @@ test('every page passes an axe-core check', async ({ page }) => {
   await noViolations(page, 'overview');
   await page.getByRole('button', { name: 'Accounts' }).click();
   await noViolations(page, 'accounts menu');
+  // A click elsewhere closes the menu.
+  await expect(page.getByRole('button', { name: /Go to my practice/ })).toBeVisible();
+  await page.getByRole('heading', { level: 1 }).click();
+  await expect(page.getByRole('button', { name: /Go to my practice/ })).toBeHidden();
 
   await page.goto('/manage-users');
   await waitForHydration(page);
