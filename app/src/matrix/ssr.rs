@@ -360,20 +360,7 @@ pub async fn apply(
     // 2. Change exactly those clients, in one statement.
     match role_id {
         Some(role) => {
-            sqlx::query(
-                r#"INSERT INTO client_assignments (practice_id, user_id, client_id, role_id, granted_by, granted_at)
-                   SELECT $1, $2, b.client_id, $3, $4, $5 FROM bulk_batch_rows b WHERE b.batch_id = $6
-                   ON CONFLICT (user_id, client_id) DO UPDATE SET
-                       role_id = excluded.role_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at"#,
-            )
-            .bind(actor.practice_id)
-            .bind(user_id)
-            .bind(role)
-            .bind(actor.user_id())
-            .bind(t)
-            .bind(batch_id)
-            .execute(&mut *tx)
-            .await?;
+            upsert_from_batch(&mut tx, actor, user_id, batch_id, Some(role)).await?;
         }
         None => {
             sqlx::query(
@@ -419,6 +406,33 @@ pub async fn apply(
     Ok(BulkResult { batch_id, changed })
 }
 
+/// Gives `user_id` a role on every client of bulk batch `batch_id`: `role` when given,
+/// else each client's role from before the batch (clients that had none are skipped).
+async fn upsert_from_batch(
+    conn: &mut AnyConnection,
+    actor: &PracticeActor,
+    user_id: i64,
+    batch_id: i64,
+    role: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        r#"INSERT INTO client_assignments (practice_id, user_id, client_id, role_id, granted_by, granted_at)
+           SELECT $1, $2, b.client_id, COALESCE($3, b.previous_role_id), $4, $5 FROM bulk_batch_rows b
+           WHERE b.batch_id = $6 AND COALESCE($3, b.previous_role_id) IS NOT NULL
+           ON CONFLICT (user_id, client_id) DO UPDATE SET
+               role_id = excluded.role_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at"#,
+    )
+    .bind(actor.practice_id)
+    .bind(user_id)
+    .bind(role)
+    .bind(actor.user_id())
+    .bind(now())
+    .bind(batch_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 pub async fn undo(actor: &PracticeActor, batch_id: i64) -> Result<i64, AppError> {
     let mut tx = actor.state.db.begin_write().await?;
     let batch: Option<(i64, i64, Option<i64>)> =
@@ -448,20 +462,7 @@ pub async fn undo(actor: &PracticeActor, batch_id: i64) -> Result<i64, AppError>
     .bind(batch_id)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
-        r#"INSERT INTO client_assignments (practice_id, user_id, client_id, role_id, granted_by, granted_at)
-           SELECT $1, $2, b.client_id, b.previous_role_id, $3, $4 FROM bulk_batch_rows b
-           WHERE b.batch_id = $5 AND b.previous_role_id IS NOT NULL
-           ON CONFLICT (user_id, client_id) DO UPDATE SET
-               role_id = excluded.role_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at"#,
-    )
-    .bind(actor.practice_id)
-    .bind(user_id)
-    .bind(actor.user_id())
-    .bind(t)
-    .bind(batch_id)
-    .execute(&mut *tx)
-    .await?;
+    upsert_from_batch(&mut tx, actor, user_id, batch_id, None).await?;
     let restored: i64 = sqlx::query_scalar(r#"SELECT COUNT(*) FROM bulk_batch_rows WHERE batch_id = $1"#)
         .bind(batch_id)
         .fetch_one(&mut *tx)
