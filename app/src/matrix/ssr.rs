@@ -146,6 +146,8 @@ pub async fn matrix(actor: &PracticeActor, user_id: i64, scope: &Scope, page: i6
     .bind(page.max(0) * PAGE_SIZE)
     .fetch_all(&mut *conn)
     .await?;
+    // IN_SCOPE numbers its parameters $1, $3 and $4 (it is shared with queries where $2 is
+    // the staff member); `$2 = $2` keeps that numbering valid here, where $2 is unused.
     let matching: i64 = sqlx::query_scalar(&format!(
         r#"SELECT COUNT(*) FROM clients c WHERE $2 = $2 AND {IN_SCOPE}"#
     ))
