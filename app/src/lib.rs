@@ -2,53 +2,18 @@
 //! Practice Access: the application crate. Components, server functions and domain types
 //! live here, one module per domain concept; server-only code sits behind the `ssr` feature.
 
-pub mod accounts;
-pub mod audit_log;
-pub mod auth;
-pub mod client_users;
-pub mod clients;
-pub mod csv_import;
-pub mod error;
-pub mod forms;
-pub mod home;
-pub mod icons;
-pub mod invitations;
-pub mod layout;
-pub mod manage_users;
-pub mod matrix;
-pub mod names;
-pub mod outbox;
-pub mod permissions;
-pub mod plans;
-pub mod practices;
-pub mod roles;
-pub mod users;
-
-#[cfg(feature = "ssr")]
-pub mod audit;
-#[cfg(feature = "ssr")]
-pub mod config;
-#[cfg(feature = "ssr")]
-pub mod db;
-#[cfg(feature = "ssr")]
-pub mod demo;
-#[cfg(feature = "ssr")]
-pub mod email;
-#[cfg(feature = "ssr")]
-pub mod password;
-#[cfg(feature = "ssr")]
-pub mod session;
-#[cfg(feature = "ssr")]
-pub mod state;
-#[cfg(feature = "ssr")]
-pub mod throttle;
+pub mod frame;
+pub mod identity;
+pub mod partner;
+pub mod platform;
+pub mod practice;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
-use crate::layout::{TopBar, provide_me};
+use crate::frame::layout::{TopBar, provide_me};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -87,16 +52,16 @@ pub fn App() -> impl IntoView {
             <TopBar/>
             <main id="main" class="page">
                 <Routes fallback=NotFound>
-                    <Route path=path!("") view=home::HomePage ssr=SsrMode::Async/>
-                    <Route path=path!("/signup") view=auth::SignUpPage ssr=SsrMode::Async/>
-                    <Route path=path!("/login") view=auth::SignInPage ssr=SsrMode::Async/>
-                    <Route path=path!("/invite/:token") view=invitations::AcceptInvitationPage ssr=SsrMode::Async/>
-                    <Route path=path!("/manage-users") view=manage_users::ManageUsersRoute ssr=SsrMode::Async/>
-                    <Route path=path!("/manage-users/roles") view=roles::RolesPage ssr=SsrMode::Async/>
-                    <Route path=path!("/outbox") view=outbox::OutboxPage ssr=SsrMode::Async/>
-                    <Route path=path!("/audit") view=audit_log::AuditLogPage ssr=SsrMode::Async/>
-                    <Route path=path!("/partner/clients") view=clients::ClientOverviewPage ssr=SsrMode::Async/>
-                    <Route path=path!("/partner/users") view=matrix::MatrixPageView ssr=SsrMode::Async/>
+                    <Route path=path!("") view=frame::home::HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/signup") view=identity::auth::SignUpPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view=identity::auth::SignInPage ssr=SsrMode::Async/>
+                    <Route path=path!("/invite/:token") view=identity::invitations::AcceptInvitationPage ssr=SsrMode::Async/>
+                    <Route path=path!("/manage-users") view=practice::manage_users::ManageUsersRoute ssr=SsrMode::Async/>
+                    <Route path=path!("/manage-users/roles") view=practice::roles::RolesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/outbox") view=platform::outbox::OutboxPage ssr=SsrMode::Async/>
+                    <Route path=path!("/audit") view=practice::audit_log::AuditLogPage ssr=SsrMode::Async/>
+                    <Route path=path!("/partner/clients") view=partner::clients::ClientOverviewPage ssr=SsrMode::Async/>
+                    <Route path=path!("/partner/users") view=partner::matrix::MatrixPageView ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use app::config::Config;
+use app::platform::config::Config;
 
 struct Target {
     name: &'static str,
@@ -62,7 +62,7 @@ async fn bench(target: Target, clients: usize) {
     .unwrap();
     let state = server::prepare_state(config).await.expect("state");
     let seeded_at = Instant::now();
-    let login = app::demo::seed_if_empty(&state.db, clients)
+    let login = app::platform::demo::seed_if_empty(&state.db, clients)
         .await
         .unwrap()
         .expect("empty database");

@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
-use app::config::Config;
-use app::db::{Db, DbError};
-use app::state::AppState;
+use app::platform::config::Config;
+use app::platform::db::{Db, DbError};
+use app::platform::state::AppState;
 use app::{App, shell};
 use axum::Router;
 use axum::extract::State;
@@ -67,7 +67,7 @@ pub fn router(state: AppState) -> Router {
 
 /// Serves until the process is stopped.
 pub async fn run(state: AppState, listener: TcpListener) -> Result<(), StartError> {
-    tokio::spawn(app::email::run_worker(
+    tokio::spawn(app::platform::email::run_worker(
         state.db.clone(),
         state.config.clone(),
         state.outbox.clone(),

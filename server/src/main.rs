@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use app::config::Config;
+use app::platform::config::Config;
 
 const USAGE: &str = "usage: server [--seed-demo] [--demo-size N]
 
@@ -64,7 +64,7 @@ async fn main() -> ExitCode {
     };
 
     if let Some(clients) = seed {
-        match app::demo::seed_if_empty(&state.db, clients).await {
+        match app::platform::demo::seed_if_empty(&state.db, clients).await {
             Ok(Some(login)) => {
                 let note = format!("email:    {}\npassword: {}\n", login.email, login.password);
                 if std::fs::create_dir_all("data").is_ok() {

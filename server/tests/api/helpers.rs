@@ -1,7 +1,7 @@
 //! `spawn_app()`: a real server on a free port with a database of its own.
 
-use app::config::Config;
-use app::db::{Backend, Db};
+use app::platform::config::Config;
+use app::platform::db::{Backend, Db};
 use rand::Rng;
 use rand::distributions::Alphanumeric;
 use reqwest::StatusCode;
@@ -18,7 +18,7 @@ macro_rules! on_both_backends {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    let app = $crate::helpers::spawn_app(app::db::Backend::Sqlite).await;
+                    let app = $crate::helpers::spawn_app(app::platform::db::Backend::Sqlite).await;
                     super::$name(&app).await;
                     app.cleanup().await;
                 }
@@ -28,7 +28,7 @@ macro_rules! on_both_backends {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    let app = $crate::helpers::spawn_app(app::db::Backend::Postgres).await;
+                    let app = $crate::helpers::spawn_app(app::platform::db::Backend::Postgres).await;
                     super::$name(&app).await;
                     app.cleanup().await;
                 }
@@ -47,7 +47,7 @@ macro_rules! on_both_backends_with_smtp {
                 $(
                     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                     async fn $name() {
-                        let app = $crate::helpers::spawn_app_with(app::db::Backend::Sqlite, $smtp, None).await;
+                        let app = $crate::helpers::spawn_app_with(app::platform::db::Backend::Sqlite, $smtp, None).await;
                         super::super::$name(&app).await;
                         app.cleanup().await;
                     }
@@ -57,7 +57,7 @@ macro_rules! on_both_backends_with_smtp {
                 $(
                     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                     async fn $name() {
-                        let app = $crate::helpers::spawn_app_with(app::db::Backend::Postgres, $smtp, None).await;
+                        let app = $crate::helpers::spawn_app_with(app::platform::db::Backend::Postgres, $smtp, None).await;
                         super::super::$name(&app).await;
                         app.cleanup().await;
                     }
@@ -180,32 +180,33 @@ pub struct Practice {
 
 /// Creates a [`Practice`] directly in the database; `tag` keeps emails unique.
 pub async fn seed_practice(db: &Db, tag: &str) -> Practice {
-    use app::names::{DisplayName, EmailAddress};
-    use app::permissions::RoleKind;
-    use app::plans::Plan;
+    use app::partner::plans::Plan;
+    use app::platform::names::{DisplayName, EmailAddress};
+    use app::practice::permissions::RoleKind;
 
     let name = |s: &str| DisplayName::parse(s, "name", 200).unwrap();
     let email = |s: &str| EmailAddress::parse(&format!("{s}.{tag}@example.com")).unwrap();
     let mut tx = db.begin_write().await.unwrap();
-    let admin = app::users::ssr::create_user(&mut tx, &email("admin"), &name("Ada Admin"), None)
+    let admin = app::identity::users::ssr::create_user(&mut tx, &email("admin"), &name("Ada Admin"), None)
         .await
         .unwrap();
-    let id = app::practices::ssr::create_practice(&mut tx, &name(&format!("Practice {tag}")), admin)
+    let id = app::practice::practices::ssr::create_practice(&mut tx, &name(&format!("Practice {tag}")), admin)
         .await
         .unwrap();
-    let employee_role = app::practices::ssr::predefined_role_id(&mut tx, id, RoleKind::Employee)
+    let employee_role = app::practice::practices::ssr::predefined_role_id(&mut tx, id, RoleKind::Employee)
         .await
         .unwrap();
-    let staff = app::users::ssr::create_user(&mut tx, &email("staff"), &name("Sam Staff"), None)
+    let staff = app::identity::users::ssr::create_user(&mut tx, &email("staff"), &name("Sam Staff"), None)
         .await
         .unwrap();
-    app::practices::ssr::add_member(&mut tx, id, staff, employee_role, false)
+    app::practice::practices::ssr::add_member(&mut tx, id, staff, employee_role, false)
         .await
         .unwrap();
-    let custom_role = app::roles::ssr::create_custom_role(&mut tx, id, &name("Bookkeeper"), &["expenses.list"])
-        .await
-        .unwrap();
-    app::clients::ssr::insert_clients(&mut tx, id, &[(format!("Acme {tag} Ltd"), Plan::PracticeEdition)])
+    let custom_role =
+        app::practice::roles::ssr::create_custom_role(&mut tx, id, &name("Bookkeeper"), &["expenses.list"])
+            .await
+            .unwrap();
+    app::partner::clients::ssr::insert_clients(&mut tx, id, &[(format!("Acme {tag} Ltd"), Plan::PracticeEdition)])
         .await
         .unwrap();
     let client: i64 = sqlx::query_scalar("SELECT id FROM clients WHERE practice_id = $1")

@@ -4,13 +4,13 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::accounts::{Account, AccountKind, SwitchAccount};
-use crate::auth::{Me, SignOut, get_me};
-use crate::icons;
+use crate::frame::icons;
+use crate::identity::accounts::{Account, AccountKind, SwitchAccount};
+use crate::identity::auth::{Me, SignOut, get_me};
 
 /// Who is signed in, loaded once per page load and shared with every page.
 #[derive(Clone, Copy)]
-pub struct MeResource(pub Resource<Result<Option<Me>, crate::error::AppError>>);
+pub struct MeResource(pub Resource<Result<Option<Me>, crate::platform::error::AppError>>);
 
 pub fn provide_me() -> MeResource {
     let me = MeResource(Resource::new(|| (), |_| get_me()));
@@ -162,7 +162,7 @@ fn AccountsMenu(accounts: Vec<Account>, total: i64) -> impl IntoView {
             return;
         }
         leptos::task::spawn_local(async move {
-            if let Ok(found) = crate::accounts::list_accounts(text.clone()).await
+            if let Ok(found) = crate::identity::accounts::list_accounts(text.clone()).await
                 && search.get_untracked() == text
             {
                 shown.set(found);
@@ -174,7 +174,7 @@ fn AccountsMenu(accounts: Vec<Account>, total: i64) -> impl IntoView {
         <Menu label=Signal::derive(|| "Accounts".to_owned()) id="menu-accounts">
             {many.then(|| view! {
                 <div class="menu-search" on:click=|ev| ev.stop_propagation()>
-                    <label for="accounts-search">{format!("Find one of your {} accounts", crate::clients::thousands(total))}</label>
+                    <label for="accounts-search">{format!("Find one of your {} accounts", crate::partner::clients::thousands(total))}</label>
                     <input id="accounts-search" type="search" prop:value=move || search.get() on:input=move |ev| find(event_target_value(&ev))/>
                 </div>
             })}
@@ -206,7 +206,7 @@ fn AccountsMenu(accounts: Vec<Account>, total: i64) -> impl IntoView {
                     .collect_view()
             }}
             {move || (search.get().trim().is_empty() && many).then(|| view! {
-                <p class="menu-note">{format!("Showing {} of {}; search to find the others.", shown.with(|s| s.len()), crate::clients::thousands(total))}</p>
+                <p class="menu-note">{format!("Showing {} of {}; search to find the others.", shown.with(|s| s.len()), crate::partner::clients::thousands(total))}</p>
             })}
         </Menu>
     }

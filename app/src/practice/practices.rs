@@ -4,10 +4,10 @@
 pub mod ssr {
     use sqlx::AnyConnection;
 
-    use crate::audit::{self, AuditEvent};
-    use crate::db::now;
-    use crate::names::DisplayName;
-    use crate::permissions::RoleKind;
+    use crate::platform::audit::{self, AuditEvent};
+    use crate::platform::db::now;
+    use crate::platform::names::DisplayName;
+    use crate::practice::permissions::RoleKind;
 
     /// Creates a practice with its three predefined roles and makes `owner_user_id` its
     /// main user with the Admin role. Returns the practice id.

@@ -12,8 +12,8 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sqlx::AnyConnection;
 
-use crate::config::Config;
-use crate::db::{Db, now};
+use crate::platform::config::Config;
+use crate::platform::db::{Db, now};
 
 /// Attempts before a message is marked failed.
 pub const MAX_ATTEMPTS: i64 = 8;

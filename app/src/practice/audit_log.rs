@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
+use crate::platform::error::AppError;
 
 /// Events per page.
 pub const PAGE_SIZE: i64 = 50;
@@ -35,8 +35,8 @@ pub struct AuditPage {
 
 #[server(endpoint = "list_audit_events")]
 pub async fn list_audit_events(before_id: Option<i64>, search: String) -> Result<AuditPage, AppError> {
-    let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
-    let pattern = crate::clients::ssr::like_pattern(&search);
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    let pattern = crate::partner::clients::ssr::like_pattern(&search);
     let rows: Vec<EventRow> = sqlx::query_as(
         r#"SELECT e.id, e.created_at, u.name AS actor, e.action, e.target_label, e.before_json, e.after_json, e.affected_count
                FROM audit_events e LEFT JOIN users u ON u.id = e.actor_user_id
@@ -179,7 +179,7 @@ pub fn AuditLogPage() -> impl IntoView {
                                         <tr>
                                             <td class="nowrap">{format_time(e.at)}</td>
                                             <td>{e.actor.clone().unwrap_or_else(|| "—".into())}</td>
-                                            <th scope="row">{describe(&e.action).to_owned()}{e.count.filter(|c| *c > 1).map(|c| format!(" ({} clients)", crate::clients::thousands(c)))}</th>
+                                            <th scope="row">{describe(&e.action).to_owned()}{e.count.filter(|c| *c > 1).map(|c| format!(" ({} clients)", crate::partner::clients::thousands(c)))}</th>
                                             <td>{e.target.clone().unwrap_or_default()}</td>
                                             <td class="change">
                                                 {e.before.clone().map(|b| view! { <code>{b}</code> })}

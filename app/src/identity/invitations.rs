@@ -7,8 +7,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
-use crate::forms::{Field, FormError, action_error};
+use crate::frame::forms::{Field, FormError, action_error};
+use crate::platform::error::AppError;
 
 /// Invitation links expire after this many days.
 pub const VALID_DAYS: i64 = 7;
@@ -35,12 +35,12 @@ pub struct InvitationView {
 
 #[server(endpoint = "get_invitation")]
 pub async fn get_invitation(token: String) -> Result<InvitationView, AppError> {
-    let state = crate::session::app_state()?;
+    let state = crate::identity::session::app_state()?;
     let invalid = || AppError::NotFound("This invitation link".into());
     let row = ssr::find_by_token(&state.db, &token).await?.ok_or_else(invalid)?;
     let view_state = if row.status != "pending" {
         InvitationState::Invalid
-    } else if row.expires_at <= crate::db::now() {
+    } else if row.expires_at <= crate::platform::db::now() {
         InvitationState::Expired
     } else {
         let has_login: Option<Option<String>> =
@@ -64,9 +64,10 @@ pub async fn get_invitation(token: String) -> Result<InvitationView, AppError> {
 /// Accepts with a new password (no login yet) or the existing login's password.
 #[server(endpoint = "accept_invitation")]
 pub async fn accept_invitation(token: String, password: String) -> Result<(), AppError> {
-    use crate::audit::{self, AuditEvent};
-    use crate::names::{DisplayName, EmailAddress};
-    use crate::{password as pw, practices, session, users};
+    use crate::identity::{password as pw, session, users};
+    use crate::platform::audit::{self, AuditEvent};
+    use crate::platform::names::{DisplayName, EmailAddress};
+    use crate::practice::practices;
 
     let state = session::app_state()?;
     let gone =
@@ -75,7 +76,7 @@ pub async fn accept_invitation(token: String, password: String) -> Result<(), Ap
     if row.status != "pending" {
         return Err(gone());
     }
-    if row.expires_at <= crate::db::now() {
+    if row.expires_at <= crate::platform::db::now() {
         return Err(AppError::Conflict("This invitation has expired. Ask for a new invitation.".into()).respond());
     }
     let existing: Option<(i64, Option<String>)> =
@@ -101,7 +102,7 @@ pub async fn accept_invitation(token: String, password: String) -> Result<(), Ap
     let claimed = sqlx::query(
         r#"UPDATE invitations SET status = 'accepted', accepted_at = $1 WHERE id = $2 AND status = 'pending'"#,
     )
-    .bind(crate::db::now())
+    .bind(crate::platform::db::now())
     .bind(row.id)
     .execute(&mut *tx)
     .await?
@@ -216,10 +217,10 @@ pub fn AcceptInvitationPage() -> impl IntoView {
 pub mod ssr {
     use sqlx::AnyConnection;
 
-    use crate::db::{Db, now};
-    use crate::email::{OutgoingEmail, enqueue, escape_html};
-    use crate::session::{hash_token, new_token};
-    use crate::state::AppState;
+    use crate::identity::session::{hash_token, new_token};
+    use crate::platform::db::{Db, now};
+    use crate::platform::email::{OutgoingEmail, enqueue, escape_html};
+    use crate::platform::state::AppState;
 
     #[derive(sqlx::FromRow)]
     pub struct InvitationRow {

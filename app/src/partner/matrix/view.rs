@@ -5,8 +5,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use super::*;
-use crate::clients::{PlanSelect, thousands};
-use crate::icons::{Person, Tick};
+use crate::frame::icons::{Person, Tick};
+use crate::partner::clients::{PlanSelect, thousands};
 
 #[component]
 pub fn MatrixPage() -> impl IntoView {
@@ -314,7 +314,7 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>) -> impl IntoView {
                                 </table>
                             </div>
                             {m.rows.is_empty().then(|| view! { <p class="empty">"No clients match."</p> })}
-                            <crate::clients::Pager page pages/>
+                            <crate::partner::clients::Pager page pages/>
                         }.into_any()
                     }
                 })}

@@ -6,8 +6,8 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
-use crate::forms::{Field, FormError, action_error};
+use crate::frame::forms::{Field, FormError, action_error};
+use crate::platform::error::AppError;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum UserStatus {
@@ -58,13 +58,13 @@ pub struct UsersPage {
 
 #[server(endpoint = "list_practice_users")]
 pub async fn list_practice_users() -> Result<UsersPage, AppError> {
-    let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
     ssr::users_page(&actor).await
 }
 
 #[server(endpoint = "invite_user")]
 pub async fn invite_user(name: String, email: String, role_id: i64) -> Result<(), AppError> {
-    let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
     ssr::invite(&actor, &name, &email, role_id)
         .await
         .map_err(AppError::respond)
@@ -72,19 +72,19 @@ pub async fn invite_user(name: String, email: String, role_id: i64) -> Result<()
 
 #[server(endpoint = "resend_invitation")]
 pub async fn resend_invitation(invitation_id: i64) -> Result<(), AppError> {
-    let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
     ssr::resend(&actor, invitation_id).await.map_err(AppError::respond)
 }
 
 #[server(endpoint = "revoke_invitation")]
 pub async fn revoke_invitation(invitation_id: i64) -> Result<(), AppError> {
-    let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
     ssr::revoke(&actor, invitation_id).await.map_err(AppError::respond)
 }
 
 #[server(endpoint = "change_member_role")]
 pub async fn change_member_role(user_id: i64, role_id: i64) -> Result<(), AppError> {
-    let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
     ssr::change_role(&actor, user_id, role_id)
         .await
         .map_err(AppError::respond)
@@ -92,7 +92,7 @@ pub async fn change_member_role(user_id: i64, role_id: i64) -> Result<(), AppErr
 
 #[server(endpoint = "set_member_active")]
 pub async fn set_member_active(user_id: i64, active: bool) -> Result<(), AppError> {
-    let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
     ssr::set_active(&actor, user_id, active)
         .await
         .map_err(AppError::respond)
@@ -100,7 +100,7 @@ pub async fn set_member_active(user_id: i64, active: bool) -> Result<(), AppErro
 
 #[server(endpoint = "transfer_main_user")]
 pub async fn transfer_main_user(user_id: i64) -> Result<(), AppError> {
-    let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
     ssr::transfer_main(&actor, user_id).await.map_err(AppError::respond)
 }
 
@@ -108,12 +108,12 @@ pub async fn transfer_main_user(user_id: i64) -> Result<(), AppError> {
 /// users in a client account.
 #[component]
 pub fn ManageUsersRoute() -> impl IntoView {
-    let me = crate::layout::use_me();
+    let me = crate::frame::layout::use_me();
     view! {
         <Transition fallback=|| ()>
             {move || me.0.get().map(|r| {
-                let in_client = matches!(&r, Ok(Some(m)) if m.current.as_ref().is_some_and(|a| a.kind == crate::accounts::AccountKind::Client));
-                if in_client { view! { <crate::client_users::ClientUsersPage/> }.into_any() } else { view! { <ManageUsersPage/> }.into_any() }
+                let in_client = matches!(&r, Ok(Some(m)) if m.current.as_ref().is_some_and(|a| a.kind == crate::identity::accounts::AccountKind::Client));
+                if in_client { view! { <crate::partner::client_users::ClientUsersPage/> }.into_any() } else { view! { <ManageUsersPage/> }.into_any() }
             })}
         </Transition>
     }
@@ -322,12 +322,12 @@ fn UsersTable(
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use super::*;
-    use crate::accounts::ssr::display_role_name;
-    use crate::audit::{self, AuditEvent};
-    use crate::db::now;
-    use crate::names::{DisplayName, EmailAddress};
-    use crate::permissions::RoleKind;
-    use crate::session::{PracticeActor, end_all_for_user};
+    use crate::identity::accounts::ssr::display_role_name;
+    use crate::identity::session::{PracticeActor, end_all_for_user};
+    use crate::platform::audit::{self, AuditEvent};
+    use crate::platform::db::now;
+    use crate::platform::names::{DisplayName, EmailAddress};
+    use crate::practice::permissions::RoleKind;
 
     #[derive(sqlx::FromRow)]
     struct LineRow {
@@ -481,13 +481,13 @@ pub mod ssr {
         .bind(name.as_str())
         .bind(role_id)
         // A placeholder hash that no token maps to; issue_link replaces it at once.
-        .bind(format!("unissued-{}", crate::session::new_token()))
+        .bind(format!("unissued-{}", crate::identity::session::new_token()))
         .bind(actor.user_id())
         .bind(t)
         .fetch_one(&mut *tx)
         .await?;
         let practice = practice_name(actor, &mut tx).await?;
-        crate::invitations::ssr::issue_link(&mut tx, state, id, &practice, &actor.session.name).await?;
+        crate::identity::invitations::ssr::issue_link(&mut tx, state, id, &practice, &actor.session.name).await?;
         audit::record(
             &mut tx,
             AuditEvent {
@@ -522,7 +522,7 @@ pub mod ssr {
         let mut tx = state.db.begin_write().await?;
         let email = pending_invitation(actor, &mut tx, id).await?;
         let practice = practice_name(actor, &mut tx).await?;
-        crate::invitations::ssr::issue_link(&mut tx, state, id, &practice, &actor.session.name).await?;
+        crate::identity::invitations::ssr::issue_link(&mut tx, state, id, &practice, &actor.session.name).await?;
         audit::record(
             &mut tx,
             AuditEvent {
@@ -673,7 +673,8 @@ pub mod ssr {
         if user_id == actor.user_id() {
             return Ok(());
         }
-        let admin_role = crate::practices::ssr::predefined_role_id(&mut tx, actor.practice_id, RoleKind::Admin).await?;
+        let admin_role =
+            crate::practice::practices::ssr::predefined_role_id(&mut tx, actor.practice_id, RoleKind::Admin).await?;
         // Clear the old main user first: the schema allows one main user per practice.
         sqlx::query(r#"UPDATE practice_members SET is_main = 0 WHERE practice_id = $1 AND user_id = $2"#)
             .bind(actor.practice_id)

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
+use crate::platform::error::AppError;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SentEmail {
@@ -19,7 +19,7 @@ pub struct SentEmail {
 
 #[server(endpoint = "list_sent_email")]
 pub async fn list_sent_email() -> Result<(bool, Vec<SentEmail>), AppError> {
-    let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
     let rows: Vec<(i64, String, String, String, String, i64)> = sqlx::query_as(
         r#"SELECT id, to_address, subject, body_text, status, created_at FROM email_outbox
            WHERE practice_id = $1 ORDER BY id DESC LIMIT 100"#,

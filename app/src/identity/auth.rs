@@ -5,9 +5,9 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::Account;
-use crate::error::AppError;
-use crate::forms::{Field, FormError, action_error};
+use crate::frame::forms::{Field, FormError, action_error};
+use crate::identity::accounts::Account;
+use crate::platform::error::AppError;
 
 /// Who is signed in, and where they are acting: what the top bar shows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -28,20 +28,21 @@ pub struct Me {
 
 #[server(endpoint = "get_me")]
 pub async fn get_me() -> Result<Option<Me>, AppError> {
-    use crate::session;
+    use crate::identity::session;
     let state = session::app_state()?;
     let Some(s) = session::current(&state).await? else {
         return Ok(None);
     };
     let (accounts, accounts_total) =
-        crate::accounts::ssr::accounts_for(&state.db, &s, "", crate::accounts::ssr::MENU_LIMIT).await?;
-    let current = crate::accounts::ssr::current_account(&state.db, &s).await?;
+        crate::identity::accounts::ssr::accounts_for(&state.db, &s, "", crate::identity::accounts::ssr::MENU_LIMIT)
+            .await?;
+    let current = crate::identity::accounts::ssr::current_account(&state.db, &s).await?;
     let can_manage_users = match &current {
-        Some(a) => crate::accounts::ssr::can_manage_users(&state.db, s.user_id, a).await?,
+        Some(a) => crate::identity::accounts::ssr::can_manage_users(&state.db, s.user_id, a).await?,
         None => false,
     };
     let permissions = match &current {
-        Some(a) => crate::accounts::ssr::permission_labels(&state.db, a.role_id).await?,
+        Some(a) => crate::identity::accounts::ssr::permission_labels(&state.db, a.role_id).await?,
         None => Vec::new(),
     };
     Ok(Some(Me {
@@ -57,8 +58,9 @@ pub async fn get_me() -> Result<Option<Me>, AppError> {
 
 #[server(endpoint = "sign_up")]
 pub async fn sign_up(practice_name: String, name: String, email: String, password: String) -> Result<(), AppError> {
-    use crate::names::{DisplayName, EmailAddress};
-    use crate::{password as pw, practices, session, users};
+    use crate::identity::{password as pw, session, users};
+    use crate::platform::names::{DisplayName, EmailAddress};
+    use crate::practice::practices;
 
     let state = session::app_state()?;
     let practice_name = DisplayName::parse(&practice_name, "practice name", 200)
@@ -101,9 +103,9 @@ pub async fn sign_up(practice_name: String, name: String, email: String, passwor
 
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
-    use crate::audit::{self, AuditEvent};
-    use crate::names::EmailAddress;
-    use crate::{password as pw, session, throttle};
+    use crate::identity::{password as pw, session, throttle};
+    use crate::platform::audit::{self, AuditEvent};
+    use crate::platform::names::EmailAddress;
 
     let state = session::app_state()?;
     let wrong = || AppError::invalid("password", "Email or password is incorrect.").respond();
@@ -144,8 +146,8 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
 
 #[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    let state = crate::session::app_state()?;
-    crate::session::end(&state).await?;
+    let state = crate::identity::session::app_state()?;
+    crate::identity::session::end(&state).await?;
     leptos_axum::redirect("/login");
     Ok(())
 }

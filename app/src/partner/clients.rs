@@ -5,10 +5,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
-use crate::csv_import::RejectedLine;
-use crate::error::AppError;
-use crate::forms::{Field, FormError, action_error};
-use crate::plans::Plan;
+use crate::frame::forms::{Field, FormError, action_error};
+use crate::partner::csv_import::RejectedLine;
+use crate::partner::plans::Plan;
+use crate::platform::error::AppError;
 
 /// Rows per page in client lists.
 pub const PAGE_SIZE: i64 = 50;
@@ -39,19 +39,19 @@ pub enum ImportOutcome {
 
 #[server(endpoint = "list_clients")]
 pub async fn list_clients(search: String, plan: String, archived: bool, page: i64) -> Result<ClientList, AppError> {
-    let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
     ssr::list(&actor, &search, &plan, archived, page).await
 }
 
 #[server(endpoint = "add_client")]
 pub async fn add_client(name: String, plan: String) -> Result<i64, AppError> {
-    let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
     ssr::add(&actor, &name, &plan).await.map_err(AppError::respond)
 }
 
 #[server(endpoint = "update_client")]
 pub async fn update_client(client_id: i64, name: String, plan: String) -> Result<(), AppError> {
-    let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
     ssr::update(&actor, client_id, &name, &plan)
         .await
         .map_err(AppError::respond)
@@ -59,7 +59,7 @@ pub async fn update_client(client_id: i64, name: String, plan: String) -> Result
 
 #[server(endpoint = "set_client_archived")]
 pub async fn set_client_archived(client_id: i64, archived: bool) -> Result<(), AppError> {
-    let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
     ssr::set_archived(&actor, client_id, archived)
         .await
         .map_err(AppError::respond)
@@ -67,7 +67,7 @@ pub async fn set_client_archived(client_id: i64, archived: bool) -> Result<(), A
 
 #[server(endpoint = "import_clients")]
 pub async fn import_clients(csv: String) -> Result<ImportOutcome, AppError> {
-    let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
     ssr::import(&actor, &csv).await.map_err(AppError::respond)
 }
 
@@ -159,7 +159,7 @@ pub fn ClientOverviewPage() -> impl IntoView {
             <section class="card" aria-labelledby="import-heading">
                 <h2 id="import-heading">"Import clients from CSV"</h2>
                 <p class="muted">"One client per line: name, plan (Practice Edition, Small, Medium or Large). A header line is optional. If any line cannot be used, nothing is imported and every such line is listed."</p>
-                <crate::clients::CsvFileInput text=csv_text/>
+                <crate::partner::clients::CsvFileInput text=csv_text/>
                 <div class="field">
                     <label for="csv-text">"CSV"</label>
                     <textarea id="csv-text" rows="6" prop:value=move || csv_text.get() on:input=move |ev| csv_text.set(event_target_value(&ev))></textarea>
@@ -204,7 +204,7 @@ pub fn ClientOverviewPage() -> impl IntoView {
                 Ok(data) => {
                     let pages = (data.matching + PAGE_SIZE - 1) / PAGE_SIZE;
                     view! {
-                        <p class="count" role="status">{format!("Showing {} of {} clients", crate::clients::thousands(data.matching), crate::clients::thousands(data.total))}</p>
+                        <p class="count" role="status">{format!("Showing {} of {} clients", crate::partner::clients::thousands(data.matching), crate::partner::clients::thousands(data.total))}</p>
                         <div class="table-wrap">
                             <table class="data">
                                 <thead><tr>
@@ -250,7 +250,7 @@ pub fn ClientOverviewPage() -> impl IntoView {
                                 </tbody>
                             </table>
                         </div>
-                        <crate::clients::Pager page pages/>
+                        <crate::partner::clients::Pager page pages/>
                     }.into_any()
                 }
             })}
@@ -318,10 +318,10 @@ pub mod ssr {
     use sqlx::AnyConnection;
 
     use super::*;
-    use crate::audit::{self, AuditEvent};
-    use crate::db::{now, values_placeholders};
-    use crate::names::DisplayName;
-    use crate::session::PracticeActor;
+    use crate::identity::session::PracticeActor;
+    use crate::platform::audit::{self, AuditEvent};
+    use crate::platform::db::{now, values_placeholders};
+    use crate::platform::names::DisplayName;
 
     /// Inserts many clients with one statement per chunk (set-based, not row by row).
     pub async fn insert_clients(
@@ -571,7 +571,7 @@ pub mod ssr {
             .bind(actor.practice_id)
             .fetch_all(&mut *tx)
             .await?;
-        let rows = match crate::csv_import::parse(csv, &existing) {
+        let rows = match crate::partner::csv_import::parse(csv, &existing) {
             Ok(rows) => rows,
             Err(rejected) => return Ok(ImportOutcome::Rejected(rejected)),
         };

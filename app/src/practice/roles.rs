@@ -8,9 +8,9 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
-use crate::forms::FormError;
-use crate::permissions::{CATALOGUE, RoleKind, find};
+use crate::frame::forms::FormError;
+use crate::platform::error::AppError;
+use crate::practice::permissions::{CATALOGUE, RoleKind, find};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RoleDetail {
@@ -26,14 +26,14 @@ pub struct RoleDetail {
 
 #[server(endpoint = "list_roles")]
 pub async fn list_roles() -> Result<Vec<RoleDetail>, AppError> {
-    let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
     ssr::list(&actor).await
 }
 
 /// Creates (`role_id` = None) or updates a custom role.
 #[server(endpoint = "save_role", input = leptos::server_fn::codec::Json)]
 pub async fn save_role(role_id: Option<i64>, name: String, permissions: Vec<String>) -> Result<i64, AppError> {
-    let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
     ssr::save(&actor, role_id, &name, &permissions)
         .await
         .map_err(AppError::respond)
@@ -43,7 +43,7 @@ pub async fn save_role(role_id: Option<i64>, name: String, permissions: Vec<Stri
 /// takes over its users, client assignments and invitations.
 #[server(endpoint = "delete_role")]
 pub async fn delete_role(role_id: i64, move_to: Option<i64>) -> Result<(), AppError> {
-    let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
     ssr::delete(&actor, role_id, move_to).await.map_err(AppError::respond)
 }
 
@@ -58,7 +58,7 @@ fn toggle(set: &mut BTreeSet<String>, key: &str, on: bool) {
             }
         }
     } else if set.remove(key) {
-        for p in crate::permissions::all().filter(|p| p.requires.contains(&key)) {
+        for p in crate::practice::permissions::all().filter(|p| p.requires.contains(&key)) {
             toggle(set, p.key, false);
         }
     }
@@ -268,10 +268,10 @@ pub mod ssr {
     use sqlx::AnyConnection;
 
     use super::*;
-    use crate::audit::{self, AuditEvent};
-    use crate::db::now;
-    use crate::names::DisplayName;
-    use crate::session::{PracticeActor, role_permissions};
+    use crate::identity::session::{PracticeActor, role_permissions};
+    use crate::platform::audit::{self, AuditEvent};
+    use crate::platform::db::now;
+    use crate::platform::names::DisplayName;
 
     /// Creates a custom role with an already validated permission set.
     pub async fn create_custom_role(
@@ -310,7 +310,7 @@ pub mod ssr {
         }
         let sql = format!(
             "INSERT INTO role_permissions (practice_id, role_id, permission) VALUES {}",
-            crate::db::values_placeholders(permissions.len(), 3)
+            crate::platform::db::values_placeholders(permissions.len(), 3)
         );
         let mut q = sqlx::query(&sql);
         for key in permissions {
@@ -349,7 +349,7 @@ pub mod ssr {
             out.push(RoleDetail {
                 id: r.id,
                 kind,
-                name: crate::accounts::ssr::display_role_name(&r.kind, &r.name),
+                name: crate::identity::accounts::ssr::display_role_name(&r.kind, &r.name),
                 permissions: role_permissions(&mut conn, r.id, kind).await?,
                 members: r.members,
                 assignments: r.assignments,
@@ -393,8 +393,8 @@ pub mod ssr {
         permissions: &[String],
     ) -> Result<i64, AppError> {
         let name = DisplayName::parse(name, "role name", 60).map_err(|m| AppError::invalid("name", m))?;
-        let keys =
-            crate::permissions::validate(permissions).map_err(|e| AppError::invalid("permissions", e.to_string()))?;
+        let keys = crate::practice::permissions::validate(permissions)
+            .map_err(|e| AppError::invalid("permissions", e.to_string()))?;
         let taken = || AppError::invalid("name", format!("There is already a role called {}.", name.as_str()));
         let mut tx = actor.state.db.begin_write().await?;
         let (id, action, before) = match role_id {

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
+use crate::platform::error::AppError;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClientPerson {
@@ -25,16 +25,19 @@ pub struct ClientUsers {
 
 #[server(endpoint = "list_client_users")]
 pub async fn list_client_users() -> Result<ClientUsers, AppError> {
-    use crate::accounts::AccountKind;
-    let (state, session) = crate::session::require().await?;
-    let current = crate::accounts::ssr::current_account(&state.db, &session).await?;
+    use crate::identity::accounts::AccountKind;
+    let (state, session) = crate::identity::session::require().await?;
+    let current = crate::identity::accounts::ssr::current_account(&state.db, &session).await?;
     let Some(client) = current.filter(|a| a.kind == AccountKind::Client) else {
         return Err(AppError::NotFound("A client account".into()).respond());
     };
-    if !client.plan.is_some_and(crate::plans::Plan::has_own_user_management) {
+    if !client
+        .plan
+        .is_some_and(crate::partner::plans::Plan::has_own_user_management)
+    {
         return Err(AppError::NotFound("Manage users on a Practice Edition client".into()).respond());
     }
-    if !crate::accounts::ssr::can_manage_users(&state.db, session.user_id, &client).await? {
+    if !crate::identity::accounts::ssr::can_manage_users(&state.db, session.user_id, &client).await? {
         return Err(AppError::Forbidden.respond());
     }
     let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
@@ -57,7 +60,7 @@ pub async fn list_client_users() -> Result<ClientUsers, AppError> {
             .map(|(name, email, kind, role, source)| ClientPerson {
                 name,
                 email,
-                role_name: crate::accounts::ssr::display_role_name(&kind, &role),
+                role_name: crate::identity::accounts::ssr::display_role_name(&kind, &role),
                 source,
             })
             .collect(),

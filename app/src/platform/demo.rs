@@ -4,15 +4,15 @@
 use rand::Rng;
 use rand::distributions::Alphanumeric;
 
-use crate::clients::ssr::insert_clients;
-use crate::db::{Db, now};
-use crate::names::{DisplayName, EmailAddress};
-use crate::password;
-use crate::permissions::RoleKind;
-use crate::plans::Plan;
-use crate::practices::ssr::{add_member, create_practice, predefined_role_id};
-use crate::roles::ssr::create_custom_role;
-use crate::users::ssr::create_user;
+use crate::identity::password;
+use crate::identity::users::ssr::create_user;
+use crate::partner::clients::ssr::insert_clients;
+use crate::partner::plans::Plan;
+use crate::platform::db::{Db, now};
+use crate::platform::names::{DisplayName, EmailAddress};
+use crate::practice::permissions::RoleKind;
+use crate::practice::practices::ssr::{add_member, create_practice, predefined_role_id};
+use crate::practice::roles::ssr::create_custom_role;
 
 pub const ADMIN_EMAIL: &str = "admin@northfield.example";
 

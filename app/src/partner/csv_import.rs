@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::names::DisplayName;
-use crate::plans::Plan;
+use crate::partner::plans::Plan;
+use crate::platform::names::DisplayName;
 
 /// The most rows one import takes.
 pub const MAX_ROWS: usize = 20_000;

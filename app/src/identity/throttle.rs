@@ -1,7 +1,7 @@
 //! Sign-in throttling, per account and per address, kept in the database so that every
 //! app server sees the same counters.
 
-use crate::db::{Db, now};
+use crate::platform::db::{Db, now};
 
 /// Failures allowed within the window before the key is locked.
 pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;

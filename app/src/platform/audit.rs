@@ -3,7 +3,7 @@
 
 use sqlx::AnyConnection;
 
-use crate::db::now;
+use crate::platform::db::now;
 
 #[derive(Debug, Default)]
 pub struct AuditEvent<'a> {

@@ -4,11 +4,11 @@
 use sqlx::AnyConnection;
 
 use super::*;
-use crate::accounts::ssr::display_role_name;
-use crate::audit::{self, AuditEvent};
-use crate::clients::ssr::{like_pattern, plan_filter};
-use crate::db::now;
-use crate::session::PracticeActor;
+use crate::identity::accounts::ssr::display_role_name;
+use crate::identity::session::PracticeActor;
+use crate::partner::clients::ssr::{like_pattern, plan_filter};
+use crate::platform::audit::{self, AuditEvent};
+use crate::platform::db::now;
 
 /// How long after a bulk action "Undo" is offered.
 pub const UNDO_WINDOW_SECS: i64 = 15 * 60;

@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
-use crate::plans::Plan;
+use crate::partner::plans::Plan;
+use crate::platform::error::AppError;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AccountKind {
@@ -29,7 +29,7 @@ pub struct Account {
 /// Accounts whose name contains `search` (at most `ssr::MENU_LIMIT`), for the menu's search.
 #[server(endpoint = "list_accounts")]
 pub async fn list_accounts(search: String) -> Result<Vec<Account>, AppError> {
-    let (state, session) = crate::session::require().await?;
+    let (state, session) = crate::identity::session::require().await?;
     Ok(ssr::accounts_for(&state.db, &session, &search, ssr::MENU_LIMIT)
         .await?
         .0)
@@ -38,7 +38,7 @@ pub async fn list_accounts(search: String) -> Result<Vec<Account>, AppError> {
 /// Makes `id` of `kind` the account the user acts in, if they belong to it.
 #[server(endpoint = "switch_account")]
 pub async fn switch_account(kind: String, id: i64) -> Result<(), AppError> {
-    let (state, session) = crate::session::require().await?;
+    let (state, session) = crate::identity::session::require().await?;
     let kind = match kind.as_str() {
         "practice" => AccountKind::Practice,
         "client" => AccountKind::Client,
@@ -64,9 +64,9 @@ pub async fn switch_account(kind: String, id: i64) -> Result<(), AppError> {
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use super::*;
-    use crate::db::Db;
-    use crate::permissions::{MANAGE_USERS, RoleKind};
-    use crate::session::{Session, role_permissions};
+    use crate::identity::session::{Session, role_permissions};
+    use crate::platform::db::Db;
+    use crate::practice::permissions::{MANAGE_USERS, RoleKind};
 
     #[derive(sqlx::FromRow)]
     struct AccountRow {
@@ -184,7 +184,7 @@ pub mod ssr {
             r#"SELECT {COLUMNS} FROM {ACCOUNTS} WHERE LOWER(acc.name) LIKE $2 ESCAPE '\' {ORDER} LIMIT $3"#
         ))
         .bind(session.user_id)
-        .bind(crate::clients::ssr::like_pattern(search))
+        .bind(crate::partner::clients::ssr::like_pattern(search))
         .bind(limit)
         .fetch_all(db.pool())
         .await?;
@@ -218,7 +218,7 @@ pub mod ssr {
         };
         let mut conn = db.pool().acquire().await?;
         let keys = role_permissions(&mut conn, role_id, kind).await?;
-        Ok(crate::permissions::all()
+        Ok(crate::practice::permissions::all()
             .filter(|p| keys.iter().any(|k| k == p.key))
             .map(|p| p.label.to_owned())
             .collect())

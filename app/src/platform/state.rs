@@ -5,9 +5,9 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
-use crate::config::Config;
-use crate::db::Db;
-use crate::email::OutboxSignal;
+use crate::platform::config::Config;
+use crate::platform::db::Db;
+use crate::platform::email::OutboxSignal;
 
 #[derive(Clone, Debug)]
 pub struct AppState {

@@ -4,10 +4,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::accounts::AccountKind;
-use crate::auth::Me;
-use crate::layout::use_me;
-use crate::plans::Plan;
+use crate::frame::layout::use_me;
+use crate::identity::accounts::AccountKind;
+use crate::identity::auth::Me;
+use crate::partner::plans::Plan;
 
 #[component]
 pub fn HomePage() -> impl IntoView {

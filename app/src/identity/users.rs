@@ -4,9 +4,9 @@
 pub mod ssr {
     use sqlx::AnyConnection;
 
-    use crate::db::now;
-    use crate::names::{DisplayName, EmailAddress};
-    use crate::password::PasswordHashString;
+    use crate::identity::password::PasswordHashString;
+    use crate::platform::db::now;
+    use crate::platform::names::{DisplayName, EmailAddress};
 
     pub async fn create_user(
         conn: &mut AnyConnection,

@@ -5,8 +5,8 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
-use crate::plans::Plan;
+use crate::partner::plans::Plan;
+use crate::platform::error::AppError;
 
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -95,13 +95,13 @@ pub struct BulkResult {
 
 #[server(endpoint = "list_staff")]
 pub async fn list_staff() -> Result<StaffTable, AppError> {
-    let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
     ssr::staff_table(&actor).await
 }
 
 #[server(endpoint = "get_matrix")]
 pub async fn get_matrix(user_id: i64, search: String, plan: String, page: i64) -> Result<Matrix, AppError> {
-    let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
     ssr::matrix(&actor, user_id, &Scope { search, plan }, page)
         .await
         .map_err(AppError::respond)
@@ -110,7 +110,7 @@ pub async fn get_matrix(user_id: i64, search: String, plan: String, page: i64) -
 /// Grants `role_id` on one client (replacing any other role), or removes access (`None`).
 #[server(endpoint = "set_client_role")]
 pub async fn set_client_role(user_id: i64, client_id: i64, role_id: Option<i64>) -> Result<(), AppError> {
-    let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
     ssr::set_one(&actor, user_id, client_id, role_id)
         .await
         .map_err(AppError::respond)
@@ -123,7 +123,7 @@ pub async fn preview_bulk(
     search: String,
     plan: String,
 ) -> Result<BulkPreview, AppError> {
-    let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
     ssr::preview(&actor, user_id, role_id, &Scope { search, plan })
         .await
         .map_err(AppError::respond)
@@ -137,7 +137,7 @@ pub async fn apply_bulk(
     search: String,
     plan: String,
 ) -> Result<BulkResult, AppError> {
-    let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
     ssr::apply(&actor, user_id, role_id, &Scope { search, plan })
         .await
         .map_err(AppError::respond)
@@ -145,12 +145,12 @@ pub async fn apply_bulk(
 
 #[server(endpoint = "undo_bulk")]
 pub async fn undo_bulk(batch_id: i64) -> Result<i64, AppError> {
-    let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
     ssr::undo(&actor, batch_id).await.map_err(AppError::respond)
 }
 
 #[server(endpoint = "matrix_version")]
 pub async fn matrix_version(user_id: i64) -> Result<i64, AppError> {
-    let actor = crate::session::require_practice(Some(crate::permissions::MANAGE_USERS)).await?;
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
     ssr::version(&actor, user_id).await.map_err(AppError::respond)
 }

@@ -11,10 +11,10 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
 
-use crate::db::now;
-use crate::error::AppError;
-use crate::permissions::RoleKind;
-use crate::state::AppState;
+use crate::platform::db::now;
+use crate::platform::error::AppError;
+use crate::platform::state::AppState;
+use crate::practice::permissions::RoleKind;
 
 pub const SESSION_COOKIE: &str = "pa_session";
 /// A session unused for this long ends.
@@ -224,8 +224,8 @@ impl PracticeActor {
     }
 
     /// An audit event by this actor in their practice; the caller fills in the rest.
-    pub fn audit<'a>(&self, action: &'a str) -> crate::audit::AuditEvent<'a> {
-        crate::audit::AuditEvent {
+    pub fn audit<'a>(&self, action: &'a str) -> crate::platform::audit::AuditEvent<'a> {
+        crate::platform::audit::AuditEvent {
             practice_id: Some(self.practice_id),
             actor_user_id: Some(self.user_id()),
             action,

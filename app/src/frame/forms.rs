@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::error::AppError;
+use crate::platform::error::AppError;
 
 /// The error of a server action's last result, if any.
 pub fn action_error<I, O>(action: ServerAction<I>) -> Signal<Option<AppError>>

@@ -1,0 +1,15 @@
+//! Identity: who the caller is. Sign-up and sign-in, sessions and the one authorisation
+//! helper, passwords, the throttle on every door that checks a secret, invitations, and
+//! the Accounts switcher (which businesses a login can open).
+
+pub mod accounts;
+pub mod auth;
+pub mod invitations;
+pub mod users;
+
+#[cfg(feature = "ssr")]
+pub mod password;
+#[cfg(feature = "ssr")]
+pub mod session;
+#[cfg(feature = "ssr")]
+pub mod throttle;

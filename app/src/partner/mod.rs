@@ -1,0 +1,8 @@
+//! The Partner module: the practice's client accounts and their plans (Client overview,
+//! CSV import), the Clients → Users matrix, and a client account's own users.
+
+pub mod client_users;
+pub mod clients;
+pub mod csv_import;
+pub mod matrix;
+pub mod plans;

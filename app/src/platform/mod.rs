@@ -1,0 +1,20 @@
+//! Platform: what every feature stands on. Configuration, the database and its SQL helpers,
+//! the error type of the server-function boundary, the audit recorder, email and its outbox,
+//! input newtypes, CSV, and the demo seed.
+
+pub mod error;
+pub mod names;
+pub mod outbox;
+
+#[cfg(feature = "ssr")]
+pub mod audit;
+#[cfg(feature = "ssr")]
+pub mod config;
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod demo;
+#[cfg(feature = "ssr")]
+pub mod email;
+#[cfg(feature = "ssr")]
+pub mod state;

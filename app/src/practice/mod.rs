@@ -1,0 +1,8 @@
+//! The practice (the partner account): its members (Home → Manage users), its roles and
+//! the permission catalogue they draw on, and its audit log.
+
+pub mod audit_log;
+pub mod manage_users;
+pub mod permissions;
+pub mod practices;
+pub mod roles;
