@@ -6,12 +6,14 @@ use std::sync::Arc;
 
 use app::platform::config::Config;
 use app::platform::db::{Db, DbError};
+use app::platform::error::AppError;
 use app::platform::state::AppState;
 use app::{App, shell};
 use axum::Router;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Json};
+use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -55,7 +57,8 @@ pub fn router(state: AppState) -> Router {
             axum::routing::post(move |req| {
                 let state = server_fn_state.clone();
                 leptos_axum::handle_server_fns_with_context(move || provide_context(state.clone()), req)
-            }),
+            })
+            .layer(axum::middleware::map_response(error_status)),
         )
         .leptos_routes_with_context(&state, routes, move || provide_context(context_state.clone()), {
             let options = state.leptos_options.clone();
@@ -63,6 +66,28 @@ pub fn router(state: AppState) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state)
+}
+
+/// Server functions answer every error with 500. An expected outcome (`AppError`: not
+/// signed in, forbidden, invalid input, conflict, rate limited) gets its own status here,
+/// in one place, so no endpoint can forget it and scripts can rely on the status alone.
+async fn error_status(response: Response) -> Response {
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response
+            .headers()
+            .contains_key(leptos::server_fn::error::SERVER_FN_ERROR_HEADER)
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // Error bodies are a few hundred bytes of JSON; anything larger is not ours to read.
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = error.status();
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 /// Serves until the process is stopped.

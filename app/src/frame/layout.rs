@@ -174,7 +174,7 @@ fn AccountsMenu(accounts: Vec<Account>, total: i64) -> impl IntoView {
         <Menu label=Signal::derive(|| "Accounts".to_owned()) id="menu-accounts">
             {many.then(|| view! {
                 <div class="menu-search" on:click=|ev| ev.stop_propagation()>
-                    <label for="accounts-search">{format!("Find one of your {} accounts", crate::partner::clients::thousands(total))}</label>
+                    <label for="accounts-search">{format!("Find one of your {} accounts", crate::frame::widgets::thousands(total))}</label>
                     <input id="accounts-search" type="search" prop:value=move || search.get() on:input=move |ev| find(event_target_value(&ev))/>
                 </div>
             })}
@@ -206,7 +206,7 @@ fn AccountsMenu(accounts: Vec<Account>, total: i64) -> impl IntoView {
                     .collect_view()
             }}
             {move || (search.get().trim().is_empty() && many).then(|| view! {
-                <p class="menu-note">{format!("Showing {} of {}; search to find the others.", shown.with(|s| s.len()), crate::partner::clients::thousands(total))}</p>
+                <p class="menu-note">{format!("Showing {} of {}; search to find the others.", shown.with(|s| s.len()), crate::frame::widgets::thousands(total))}</p>
             })}
         </Menu>
     }

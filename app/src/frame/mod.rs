@@ -5,3 +5,4 @@ pub mod forms;
 pub mod home;
 pub mod icons;
 pub mod layout;
+pub mod widgets;

@@ -13,6 +13,24 @@ pub enum AccountKind {
     Client,
 }
 
+impl AccountKind {
+    /// The name used in requests and in SQL.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Practice => "practice",
+            Self::Client => "client",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "practice" => Some(Self::Practice),
+            "client" => Some(Self::Client),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Account {
     pub kind: AccountKind,
@@ -39,24 +57,8 @@ pub async fn list_accounts(search: String) -> Result<Vec<Account>, AppError> {
 #[server(endpoint = "switch_account")]
 pub async fn switch_account(kind: String, id: i64) -> Result<(), AppError> {
     let (state, session) = crate::identity::session::require().await?;
-    let kind = match kind.as_str() {
-        "practice" => AccountKind::Practice,
-        "client" => AccountKind::Client,
-        _ => return Err(AppError::invalid("kind", "Unknown account kind.").respond()),
-    };
-    let Some(target) = ssr::find_account(&state.db, session.user_id, kind, id).await? else {
-        return Err(AppError::NotFound("That account".into()).respond());
-    };
-    let (practice, client) = match target.kind {
-        AccountKind::Practice => (Some(target.id), None),
-        AccountKind::Client => (session.current_practice_id, Some(target.id)),
-    };
-    sqlx::query(r#"UPDATE sessions SET current_practice_id = $1, current_client_id = $2 WHERE token_hash = $3"#)
-        .bind(practice)
-        .bind(client)
-        .bind(&session.token_hash)
-        .execute(state.db.pool())
-        .await?;
+    let kind = AccountKind::parse(&kind).ok_or_else(|| AppError::invalid("kind", "Unknown account kind."))?;
+    ssr::switch(&state.db, &session, kind, id).await?;
     leptos_axum::redirect("/");
     Ok(())
 }
@@ -67,6 +69,7 @@ pub mod ssr {
     use crate::identity::session::{Session, role_permissions};
     use crate::platform::db::Db;
     use crate::practice::permissions::{MANAGE_USERS, RoleKind};
+    use crate::practice::roles::display_role_name;
 
     #[derive(sqlx::FromRow)]
     struct AccountRow {
@@ -113,11 +116,7 @@ pub mod ssr {
 
     fn to_account(r: AccountRow) -> Account {
         Account {
-            kind: if r.kind == "practice" {
-                AccountKind::Practice
-            } else {
-                AccountKind::Client
-            },
+            kind: AccountKind::parse(&r.kind).unwrap_or(AccountKind::Client),
             id: r.id,
             name: r.name,
             plan: r.plan.as_deref().and_then(Plan::parse),
@@ -134,16 +133,11 @@ pub mod ssr {
         kind: AccountKind,
         id: i64,
     ) -> Result<Option<Account>, sqlx::Error> {
-        let kind = if kind == AccountKind::Practice {
-            "practice"
-        } else {
-            "client"
-        };
         let row: Option<AccountRow> = sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM {ACCOUNTS} WHERE acc.kind = $2 AND acc.id = $3"
         ))
         .bind(user_id)
-        .bind(kind)
+        .bind(kind.as_str())
         .bind(id)
         .fetch_optional(db.pool())
         .await?;
@@ -184,7 +178,7 @@ pub mod ssr {
             r#"SELECT {COLUMNS} FROM {ACCOUNTS} WHERE LOWER(acc.name) LIKE $2 ESCAPE '\' {ORDER} LIMIT $3"#
         ))
         .bind(session.user_id)
-        .bind(crate::partner::clients::ssr::like_pattern(search))
+        .bind(crate::platform::db::like_pattern(search))
         .bind(limit)
         .fetch_all(db.pool())
         .await?;
@@ -224,13 +218,22 @@ pub mod ssr {
             .collect())
     }
 
-    /// How a role is named in lists: the predefined Employee is "Employee (predefined)".
-    pub fn display_role_name(kind: &str, name: &str) -> String {
-        if kind == RoleKind::Employee.as_str() {
-            format!("{name} (predefined)")
-        } else {
-            name.to_owned()
-        }
+    /// Makes the account of `kind` and `id` the one the session acts in, if the user can.
+    pub async fn switch(db: &Db, session: &Session, kind: AccountKind, id: i64) -> Result<(), AppError> {
+        let Some(target) = find_account(db, session.user_id, kind, id).await? else {
+            return Err(AppError::NotFound("That account".into()));
+        };
+        let (practice, client) = match target.kind {
+            AccountKind::Practice => (Some(target.id), None),
+            AccountKind::Client => (session.current_practice_id, Some(target.id)),
+        };
+        sqlx::query(r#"UPDATE sessions SET current_practice_id = $1, current_client_id = $2 WHERE token_hash = $3"#)
+            .bind(practice)
+            .bind(client)
+            .bind(&session.token_hash)
+            .execute(db.pool())
+            .await?;
+        Ok(())
     }
 
     /// Whether `user_id` may manage the users of `account`. A Practice Edition client has

@@ -63,11 +63,11 @@ pub async fn sign_up(practice_name: String, name: String, email: String, passwor
     use crate::practice::practices;
 
     let state = session::app_state()?;
-    let practice_name = DisplayName::parse(&practice_name, "practice name", 200)
-        .map_err(|m| AppError::invalid("practice_name", m).respond())?;
-    let name = DisplayName::parse(&name, "name", 200).map_err(|m| AppError::invalid("name", m).respond())?;
-    let email = EmailAddress::parse(&email).map_err(|m| AppError::invalid("email", m).respond())?;
-    pw::check_strength(&password).map_err(|m| AppError::invalid("password", m).respond())?;
+    let practice_name =
+        DisplayName::parse(&practice_name, "practice name", 200).map_err(|m| AppError::invalid("practice_name", m))?;
+    let name = DisplayName::parse(&name, "name", 200).map_err(|m| AppError::invalid("name", m))?;
+    let email = EmailAddress::parse(&email).map_err(|m| AppError::invalid("email", m))?;
+    pw::check_strength(&password).map_err(|m| AppError::invalid("password", m))?;
 
     // One login can belong to several businesses: an existing login may create a practice
     // with its own password. The answer must not reveal whether the email has a login.
@@ -83,8 +83,7 @@ pub async fn sign_up(practice_name: String, name: String, email: String, passwor
                 return Err(AppError::invalid(
                     "email",
                     "We could not create an account with this email and password. If this email already has a login, enter its password.",
-                )
-                .respond());
+                ));
             }
             None
         }
@@ -108,12 +107,12 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     use crate::platform::names::EmailAddress;
 
     let state = session::app_state()?;
-    let wrong = || AppError::invalid("password", "Email or password is incorrect.").respond();
-    let email = EmailAddress::parse(&email).map_err(|m| AppError::invalid("email", m).respond())?;
+    let wrong = || AppError::invalid("password", "Email or password is incorrect.");
+    let email = EmailAddress::parse(&email).map_err(|m| AppError::invalid("email", m))?;
     let account_key = throttle::account_key(email.as_str());
     let address_key = throttle::address_key(&session::client_ip());
     if let Some(minutes) = throttle::locked_minutes(&state.db, &[account_key.clone(), address_key.clone()]).await? {
-        return Err(AppError::RateLimited { minutes }.respond());
+        return Err(AppError::RateLimited { minutes });
     }
     let user: Option<(i64, Option<String>)> = sqlx::query_as(r#"SELECT id, password_hash FROM users WHERE email = $1"#)
         .bind(email.as_str())
@@ -128,11 +127,10 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
         audit::record(
             &mut conn,
             AuditEvent {
-                action: "auth.sign_in_failed",
                 target_type: Some("email"),
                 target_label: Some(email.as_str()),
                 after: Some(serde_json::json!({ "address": session::client_ip() })),
-                ..Default::default()
+                ..AuditEvent::new(crate::platform::audit::AuditAction::SignInFailed)
             },
         )
         .await?;

@@ -224,12 +224,11 @@ impl PracticeActor {
     }
 
     /// An audit event by this actor in their practice; the caller fills in the rest.
-    pub fn audit<'a>(&self, action: &'a str) -> crate::platform::audit::AuditEvent<'a> {
+    pub fn audit<'a>(&self, action: crate::platform::audit::AuditAction) -> crate::platform::audit::AuditEvent<'a> {
         crate::platform::audit::AuditEvent {
             practice_id: Some(self.practice_id),
             actor_user_id: Some(self.user_id()),
-            action,
-            ..Default::default()
+            ..crate::platform::audit::AuditEvent::new(action)
         }
     }
 

@@ -29,42 +29,18 @@ pub async fn list_client_users() -> Result<ClientUsers, AppError> {
     let (state, session) = crate::identity::session::require().await?;
     let current = crate::identity::accounts::ssr::current_account(&state.db, &session).await?;
     let Some(client) = current.filter(|a| a.kind == AccountKind::Client) else {
-        return Err(AppError::NotFound("A client account".into()).respond());
+        return Err(AppError::NotFound("A client account".into()));
     };
     if !client
         .plan
         .is_some_and(crate::partner::plans::Plan::has_own_user_management)
     {
-        return Err(AppError::NotFound("Manage users on a Practice Edition client".into()).respond());
+        return Err(AppError::NotFound("Manage users on a Practice Edition client".into()));
     }
     if !crate::identity::accounts::ssr::can_manage_users(&state.db, session.user_id, &client).await? {
-        return Err(AppError::Forbidden.respond());
+        return Err(AppError::Forbidden);
     }
-    let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
-        r#"SELECT u.name, u.email, r.kind, r.name, 'Client user' FROM client_users cu
-             JOIN users u ON u.id = cu.user_id JOIN roles r ON r.id = cu.role_id
-           WHERE cu.client_id = $1 AND cu.status = 'active'
-           UNION ALL
-           SELECT u.name, u.email, r.kind, r.name, 'Practice staff' FROM client_assignments a
-             JOIN users u ON u.id = a.user_id JOIN roles r ON r.id = a.role_id
-           WHERE a.client_id = $1
-           ORDER BY 5, 1"#,
-    )
-    .bind(client.id)
-    .fetch_all(state.db.pool())
-    .await?;
-    Ok(ClientUsers {
-        client_name: client.name,
-        people: rows
-            .into_iter()
-            .map(|(name, email, kind, role, source)| ClientPerson {
-                name,
-                email,
-                role_name: crate::identity::accounts::ssr::display_role_name(&kind, &role),
-                source,
-            })
-            .collect(),
-    })
+    Ok(ssr::people(&state.db, client).await?)
 }
 
 #[component]
@@ -97,5 +73,45 @@ pub fn ClientUsersPage() -> impl IntoView {
                 }.into_any(),
             })}
         </Transition>
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use super::*;
+    use crate::identity::accounts::Account;
+    use crate::platform::db::Db;
+    use crate::practice::practices::MemberStatus;
+    use crate::practice::roles::display_role_name;
+
+    /// Everyone with access to `client`: its own users, then practice staff given a role
+    /// on it through the Partner module.
+    pub async fn people(db: &Db, client: Account) -> Result<ClientUsers, sqlx::Error> {
+        let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
+            r#"SELECT u.name, u.email, r.kind, r.name, 'Client user' FROM client_users cu
+                 JOIN users u ON u.id = cu.user_id JOIN roles r ON r.id = cu.role_id
+               WHERE cu.client_id = $1 AND cu.status = $2
+               UNION ALL
+               SELECT u.name, u.email, r.kind, r.name, 'Practice staff' FROM client_assignments a
+                 JOIN users u ON u.id = a.user_id JOIN roles r ON r.id = a.role_id
+               WHERE a.client_id = $1
+               ORDER BY 5, 1"#,
+        )
+        .bind(client.id)
+        .bind(MemberStatus::Active.as_str())
+        .fetch_all(db.pool())
+        .await?;
+        Ok(ClientUsers {
+            client_name: client.name,
+            people: rows
+                .into_iter()
+                .map(|(name, email, kind, role, source)| ClientPerson {
+                    name,
+                    email,
+                    role_name: display_role_name(&kind, &role),
+                    source,
+                })
+                .collect(),
+        })
     }
 }

@@ -1,7 +1,10 @@
 //! Subscription plans of client accounts. On Practice Edition the client has no user
 //! management of its own: access reaches it only through the Partner module matrix.
 
+use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+
+use crate::platform::error::AppError;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Plan {
@@ -51,6 +54,33 @@ impl Plan {
     }
 }
 
+/// The plan filter of a list: empty for all plans, else a known plan's stored value.
+pub fn plan_filter(plan: &str) -> Result<&'static str, AppError> {
+    if plan.is_empty() {
+        return Ok("");
+    }
+    Plan::parse(plan)
+        .map(Plan::as_str)
+        .ok_or_else(|| AppError::invalid("plan", "Choose a plan."))
+}
+
+/// The plan `<select>` of forms and filters; `any_label` adds an "all plans" choice.
+#[component]
+pub fn PlanSelect(
+    #[prop(into)] id: String,
+    name: &'static str,
+    #[prop(optional)] any_label: Option<&'static str>,
+    #[prop(default = None)] selected: Option<Plan>,
+    #[prop(optional, into)] on_change: Option<Callback<String>>,
+) -> impl IntoView {
+    view! {
+        <select id=id name=name on:change=move |ev| if let Some(cb) = on_change { cb.run(event_target_value(&ev)) }>
+            {any_label.map(|l| view! { <option value="">{l}</option> })}
+            {Plan::ALL.into_iter().map(|p| view! { <option value=p.as_str() selected=selected == Some(p)>{p.label()}</option> }).collect_view()}
+        </select>
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,6 +93,13 @@ mod tests {
         }
         assert_eq!(Plan::parse(" practice edition "), Some(Plan::PracticeEdition));
         assert_eq!(Plan::parse("Enterprise"), None);
+    }
+
+    #[test]
+    fn the_plan_filter_takes_empty_or_a_known_plan() {
+        assert_eq!(plan_filter(""), Ok(""));
+        assert_eq!(plan_filter("Small"), Ok("small"));
+        assert!(plan_filter("Enterprise").is_err());
     }
 
     #[test]

@@ -1,41 +1,196 @@
 //! The append-only audit trail. Every change to access writes one event in the same
 //! transaction as the change, so the trail and the data cannot disagree.
 
-use sqlx::AnyConnection;
+use serde::{Deserialize, Serialize};
 
-use crate::platform::db::now;
-
-#[derive(Debug, Default)]
-pub struct AuditEvent<'a> {
-    pub practice_id: Option<i64>,
-    pub actor_user_id: Option<i64>,
-    pub action: &'a str,
-    pub target_type: Option<&'a str>,
-    pub target_id: Option<i64>,
-    pub target_label: Option<&'a str>,
-    pub before: Option<serde_json::Value>,
-    pub after: Option<serde_json::Value>,
-    pub affected_count: Option<i64>,
+/// What an audit event records. Stored by [`AuditAction::as_str`]; the audit log shows
+/// [`AuditAction::label`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AuditAction {
+    PracticeCreated,
+    MainUserTransferred,
+    InvitationCreated,
+    InvitationResent,
+    InvitationRevoked,
+    InvitationAccepted,
+    MemberRoleChanged,
+    MemberDeactivated,
+    MemberReactivated,
+    RoleCreated,
+    RoleUpdated,
+    RoleDeleted,
+    ClientCreated,
+    ClientUpdated,
+    ClientArchived,
+    ClientRestored,
+    ClientsImported,
+    AccessSet,
+    AccessBulkAssigned,
+    AccessBulkRemoved,
+    AccessBulkUndone,
+    SignInFailed,
 }
 
-pub async fn record(conn: &mut AnyConnection, event: AuditEvent<'_>) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        r#"INSERT INTO audit_events
-               (practice_id, actor_user_id, action, target_type, target_id, target_label,
-                before_json, after_json, affected_count, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"#,
-    )
-    .bind(event.practice_id)
-    .bind(event.actor_user_id)
-    .bind(event.action)
-    .bind(event.target_type)
-    .bind(event.target_id)
-    .bind(event.target_label)
-    .bind(event.before.map(|v| v.to_string()))
-    .bind(event.after.map(|v| v.to_string()))
-    .bind(event.affected_count)
-    .bind(now())
-    .execute(conn)
-    .await?;
-    Ok(())
+impl AuditAction {
+    pub const ALL: [AuditAction; 22] = [
+        Self::PracticeCreated,
+        Self::MainUserTransferred,
+        Self::InvitationCreated,
+        Self::InvitationResent,
+        Self::InvitationRevoked,
+        Self::InvitationAccepted,
+        Self::MemberRoleChanged,
+        Self::MemberDeactivated,
+        Self::MemberReactivated,
+        Self::RoleCreated,
+        Self::RoleUpdated,
+        Self::RoleDeleted,
+        Self::ClientCreated,
+        Self::ClientUpdated,
+        Self::ClientArchived,
+        Self::ClientRestored,
+        Self::ClientsImported,
+        Self::AccessSet,
+        Self::AccessBulkAssigned,
+        Self::AccessBulkRemoved,
+        Self::AccessBulkUndone,
+        Self::SignInFailed,
+    ];
+
+    /// The value stored in `audit_events.action`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PracticeCreated => "practice.created",
+            Self::MainUserTransferred => "practice.main_user_transferred",
+            Self::InvitationCreated => "invitation.created",
+            Self::InvitationResent => "invitation.resent",
+            Self::InvitationRevoked => "invitation.revoked",
+            Self::InvitationAccepted => "invitation.accepted",
+            Self::MemberRoleChanged => "member.role_changed",
+            Self::MemberDeactivated => "member.deactivated",
+            Self::MemberReactivated => "member.reactivated",
+            Self::RoleCreated => "role.created",
+            Self::RoleUpdated => "role.updated",
+            Self::RoleDeleted => "role.deleted",
+            Self::ClientCreated => "client.created",
+            Self::ClientUpdated => "client.updated",
+            Self::ClientArchived => "client.archived",
+            Self::ClientRestored => "client.restored",
+            Self::ClientsImported => "client.imported",
+            Self::AccessSet => "access.set",
+            Self::AccessBulkAssigned => "access.bulk_assigned",
+            Self::AccessBulkRemoved => "access.bulk_removed",
+            Self::AccessBulkUndone => "access.bulk_undone",
+            Self::SignInFailed => "auth.sign_in_failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == text)
+    }
+
+    /// How the audit log names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::PracticeCreated => "Created the practice",
+            Self::MainUserTransferred => "Transferred the main user",
+            Self::InvitationCreated => "Invited a user",
+            Self::InvitationResent => "Resent an invitation",
+            Self::InvitationRevoked => "Revoked an invitation",
+            Self::InvitationAccepted => "Accepted an invitation",
+            Self::MemberRoleChanged => "Changed a user's role",
+            Self::MemberDeactivated => "Deactivated a user",
+            Self::MemberReactivated => "Reactivated a user",
+            Self::RoleCreated => "Created a role",
+            Self::RoleUpdated => "Edited a role",
+            Self::RoleDeleted => "Deleted a role",
+            Self::ClientCreated => "Added a client",
+            Self::ClientUpdated => "Edited a client",
+            Self::ClientArchived => "Archived a client",
+            Self::ClientRestored => "Restored a client",
+            Self::ClientsImported => "Imported clients",
+            Self::AccessSet => "Changed client access",
+            Self::AccessBulkAssigned => "Gave client access in bulk",
+            Self::AccessBulkRemoved => "Removed client access in bulk",
+            Self::AccessBulkUndone => "Undid a bulk change",
+            Self::SignInFailed => "Failed sign-in",
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub use ssr::{AuditEvent, record};
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use sqlx::AnyConnection;
+
+    use super::AuditAction;
+    use crate::platform::db::now;
+
+    #[derive(Debug)]
+    pub struct AuditEvent<'a> {
+        pub practice_id: Option<i64>,
+        pub actor_user_id: Option<i64>,
+        pub action: AuditAction,
+        pub target_type: Option<&'a str>,
+        pub target_id: Option<i64>,
+        pub target_label: Option<&'a str>,
+        pub before: Option<serde_json::Value>,
+        pub after: Option<serde_json::Value>,
+        pub affected_count: Option<i64>,
+    }
+
+    impl AuditEvent<'_> {
+        /// An event with only its action set; fill in the rest with `..`.
+        pub fn new(action: AuditAction) -> Self {
+            Self {
+                practice_id: None,
+                actor_user_id: None,
+                action,
+                target_type: None,
+                target_id: None,
+                target_label: None,
+                before: None,
+                after: None,
+                affected_count: None,
+            }
+        }
+    }
+
+    pub async fn record(conn: &mut AnyConnection, event: AuditEvent<'_>) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            r#"INSERT INTO audit_events
+                   (practice_id, actor_user_id, action, target_type, target_id, target_label,
+                    before_json, after_json, affected_count, created_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"#,
+        )
+        .bind(event.practice_id)
+        .bind(event.actor_user_id)
+        .bind(event.action.as_str())
+        .bind(event.target_type)
+        .bind(event.target_id)
+        .bind(event.target_label)
+        .bind(event.before.map(|v| v.to_string()))
+        .bind(event.after.map(|v| v.to_string()))
+        .bind(event.affected_count)
+        .bind(now())
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AuditAction;
+
+    #[test]
+    fn every_action_reads_back_and_has_words() {
+        for action in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(action.as_str()), Some(action));
+            assert_ne!(action.label(), action.as_str());
+        }
+        assert_eq!(AuditAction::parse("nonsense"), None);
+    }
 }

@@ -13,6 +13,8 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{Any, AnyPool, Executor, Transaction};
 
+use crate::platform::error::AppError;
+
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
 
@@ -182,6 +184,51 @@ pub fn values_placeholders(rows: usize, cols: usize) -> String {
     out
 }
 
+/// `%term%` for a case-insensitive `LIKE … ESCAPE '\'`, with wildcards in the term escaped.
+pub fn like_pattern(term: &str) -> String {
+    let escaped = term
+        .trim()
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// A unique index or constraint of the schema, as each backend names it when violated.
+pub struct Unique {
+    /// The index or constraint name (PostgreSQL reports it; SQLite reports it for indexes
+    /// on expressions).
+    pub name: &'static str,
+    /// How SQLite names a unique index on plain columns: `table.column, table.column`.
+    pub sqlite_columns: Option<&'static str>,
+}
+
+/// Turns a violation of `unique` into `conflict()` (an expected outcome the user can act
+/// on), and any other error into `Internal`. Checking first and inserting second is not
+/// enough: two simultaneous requests both pass the check, and the schema decides.
+///
+/// PostgreSQL reports the violated constraint's name. SQLite reports none through sqlx, only
+/// its message "UNIQUE constraint failed: <index 'name' | table.column, …>": there the part
+/// after the colon is compared with the index's name or columns.
+pub fn on_constraint(error: sqlx::Error, unique: &Unique, conflict: impl FnOnce() -> AppError) -> AppError {
+    if let sqlx::Error::Database(db_error) = &error
+        && db_error.kind() == sqlx::error::ErrorKind::UniqueViolation
+    {
+        let matches = match db_error.constraint() {
+            Some(name) => name == unique.name,
+            None => db_error
+                .message()
+                .strip_prefix("UNIQUE constraint failed: ")
+                .is_some_and(|what| what == format!("index '{}'", unique.name) || Some(what) == unique.sqlite_columns),
+        };
+        if matches {
+            return conflict();
+        }
+    }
+    AppError::from(error)
+}
+
 /// Seconds since the Unix epoch: the one time representation stored in the database.
 pub fn now() -> i64 {
     std::time::SystemTime::now()
@@ -205,6 +252,12 @@ mod tests {
     fn values_placeholders_number_every_value_once() {
         assert_eq!(values_placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
         assert_eq!(values_placeholders(1, 1), "($1)");
+    }
+
+    #[test]
+    fn like_patterns_escape_wildcards_and_ignore_case() {
+        assert_eq!(like_pattern("  Acme "), "%acme%");
+        assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
     }
 
     #[test]

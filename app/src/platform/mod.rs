@@ -2,12 +2,11 @@
 //! the error type of the server-function boundary, the audit recorder, email and its outbox,
 //! input newtypes, CSV, and the demo seed.
 
+pub mod audit;
 pub mod error;
 pub mod names;
 pub mod outbox;
 
-#[cfg(feature = "ssr")]
-pub mod audit;
 #[cfg(feature = "ssr")]
 pub mod config;
 #[cfg(feature = "ssr")]

@@ -1,9 +1,36 @@
-//! Practices (partner accounts) and their staff.
+//! Practices (partner accounts) and their staff: creating a practice, its members and
+//! their standing.
+
+/// A member's standing in a practice (`practice_members.status`; client users use the same).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemberStatus {
+    Active,
+    Deactivated,
+}
+
+impl MemberStatus {
+    /// The value stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Deactivated => "deactivated",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "active" => Some(Self::Active),
+            "deactivated" => Some(Self::Deactivated),
+            _ => None,
+        }
+    }
+}
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use sqlx::AnyConnection;
 
+    use super::MemberStatus;
     use crate::platform::audit::{self, AuditEvent};
     use crate::platform::db::now;
     use crate::platform::names::DisplayName;
@@ -43,11 +70,10 @@ pub mod ssr {
             AuditEvent {
                 practice_id: Some(practice_id),
                 actor_user_id: Some(owner_user_id),
-                action: "practice.created",
                 target_type: Some("practice"),
                 target_id: Some(practice_id),
                 target_label: Some(name.as_str()),
-                ..Default::default()
+                ..AuditEvent::new(crate::platform::audit::AuditAction::PracticeCreated)
             },
         )
         .await?;
@@ -76,15 +102,81 @@ pub mod ssr {
     ) -> Result<(), sqlx::Error> {
         sqlx::query(
             r#"INSERT INTO practice_members (practice_id, user_id, role_id, status, is_main, joined_at)
-               VALUES ($1, $2, $3, 'active', $4, $5)"#,
+               VALUES ($1, $2, $3, $4, $5, $6)"#,
         )
         .bind(practice_id)
         .bind(user_id)
         .bind(role_id)
+        .bind(MemberStatus::Active.as_str())
         .bind(i64::from(is_main))
         .bind(now())
         .execute(conn)
         .await?;
         Ok(())
+    }
+
+    /// The practice's name.
+    pub async fn practice_name(conn: &mut AnyConnection, practice_id: i64) -> Result<String, sqlx::Error> {
+        sqlx::query_scalar(r#"SELECT name FROM practices WHERE id = $1"#)
+            .bind(practice_id)
+            .fetch_one(conn)
+            .await
+    }
+
+    #[derive(sqlx::FromRow)]
+    struct MemberRow {
+        name: String,
+        email: String,
+        role_id: i64,
+        role_kind: String,
+        role_name: String,
+        status: String,
+        is_main: i64,
+    }
+
+    /// A member of a practice, with their login and role there.
+    #[derive(Clone, Debug)]
+    pub struct Member {
+        pub user_id: i64,
+        pub name: String,
+        pub email: String,
+        pub role_id: i64,
+        pub role_kind: String,
+        pub role_name: String,
+        pub status: MemberStatus,
+        pub is_main: bool,
+    }
+
+    impl Member {
+        pub fn is_active(&self) -> bool {
+            self.status == MemberStatus::Active
+        }
+    }
+
+    /// Member `user_id` of the practice; `None` for anyone else (another practice's staff too).
+    pub async fn find_member(
+        conn: &mut AnyConnection,
+        practice_id: i64,
+        user_id: i64,
+    ) -> Result<Option<Member>, sqlx::Error> {
+        let row: Option<MemberRow> = sqlx::query_as(
+            r#"SELECT u.name, u.email, m.role_id, r.kind AS role_kind, r.name AS role_name, m.status, m.is_main
+               FROM practice_members m JOIN users u ON u.id = m.user_id JOIN roles r ON r.id = m.role_id
+               WHERE m.practice_id = $1 AND m.user_id = $2"#,
+        )
+        .bind(practice_id)
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await?;
+        Ok(row.map(|r| Member {
+            user_id,
+            name: r.name,
+            email: r.email,
+            role_id: r.role_id,
+            role_kind: r.role_kind,
+            role_name: r.role_name,
+            status: MemberStatus::parse(&r.status).unwrap_or(MemberStatus::Deactivated),
+            is_main: r.is_main == 1,
+        }))
     }
 }

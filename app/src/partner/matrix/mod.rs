@@ -102,18 +102,14 @@ pub async fn list_staff() -> Result<StaffTable, AppError> {
 #[server(endpoint = "get_matrix")]
 pub async fn get_matrix(user_id: i64, search: String, plan: String, page: i64) -> Result<Matrix, AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    ssr::matrix(&actor, user_id, &Scope { search, plan }, page)
-        .await
-        .map_err(AppError::respond)
+    ssr::matrix(&actor, user_id, &Scope { search, plan }, page).await
 }
 
 /// Grants `role_id` on one client (replacing any other role), or removes access (`None`).
 #[server(endpoint = "set_client_role")]
 pub async fn set_client_role(user_id: i64, client_id: i64, role_id: Option<i64>) -> Result<(), AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    ssr::set_one(&actor, user_id, client_id, role_id)
-        .await
-        .map_err(AppError::respond)
+    ssr::set_one(&actor, user_id, client_id, role_id).await
 }
 
 #[server(endpoint = "preview_bulk")]
@@ -124,9 +120,7 @@ pub async fn preview_bulk(
     plan: String,
 ) -> Result<BulkPreview, AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    ssr::preview(&actor, user_id, role_id, &Scope { search, plan })
-        .await
-        .map_err(AppError::respond)
+    ssr::preview(&actor, user_id, role_id, &Scope { search, plan }).await
 }
 
 /// Moves every client in scope to `role_id` (`None`: removes access), in one transaction.
@@ -138,19 +132,17 @@ pub async fn apply_bulk(
     plan: String,
 ) -> Result<BulkResult, AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    ssr::apply(&actor, user_id, role_id, &Scope { search, plan })
-        .await
-        .map_err(AppError::respond)
+    ssr::apply(&actor, user_id, role_id, &Scope { search, plan }).await
 }
 
 #[server(endpoint = "undo_bulk")]
 pub async fn undo_bulk(batch_id: i64) -> Result<i64, AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    ssr::undo(&actor, batch_id).await.map_err(AppError::respond)
+    ssr::undo(&actor, batch_id).await
 }
 
 #[server(endpoint = "matrix_version")]
 pub async fn matrix_version(user_id: i64) -> Result<i64, AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    ssr::version(&actor, user_id).await.map_err(AppError::respond)
+    ssr::version(&actor, user_id).await
 }

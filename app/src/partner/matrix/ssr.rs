@@ -4,18 +4,23 @@
 use sqlx::AnyConnection;
 
 use super::*;
-use crate::identity::accounts::ssr::display_role_name;
 use crate::identity::session::PracticeActor;
-use crate::partner::clients::ssr::{like_pattern, plan_filter};
-use crate::platform::audit::{self, AuditEvent};
+use crate::partner::clients::ssr::{ClientFilter, MATCHES_FILTER, count_unarchived};
+use crate::platform::audit::{self, AuditAction, AuditEvent};
 use crate::platform::db::now;
+use crate::practice::practices::MemberStatus;
+use crate::practice::practices::ssr::{Member, find_member};
+use crate::practice::roles::display_role_name;
+use crate::practice::roles::ssr::{chosen_role, practice_roles};
 
 /// How long after a bulk action "Undo" is offered.
 pub const UNDO_WINDOW_SECS: i64 = 15 * 60;
 
-/// The `WHERE` of "clients in scope": `$1` practice, `$3` name pattern, `$4` plan ('' = all).
-const IN_SCOPE: &str =
-    r#"c.practice_id = $1 AND c.archived = 0 AND LOWER(c.name) LIKE $3 ESCAPE '\' AND ($4 = '' OR c.plan = $4)"#;
+/// The `WHERE` of "clients in scope" of a bulk action: the unarchived clients matching the
+/// filter (`$1` practice, `$3` name pattern, `$4` plan); `$2` is the staff member.
+fn in_scope() -> String {
+    format!("{MATCHES_FILTER} AND c.archived = 0")
+}
 
 #[derive(sqlx::FromRow)]
 struct StaffSql {
@@ -29,23 +34,20 @@ struct StaffSql {
 }
 
 pub async fn staff_table(actor: &PracticeActor) -> Result<StaffTable, AppError> {
-    let db = actor.state.db.pool();
+    let mut conn = actor.state.db.pool().acquire().await?;
     let rows: Vec<StaffSql> = sqlx::query_as(
         r#"SELECT m.user_id, u.name, u.email, r.kind AS role_kind, r.name AS role_name, m.status,
                   (SELECT COUNT(*) FROM client_assignments a JOIN clients c ON c.id = a.client_id AND c.archived = 0
                    WHERE a.user_id = m.user_id AND a.practice_id = m.practice_id) AS clients
            FROM practice_members m JOIN users u ON u.id = m.user_id JOIN roles r ON r.id = m.role_id
            WHERE m.practice_id = $1
-           ORDER BY CASE m.status WHEN 'active' THEN 0 ELSE 1 END, LOWER(u.name)"#,
+           ORDER BY CASE m.status WHEN $2 THEN 0 ELSE 1 END, LOWER(u.name)"#,
     )
     .bind(actor.practice_id)
-    .fetch_all(db)
+    .bind(MemberStatus::Active.as_str())
+    .fetch_all(&mut *conn)
     .await?;
-    let total_clients: i64 =
-        sqlx::query_scalar(r#"SELECT COUNT(*) FROM clients WHERE practice_id = $1 AND archived = 0"#)
-            .bind(actor.practice_id)
-            .fetch_one(db)
-            .await?;
+    let total_clients = count_unarchived(&mut conn, actor.practice_id).await?;
     Ok(StaffTable {
         staff: rows
             .into_iter()
@@ -54,7 +56,7 @@ pub async fn staff_table(actor: &PracticeActor) -> Result<StaffTable, AppError> 
                 name: r.name,
                 email: r.email,
                 role_name: display_role_name(&r.role_kind, &r.role_name),
-                active: r.status == "active",
+                active: MemberStatus::parse(&r.status) == Some(MemberStatus::Active),
                 clients: r.clients,
             })
             .collect(),
@@ -62,49 +64,28 @@ pub async fn staff_table(actor: &PracticeActor) -> Result<StaffTable, AppError> 
     })
 }
 
-/// The staff member's name and status, if they belong to the caller's practice.
-async fn staff_member(
-    actor: &PracticeActor,
-    conn: &mut AnyConnection,
-    user_id: i64,
-) -> Result<(String, String), AppError> {
-    sqlx::query_as(
-        r#"SELECT u.name, m.status FROM practice_members m JOIN users u ON u.id = m.user_id
-           WHERE m.practice_id = $1 AND m.user_id = $2"#,
-    )
-    .bind(actor.practice_id)
-    .bind(user_id)
-    .fetch_optional(conn)
-    .await?
-    .ok_or_else(|| AppError::NotFound("That staff member".into()))
+/// Staff member `user_id` of the caller's practice.
+async fn staff_member(actor: &PracticeActor, conn: &mut AnyConnection, user_id: i64) -> Result<Member, AppError> {
+    find_member(conn, actor.practice_id, user_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That staff member".into()))
 }
 
-/// The role's column name, if it belongs to the caller's practice.
+/// The column name of role `role_id`, refused unless it is one of the practice's.
 async fn practice_role(actor: &PracticeActor, conn: &mut AnyConnection, role_id: i64) -> Result<String, AppError> {
-    let row: Option<(String, String)> =
-        sqlx::query_as(r#"SELECT kind, name FROM roles WHERE id = $1 AND practice_id = $2"#)
-            .bind(role_id)
-            .bind(actor.practice_id)
-            .fetch_optional(conn)
-            .await?;
-    row.map(|(kind, name)| display_role_name(&kind, &name))
-        .ok_or_else(|| AppError::invalid("role_id", "Choose one of the practice's roles."))
+    Ok(chosen_role(conn, actor.practice_id, role_id, "role_id")
+        .await?
+        .display_name())
 }
 
 pub async fn columns(actor: &PracticeActor, conn: &mut AnyConnection) -> Result<Vec<RoleColumn>, AppError> {
-    let rows: Vec<(i64, String, String)> = sqlx::query_as(
-        r#"SELECT id, kind, name FROM roles WHERE practice_id = $1
-           ORDER BY CASE kind WHEN 'admin' THEN 0 WHEN 'employee' THEN 1 WHEN 'user' THEN 2 ELSE 3 END, name_key"#,
-    )
-    .bind(actor.practice_id)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows
+    Ok(practice_roles(conn, actor.practice_id)
+        .await?
         .into_iter()
-        .map(|(id, kind, name)| RoleColumn {
-            id,
-            is_employee: kind == "employee",
-            name: display_role_name(&kind, &name),
+        .map(|r| RoleColumn {
+            id: r.id,
+            is_employee: r.is(crate::practice::permissions::RoleKind::Employee),
+            name: r.display_name(),
         })
         .collect())
 }
@@ -129,38 +110,36 @@ struct RowSql {
 
 pub async fn matrix(actor: &PracticeActor, user_id: i64, scope: &Scope, page: i64) -> Result<Matrix, AppError> {
     let mut conn = actor.state.db.pool().acquire().await?;
-    let (staff_name, _) = staff_member(actor, &mut conn, user_id).await?;
-    let plan = plan_filter(&scope.plan)?;
-    let pattern = like_pattern(&scope.search);
+    let staff_name = staff_member(actor, &mut conn, user_id).await?.name;
+    let filter = ClientFilter::parse(&scope.search, &scope.plan)?;
     let rows: Vec<RowSql> = sqlx::query_as(&format!(
         r#"SELECT c.id, c.name, c.plan, a.role_id
            FROM clients c LEFT JOIN client_assignments a ON a.client_id = c.id AND a.user_id = $2
-           WHERE {IN_SCOPE}
-           ORDER BY LOWER(c.name), c.id LIMIT $5 OFFSET $6"#
+           WHERE {}
+           ORDER BY LOWER(c.name), c.id LIMIT $5 OFFSET $6"#,
+        in_scope()
     ))
     .bind(actor.practice_id)
     .bind(user_id)
-    .bind(&pattern)
-    .bind(&plan)
+    .bind(&filter.pattern)
+    .bind(filter.plan)
     .bind(PAGE_SIZE)
-    .bind(page.max(0) * PAGE_SIZE)
+    .bind(page.clamp(0, i64::MAX / PAGE_SIZE) * PAGE_SIZE)
     .fetch_all(&mut *conn)
     .await?;
-    // IN_SCOPE numbers its parameters $1, $3 and $4 (it is shared with queries where $2 is
+    // The scope numbers its parameters $1, $3 and $4 (it is shared with queries where $2 is
     // the staff member); `$2 = $2` keeps that numbering valid here, where $2 is unused.
     let matching: i64 = sqlx::query_scalar(&format!(
-        r#"SELECT COUNT(*) FROM clients c WHERE $2 = $2 AND {IN_SCOPE}"#
+        r#"SELECT COUNT(*) FROM clients c WHERE $2 = $2 AND {}"#,
+        in_scope()
     ))
     .bind(actor.practice_id)
     .bind(user_id)
-    .bind(&pattern)
-    .bind(&plan)
+    .bind(&filter.pattern)
+    .bind(filter.plan)
     .fetch_one(&mut *conn)
     .await?;
-    let total: i64 = sqlx::query_scalar(r#"SELECT COUNT(*) FROM clients WHERE practice_id = $1 AND archived = 0"#)
-        .bind(actor.practice_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let total = count_unarchived(&mut conn, actor.practice_id).await?;
     let columns = columns(actor, &mut conn).await?;
     drop(conn);
     Ok(Matrix {
@@ -219,8 +198,8 @@ async fn write_pair(
     Ok(())
 }
 
-fn refuse_if_deactivated(status: &str, role_id: Option<i64>) -> Result<(), AppError> {
-    if status != "active" && role_id.is_some() {
+fn refuse_if_deactivated(staff: &Member, role_id: Option<i64>) -> Result<(), AppError> {
+    if !staff.is_active() && role_id.is_some() {
         return Err(AppError::Conflict(
             "This staff member is deactivated. Reactivate them before granting access.".into(),
         ));
@@ -235,8 +214,8 @@ pub async fn set_one(
     role_id: Option<i64>,
 ) -> Result<(), AppError> {
     let mut tx = actor.state.db.begin_write().await?;
-    let (staff_name, status) = staff_member(actor, &mut tx, user_id).await?;
-    refuse_if_deactivated(&status, role_id)?;
+    let staff = staff_member(actor, &mut tx, user_id).await?;
+    refuse_if_deactivated(&staff, role_id)?;
     let client: Option<(String, i64)> =
         sqlx::query_as(r#"SELECT name, archived FROM clients WHERE id = $1 AND practice_id = $2"#)
             .bind(client_id)
@@ -271,11 +250,11 @@ pub async fn set_one(
         AuditEvent {
             target_type: Some("staff_access"),
             target_id: Some(user_id),
-            target_label: Some(&staff_name),
+            target_label: Some(&staff.name),
             before: Some(serde_json::json!({ "client": client_name, "client_id": client_id, "role": before.map(|(_, k, n)| display_role_name(&k, &n)) })),
             after: Some(serde_json::json!({ "client": client_name, "client_id": client_id, "role": new_role })),
             affected_count: Some(1),
-            ..actor.audit("access.set")
+            ..actor.audit(AuditAction::AccessSet)
         },
     )
     .await?;
@@ -289,9 +268,10 @@ pub async fn preview(
     role_id: Option<i64>,
     scope: &Scope,
 ) -> Result<BulkPreview, AppError> {
+    let filter = ClientFilter::parse(&scope.search, &scope.plan)?;
     let mut conn = actor.state.db.pool().acquire().await?;
-    let (_, status) = staff_member(actor, &mut conn, user_id).await?;
-    refuse_if_deactivated(&status, role_id)?;
+    let staff = staff_member(actor, &mut conn, user_id).await?;
+    refuse_if_deactivated(&staff, role_id)?;
     if let Some(r) = role_id {
         practice_role(actor, &mut conn, r).await?;
     }
@@ -300,12 +280,13 @@ pub async fn preview(
                   COALESCE(SUM(CASE WHEN a.role_id IS NOT NULL AND a.role_id <> $5 THEN 1 ELSE 0 END), 0),
                   COUNT(*)
            FROM clients c LEFT JOIN client_assignments a ON a.client_id = c.id AND a.user_id = $2
-           WHERE {IN_SCOPE}"#
+           WHERE {}"#,
+        in_scope()
     ))
     .bind(actor.practice_id)
     .bind(user_id)
-    .bind(like_pattern(&scope.search))
-    .bind(plan_filter(&scope.plan)?)
+    .bind(&filter.pattern)
+    .bind(filter.plan)
     .bind(role_id.unwrap_or(0))
     .fetch_one(&mut *conn)
     .await?;
@@ -322,11 +303,10 @@ pub async fn apply(
     role_id: Option<i64>,
     scope: &Scope,
 ) -> Result<BulkResult, AppError> {
-    let plan = plan_filter(&scope.plan)?;
-    let pattern = like_pattern(&scope.search);
+    let filter = ClientFilter::parse(&scope.search, &scope.plan)?;
     let mut tx = actor.state.db.begin_write().await?;
-    let (staff_name, status) = staff_member(actor, &mut tx, user_id).await?;
-    refuse_if_deactivated(&status, role_id)?;
+    let staff = staff_member(actor, &mut tx, user_id).await?;
+    refuse_if_deactivated(&staff, role_id)?;
     let role_name = match role_id {
         Some(r) => Some(practice_role(actor, &mut tx, r).await?),
         None => None,
@@ -348,12 +328,13 @@ pub async fn apply(
         r#"INSERT INTO bulk_batch_rows (batch_id, client_id, previous_role_id)
            SELECT $6, c.id, a.role_id
            FROM clients c LEFT JOIN client_assignments a ON a.client_id = c.id AND a.user_id = $2
-           WHERE {IN_SCOPE} AND COALESCE(a.role_id, 0) <> $5"#
+           WHERE {} AND COALESCE(a.role_id, 0) <> $5"#,
+        in_scope()
     ))
     .bind(actor.practice_id)
     .bind(user_id)
-    .bind(&pattern)
-    .bind(&plan)
+    .bind(&filter.pattern)
+    .bind(filter.plan)
     .bind(role_id.unwrap_or(0))
     .bind(batch_id)
     .execute(&mut *tx)
@@ -391,7 +372,7 @@ pub async fn apply(
         AuditEvent {
             target_type: Some("staff_access"),
             target_id: Some(user_id),
-            target_label: Some(&staff_name),
+            target_label: Some(&staff.name),
             before: Some(serde_json::json!({
                 "clients": affected.iter().map(|(c, r)| serde_json::json!({ "client_id": c, "role_id": r })).collect::<Vec<_>>()
             })),
@@ -400,7 +381,7 @@ pub async fn apply(
                 "scope": { "search": scope.search, "plan": scope.plan }
             })),
             affected_count: Some(changed),
-            ..actor.audit(if role_id.is_some() { "access.bulk_assigned" } else { "access.bulk_removed" })
+            ..actor.audit(if role_id.is_some() { AuditAction::AccessBulkAssigned } else { AuditAction::AccessBulkRemoved })
         },
     )
     .await?;
@@ -455,7 +436,7 @@ pub async fn undo(actor: &PracticeActor, batch_id: i64) -> Result<i64, AppError>
             "That change is too old to undo; change the access directly.".into(),
         ));
     }
-    let (staff_name, _) = staff_member(actor, &mut tx, user_id).await?;
+    let staff_name = staff_member(actor, &mut tx, user_id).await?.name;
     sqlx::query(
         r#"DELETE FROM client_assignments WHERE user_id = $1
              AND client_id IN (SELECT client_id FROM bulk_batch_rows WHERE batch_id = $2 AND previous_role_id IS NULL)"#,
@@ -482,7 +463,7 @@ pub async fn undo(actor: &PracticeActor, batch_id: i64) -> Result<i64, AppError>
             target_label: Some(&staff_name),
             after: Some(serde_json::json!({ "batch_id": batch_id })),
             affected_count: Some(restored),
-            ..actor.audit("access.bulk_undone")
+            ..actor.audit(AuditAction::AccessBulkUndone)
         },
     )
     .await?;

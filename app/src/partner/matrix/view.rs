@@ -6,7 +6,8 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 
 use super::*;
 use crate::frame::icons::{Person, Tick};
-use crate::partner::clients::{PlanSelect, thousands};
+use crate::frame::widgets::{Pager, thousands};
+use crate::partner::plans::PlanSelect;
 
 #[component]
 pub fn MatrixPage() -> impl IntoView {
@@ -157,7 +158,7 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>) -> impl IntoView {
         });
     };
 
-    let run_bulk = move |role_id: Option<i64>| {
+    let run_bulk = Callback::new(move |role_id: Option<i64>| {
         busy.set(true);
         leptos::task::spawn_local(async move {
             let s = scope();
@@ -172,9 +173,9 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>) -> impl IntoView {
             }
             busy.set(false);
         });
-    };
+    });
 
-    let start_bulk = move |role_id: Option<i64>, what: String| {
+    let start_bulk = Callback::new(move |(role_id, what): (Option<i64>, String)| {
         confirm.set(None);
         message.set(None);
         undo.set(None);
@@ -193,10 +194,10 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>) -> impl IntoView {
                     what,
                     preview: p,
                 })),
-                Ok(_) => run_bulk(role_id),
+                Ok(_) => run_bulk.run(role_id),
             }
         });
-    };
+    });
 
     view! {
         <section class="card matrix-card" aria-labelledby="matrix-heading">
@@ -207,105 +208,15 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>) -> impl IntoView {
                         let filtered = !search.get_untracked().trim().is_empty() || !plan.get_untracked().is_empty();
                         let pages = (m.matching + PAGE_SIZE - 1) / PAGE_SIZE;
                         let columns = StoredValue::new(m.columns.clone());
-                        let employee = m.columns.iter().find(|c| c.is_employee).map(|c| c.id);
                         view! {
                             <h2 id="matrix-heading">{format!("Client access for {}", m.staff_name)}</h2>
-                            <div class="filters" role="search">
-                                <div class="field">
-                                    <label for="matrix-search">"Search clients"</label>
-                                    <input id="matrix-search" type="search" prop:value=move || search.get()
-                                        on:change=move |ev| { search.set(event_target_value(&ev)); page.set(0); }/>
-                                </div>
-                                <div class="field">
-                                    <label for="matrix-plan">"Plan"</label>
-                                    <PlanSelect id="matrix-plan" name="plan" any_label="All plans" selected=Plan::parse(&plan.get_untracked())
-                                        on_change=Callback::new(move |v| { plan.set(v); page.set(0); })/>
-                                </div>
-                                <p class="save-state" role="status">
-                                    {move || match saving.get() {
-                                        Some(0) => "All changes saved",
-                                        Some(_) => "Saving…",
-                                        None => "",
-                                    }}
-                                </p>
-                                <p class="count" role="status">{format!("Showing {} of {}", thousands(m.matching), thousands(m.total))}</p>
-                            </div>
+                            <MatrixFilters search plan page saving matching=m.matching total=m.total/>
                             {filtered.then(|| view! { <p class="filter-note">{format!("A filter is active: actions in the column heads apply to the {} clients shown only.", thousands(m.matching))}</p> })}
-                            <div class="bulk-feedback" aria-live="polite">
-                                {move || confirm.get().map(|p| view! {
-                                    <div class="confirm-bar" role="alertdialog" aria-label="Confirm bulk change">
-                                        <p>
-                                            <strong>{format!("This changes {} clients", thousands(p.preview.changes))}</strong>
-                                            {format!(
-                                                ": {}.{}{}",
-                                                p.what,
-                                                if p.preview.overwrites > 0 { format!(" {} of them have another role now.", thousands(p.preview.overwrites)) } else { String::new() },
-                                                if filtered { format!(" Only the {} shown clients are affected.", thousands(p.preview.in_scope)) } else { String::new() },
-                                            )}
-                                        </p>
-                                        <button type="button" on:click=move |_| { confirm.set(None); run_bulk(p.role_id); }>"Confirm"</button>
-                                        <button type="button" class="secondary" on:click=move |_| confirm.set(None)>"Cancel"</button>
-                                    </div>
-                                })}
-                                {move || message.get().map(|(ok, text)| view! {
-                                    <div class=if ok { "alert success" } else { "alert error" } role=if ok { "status" } else { "alert" }>
-                                        {text}
-                                        {move || undo.get().map(|batch| view! {
-                                            " "
-                                            <button type="button" class="link" on:click=move |_| {
-                                                undo.set(None);
-                                                leptos::task::spawn_local(async move {
-                                                    match undo_bulk(batch).await {
-                                                        Ok(n) => message.set(Some((true, format!("Undone: {} clients are back as they were.", thousands(n))))),
-                                                        Err(e) => message.set(Some((false, e.to_string()))),
-                                                    }
-                                                    reload.update(|r| *r += 1);
-                                                    changes.update(|c| *c += 1);
-                                                });
-                                            }>"Undo"</button>
-                                        })}
-                                    </div>
-                                })}
-                            </div>
+                            <BulkFeedback confirm message undo filtered run_bulk reload changes/>
                             <div class="table-wrap matrix-wrap">
                                 <table class="data matrix">
                                     <caption class="sr-only">{format!("Roles of {} on each client", m.staff_name)}</caption>
-                                    <thead><tr>
-                                        <th scope="col">"Client"</th>
-                                        <th scope="col" class="cell-col">
-                                            <span>"N/A"</span>
-                                            <span class="head-actions">
-                                                {employee.map(|e| view! {
-                                                    <button type="button" class="icon grant" title="Give access to all clients as Employee" aria-label="Give access to all clients as Employee"
-                                                        disabled=move || busy.get()
-                                                        on:click=move |_| start_bulk(Some(e), "give access as Employee (predefined)".into())>
-                                                        <Person/>
-                                                    </button>
-                                                })}
-                                                <button type="button" class="icon remove" title="Remove from all clients" aria-label="Remove from all clients"
-                                                    disabled=move || busy.get()
-                                                    on:click=move |_| start_bulk(None, "remove access".into())>
-                                                    <Person remove=true/>
-                                                </button>
-                                            </span>
-                                        </th>
-                                        {m.columns.iter().map(|c| {
-                                            let id = c.id;
-                                            let name = c.name.clone();
-                                            view! {
-                                                <th scope="col" class="cell-col">
-                                                    <span>{c.name.clone()}</span>
-                                                    <button type="button" class="link assign-all" aria-label=format!("Assign all clients to {}", c.name)
-                                                        disabled=move || busy.get()
-                                                        on:click=move |_| start_bulk(Some(id), format!("assign {name}"))>
-                                                        // The visible words must be part of the accessible name (WCAG 2.5.3,
-                                                        // for speech input): "Assign all" is, "Assign to all" would not be.
-                                                        "Assign all"
-                                                    </button>
-                                                </th>
-                                            }
-                                        }).collect_view()}
-                                    </tr></thead>
+                                    <ColumnHeads columns=m.columns.clone() busy start_bulk/>
                                     <tbody>
                                         {move || rows.get().into_iter().enumerate().map(|(i, row)| {
                                             view! { <MatrixRowView index=i row columns grant/> }
@@ -314,12 +225,146 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>) -> impl IntoView {
                                 </table>
                             </div>
                             {m.rows.is_empty().then(|| view! { <p class="empty">"No clients match."</p> })}
-                            <crate::partner::clients::Pager page pages/>
+                            <Pager page pages/>
                         }.into_any()
                     }
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// Search and plan filter, the save state of single clicks, and the count shown.
+#[component]
+fn MatrixFilters(
+    search: RwSignal<String>,
+    plan: RwSignal<String>,
+    page: RwSignal<i64>,
+    saving: RwSignal<Option<u32>>,
+    matching: i64,
+    total: i64,
+) -> impl IntoView {
+    view! {
+        <div class="filters" role="search">
+            <div class="field">
+                <label for="matrix-search">"Search clients"</label>
+                <input id="matrix-search" type="search" prop:value=move || search.get()
+                    on:change=move |ev| { search.set(event_target_value(&ev)); page.set(0); }/>
+            </div>
+            <div class="field">
+                <label for="matrix-plan">"Filter by plan"</label>
+                <PlanSelect id="matrix-plan" name="plan" any_label="All plans" selected=Plan::parse(&plan.get_untracked())
+                    on_change=Callback::new(move |v| { plan.set(v); page.set(0); })/>
+            </div>
+            <p class="save-state" role="status">
+                {move || match saving.get() {
+                    Some(0) => "All changes saved",
+                    Some(_) => "Saving…",
+                    None => "",
+                }}
+            </p>
+            <p class="count" role="status">{format!("Showing {} of {}", thousands(matching), thousands(total))}</p>
+        </div>
+    }
+}
+
+/// The confirmation a bulk action waits for, and the outcome of the last one with its Undo.
+#[component]
+fn BulkFeedback(
+    confirm: RwSignal<Option<PendingBulk>>,
+    message: RwSignal<Option<(bool, String)>>,
+    undo: RwSignal<Option<i64>>,
+    filtered: bool,
+    run_bulk: Callback<Option<i64>>,
+    reload: RwSignal<u32>,
+    changes: RwSignal<u32>,
+) -> impl IntoView {
+    view! {
+        <div class="bulk-feedback" aria-live="polite">
+            {move || confirm.get().map(|p| view! {
+                <div class="confirm-bar" role="alertdialog" aria-label="Confirm bulk change">
+                    <p>
+                        <strong>{format!("This changes {} clients", thousands(p.preview.changes))}</strong>
+                        {format!(
+                            ": {}.{}{}",
+                            p.what,
+                            if p.preview.overwrites > 0 { format!(" {} of them have another role now.", thousands(p.preview.overwrites)) } else { String::new() },
+                            if filtered { format!(" Only the {} shown clients are affected.", thousands(p.preview.in_scope)) } else { String::new() },
+                        )}
+                    </p>
+                    <button type="button" on:click=move |_| { confirm.set(None); run_bulk.run(p.role_id); }>"Confirm"</button>
+                    <button type="button" class="secondary" on:click=move |_| confirm.set(None)>"Cancel"</button>
+                </div>
+            })}
+            {move || message.get().map(|(ok, text)| view! {
+                <div class=if ok { "alert success" } else { "alert error" } role=if ok { "status" } else { "alert" }>
+                    {text}
+                    {move || undo.get().map(|batch| view! {
+                        " "
+                        <button type="button" class="link" on:click=move |_| {
+                            undo.set(None);
+                            leptos::task::spawn_local(async move {
+                                match undo_bulk(batch).await {
+                                    Ok(n) => message.set(Some((true, format!("Undone: {} clients are back as they were.", thousands(n))))),
+                                    Err(e) => message.set(Some((false, e.to_string()))),
+                                }
+                                reload.update(|r| *r += 1);
+                                changes.update(|c| *c += 1);
+                            });
+                        }>"Undo"</button>
+                    })}
+                </div>
+            })}
+        </div>
+    }
+}
+
+/// The column heads with their bulk actions: all as Employee and remove from all under
+/// N/A, "Assign all" under each role.
+#[component]
+fn ColumnHeads(
+    columns: Vec<RoleColumn>,
+    busy: RwSignal<bool>,
+    start_bulk: Callback<(Option<i64>, String)>,
+) -> impl IntoView {
+    let employee = columns.iter().find(|c| c.is_employee).map(|c| c.id);
+    view! {
+        <thead><tr>
+            <th scope="col">"Client"</th>
+            <th scope="col" class="cell-col">
+                <span>"N/A"</span>
+                <span class="head-actions">
+                    {employee.map(|e| view! {
+                        <button type="button" class="icon grant" title="Give access to all clients as Employee" aria-label="Give access to all clients as Employee"
+                            disabled=move || busy.get()
+                            on:click=move |_| start_bulk.run((Some(e), "give access as Employee (predefined)".into()))>
+                            <Person/>
+                        </button>
+                    })}
+                    <button type="button" class="icon remove" title="Remove from all clients" aria-label="Remove from all clients"
+                        disabled=move || busy.get()
+                        on:click=move |_| start_bulk.run((None, "remove access".into()))>
+                        <Person remove=true/>
+                    </button>
+                </span>
+            </th>
+            {columns.into_iter().map(|c| {
+                let id = c.id;
+                let name = c.name.clone();
+                view! {
+                    <th scope="col" class="cell-col">
+                        <span>{c.name}</span>
+                        <button type="button" class="link assign-all" aria-label=format!("Assign all clients to {name}")
+                            disabled=move || busy.get()
+                            on:click=move |_| start_bulk.run((Some(id), format!("assign {name}")))>
+                            // The visible words must be part of the accessible name (WCAG 2.5.3,
+                            // for speech input): "Assign all" is, "Assign to all" would not be.
+                            "Assign all"
+                        </button>
+                    </th>
+                }
+            }).collect_view()}
+        </tr></thead>
     }
 }
 

@@ -1,0 +1,83 @@
+//! Widgets every page shares: the pager, number formatting and a file picker that reads
+//! text in the browser.
+
+use leptos::prelude::*;
+
+/// "Page 2 of 24" with previous and next buttons.
+#[component]
+pub fn Pager(page: RwSignal<i64>, pages: i64) -> impl IntoView {
+    view! {
+        <Show when=move || { pages > 1 }>
+            <nav class="pager" aria-label="Pages">
+                <button type="button" class="secondary" disabled=move || page.get() == 0 on:click=move |_| page.update(|p| *p -= 1)>"Previous page"</button>
+                <span>{move || format!("Page {} of {}", page.get() + 1, pages)}</span>
+                <button type="button" class="secondary" disabled=move || page.get() + 1 >= pages on:click=move |_| page.update(|p| *p += 1)>"Next page"</button>
+            </nav>
+        </Show>
+    }
+}
+
+/// 1190 → "1,190".
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A labelled file picker that reads the chosen file into `text` in the browser (the file
+/// never travels on its own; the page sends the text with its form).
+#[component]
+pub fn TextFileInput(
+    id: &'static str,
+    label: &'static str,
+    accept: &'static str,
+    text: RwSignal<String>,
+) -> impl IntoView {
+    #[cfg(not(feature = "hydrate"))]
+    let _ = text;
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <input id=id type="file" accept=accept on:change=move |_ev| {
+                #[cfg(feature = "hydrate")]
+                {
+                    use wasm_bindgen::JsCast;
+                    let Some(target) = _ev.target() else { return };
+                    let input: web_sys::HtmlInputElement = target.unchecked_into();
+                    if let Some(file) = input.files().and_then(|f| f.get(0)) {
+                        leptos::task::spawn_local(async move {
+                            if let Ok(value) = wasm_bindgen_futures::JsFuture::from(file.text()).await
+                                && let Some(s) = value.as_string()
+                            {
+                                text.set(s);
+                            }
+                        });
+                    }
+                }
+            }/>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::thousands;
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1190), "1,190");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(-1_234), "-1,234");
+    }
+}

@@ -1,0 +1,233 @@
+//! Invitations' SQL: issuing, resending and revoking (Manage users), finding one by its
+//! link, and accepting it.
+
+use sqlx::AnyConnection;
+
+use super::*;
+use crate::identity::session::{PracticeActor, hash_token, new_token};
+use crate::platform::audit::{self, AuditAction, AuditEvent};
+use crate::platform::db::{Db, now};
+use crate::platform::email::{OutgoingEmail, enqueue, escape_html};
+use crate::platform::names::{DisplayName, EmailAddress};
+use crate::platform::state::AppState;
+use crate::practice::practices::ssr::practice_name;
+use crate::practice::roles::ssr::chosen_role;
+
+#[derive(sqlx::FromRow)]
+pub struct InvitationRow {
+    pub id: i64,
+    pub practice_id: i64,
+    pub practice_name: String,
+    pub email: String,
+    pub name: String,
+    pub role_id: i64,
+    pub role_name: String,
+    pub status: String,
+    pub expires_at: i64,
+}
+
+pub async fn find_by_token(db: &Db, token: &str) -> Result<Option<InvitationRow>, sqlx::Error> {
+    if token.len() != 64 {
+        return Ok(None);
+    }
+    sqlx::query_as(
+        r#"SELECT i.id, i.practice_id, p.name AS practice_name, i.email, i.name, i.role_id, r.name AS role_name, i.status, i.expires_at
+           FROM invitations i JOIN practices p ON p.id = i.practice_id JOIN roles r ON r.id = i.role_id
+           WHERE i.token_hash = $1"#,
+    )
+    .bind(hash_token(token))
+    .fetch_optional(db.pool())
+    .await
+}
+
+/// Gives invitation `id` a fresh token and expiry and queues the email with its link.
+pub async fn issue_link(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    id: i64,
+    practice_name: &str,
+    inviter_name: &str,
+) -> Result<(), sqlx::Error> {
+    let token = new_token();
+    let t = now();
+    let (email, name, role_name, practice_id): (String, String, String, i64) = sqlx::query_as(
+        r#"UPDATE invitations SET token_hash = $1, expires_at = $2, created_at = $3
+           WHERE id = $4
+           RETURNING email, name, (SELECT r.name FROM roles r WHERE r.id = invitations.role_id), practice_id"#,
+    )
+    .bind(hash_token(&token))
+    .bind(t + VALID_DAYS * 86_400)
+    .bind(t)
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let link = format!("{}/invite/{token}", state.config.app_base_url);
+    let subject = format!("{inviter_name} invited you to {practice_name} on Practice Access");
+    let text = format!(
+        "Hello {name},\n\n{inviter_name} has invited you to join {practice_name} as {role_name}.\n\n\
+         Accept the invitation and set your password here:\n{link}\n\n\
+         The link works once and expires in {days} days. If you were not expecting this, ignore this email.\n",
+        days = VALID_DAYS,
+    );
+    let html = format!(
+        "<p>Hello {n},</p><p>{i} has invited you to join <strong>{p}</strong> as <strong>{r}</strong>.</p>\
+         <p><a href=\"{l}\">Accept the invitation and set your password</a></p>\
+         <p>The link works once and expires in {days} days. If you were not expecting this, ignore this email.</p>",
+        n = escape_html(&name),
+        i = escape_html(inviter_name),
+        p = escape_html(practice_name),
+        r = escape_html(&role_name),
+        l = escape_html(&link),
+        days = VALID_DAYS,
+    );
+    enqueue(
+        conn,
+        OutgoingEmail {
+            practice_id: Some(practice_id),
+            to: &email,
+            subject: &subject,
+            text: &text,
+            html: &html,
+        },
+        state.config.smtp_url.is_some(),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn invite(actor: &PracticeActor, name: &str, email: &str, role_id: i64) -> Result<(), AppError> {
+    let name = DisplayName::parse(name, "name", 200).map_err(|m| AppError::invalid("name", m))?;
+    let email = EmailAddress::parse(email).map_err(|m| AppError::invalid("email", m))?;
+    let state = &actor.state;
+    let mut tx = state.db.begin_write().await?;
+    let role = chosen_role(&mut tx, actor.practice_id, role_id, "role_id").await?;
+    let member: Option<i64> = sqlx::query_scalar(
+        r#"SELECT m.user_id FROM practice_members m JOIN users u ON u.id = m.user_id WHERE m.practice_id = $1 AND u.email = $2"#,
+    )
+    .bind(actor.practice_id)
+    .bind(email.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+    if member.is_some() {
+        return Err(AppError::invalid(
+            "email",
+            format!("{} is already a member of this practice.", email.as_str()),
+        ));
+    }
+    let pending: Option<(i64, i64)> = sqlx::query_as(
+        r#"SELECT id, expires_at FROM invitations WHERE practice_id = $1 AND email = $2 AND status = $3"#,
+    )
+    .bind(actor.practice_id)
+    .bind(email.as_str())
+    .bind(InvitationStatus::Pending.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some((old_id, expires_at)) = pending {
+        if expires_at > now() {
+            return Err(AppError::invalid(
+                "email",
+                format!(
+                    "{} already has a pending invitation. Resend it from the list instead.",
+                    email.as_str()
+                ),
+            ));
+        }
+        // An expired invitation makes way for the new one.
+        sqlx::query(r#"UPDATE invitations SET status = $1 WHERE id = $2"#)
+            .bind(InvitationStatus::Revoked.as_str())
+            .bind(old_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let t = now();
+    let id: i64 = sqlx::query_scalar(
+        r#"INSERT INTO invitations (practice_id, email, name, role_id, token_hash, status, invited_by, created_at, expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id"#,
+    )
+    .bind(actor.practice_id)
+    .bind(email.as_str())
+    .bind(name.as_str())
+    .bind(role_id)
+    // A placeholder hash that no token maps to; issue_link replaces it at once.
+    .bind(format!("unissued-{}", new_token()))
+    .bind(InvitationStatus::Pending.as_str())
+    .bind(actor.user_id())
+    .bind(t)
+    .fetch_one(&mut *tx)
+    .await?;
+    let practice = practice_name(&mut tx, actor.practice_id).await?;
+    issue_link(&mut tx, state, id, &practice, &actor.session.name).await?;
+    audit::record(
+        &mut tx,
+        AuditEvent {
+            target_type: Some("invitation"),
+            target_id: Some(id),
+            target_label: Some(email.as_str()),
+            after: Some(serde_json::json!({ "name": name.as_str(), "role": role.name, "status": "invited" })),
+            ..actor.audit(AuditAction::InvitationCreated)
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    state.outbox.0.notify_one();
+    Ok(())
+}
+
+async fn pending_invitation(
+    actor: &PracticeActor,
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+) -> Result<String, AppError> {
+    sqlx::query_scalar(r#"SELECT email FROM invitations WHERE id = $1 AND practice_id = $2 AND status = $3"#)
+        .bind(id)
+        .bind(actor.practice_id)
+        .bind(InvitationStatus::Pending.as_str())
+        .fetch_optional(conn)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That invitation".into()))
+}
+
+pub async fn resend(actor: &PracticeActor, id: i64) -> Result<(), AppError> {
+    let state = &actor.state;
+    let mut tx = state.db.begin_write().await?;
+    let email = pending_invitation(actor, &mut tx, id).await?;
+    let practice = practice_name(&mut tx, actor.practice_id).await?;
+    issue_link(&mut tx, state, id, &practice, &actor.session.name).await?;
+    audit::record(
+        &mut tx,
+        AuditEvent {
+            target_type: Some("invitation"),
+            target_id: Some(id),
+            target_label: Some(&email),
+            ..actor.audit(AuditAction::InvitationResent)
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    state.outbox.0.notify_one();
+    Ok(())
+}
+
+pub async fn revoke(actor: &PracticeActor, id: i64) -> Result<(), AppError> {
+    let mut tx = actor.state.db.begin_write().await?;
+    let email = pending_invitation(actor, &mut tx, id).await?;
+    sqlx::query(r#"UPDATE invitations SET status = $1 WHERE id = $2"#)
+        .bind(InvitationStatus::Revoked.as_str())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        AuditEvent {
+            target_type: Some("invitation"),
+            target_id: Some(id),
+            target_label: Some(&email),
+            before: Some(serde_json::json!({ "status": "invited" })),
+            after: Some(serde_json::json!({ "status": "revoked" })),
+            ..actor.audit(AuditAction::InvitationRevoked)
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

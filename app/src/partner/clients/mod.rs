@@ -1,0 +1,72 @@
+//! Client accounts (Partner → Clients → Client overview): the businesses whose books a
+//! practice keeps. Listing with search and paging, adding, editing, archiving and importing.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::partner::csv_import::RejectedLine;
+use crate::partner::plans::Plan;
+use crate::platform::error::AppError;
+
+#[cfg(feature = "ssr")]
+pub mod ssr;
+mod view;
+
+pub use view::ClientOverviewPage;
+
+/// Rows per page in client lists.
+pub const PAGE_SIZE: i64 = 50;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClientRow {
+    pub id: i64,
+    pub name: String,
+    pub plan: Plan,
+    pub archived: bool,
+    /// Staff of the practice with a role on this client.
+    pub staff_with_access: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClientList {
+    pub rows: Vec<ClientRow>,
+    /// Clients matching the filter, and all unarchived clients.
+    pub matching: i64,
+    pub total: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ImportOutcome {
+    Imported(u64),
+    Rejected(Vec<RejectedLine>),
+}
+
+#[server(endpoint = "list_clients")]
+pub async fn list_clients(search: String, plan: String, archived: bool, page: i64) -> Result<ClientList, AppError> {
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    ssr::list(&actor, &search, &plan, archived, page).await
+}
+
+#[server(endpoint = "add_client")]
+pub async fn add_client(name: String, plan: String) -> Result<i64, AppError> {
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    ssr::add(&actor, &name, &plan).await
+}
+
+#[server(endpoint = "update_client")]
+pub async fn update_client(client_id: i64, name: String, plan: String) -> Result<(), AppError> {
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    ssr::update(&actor, client_id, &name, &plan).await
+}
+
+#[server(endpoint = "set_client_archived")]
+pub async fn set_client_archived(client_id: i64, archived: bool) -> Result<(), AppError> {
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    ssr::set_archived(&actor, client_id, archived).await
+}
+
+#[server(endpoint = "import_clients")]
+pub async fn import_clients(csv: String) -> Result<ImportOutcome, AppError> {
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    ssr::import(&actor, &csv).await
+}

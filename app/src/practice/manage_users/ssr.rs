@@ -1,0 +1,205 @@
+use super::*;
+use crate::identity::invitations::InvitationStatus;
+use crate::identity::session::{PracticeActor, end_all_for_user};
+use crate::platform::audit::{self, AuditAction, AuditEvent};
+use crate::platform::db::now;
+use crate::practice::permissions::RoleKind;
+use crate::practice::practices::MemberStatus;
+use crate::practice::practices::ssr::{Member, find_member, practice_name};
+use crate::practice::roles::display_role_name;
+use crate::practice::roles::ssr::{chosen_role, practice_roles};
+
+#[derive(sqlx::FromRow)]
+struct LineRow {
+    user_id: Option<i64>,
+    invitation_id: Option<i64>,
+    name: String,
+    email: String,
+    role_id: i64,
+    role_kind: String,
+    role_name: String,
+    status: String,
+    is_main: i64,
+    expires_at: Option<i64>,
+}
+
+pub async fn users_page(actor: &PracticeActor) -> Result<UsersPage, AppError> {
+    let mut conn = actor.state.db.pool().acquire().await?;
+    let practice_name = practice_name(&mut conn, actor.practice_id).await?;
+    let rows: Vec<LineRow> = sqlx::query_as(
+        r#"SELECT m.user_id AS user_id, CAST(NULL AS BIGINT) AS invitation_id, u.name, u.email, r.id AS role_id, r.kind AS role_kind,
+                  r.name AS role_name, m.status, m.is_main, CAST(NULL AS BIGINT) AS expires_at
+           FROM practice_members m JOIN users u ON u.id = m.user_id JOIN roles r ON r.id = m.role_id
+           WHERE m.practice_id = $1
+           UNION ALL
+           SELECT CAST(NULL AS BIGINT), i.id, i.name, i.email, r.id, r.kind, r.name, i.status, 0, i.expires_at
+           FROM invitations i JOIN roles r ON r.id = i.role_id
+           WHERE i.practice_id = $1 AND i.status = $2
+           ORDER BY 3, 4"#,
+    )
+    .bind(actor.practice_id)
+    .bind(InvitationStatus::Pending.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    let t = now();
+    let lines = rows
+        .into_iter()
+        .map(|r| UserLine {
+            status: match (r.invitation_id, MemberStatus::parse(&r.status)) {
+                (Some(_), _) if r.expires_at.unwrap_or(0) <= t => UserStatus::Expired,
+                (Some(_), _) => UserStatus::Invited,
+                (None, Some(MemberStatus::Active)) => UserStatus::Active,
+                _ => UserStatus::Deactivated,
+            },
+            user_id: r.user_id,
+            invitation_id: r.invitation_id,
+            name: r.name,
+            email: r.email,
+            role_id: r.role_id,
+            role_name: display_role_name(&r.role_kind, &r.role_name),
+            is_main: r.is_main == 1,
+        })
+        .collect();
+    Ok(UsersPage {
+        practice_name,
+        lines,
+        roles: practice_roles(&mut conn, actor.practice_id)
+            .await?
+            .into_iter()
+            .map(|r| RoleOption {
+                name: r.display_name(),
+                id: r.id,
+            })
+            .collect(),
+        my_user_id: actor.user_id(),
+        i_am_main: actor.is_main,
+    })
+}
+
+/// Member `user_id` of the caller's practice.
+async fn member(actor: &PracticeActor, conn: &mut sqlx::AnyConnection, user_id: i64) -> Result<Member, AppError> {
+    find_member(conn, actor.practice_id, user_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That user".into()))
+}
+
+pub async fn change_role(actor: &PracticeActor, user_id: i64, role_id: i64) -> Result<(), AppError> {
+    let mut tx = actor.state.db.begin_write().await?;
+    let m = member(actor, &mut tx, user_id).await?;
+    let role = chosen_role(&mut tx, actor.practice_id, role_id, "role_id").await?;
+    if m.is_main && !role.is(RoleKind::Admin) {
+        return Err(AppError::Conflict(
+            "The main user keeps the Admin role. Transfer the main user first.".into(),
+        ));
+    }
+    sqlx::query(r#"UPDATE practice_members SET role_id = $1 WHERE practice_id = $2 AND user_id = $3"#)
+        .bind(role_id)
+        .bind(actor.practice_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        AuditEvent {
+            target_type: Some("user"),
+            target_id: Some(user_id),
+            target_label: Some(&m.email),
+            before: Some(serde_json::json!({ "role": m.role_name })),
+            after: Some(serde_json::json!({ "role": role.name })),
+            ..actor.audit(AuditAction::MemberRoleChanged)
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn set_active(actor: &PracticeActor, user_id: i64, active: bool) -> Result<(), AppError> {
+    let mut tx = actor.state.db.begin_write().await?;
+    let m = member(actor, &mut tx, user_id).await?;
+    if m.is_main && !active {
+        return Err(AppError::Conflict(
+            "The main user cannot be deactivated. Transfer the main user first.".into(),
+        ));
+    }
+    if user_id == actor.user_id() && !active {
+        return Err(AppError::Conflict("You cannot deactivate yourself.".into()));
+    }
+    let status = if active {
+        MemberStatus::Active
+    } else {
+        MemberStatus::Deactivated
+    };
+    sqlx::query(r#"UPDATE practice_members SET status = $1 WHERE practice_id = $2 AND user_id = $3"#)
+        .bind(status.as_str())
+        .bind(actor.practice_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    if !active {
+        // Deactivation takes effect now: every session of that login ends.
+        end_all_for_user(&mut tx, user_id).await?;
+    }
+    audit::record(
+        &mut tx,
+        AuditEvent {
+            target_type: Some("user"),
+            target_id: Some(user_id),
+            target_label: Some(&m.email),
+            before: Some(serde_json::json!({ "status": m.status.as_str() })),
+            after: Some(serde_json::json!({ "status": status.as_str() })),
+            ..actor.audit(if active {
+                AuditAction::MemberReactivated
+            } else {
+                AuditAction::MemberDeactivated
+            })
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn transfer_main(actor: &PracticeActor, user_id: i64) -> Result<(), AppError> {
+    if !actor.is_main {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = actor.state.db.begin_write().await?;
+    let m = member(actor, &mut tx, user_id).await?;
+    if !m.is_active() {
+        return Err(AppError::Conflict(
+            "Only an active member can become the main user.".into(),
+        ));
+    }
+    if user_id == actor.user_id() {
+        return Ok(());
+    }
+    let admin_role =
+        crate::practice::practices::ssr::predefined_role_id(&mut tx, actor.practice_id, RoleKind::Admin).await?;
+    // Clear the old main user first: the schema allows one main user per practice.
+    sqlx::query(r#"UPDATE practice_members SET is_main = 0 WHERE practice_id = $1 AND user_id = $2"#)
+        .bind(actor.practice_id)
+        .bind(actor.user_id())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(r#"UPDATE practice_members SET is_main = 1, role_id = $1 WHERE practice_id = $2 AND user_id = $3"#)
+        .bind(admin_role)
+        .bind(actor.practice_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        AuditEvent {
+            target_type: Some("user"),
+            target_id: Some(user_id),
+            target_label: Some(&m.email),
+            before: Some(serde_json::json!({ "main_user": actor.session.email, "role": m.role_name })),
+            after: Some(serde_json::json!({ "main_user": m.email, "role": "Admin" })),
+            ..actor.audit(AuditAction::MainUserTransferred)
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

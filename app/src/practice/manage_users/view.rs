@@ -1,0 +1,223 @@
+//! Home → Manage users: the invite form and the users table with its row actions.
+
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+use super::*;
+use crate::frame::forms::{Field, FormError, action_error};
+use crate::identity::invitations::{InviteUser, ResendInvitation, RevokeInvitation};
+
+/// Home › Manage users: the practice's users in the partner account, or the client's own
+/// users in a client account.
+#[component]
+pub fn ManageUsersRoute() -> impl IntoView {
+    let me = crate::frame::layout::use_me();
+    view! {
+        <Transition fallback=|| ()>
+            {move || me.0.get().map(|r| {
+                let in_client = matches!(&r, Ok(Some(m)) if m.current.as_ref().is_some_and(|a| a.kind == crate::identity::accounts::AccountKind::Client));
+                if in_client { view! { <crate::partner::client_users::ClientUsersPage/> }.into_any() } else { view! { <ManageUsersPage/> }.into_any() }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn ManageUsersPage() -> impl IntoView {
+    let invite = ServerAction::<InviteUser>::new();
+    let resend = ServerAction::<ResendInvitation>::new();
+    let revoke = ServerAction::<RevokeInvitation>::new();
+    let change_role = ServerAction::<ChangeMemberRole>::new();
+    let set_active = ServerAction::<SetMemberActive>::new();
+    let transfer = ServerAction::<TransferMainUser>::new();
+    let page = Resource::new(
+        move || {
+            (
+                invite.version().get(),
+                resend.version().get(),
+                revoke.version().get(),
+                change_role.version().get(),
+                set_active.version().get(),
+                transfer.version().get(),
+            )
+        },
+        |_| list_practice_users(),
+    );
+    let show_form = RwSignal::new(false);
+    let invite_error = action_error(invite);
+    // Close the form after a successful invitation.
+    Effect::new(move |_| {
+        if let Some(Ok(())) = invite.value().get() {
+            show_form.set(false);
+        }
+    });
+    let row_error = Signal::derive(move || {
+        [
+            action_error(resend).get(),
+            action_error(revoke).get(),
+            action_error(change_role).get(),
+            action_error(set_active).get(),
+            action_error(transfer).get(),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+    });
+    let notice = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if let Some(Ok(())) = invite.value().get() {
+            notice.set(Some("Invitation sent.".into()));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = resend.value().get() {
+            notice.set(Some(
+                "Invitation sent again with a new link; the old link no longer works.".into(),
+            ));
+        }
+    });
+
+    view! {
+        <Title text="Manage users"/>
+        <div class="page-head">
+            <h1>"Manage users"</h1>
+            <div class="actions">
+                <A href="/manage-users/roles" attr:class="button secondary">"View roles"</A>
+                <button type="button" on:click=move |_| show_form.update(|s| *s = !*s) aria-expanded=move || show_form.get().to_string()>
+                    "Invite users"
+                </button>
+            </div>
+        </div>
+        <p role="status" class="notice">{move || notice.get()}</p>
+        <Transition fallback=|| view! { <p>"Loading users…"</p> }>
+            {move || {
+                page.get().map(|result| match result {
+                    Err(e) => view! { <div class="alert error" role="alert">{e.to_string()}</div> }.into_any(),
+                    Ok(data) => {
+                        let roles = StoredValue::new(data.roles.clone());
+                        view! {
+                            <Show when=move || show_form.get()>
+                                <section class="card" aria-labelledby="invite-heading">
+                                    <h2 id="invite-heading">"Invite a user"</h2>
+                                    <ActionForm action=invite attr:novalidate="true" attr:class="inline-form">
+                                        <FormError error=invite_error/>
+                                        <Field label="Name" name="name" error=invite_error autocomplete="off"/>
+                                        <Field label="Email" name="email" kind="email" error=invite_error autocomplete="off"/>
+                                        <div class="field">
+                                            <label for="field-role_id">"Role"</label>
+                                            <select id="field-role_id" name="role_id">
+                                                {roles.get_value().into_iter().map(|r| view! { <option value=r.id.to_string()>{r.name}</option> }).collect_view()}
+                                            </select>
+                                        </div>
+                                        <button type="submit" disabled=move || invite.pending().get()>"Invite user"</button>
+                                    </ActionForm>
+                                </section>
+                            </Show>
+                            <Show when=move || row_error.get().is_some()>
+                                <div class="alert error" role="alert">{move || row_error.get().map(|e| e.to_string())}</div>
+                            </Show>
+                            <UsersTable data resend revoke change_role set_active transfer/>
+                        }
+                        .into_any()
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+fn UsersTable(
+    data: UsersPage,
+    resend: ServerAction<ResendInvitation>,
+    revoke: ServerAction<RevokeInvitation>,
+    change_role: ServerAction<ChangeMemberRole>,
+    set_active: ServerAction<SetMemberActive>,
+    transfer: ServerAction<TransferMainUser>,
+) -> impl IntoView {
+    let UsersPage {
+        practice_name,
+        lines,
+        roles,
+        my_user_id,
+        i_am_main,
+    } = data;
+    view! {
+        <div class="table-wrap">
+            <table class="data">
+                <caption>{format!("Users of {practice_name}")}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Email"</th>
+                        <th scope="col">"Role"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Actions"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {lines
+                        .into_iter()
+                        .map(|line| {
+                            let roles = roles.clone();
+                            let status_class = format!("status status-{}", line.status.label().to_lowercase());
+                            let name = line.name.clone();
+                            let role_cell = match line.user_id {
+                                Some(user_id) if !line.is_main && line.status == UserStatus::Active => {
+                                    let current = line.role_id;
+                                    view! {
+                                        <select
+                                            aria-label=format!("Role of {name}")
+                                            on:change=move |ev| {
+                                                if let Ok(role_id) = event_target_value(&ev).parse::<i64>() {
+                                                    change_role.dispatch(ChangeMemberRole { user_id, role_id });
+                                                }
+                                            }
+                                        >
+                                            {roles.into_iter().map(|r| view! { <option value=r.id.to_string() selected=r.id == current>{r.name}</option> }).collect_view()}
+                                        </select>
+                                    }
+                                    .into_any()
+                                }
+                                _ => view! { <span>{line.role_name.clone()}</span> }.into_any(),
+                            };
+                            let actions = match (line.user_id, line.invitation_id) {
+                                (_, Some(invitation_id)) => view! {
+                                    <button type="button" class="link" aria-label=format!("Resend invitation to {name}") on:click=move |_| { resend.dispatch(ResendInvitation { invitation_id }); }>"Resend"</button>
+                                    <button type="button" class="link danger" aria-label=format!("Revoke invitation to {name}") on:click=move |_| { revoke.dispatch(RevokeInvitation { invitation_id }); }>"Revoke"</button>
+                                }
+                                .into_any(),
+                                (Some(_), None) if line.is_main => view! { <span class="muted">"Main user"</span> }.into_any(),
+                                (Some(user_id), None) => {
+                                    let active = line.status == UserStatus::Active;
+                                    let me = user_id == my_user_id;
+                                    view! {
+                                        {(!me).then(|| if active {
+                                            view! { <button type="button" class="link danger" aria-label=format!("Deactivate {name}") on:click=move |_| { set_active.dispatch(SetMemberActive { user_id, active: false }); }>"Deactivate"</button> }.into_any()
+                                        } else {
+                                            view! { <button type="button" class="link" aria-label=format!("Reactivate {name}") on:click=move |_| { set_active.dispatch(SetMemberActive { user_id, active: true }); }>"Reactivate"</button> }.into_any()
+                                        })}
+                                        {(i_am_main && active && !me).then(|| view! {
+                                            <button type="button" class="link" aria-label=format!("Make {name} the main user") on:click=move |_| { transfer.dispatch(TransferMainUser { user_id }); }>"Transfer main user"</button>
+                                        })}
+                                    }
+                                    .into_any()
+                                }
+                                (None, None) => ().into_any(),
+                            };
+                            view! {
+                                <tr>
+                                    <th scope="row">{line.name.clone()}{line.is_main.then(|| view! { <span class="badge">"Main user"</span> })}</th>
+                                    <td>{line.email.clone()}</td>
+                                    <td>{role_cell}</td>
+                                    <td><span class=status_class>{line.status.label()}</span></td>
+                                    <td><div class="row-actions">{actions}</div></td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}

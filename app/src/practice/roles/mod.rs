@@ -1,0 +1,75 @@
+//! Roles: the predefined Admin, Employee and User, and a practice's custom roles with
+//! their permission sets (Manage users → View roles).
+
+use std::collections::BTreeSet;
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::platform::error::AppError;
+use crate::practice::permissions::{CATALOGUE, RoleKind, find};
+
+#[cfg(feature = "ssr")]
+pub mod ssr;
+mod view;
+
+pub use view::RolesPage;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RoleDetail {
+    pub id: i64,
+    pub kind: RoleKind,
+    pub name: String,
+    pub permissions: Vec<String>,
+    /// Staff with this role in the practice, client assignments with it, pending invitations.
+    pub members: i64,
+    pub assignments: i64,
+    pub invitations: i64,
+}
+
+#[server(endpoint = "list_roles")]
+pub async fn list_roles() -> Result<Vec<RoleDetail>, AppError> {
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    ssr::list(&actor).await
+}
+
+/// Creates (`role_id` = None) or updates a custom role.
+#[server(endpoint = "save_role", input = leptos::server_fn::codec::Json)]
+pub async fn save_role(role_id: Option<i64>, name: String, permissions: Vec<String>) -> Result<i64, AppError> {
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    ssr::save(&actor, role_id, &name, &permissions).await
+}
+
+/// Deletes a custom role. While it is still in use, `move_to` must name the role that
+/// takes over its users, client assignments and invitations.
+#[server(endpoint = "delete_role")]
+pub async fn delete_role(role_id: i64, move_to: Option<i64>) -> Result<(), AppError> {
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    ssr::delete(&actor, role_id, move_to).await
+}
+
+/// How a role is named in lists: the predefined Employee is "Employee (predefined)".
+pub fn display_role_name(kind: &str, name: &str) -> String {
+    if kind == RoleKind::Employee.as_str() {
+        format!("{name} (predefined)")
+    } else {
+        name.to_owned()
+    }
+}
+
+/// Ticking a permission ticks what it needs; unticking one unticks what needs it.
+fn toggle(set: &mut BTreeSet<String>, key: &str, on: bool) {
+    if on {
+        if set.insert(key.to_owned())
+            && let Some(p) = find(key)
+        {
+            for r in p.requires {
+                toggle(set, r, true);
+            }
+        }
+    } else if set.remove(key) {
+        for p in crate::practice::permissions::all().filter(|p| p.requires.contains(&key)) {
+            toggle(set, p.key, false);
+        }
+    }
+}
