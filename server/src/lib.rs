@@ -57,14 +57,16 @@ pub fn router(state: AppState) -> Router {
             axum::routing::post(move |req| {
                 let state = server_fn_state.clone();
                 leptos_axum::handle_server_fns_with_context(move || provide_context(state.clone()), req)
-            })
-            .layer(axum::middleware::map_response(error_status)),
+            }),
         )
         .leptos_routes_with_context(&state, routes, move || provide_context(context_state.clone()), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // Server functions are routed by `leptos_routes` (one route each), so the status
+        // mapping wraps the whole router and acts only on server-function errors.
+        .layer(axum::middleware::map_response(error_status))
         .with_state(state)
 }
 

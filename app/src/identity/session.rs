@@ -4,6 +4,7 @@
 //! leaked database does not leak live sessions. Any app server can resolve any session.
 
 use axum::extract::ConnectInfo;
+use cookie::{Cookie, SameSite};
 use http::header::{COOKIE, SET_COOKIE};
 use http::request::Parts;
 use leptos::prelude::*;
@@ -16,7 +17,16 @@ use crate::platform::error::AppError;
 use crate::platform::state::AppState;
 use crate::practice::permissions::RoleKind;
 
+/// The session cookie's name over plain http (local use and tests).
 pub const SESSION_COOKIE: &str = "pa_session";
+/// Over https the name carries the `__Host-` prefix: browsers then accept it only when
+/// Secure, for this exact host and path `/`, so a sibling subdomain cannot plant or
+/// shadow it.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-pa_session";
+
+fn cookie_name(secure: bool) -> &'static str {
+    if secure { SECURE_SESSION_COOKIE } else { SESSION_COOKIE }
+}
 /// A session unused for this long ends.
 pub const IDLE_TIMEOUT_SECS: i64 = 2 * 60 * 60;
 /// No session lives longer than this, however busy.
@@ -46,18 +56,18 @@ fn request_parts() -> Option<Parts> {
     use_context::<Parts>()
 }
 
-fn cookie_token() -> Option<String> {
+fn cookie_token(secure: bool) -> Option<String> {
     let parts = request_parts()?;
+    let name = cookie_name(secure);
     parts
         .headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|pair| {
-            let (name, value) = pair.trim().split_once('=')?;
-            (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_owned())
-        })
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name && !c.value().is_empty())
+        .map(|c| c.value().to_owned())
 }
 
 /// The caller's address, for per-address sign-in throttling.
@@ -73,9 +83,14 @@ pub fn client_ip() -> String {
 
 fn set_cookie(value: &str, max_age: i64, secure: bool) {
     if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
-        let secure = if secure { "; Secure" } else { "" };
-        let cookie = format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
-        if let Ok(header) = http::HeaderValue::from_str(&cookie) {
+        let cookie = Cookie::build((cookie_name(secure), value))
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(secure)
+            .max_age(cookie::time::Duration::seconds(max_age))
+            .build();
+        if let Ok(header) = http::HeaderValue::from_str(&cookie.to_string()) {
             resp.append_header(SET_COOKIE, header);
         }
     }
@@ -109,7 +124,7 @@ pub async fn start(state: &AppState, user_id: i64, practice_id: Option<i64>) -> 
     let token = new_token();
     let t = now();
     let mut tx = state.db.begin_write().await?;
-    if let Some(old) = cookie_token() {
+    if let Some(old) = cookie_token(state.config.serves_https()) {
         sqlx::query(r#"DELETE FROM sessions WHERE token_hash = $1"#)
             .bind(hash_token(&old))
             .execute(&mut *tx)
@@ -140,7 +155,7 @@ pub async fn start(state: &AppState, user_id: i64, practice_id: Option<i64>) -> 
 
 /// Ends the request's session and clears the cookie.
 pub async fn end(state: &AppState) -> Result<(), AppError> {
-    if let Some(token) = cookie_token() {
+    if let Some(token) = cookie_token(state.config.serves_https()) {
         sqlx::query(r#"DELETE FROM sessions WHERE token_hash = $1"#)
             .bind(hash_token(&token))
             .execute(state.db.pool())
@@ -161,7 +176,9 @@ pub async fn end_all_for_user(conn: &mut AnyConnection, user_id: i64) -> Result<
 
 /// The session of this request, if it is signed in and not expired.
 pub async fn current(state: &AppState) -> Result<Option<Session>, AppError> {
-    let Some(token) = cookie_token() else { return Ok(None) };
+    let Some(token) = cookie_token(state.config.serves_https()) else {
+        return Ok(None);
+    };
     let token_hash = hash_token(&token);
     let row: Option<SessionRow> = sqlx::query_as(
         r#"SELECT s.user_id, u.name, u.email, s.current_practice_id, s.current_client_id, s.last_seen_at, s.expires_at

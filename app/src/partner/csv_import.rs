@@ -1,10 +1,13 @@
 //! Parsing a client list in CSV (`name, plan`), reporting every line that cannot be used.
 
+#[cfg(feature = "ssr")]
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
 use crate::partner::plans::Plan;
+#[cfg(feature = "ssr")]
 use crate::platform::names::DisplayName;
 
 /// The most rows one import takes.
@@ -16,54 +19,42 @@ pub struct RejectedLine {
     pub reason: String,
 }
 
-/// Splits one CSV line into fields: commas separate, double quotes quote, `""` escapes.
-fn fields(line: &str) -> Result<Vec<String>, String> {
-    let mut out = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                field.push('"');
-                chars.next();
-            }
-            ('"', true) => quoted = false,
-            ('"', false) if field.trim().is_empty() => {
-                field.clear();
-                quoted = true;
-            }
-            (',', false) => out.push(std::mem::take(&mut field)),
-            (c, _) => field.push(c),
-        }
-    }
-    if quoted {
-        return Err("a quoted field is not closed".into());
-    }
-    out.push(field);
-    Ok(out)
-}
-
 /// Parses the whole file. Returns the usable rows, or every rejected line: a file with any
-/// bad line is refused whole, so an import never leaves half a list behind.
+/// bad line is refused whole, so an import never leaves half a list behind. Reading is the
+/// `csv` crate's: quotes, `""` escapes and newlines inside quoted names all work, and line
+/// numbers are those of the file.
+#[cfg(feature = "ssr")]
 pub fn parse(text: &str, existing_names: &[String]) -> Result<Vec<(String, Plan)>, Vec<RejectedLine>> {
     let existing: HashMap<String, ()> = existing_names.iter().map(|n| (n.to_lowercase(), ())).collect();
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut rows = Vec::new();
     let mut rejected = Vec::new();
-    for (index, raw) in text.lines().enumerate() {
-        let line = index + 1;
-        let raw = raw.trim_start_matches('\u{feff}');
-        if raw.trim().is_empty() {
-            continue;
-        }
-        let cells = match fields(raw) {
-            Ok(c) => c,
-            Err(reason) => {
-                rejected.push(RejectedLine { line, reason });
+    let text = text.trim_start_matches('\u{feff}');
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line = reader.position().line() as usize;
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(error) => {
+                let line = error.position().map_or(line, |p| p.line() as usize);
+                rejected.push(RejectedLine {
+                    line,
+                    reason: "the line is not valid CSV text (is the file UTF-8?)".into(),
+                });
                 continue;
             }
-        };
+        }
+        // The reader's position before the record is where the record starts.
+        let line = record.position().map_or(line, |p| p.line() as usize);
+        let cells: Vec<&str> = record.iter().collect();
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
         if line == 1 && cells.first().is_some_and(|c| c.trim().eq_ignore_ascii_case("name")) {
             continue; // a header row
         }
@@ -72,14 +63,14 @@ pub fn parse(text: &str, existing_names: &[String]) -> Result<Vec<(String, Plan)
             reject(format!("expected 2 columns (name, plan), found {}", cells.len()));
             continue;
         }
-        let name = match DisplayName::parse(&cells[0], "client name", 200) {
+        let name = match DisplayName::parse(cells[0], "client name", 200) {
             Ok(n) => n.into_string(),
             Err(m) => {
                 reject(m);
                 continue;
             }
         };
-        let Some(plan) = Plan::parse(&cells[1]) else {
+        let Some(plan) = Plan::parse(cells[1]) else {
             reject(format!(
                 "unknown plan \"{}\": use Practice Edition, Small, Medium or Large",
                 cells[1].trim()
@@ -113,7 +104,7 @@ pub fn parse(text: &str, existing_names: &[String]) -> Result<Vec<(String, Plan)
     if rejected.is_empty() { Ok(rows) } else { Err(rejected) }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::*;
 
@@ -135,7 +126,7 @@ mod tests {
 
     #[test]
     fn reports_every_bad_line_with_its_number_and_reason() {
-        let text = "Acme Ltd,Small\nBeta,Enterprise\n,Large\nacme ltd,Medium\nGamma\n\"Open,Small\nKnown Co,Large";
+        let text = "Acme Ltd,Small\nBeta,Enterprise\n,Large\nacme ltd,Medium\nGamma\nKnown Co,Large\n\"Open,Small";
         let err = parse(text, &["Known Co".into()]).unwrap_err();
         let lines: Vec<usize> = err.iter().map(|r| r.line).collect();
         assert_eq!(lines, vec![2, 3, 4, 5, 6, 7]);
@@ -143,8 +134,18 @@ mod tests {
         assert_eq!(err[1].reason, "Enter a client name.");
         assert!(err[2].reason.contains("already on line 1"));
         assert!(err[3].reason.contains("expected 2 columns"));
-        assert!(err[4].reason.contains("not closed"));
-        assert!(err[5].reason.contains("already exists"));
+        assert!(err[4].reason.contains("already exists"));
+        // An unclosed quote runs to the end of the file: one field, not two.
+        assert!(err[5].reason.contains("found 1"));
+    }
+
+    #[test]
+    fn a_quoted_line_break_stays_in_its_field_and_later_lines_keep_their_numbers() {
+        let text = "\"Smith,\nJones\",Small\nBeta,Enterprise\n";
+        let err = parse(text, &[]).unwrap_err();
+        // The name spans lines 1 and 2; the bad plan is on line 3 of the file.
+        assert_eq!(err.last().map(|r| r.line), Some(3));
+        assert!(err.last().unwrap().reason.contains("Enterprise"));
     }
 
     #[test]

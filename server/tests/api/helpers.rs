@@ -373,3 +373,26 @@ pub fn invitation_token(body: &str) -> String {
     assert_eq!(token.len(), 64, "token in {body}");
     token
 }
+
+/// Polls all `futures` concurrently on this task (so the requests overlap) and collects them.
+pub async fn join_all<F: std::future::Future<Output = T>, T>(futures: Vec<F>) -> Vec<T> {
+    let mut pinned: Vec<std::pin::Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut results: Vec<Option<T>> = (0..pinned.len()).map(|_| None).collect();
+    std::future::poll_fn(move |cx| {
+        let mut pending = false;
+        for (f, slot) in pinned.iter_mut().zip(results.iter_mut()) {
+            if slot.is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => *slot = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(results.iter_mut().map(|r| r.take().unwrap()).collect())
+        }
+    })
+    .await
+}

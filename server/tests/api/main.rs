@@ -7,6 +7,7 @@ mod smtp_sink;
 
 mod audit_log;
 mod auth;
+mod clients;
 mod health;
 mod manage_users;
 mod matrix;

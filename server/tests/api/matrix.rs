@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Admin, Client, PASSWORD, TestApp};
+use crate::helpers::{Admin, Client, PASSWORD, TestApp, join_all};
 use crate::manage_users::create_role;
 
 /// A practice with `n` clients (half Practice Edition, half Small) and an active employee.
@@ -244,29 +244,6 @@ async fn concurrent_clicks_from_two_admins_end_in_one_role(app: &TestApp) {
         .await
         .unwrap();
     assert!(rows <= 1, "never two roles for one pair");
-}
-
-/// Polls all `futures` concurrently on this task (so the requests overlap) and collects them.
-async fn join_all<F: std::future::Future<Output = T>, T>(futures: Vec<F>) -> Vec<T> {
-    let mut pinned: Vec<std::pin::Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
-    let mut results: Vec<Option<T>> = (0..pinned.len()).map(|_| None).collect();
-    std::future::poll_fn(move |cx| {
-        let mut pending = false;
-        for (f, slot) in pinned.iter_mut().zip(results.iter_mut()) {
-            if slot.is_none() {
-                match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => *slot = Some(v),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(results.iter_mut().map(|r| r.take().unwrap()).collect())
-        }
-    })
-    .await
 }
 
 async fn bulk_actions_cover_every_client_in_one_audited_transaction_and_can_be_undone(app: &TestApp) {
