@@ -69,6 +69,7 @@ pub mod ssr {
     use crate::identity::session::{Session, role_permissions};
     use crate::platform::db::Db;
     use crate::practice::permissions::{MANAGE_USERS, RoleKind};
+    use crate::practice::practices::MemberStatus;
     use crate::practice::roles::display_role_name;
 
     #[derive(sqlx::FromRow)]
@@ -85,16 +86,18 @@ pub mod ssr {
     /// Every business user `$1` can act in, as rows of (kind, id, name, plan, role_id,
     /// role_kind, role_name). A client needs an unarchived client and, through the Partner
     /// module, an active membership of its practice.
-    const ACCOUNTS: &str = r#"(
+    fn accounts() -> String {
+        format!(
+            r#"(
         SELECT 'practice' AS kind, p.id, p.name, CAST(NULL AS TEXT) AS plan, r.id AS role_id, r.kind AS role_kind, r.name AS role_name
         FROM practice_members m
         JOIN practices p ON p.id = m.practice_id
         JOIN roles r ON r.id = m.role_id
-        WHERE m.user_id = $1 AND m.status = 'active'
+        WHERE m.user_id = $1 AND m.status = '{active}'
         UNION ALL
         SELECT 'client' AS kind, c.id, c.name, c.plan, r.id AS role_id, r.kind AS role_kind, r.name AS role_name
         FROM client_assignments a
-        JOIN practice_members m ON m.practice_id = a.practice_id AND m.user_id = a.user_id AND m.status = 'active'
+        JOIN practice_members m ON m.practice_id = a.practice_id AND m.user_id = a.user_id AND m.status = '{active}'
         JOIN clients c ON c.id = a.client_id AND c.archived = 0
         JOIN roles r ON r.id = a.role_id
         WHERE a.user_id = $1
@@ -103,9 +106,12 @@ pub mod ssr {
         FROM client_users cu
         JOIN clients c ON c.id = cu.client_id AND c.archived = 0
         JOIN roles r ON r.id = cu.role_id
-        WHERE cu.user_id = $1 AND cu.status = 'active'
+        WHERE cu.user_id = $1 AND cu.status = '{active}'
           AND NOT EXISTS (SELECT 1 FROM client_assignments a2 WHERE a2.user_id = $1 AND a2.client_id = c.id)
-    ) acc"#;
+    ) acc"#,
+            active = MemberStatus::Active.as_str()
+        )
+    }
 
     const COLUMNS: &str = "acc.kind, acc.id, acc.name, acc.plan, acc.role_id, acc.role_kind, acc.role_name";
     const ORDER: &str = "ORDER BY CASE acc.kind WHEN 'practice' THEN 0 ELSE 1 END, LOWER(acc.name), acc.id";
@@ -134,7 +140,8 @@ pub mod ssr {
         id: i64,
     ) -> Result<Option<Account>, sqlx::Error> {
         let row: Option<AccountRow> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM {ACCOUNTS} WHERE acc.kind = $2 AND acc.id = $3"
+            "SELECT {COLUMNS} FROM {} WHERE acc.kind = $2 AND acc.id = $3",
+            accounts()
         ))
         .bind(user_id)
         .bind(kind.as_str())
@@ -157,10 +164,11 @@ pub mod ssr {
             found = find_account(db, session.user_id, AccountKind::Practice, practice).await?;
         }
         if found.is_none() {
-            let row: Option<AccountRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM {ACCOUNTS} {ORDER} LIMIT 1"))
-                .bind(session.user_id)
-                .fetch_optional(db.pool())
-                .await?;
+            let row: Option<AccountRow> =
+                sqlx::query_as(&format!("SELECT {COLUMNS} FROM {} {ORDER} LIMIT 1", accounts()))
+                    .bind(session.user_id)
+                    .fetch_optional(db.pool())
+                    .await?;
             found = row.map(to_account);
         }
         Ok(found.map(|a| Account { current: true, ..a }))
@@ -175,14 +183,15 @@ pub mod ssr {
         limit: i64,
     ) -> Result<(Vec<Account>, i64), sqlx::Error> {
         let rows: Vec<AccountRow> = sqlx::query_as(&format!(
-            r#"SELECT {COLUMNS} FROM {ACCOUNTS} WHERE LOWER(acc.name) LIKE $2 ESCAPE '\' {ORDER} LIMIT $3"#
+            r#"SELECT {COLUMNS} FROM {} WHERE LOWER(acc.name) LIKE $2 ESCAPE '\' {ORDER} LIMIT $3"#,
+            accounts()
         ))
         .bind(session.user_id)
         .bind(crate::platform::db::like_pattern(search))
         .bind(limit)
         .fetch_all(db.pool())
         .await?;
-        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {ACCOUNTS}"))
+        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {}", accounts()))
             .bind(session.user_id)
             .fetch_one(db.pool())
             .await?;
@@ -243,10 +252,11 @@ pub mod ssr {
             AccountKind::Practice => {
                 sqlx::query_as(
                     r#"SELECT r.id, r.kind FROM practice_members m JOIN roles r ON r.id = m.role_id
-                       WHERE m.practice_id = $1 AND m.user_id = $2 AND m.status = 'active'"#,
+                       WHERE m.practice_id = $1 AND m.user_id = $2 AND m.status = $3"#,
                 )
                 .bind(account.id)
                 .bind(user_id)
+                .bind(MemberStatus::Active.as_str())
                 .fetch_optional(db.pool())
                 .await?
             }
@@ -259,10 +269,11 @@ pub mod ssr {
                        WHERE a.client_id = $1 AND a.user_id = $2
                        UNION ALL
                        SELECT r.id, r.kind FROM client_users cu JOIN roles r ON r.id = cu.role_id
-                       WHERE cu.client_id = $1 AND cu.user_id = $2 AND cu.status = 'active'"#,
+                       WHERE cu.client_id = $1 AND cu.user_id = $2 AND cu.status = $3"#,
                 )
                 .bind(account.id)
                 .bind(user_id)
+                .bind(MemberStatus::Active.as_str())
                 .fetch_optional(db.pool())
                 .await?
             }

@@ -249,6 +249,22 @@ impl PracticeActor {
         }
     }
 
+    /// An audit event by this actor about one target (`target_type` `id`, shown as `label`).
+    pub fn audit_on<'a>(
+        &self,
+        action: crate::platform::audit::AuditAction,
+        target_type: &'a str,
+        id: i64,
+        label: &'a str,
+    ) -> crate::platform::audit::AuditEvent<'a> {
+        crate::platform::audit::AuditEvent {
+            target_type: Some(target_type),
+            target_id: Some(id),
+            target_label: Some(label),
+            ..self.audit(action)
+        }
+    }
+
     pub fn can(&self, permission: &str) -> bool {
         self.permissions.iter().any(|p| p == permission)
     }
@@ -287,12 +303,13 @@ pub async fn require_practice(permission: Option<&str>) -> Result<PracticeActor,
     let membership: Option<MembershipRow> = sqlx::query_as(
         r#"SELECT m.practice_id, m.role_id, r.kind, m.is_main
            FROM practice_members m JOIN roles r ON r.id = m.role_id
-           WHERE m.user_id = $1 AND m.status = 'active'
+           WHERE m.user_id = $1 AND m.status = $3
            ORDER BY CASE WHEN m.practice_id = $2 THEN 0 ELSE 1 END, m.practice_id
            LIMIT 1"#,
     )
     .bind(session.user_id)
     .bind(session.current_practice_id)
+    .bind(crate::practice::practices::MemberStatus::Active.as_str())
     .fetch_optional(state.db.pool())
     .await?;
     let Some(m) = membership else {

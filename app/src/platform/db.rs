@@ -195,6 +195,12 @@ pub fn like_pattern(term: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// The `OFFSET` of page `page` (from 0) of `size` rows; a negative or absurd page number
+/// gives the first or a past-the-end page, never an overflow.
+pub fn page_offset(page: i64, size: i64) -> i64 {
+    page.clamp(0, i64::MAX / size.max(1)) * size
+}
+
 /// A unique index or constraint of the schema, as each backend names it when violated.
 pub struct Unique {
     /// The index or constraint name (PostgreSQL reports it; SQLite reports it for indexes
@@ -252,6 +258,13 @@ mod tests {
     fn values_placeholders_number_every_value_once() {
         assert_eq!(values_placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
         assert_eq!(values_placeholders(1, 1), "($1)");
+    }
+
+    #[test]
+    fn page_offsets_never_overflow() {
+        assert_eq!(page_offset(2, 50), 100);
+        assert_eq!(page_offset(-5, 50), 0);
+        assert!(page_offset(i64::MAX, 50) > 0);
     }
 
     #[test]

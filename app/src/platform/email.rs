@@ -14,6 +14,7 @@ use sqlx::AnyConnection;
 
 use crate::platform::config::Config;
 use crate::platform::db::{Db, now};
+use crate::platform::outbox::MailStatus;
 
 /// Attempts before a message is marked failed.
 pub const MAX_ATTEMPTS: i64 = 8;
@@ -35,7 +36,11 @@ pub async fn enqueue(
     smtp_configured: bool,
 ) -> Result<i64, sqlx::Error> {
     // Without SMTP there is nowhere to send: the message is kept for the outbox page.
-    let status = if smtp_configured { "pending" } else { "kept" };
+    let status = if smtp_configured {
+        MailStatus::Pending
+    } else {
+        MailStatus::Kept
+    };
     sqlx::query_scalar(
         r#"INSERT INTO email_outbox (practice_id, to_address, subject, body_text, body_html, status, attempts, next_attempt_at, created_at)
            VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $7) RETURNING id"#,
@@ -45,7 +50,7 @@ pub async fn enqueue(
     .bind(email.subject)
     .bind(email.text)
     .bind(email.html)
-    .bind(status)
+    .bind(status.as_str())
     .bind(now())
     .fetch_one(conn)
     .await
@@ -116,20 +121,22 @@ pub async fn send_due(
     let claimed: Vec<Claimed> = sqlx::query_as(
         r#"UPDATE email_outbox SET claimed_until = $1
            WHERE id IN (SELECT id FROM email_outbox
-                        WHERE status = 'pending' AND next_attempt_at <= $2 AND (claimed_until IS NULL OR claimed_until < $2)
+                        WHERE status = $3 AND next_attempt_at <= $2 AND (claimed_until IS NULL OR claimed_until < $2)
                         ORDER BY id LIMIT 10)
-             AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < $2)
+             AND status = $3 AND (claimed_until IS NULL OR claimed_until < $2)
            RETURNING id, to_address, subject, body_text, body_html, attempts"#,
     )
     .bind(t + LEASE_SECS)
     .bind(t)
+    .bind(MailStatus::Pending.as_str())
     .fetch_all(db.pool())
     .await?;
     let mut sent = 0;
     for message in claimed {
         match deliver(transport, from, &message).await {
             Ok(()) => {
-                sqlx::query(r#"UPDATE email_outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, claimed_until = NULL, last_error = NULL WHERE id = $2"#)
+                sqlx::query(r#"UPDATE email_outbox SET status = $1, sent_at = $2, attempts = attempts + 1, claimed_until = NULL, last_error = NULL WHERE id = $3"#)
+                    .bind(MailStatus::Sent.as_str())
                     .bind(now())
                     .bind(message.id)
                     .execute(db.pool())
@@ -138,14 +145,18 @@ pub async fn send_due(
             }
             Err(error) => {
                 let attempts = message.attempts + 1;
-                let status = if attempts >= MAX_ATTEMPTS { "failed" } else { "pending" };
+                let status = if attempts >= MAX_ATTEMPTS {
+                    MailStatus::Failed
+                } else {
+                    MailStatus::Pending
+                };
                 // Back-off: 10 s, 20 s, 40 s … capped at an hour.
                 let delay = (10_i64 << (attempts - 1).min(9)).min(3600);
                 tracing::warn!(id = message.id, attempts, %error, "sending email failed");
                 sqlx::query(
                     r#"UPDATE email_outbox SET status = $1, attempts = $2, next_attempt_at = $3, claimed_until = NULL, last_error = $4 WHERE id = $5"#,
                 )
-                .bind(status)
+                .bind(status.as_str())
                 .bind(attempts)
                 .bind(now() + delay)
                 .bind(error.chars().take(500).collect::<String>())

@@ -43,13 +43,47 @@ pub async fn list_sent_email() -> Result<(bool, Vec<SentEmail>), AppError> {
     ))
 }
 
-fn status_label(status: &str) -> &'static str {
-    match status {
-        "sent" => "Sent",
-        "pending" => "Waiting to send",
-        "failed" => "Failed",
-        _ => "Kept here (no SMTP server)",
+/// Where a message in the outbox stands (`email_outbox.status`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MailStatus {
+    /// Waiting for the worker to send it over SMTP.
+    Pending,
+    /// No SMTP server is configured: kept for this page.
+    Kept,
+    Sent,
+    /// Gave up after the last retry.
+    Failed,
+}
+
+impl MailStatus {
+    /// The value stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Kept => "kept",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+        }
     }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Pending, Self::Kept, Self::Sent, Self::Failed]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Sent => "Sent",
+            Self::Pending => "Waiting to send",
+            Self::Failed => "Failed",
+            Self::Kept => "Kept here (no SMTP server)",
+        }
+    }
+}
+
+fn status_label(status: &str) -> &'static str {
+    MailStatus::parse(status).unwrap_or(MailStatus::Kept).label()
 }
 
 #[component]

@@ -5,11 +5,13 @@ use sqlx::AnyConnection;
 
 use super::*;
 use crate::identity::session::{PracticeActor, hash_token, new_token};
+use crate::identity::{password as pw, users};
 use crate::platform::audit::{self, AuditAction, AuditEvent};
 use crate::platform::db::{Db, now};
 use crate::platform::email::{OutgoingEmail, enqueue, escape_html};
 use crate::platform::names::{DisplayName, EmailAddress};
 use crate::platform::state::AppState;
+use crate::practice::practices;
 use crate::practice::practices::ssr::practice_name;
 use crate::practice::roles::ssr::chosen_role;
 
@@ -38,6 +40,124 @@ pub async fn find_by_token(db: &Db, token: &str) -> Result<Option<InvitationRow>
     .bind(hash_token(token))
     .fetch_optional(db.pool())
     .await
+}
+
+impl InvitationRow {
+    fn is_pending(&self) -> bool {
+        self.status == InvitationStatus::Pending.as_str()
+    }
+}
+
+/// What the holder of a link sees before accepting.
+pub async fn view_by_token(db: &Db, token: &str) -> Result<InvitationView, AppError> {
+    let row = find_by_token(db, token)
+        .await?
+        .ok_or_else(|| AppError::NotFound("This invitation link".into()))?;
+    let state = if !row.is_pending() {
+        InvitationState::Invalid
+    } else if row.expires_at <= now() {
+        InvitationState::Expired
+    } else {
+        let has_login: Option<Option<String>> =
+            sqlx::query_scalar(r#"SELECT password_hash FROM users WHERE email = $1"#)
+                .bind(&row.email)
+                .fetch_optional(db.pool())
+                .await?;
+        InvitationState::Open {
+            has_login: matches!(has_login, Some(Some(_))),
+        }
+    };
+    Ok(InvitationView {
+        practice_name: row.practice_name,
+        role_name: row.role_name,
+        name: row.name,
+        email: row.email,
+        state,
+    })
+}
+
+/// Accepts the invitation behind `token`: sets the password of a new login, or checks the
+/// existing login's. Returns the user and the practice they joined.
+pub async fn accept(state: &AppState, token: &str, password: String) -> Result<(i64, i64), AppError> {
+    let gone = || AppError::Conflict("This invitation link is no longer valid. Ask for a new invitation.".into());
+    let row = find_by_token(&state.db, token).await?.ok_or_else(gone)?;
+    if !row.is_pending() {
+        return Err(gone());
+    }
+    if row.expires_at <= now() {
+        return Err(AppError::Conflict(
+            "This invitation has expired. Ask for a new invitation.".into(),
+        ));
+    }
+    let existing: Option<(i64, Option<String>)> =
+        sqlx::query_as(r#"SELECT id, password_hash FROM users WHERE email = $1"#)
+            .bind(&row.email)
+            .fetch_optional(state.db.pool())
+            .await?;
+    let new_hash = match &existing {
+        Some((_, Some(stored))) => {
+            if !pw::verify(password, Some(stored.clone())).await {
+                return Err(AppError::invalid("password", "That is not the password of this login."));
+            }
+            None
+        }
+        _ => {
+            pw::check_strength(&password).map_err(|m| AppError::invalid("password", m))?;
+            Some(pw::hash(password).await)
+        }
+    };
+
+    let mut tx = state.db.begin_write().await?;
+    // Claim the invitation first: of two concurrent accepts, only one changes the row.
+    let claimed = sqlx::query(r#"UPDATE invitations SET status = $1, accepted_at = $2 WHERE id = $3 AND status = $4"#)
+        .bind(InvitationStatus::Accepted.as_str())
+        .bind(now())
+        .bind(row.id)
+        .bind(InvitationStatus::Pending.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if claimed != 1 {
+        return Err(gone());
+    }
+    let user_id = match existing {
+        Some((id, None)) => {
+            sqlx::query(r#"UPDATE users SET password_hash = $1 WHERE id = $2"#)
+                .bind(new_hash.as_ref().map(|h| h.0.clone()))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            id
+        }
+        Some((id, Some(_))) => id,
+        None => {
+            let email = EmailAddress::parse(&row.email).map_err(|_| AppError::Internal)?;
+            let name = DisplayName::parse(&row.name, "name", 200).map_err(|_| AppError::Internal)?;
+            users::ssr::create_user(&mut tx, &email, &name, new_hash.as_ref()).await?
+        }
+    };
+    if practices::ssr::find_member(&mut tx, row.practice_id, user_id)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::Conflict("You are already a member of this practice.".into()));
+    }
+    practices::ssr::add_member(&mut tx, row.practice_id, user_id, row.role_id, false).await?;
+    audit::record(
+        &mut tx,
+        AuditEvent {
+            practice_id: Some(row.practice_id),
+            actor_user_id: Some(user_id),
+            target_type: Some("user"),
+            target_id: Some(user_id),
+            target_label: Some(&row.email),
+            after: Some(serde_json::json!({ "role": row.role_name, "status": "active" })),
+            ..AuditEvent::new(AuditAction::InvitationAccepted)
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((user_id, row.practice_id))
 }
 
 /// Gives invitation `id` a fresh token and expiry and queues the email with its link.
@@ -160,11 +280,8 @@ pub async fn invite(actor: &PracticeActor, name: &str, email: &str, role_id: i64
     audit::record(
         &mut tx,
         AuditEvent {
-            target_type: Some("invitation"),
-            target_id: Some(id),
-            target_label: Some(email.as_str()),
             after: Some(serde_json::json!({ "name": name.as_str(), "role": role.name, "status": "invited" })),
-            ..actor.audit(AuditAction::InvitationCreated)
+            ..actor.audit_on(AuditAction::InvitationCreated, "invitation", id, email.as_str())
         },
     )
     .await?;
@@ -196,10 +313,7 @@ pub async fn resend(actor: &PracticeActor, id: i64) -> Result<(), AppError> {
     audit::record(
         &mut tx,
         AuditEvent {
-            target_type: Some("invitation"),
-            target_id: Some(id),
-            target_label: Some(&email),
-            ..actor.audit(AuditAction::InvitationResent)
+            ..actor.audit_on(AuditAction::InvitationResent, "invitation", id, &email)
         },
     )
     .await?;
@@ -219,12 +333,9 @@ pub async fn revoke(actor: &PracticeActor, id: i64) -> Result<(), AppError> {
     audit::record(
         &mut tx,
         AuditEvent {
-            target_type: Some("invitation"),
-            target_id: Some(id),
-            target_label: Some(&email),
             before: Some(serde_json::json!({ "status": "invited" })),
             after: Some(serde_json::json!({ "status": "revoked" })),
-            ..actor.audit(AuditAction::InvitationRevoked)
+            ..actor.audit_on(AuditAction::InvitationRevoked, "invitation", id, &email)
         },
     )
     .await?;

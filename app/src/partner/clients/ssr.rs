@@ -4,7 +4,7 @@ use super::*;
 use crate::identity::session::PracticeActor;
 use crate::partner::plans::plan_filter;
 use crate::platform::audit::{self, AuditAction, AuditEvent};
-use crate::platform::db::{Unique, like_pattern, now, on_constraint, values_placeholders};
+use crate::platform::db::{Unique, like_pattern, now, on_constraint, page_offset, values_placeholders};
 use crate::platform::names::DisplayName;
 
 /// Inserts many clients with one statement per chunk (set-based, not row by row).
@@ -112,7 +112,7 @@ pub async fn list(
     .bind(&filter.pattern)
     .bind(filter.plan)
     .bind(PAGE_SIZE)
-    .bind(page.clamp(0, i64::MAX / PAGE_SIZE) * PAGE_SIZE)
+    .bind(page_offset(page, PAGE_SIZE))
     .fetch_all(&mut *conn)
     .await?;
     Ok(ClientList {
@@ -160,11 +160,8 @@ pub async fn add(actor: &PracticeActor, name: &str, plan: &str) -> Result<i64, A
     audit::record(
         &mut tx,
         AuditEvent {
-            target_type: Some("client"),
-            target_id: Some(id),
-            target_label: Some(name.as_str()),
             after: Some(serde_json::json!({ "name": name.as_str(), "plan": plan.label() })),
-            ..actor.audit(AuditAction::ClientCreated)
+            ..actor.audit_on(AuditAction::ClientCreated, "client", id, name.as_str())
         },
     )
     .await?;
@@ -196,12 +193,9 @@ pub async fn update(actor: &PracticeActor, id: i64, name: &str, plan: &str) -> R
     audit::record(
         &mut tx,
         AuditEvent {
-            target_type: Some("client"),
-            target_id: Some(id),
-            target_label: Some(name.as_str()),
             before: Some(serde_json::json!({ "name": old_name, "plan": old_plan })),
             after: Some(serde_json::json!({ "name": name.as_str(), "plan": plan.as_str() })),
-            ..actor.audit(AuditAction::ClientUpdated)
+            ..actor.audit_on(AuditAction::ClientUpdated, "client", id, name.as_str())
         },
     )
     .await?;
@@ -221,16 +215,18 @@ pub async fn set_archived(actor: &PracticeActor, id: i64, archived: bool) -> Res
     audit::record(
         &mut tx,
         AuditEvent {
-            target_type: Some("client"),
-            target_id: Some(id),
-            target_label: Some(&name),
             before: Some(serde_json::json!({ "archived": was == 1 })),
             after: Some(serde_json::json!({ "archived": archived })),
-            ..actor.audit(if archived {
-                AuditAction::ClientArchived
-            } else {
-                AuditAction::ClientRestored
-            })
+            ..actor.audit_on(
+                if archived {
+                    AuditAction::ClientArchived
+                } else {
+                    AuditAction::ClientRestored
+                },
+                "client",
+                id,
+                &name,
+            )
         },
     )
     .await?;

@@ -7,7 +7,7 @@ use super::*;
 use crate::identity::session::PracticeActor;
 use crate::partner::clients::ssr::{ClientFilter, MATCHES_FILTER, count_unarchived};
 use crate::platform::audit::{self, AuditAction, AuditEvent};
-use crate::platform::db::now;
+use crate::platform::db::{now, page_offset};
 use crate::practice::practices::MemberStatus;
 use crate::practice::practices::ssr::{Member, find_member};
 use crate::practice::roles::display_role_name;
@@ -124,7 +124,7 @@ pub async fn matrix(actor: &PracticeActor, user_id: i64, scope: &Scope, page: i6
     .bind(&filter.pattern)
     .bind(filter.plan)
     .bind(PAGE_SIZE)
-    .bind(page.clamp(0, i64::MAX / PAGE_SIZE) * PAGE_SIZE)
+    .bind(page_offset(page, PAGE_SIZE))
     .fetch_all(&mut *conn)
     .await?;
     // The scope numbers its parameters $1, $3 and $4 (it is shared with queries where $2 is
@@ -248,13 +248,10 @@ pub async fn set_one(
     audit::record(
         &mut tx,
         AuditEvent {
-            target_type: Some("staff_access"),
-            target_id: Some(user_id),
-            target_label: Some(&staff.name),
             before: Some(serde_json::json!({ "client": client_name, "client_id": client_id, "role": before.map(|(_, k, n)| display_role_name(&k, &n)) })),
             after: Some(serde_json::json!({ "client": client_name, "client_id": client_id, "role": new_role })),
             affected_count: Some(1),
-            ..actor.audit(AuditAction::AccessSet)
+            ..actor.audit_on(AuditAction::AccessSet, "staff_access", user_id, &staff.name)
         },
     )
     .await?;
@@ -370,9 +367,6 @@ pub async fn apply(
     audit::record(
         &mut tx,
         AuditEvent {
-            target_type: Some("staff_access"),
-            target_id: Some(user_id),
-            target_label: Some(&staff.name),
             before: Some(serde_json::json!({
                 "clients": affected.iter().map(|(c, r)| serde_json::json!({ "client_id": c, "role_id": r })).collect::<Vec<_>>()
             })),
@@ -381,7 +375,7 @@ pub async fn apply(
                 "scope": { "search": scope.search, "plan": scope.plan }
             })),
             affected_count: Some(changed),
-            ..actor.audit(if role_id.is_some() { AuditAction::AccessBulkAssigned } else { AuditAction::AccessBulkRemoved })
+            ..actor.audit_on(if role_id.is_some() { AuditAction::AccessBulkAssigned } else { AuditAction::AccessBulkRemoved }, "staff_access", user_id, &staff.name)
         },
     )
     .await?;
@@ -458,12 +452,9 @@ pub async fn undo(actor: &PracticeActor, batch_id: i64) -> Result<i64, AppError>
     audit::record(
         &mut tx,
         AuditEvent {
-            target_type: Some("staff_access"),
-            target_id: Some(user_id),
-            target_label: Some(&staff_name),
             after: Some(serde_json::json!({ "batch_id": batch_id })),
             affected_count: Some(restored),
-            ..actor.audit(AuditAction::AccessBulkUndone)
+            ..actor.audit_on(AuditAction::AccessBulkUndone, "staff_access", user_id, &staff_name)
         },
     )
     .await?;

@@ -101,12 +101,9 @@ pub async fn change_role(actor: &PracticeActor, user_id: i64, role_id: i64) -> R
     audit::record(
         &mut tx,
         AuditEvent {
-            target_type: Some("user"),
-            target_id: Some(user_id),
-            target_label: Some(&m.email),
             before: Some(serde_json::json!({ "role": m.role_name })),
             after: Some(serde_json::json!({ "role": role.name })),
-            ..actor.audit(AuditAction::MemberRoleChanged)
+            ..actor.audit_on(AuditAction::MemberRoleChanged, "user", user_id, &m.email)
         },
     )
     .await?;
@@ -143,16 +140,18 @@ pub async fn set_active(actor: &PracticeActor, user_id: i64, active: bool) -> Re
     audit::record(
         &mut tx,
         AuditEvent {
-            target_type: Some("user"),
-            target_id: Some(user_id),
-            target_label: Some(&m.email),
             before: Some(serde_json::json!({ "status": m.status.as_str() })),
             after: Some(serde_json::json!({ "status": status.as_str() })),
-            ..actor.audit(if active {
-                AuditAction::MemberReactivated
-            } else {
-                AuditAction::MemberDeactivated
-            })
+            ..actor.audit_on(
+                if active {
+                    AuditAction::MemberReactivated
+                } else {
+                    AuditAction::MemberDeactivated
+                },
+                "user",
+                user_id,
+                &m.email,
+            )
         },
     )
     .await?;
@@ -191,12 +190,9 @@ pub async fn transfer_main(actor: &PracticeActor, user_id: i64) -> Result<(), Ap
     audit::record(
         &mut tx,
         AuditEvent {
-            target_type: Some("user"),
-            target_id: Some(user_id),
-            target_label: Some(&m.email),
             before: Some(serde_json::json!({ "main_user": actor.session.email, "role": m.role_name })),
             after: Some(serde_json::json!({ "main_user": m.email, "role": "Admin" })),
-            ..actor.audit(AuditAction::MainUserTransferred)
+            ..actor.audit_on(AuditAction::MainUserTransferred, "user", user_id, &m.email)
         },
     )
     .await?;

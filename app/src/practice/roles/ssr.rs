@@ -213,12 +213,9 @@ pub async fn save(
     audit::record(
         &mut tx,
         AuditEvent {
-            target_type: Some("role"),
-            target_id: Some(id),
-            target_label: Some(name.as_str()),
             before,
             after: Some(serde_json::json!({ "name": name.as_str(), "permissions": keys })),
-            ..actor.audit(action)
+            ..actor.audit_on(action, "role", id, name.as_str())
         },
     )
     .await?;
@@ -261,13 +258,10 @@ pub async fn delete(actor: &PracticeActor, role_id: i64, move_to: Option<i64>) -
     audit::record(
         &mut tx,
         AuditEvent {
-            target_type: Some("role"),
-            target_id: Some(role_id),
-            target_label: Some(&name),
             before: Some(serde_json::json!({ "name": name, "permissions": perms })),
             after: moved_to.map(|t| serde_json::json!({ "moved_to": t, "uses_moved": in_use })),
             affected_count: Some(in_use),
-            ..actor.audit(AuditAction::RoleDeleted)
+            ..actor.audit_on(AuditAction::RoleDeleted, "role", role_id, &name)
         },
     )
     .await?;
