@@ -1,4 +1,5 @@
 # The two commands of the README, plus the pieces they are made of.
+SHELL := /bin/bash
 .PHONY: run test lint test-rust e2e build bench
 
 ## Build and serve the app on http://127.0.0.1:3000 with SQLite and demo data.

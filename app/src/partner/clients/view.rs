@@ -36,6 +36,13 @@ pub fn ClientOverviewPage() -> impl IntoView {
     let show_add = RwSignal::new(false);
     let show_import = RwSignal::new(false);
     let update_error = action_error(update);
+    // Close the form once the client is added. This lives here, not in the form: a form
+    // opened again would see the last result and close at once.
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = add.value().get() {
+            show_add.set(false);
+        }
+    });
     view! {
         <Title text="Client overview"/>
         <div class="page-head">
@@ -49,7 +56,7 @@ pub fn ClientOverviewPage() -> impl IntoView {
             </div>
         </div>
         <Show when=move || show_add.get()>
-            <AddClientForm add open=show_add/>
+            <AddClientForm add/>
         </Show>
         <Show when=move || show_import.get()>
             <ImportPanel import/>
@@ -74,15 +81,10 @@ pub fn ClientOverviewPage() -> impl IntoView {
     }
 }
 
-/// "Add a client": name and plan; closes itself once the client is added.
+/// "Add a client": name and plan.
 #[component]
-fn AddClientForm(add: ServerAction<AddClient>, open: RwSignal<bool>) -> impl IntoView {
+fn AddClientForm(add: ServerAction<AddClient>) -> impl IntoView {
     let add_error = action_error(add);
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = add.value().get() {
-            open.set(false);
-        }
-    });
     view! {
         <section class="card" aria-labelledby="add-client-heading">
             <h2 id="add-client-heading">"Add a client"</h2>
