@@ -47,6 +47,7 @@ pub async fn prepare_state(config: Config) -> Result<AppState, StartError> {
 
 /// The complete router: health check, server functions, pages and static files.
 pub fn router(state: AppState) -> Router {
+    let app_origin: Arc<str> = origin_of(&state.config.app_base_url).into();
     let routes = generate_route_list(App);
     let context_state = state.clone();
     let server_fn_state = state.clone();
@@ -67,6 +68,11 @@ pub fn router(state: AppState) -> Router {
         // Server functions are routed by `leptos_routes` (one route each), so the status
         // mapping wraps the whole router and acts only on server-function errors.
         .layer(axum::middleware::map_response(error_status))
+        // No request body is read past this size (a CSV import of 4 MB, URL-encoded, is the
+        // largest legitimate one); larger ones are answered 413 before any work.
+        .layer(axum::middleware::from_fn(limit_body))
+        // Outermost: a cross-site request is refused before anything else runs.
+        .layer(axum::middleware::from_fn_with_state(app_origin, refuse_cross_site))
         .with_state(state)
 }
 
@@ -90,6 +96,68 @@ async fn error_status(response: Response) -> Response {
         parts.status = error.status();
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// The largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// `scheme://host[:port]` of a base URL: what browsers send as `Origin`.
+fn origin_of(base_url: &str) -> String {
+    match base_url.split_once("://") {
+        Some((scheme, rest)) => format!("{scheme}://{}", rest.split('/').next().unwrap_or(rest)),
+        None => base_url.to_owned(),
+    }
+}
+
+/// Refuses a state-changing request that a browser sent from another site (cross-site
+/// request forgery), before any work is done. Browsers say where a request comes from:
+/// `Sec-Fetch-Site` (current ones; trusted when present) or `Origin`, which must then be
+/// `APP_BASE_URL`'s. A request with neither header does not come from a web page (a script,
+/// curl) and so cannot ride on a victim's cookies. Same-site forms without JavaScript carry
+/// `Sec-Fetch-Site: same-origin` and pass.
+async fn refuse_cross_site(
+    State(app_origin): State<Arc<str>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    use axum::http::Method;
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    // Read into owned values: a borrow of the request must not live across an await (the
+    // body is not Sync, so the future would not be Send).
+    let (site, origin) = {
+        let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        (header("sec-fetch-site"), header("origin"))
+    };
+    let allowed = match (site, &origin) {
+        (Some(site), _) => site == "same-origin" || site == "none",
+        (None, Some(origin)) => origin.as_str() == &*app_origin,
+        (None, None) => true,
+    };
+    if allowed {
+        return next.run(req).await;
+    }
+    tracing::warn!(path = %req.uri().path(), ?origin, "refused a cross-site request");
+    (StatusCode::FORBIDDEN, Json(AppError::CrossSite)).into_response()
+}
+
+/// Refuses a body larger than [`MAX_BODY_BYTES`]: by its declared length before it is read
+/// (413), and otherwise by cutting the reading off at the limit (the server function then
+/// fails to read its arguments: a 4xx). Server functions read bodies whole, so without
+/// this one request could fill the memory.
+async fn limit_body(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let declared = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return (StatusCode::PAYLOAD_TOO_LARGE, Json(AppError::TooLarge)).into_response();
+    }
+    let (parts, body) = req.into_parts();
+    let limited = Body::new(http_body_util::Limited::new(body, MAX_BODY_BYTES));
+    next.run(axum::extract::Request::from_parts(parts, limited)).await
 }
 
 /// Serves until the process is stopped.

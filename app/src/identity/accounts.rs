@@ -234,15 +234,73 @@ pub mod ssr {
         };
         let (practice, client) = match target.kind {
             AccountKind::Practice => (Some(target.id), None),
-            AccountKind::Client => (session.current_practice_id, Some(target.id)),
+            // Acting in a client reached through a practice acts in that practice too, so
+            // the Partner pages never work in a practice other than the client's.
+            AccountKind::Client => {
+                let owner: Option<i64> = sqlx::query_scalar(&format!(
+                    "SELECT c.practice_id FROM clients c JOIN practice_members m ON m.practice_id = c.practice_id
+                     WHERE c.id = $1 AND m.user_id = $2 AND m.status = '{}'",
+                    MemberStatus::Active.as_str()
+                ))
+                .bind(target.id)
+                .bind(session.user_id)
+                .fetch_optional(db.pool())
+                .await?;
+                (owner.or(session.current_practice_id), Some(target.id))
+            }
         };
+        let mut tx = db.begin_write().await?;
         sqlx::query(r#"UPDATE sessions SET current_practice_id = $1, current_client_id = $2 WHERE token_hash = $3"#)
             .bind(practice)
             .bind(client)
             .bind(&session.token_hash)
-            .execute(db.pool())
+            .execute(&mut *tx)
             .await?;
+        // The next session starts here too.
+        sqlx::query(r#"UPDATE users SET last_practice_id = $1, last_client_id = $2 WHERE id = $3"#)
+            .bind(practice)
+            .bind(client)
+            .bind(session.user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(())
+    }
+
+    /// Where a new session of `user_id` starts, as (practice, client): the account last
+    /// chosen while the user can still open it, else their first practice by name (the
+    /// Accounts menu's order), else no practice (a client user: the top bar shows their
+    /// first client).
+    pub async fn starting_account(db: &Db, user_id: i64) -> Result<(Option<i64>, Option<i64>), sqlx::Error> {
+        let last: Option<(Option<i64>, Option<i64>)> =
+            sqlx::query_as(r#"SELECT last_practice_id, last_client_id FROM users WHERE id = $1"#)
+                .bind(user_id)
+                .fetch_optional(db.pool())
+                .await?;
+        let (last_practice, last_client) = last.unwrap_or((None, None));
+        let mut practice = None;
+        if let Some(p) = last_practice
+            && find_account(db, user_id, AccountKind::Practice, p).await?.is_some()
+        {
+            practice = Some(p);
+        }
+        if practice.is_none() {
+            practice = sqlx::query_scalar(&format!(
+                "SELECT acc.id FROM {} WHERE acc.kind = $2 {ORDER} LIMIT 1",
+                accounts()
+            ))
+            .bind(user_id)
+            .bind(AccountKind::Practice.as_str())
+            .fetch_optional(db.pool())
+            .await?;
+        }
+        let mut client = None;
+        if let Some(c) = last_client
+            && find_account(db, user_id, AccountKind::Client, c).await?.is_some()
+        {
+            client = Some(c);
+        }
+        Ok((practice, client))
     }
 
     /// Whether `user_id` may manage the users of `account`. A Practice Edition client has

@@ -58,86 +58,19 @@ pub async fn get_me() -> Result<Option<Me>, AppError> {
 
 #[server(endpoint = "sign_up")]
 pub async fn sign_up(practice_name: String, name: String, email: String, password: String) -> Result<(), AppError> {
-    use crate::identity::{password as pw, session, users};
-    use crate::platform::names::{DisplayName, EmailAddress};
-    use crate::practice::practices;
-
-    let state = session::app_state()?;
-    let practice_name =
-        DisplayName::parse(&practice_name, "practice name", 200).map_err(|m| AppError::invalid("practice_name", m))?;
-    let name = DisplayName::parse(&name, "name", 200).map_err(|m| AppError::invalid("name", m))?;
-    let email = EmailAddress::parse(&email).map_err(|m| AppError::invalid("email", m))?;
-    pw::check_strength(&password).map_err(|m| AppError::invalid("password", m))?;
-
-    // One login can belong to several businesses: an existing login may create a practice
-    // with its own password. The answer must not reveal whether the email has a login.
-    let existing: Option<(i64, Option<String>)> =
-        sqlx::query_as(r#"SELECT id, password_hash FROM users WHERE email = $1"#)
-            .bind(email.as_str())
-            .fetch_optional(state.db.pool())
-            .await?;
-    let new_hash = match &existing {
-        None => Some(pw::hash(password.clone()).await),
-        Some((_, stored)) => {
-            if !pw::verify(password.clone(), stored.clone()).await {
-                return Err(AppError::invalid(
-                    "email",
-                    "We could not create an account with this email and password. If this email already has a login, enter its password.",
-                ));
-            }
-            None
-        }
-    };
-    let mut tx = state.db.begin_write().await?;
-    let user_id = match existing {
-        Some((id, _)) => id,
-        None => users::ssr::create_user(&mut tx, &email, &name, new_hash.as_ref()).await?,
-    };
-    let practice_id = practices::ssr::create_practice(&mut tx, &practice_name, user_id).await?;
-    tx.commit().await?;
-    session::start(&state, user_id, Some(practice_id)).await?;
+    let state = crate::identity::session::app_state()?;
+    let (user_id, practice_id) = ssr::sign_up(&state, &practice_name, &name, &email, password).await?;
+    crate::identity::session::start(&state, user_id, (Some(practice_id), None)).await?;
     leptos_axum::redirect("/");
     Ok(())
 }
 
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
-    use crate::identity::{password as pw, session, throttle};
-    use crate::platform::audit::{self, AuditEvent};
-    use crate::platform::names::EmailAddress;
-
-    let state = session::app_state()?;
-    let wrong = || AppError::invalid("password", "Email or password is incorrect.");
-    let email = EmailAddress::parse(&email).map_err(|m| AppError::invalid("email", m))?;
-    let account_key = throttle::account_key(email.as_str());
-    let address_key = throttle::address_key(&session::client_ip());
-    if let Some(minutes) = throttle::locked_minutes(&state.db, &[account_key.clone(), address_key.clone()]).await? {
-        return Err(AppError::RateLimited { minutes });
-    }
-    let user: Option<(i64, Option<String>)> = sqlx::query_as(r#"SELECT id, password_hash FROM users WHERE email = $1"#)
-        .bind(email.as_str())
-        .fetch_optional(state.db.pool())
-        .await?;
-    let stored = user.as_ref().and_then(|(_, h)| h.clone());
-    let verified = pw::verify(password, stored).await;
-    let Some((user_id, _)) = user.filter(|_| verified) else {
-        throttle::record_failure(&state.db, &account_key, throttle::MAX_FAILURES_PER_ACCOUNT).await?;
-        throttle::record_failure(&state.db, &address_key, throttle::MAX_FAILURES_PER_ADDRESS).await?;
-        let mut conn = state.db.pool().acquire().await?;
-        audit::record(
-            &mut conn,
-            AuditEvent {
-                target_type: Some("email"),
-                target_label: Some(email.as_str()),
-                after: Some(serde_json::json!({ "address": session::client_ip() })),
-                ..AuditEvent::new(crate::platform::audit::AuditAction::SignInFailed)
-            },
-        )
-        .await?;
-        return Err(wrong());
-    };
-    throttle::clear(&state.db, &account_key).await?;
-    session::start(&state, user_id, None).await?;
+    let state = crate::identity::session::app_state()?;
+    let user_id = ssr::sign_in(&state, &email, password).await?;
+    let account = crate::identity::accounts::ssr::starting_account(&state.db, user_id).await?;
+    crate::identity::session::start(&state, user_id, account).await?;
     leptos_axum::redirect("/");
     Ok(())
 }
@@ -189,5 +122,105 @@ pub fn SignInPage() -> impl IntoView {
             </ActionForm>
             <p>"New practice? "<A href="/signup">"Create practice account"</A></p>
         </section>
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use crate::identity::session::client_ip;
+    use crate::identity::{password as pw, throttle, users};
+    use crate::platform::audit::{self, AuditAction, AuditEvent};
+    use crate::platform::error::AppError;
+    use crate::platform::names::{DisplayName, EmailAddress};
+    use crate::platform::state::AppState;
+    use crate::practice::practices;
+
+    /// The login with this email: its id and password hash (`None` before a password is set).
+    pub async fn find_login(
+        db: &crate::platform::db::Db,
+        email: &EmailAddress,
+    ) -> Result<Option<(i64, Option<String>)>, sqlx::Error> {
+        sqlx::query_as(r#"SELECT id, password_hash FROM users WHERE email = $1"#)
+            .bind(email.as_str())
+            .fetch_optional(db.pool())
+            .await
+    }
+
+    /// Creates a practice with the caller as its main user: a new login, or an existing one
+    /// whose password the caller gives (through the sign-in throttle). Returns the user and
+    /// the practice.
+    pub async fn sign_up(
+        state: &AppState,
+        practice_name: &str,
+        name: &str,
+        email: &str,
+        password: String,
+    ) -> Result<(i64, i64), AppError> {
+        let practice_name = DisplayName::parse(practice_name, "practice name", 200)
+            .map_err(|m| AppError::invalid("practice_name", m))?;
+        let name = DisplayName::parse(name, "name", 200).map_err(|m| AppError::invalid("name", m))?;
+        let email = EmailAddress::parse(email).map_err(|m| AppError::invalid("email", m))?;
+        pw::check_strength(&password).map_err(|m| AppError::invalid("password", m))?;
+        let address = client_ip();
+        {
+            let mut conn = state.db.pool().acquire().await?;
+            let key = throttle::sign_ups_key(&address);
+            let limit = throttle::Limit {
+                attempts: state.config.sign_ups_per_hour,
+                ..throttle::SIGN_UPS_PER_ADDRESS
+            };
+            throttle::take_all(&mut conn, &[(&key, limit)]).await?;
+        }
+        // One login can belong to several businesses: an existing login may create a
+        // practice with its own password, checked like a sign-in.
+        let existing = find_login(&state.db, &email).await?;
+        let new_hash = match &existing {
+            None => Some(pw::hash(password).await),
+            Some((_, stored)) => {
+                if !throttle::check_password(&state.db, email.as_str(), stored.clone(), password, &address).await? {
+                    return Err(AppError::invalid(
+                        "email",
+                        "We could not create an account with this email and password. If this email already has a login, enter its password.",
+                    ));
+                }
+                None
+            }
+        };
+        let mut tx = state.db.begin_write().await?;
+        let user_id = match existing {
+            Some((id, _)) => id,
+            None => users::ssr::create_user(&mut tx, &email, &name, new_hash.as_ref()).await?,
+        };
+        let practice_id = practices::ssr::create_practice(&mut tx, &practice_name, user_id).await?;
+        tx.commit().await?;
+        Ok((user_id, practice_id))
+    }
+
+    /// Checks email and password through the throttle; the same answer whether or not
+    /// the email has a login. Returns the user.
+    pub async fn sign_in(state: &AppState, email: &str, password: String) -> Result<i64, AppError> {
+        let wrong = || AppError::invalid("password", "Email or password is incorrect.");
+        let email = EmailAddress::parse(email).map_err(|m| AppError::invalid("email", m))?;
+        let address = client_ip();
+        let user = find_login(&state.db, &email).await?;
+        let stored = user.as_ref().and_then(|(_, h)| h.clone());
+        let right = throttle::check_password(&state.db, email.as_str(), stored, password, &address).await?;
+        match user {
+            Some((user_id, _)) if right => Ok(user_id),
+            _ => {
+                let mut conn = state.db.pool().acquire().await?;
+                audit::record(
+                    &mut conn,
+                    AuditEvent {
+                        target_type: Some("email"),
+                        target_label: Some(email.as_str()),
+                        after: Some(serde_json::json!({ "address": address })),
+                        ..AuditEvent::new(AuditAction::SignInFailed)
+                    },
+                )
+                .await?;
+                Err(wrong())
+            }
+        }
     }
 }

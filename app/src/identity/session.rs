@@ -70,15 +70,56 @@ fn cookie_token(secure: bool) -> Option<String> {
         .map(|c| c.value().to_owned())
 }
 
-/// The caller's address, for per-address sign-in throttling.
+/// The caller's address, for per-address throttling: the peer, or, when the peer is one
+/// of `TRUSTED_PROXIES`, the last address in `X-Forwarded-For` that is not a trusted proxy
+/// (the entries before it were written by the client and prove nothing).
 pub fn client_ip() -> String {
-    request_parts()
-        .and_then(|p| {
-            p.extensions
-                .get::<ConnectInfo<std::net::SocketAddr>>()
-                .map(|c| c.0.ip().to_string())
-        })
-        .unwrap_or_else(|| "unknown".to_owned())
+    let Some(parts) = request_parts() else {
+        return "unknown".to_owned();
+    };
+    let Some(peer) = parts
+        .extensions
+        .get::<ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip())
+    else {
+        return "unknown".to_owned();
+    };
+    let trusted = use_context::<AppState>()
+        .map(|s| s.config.trusted_proxies.clone())
+        .unwrap_or_default();
+    forwarded_client(
+        peer,
+        &trusted,
+        parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok()),
+    )
+    .to_string()
+}
+
+/// The client behind `peer`: walks `X-Forwarded-For` from the right while the hop is trusted.
+fn forwarded_client<'a>(
+    peer: std::net::IpAddr,
+    trusted: &[std::net::IpAddr],
+    headers: impl Iterator<Item = &'a str>,
+) -> std::net::IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let hops: Vec<std::net::IpAddr> = headers
+        .flat_map(|h| h.split(','))
+        .filter_map(|h| h.trim().parse().ok())
+        .collect();
+    let mut client = peer;
+    for hop in hops.into_iter().rev() {
+        client = hop;
+        if !trusted.contains(&hop) {
+            break;
+        }
+    }
+    client
 }
 
 fn set_cookie(value: &str, max_age: i64, secure: bool) {
@@ -118,9 +159,10 @@ struct SessionRow {
     expires_at: i64,
 }
 
-/// Starts a new session for `user_id` (a new id at every sign-in), ending the one the
-/// request came with, and sets the cookie.
-pub async fn start(state: &AppState, user_id: i64, practice_id: Option<i64>) -> Result<(), AppError> {
+/// Starts a new session for `user_id` (a new id at every sign-in) acting in `account`
+/// (practice, client), ending the one the request came with, and sets the cookie.
+pub async fn start(state: &AppState, user_id: i64, account: (Option<i64>, Option<i64>)) -> Result<(), AppError> {
+    let (practice_id, client_id) = account;
     let token = new_token();
     let t = now();
     let mut tx = state.db.begin_write().await?;
@@ -139,11 +181,12 @@ pub async fn start(state: &AppState, user_id: i64, practice_id: Option<i64>) -> 
         .await?;
     sqlx::query(
         r#"INSERT INTO sessions (token_hash, user_id, current_practice_id, current_client_id, created_at, last_seen_at, expires_at)
-           VALUES ($1, $2, $3, NULL, $4, $4, $5)"#,
+           VALUES ($1, $2, $3, $4, $5, $5, $6)"#,
     )
     .bind(hash_token(&token))
     .bind(user_id)
     .bind(practice_id)
+    .bind(client_id)
     .bind(t)
     .bind(t + ABSOLUTE_LIFETIME_SECS)
     .execute(&mut *tx)
@@ -176,6 +219,18 @@ pub async fn end_all_for_user(conn: &mut AnyConnection, user_id: i64) -> Result<
 
 /// The session of this request, if it is signed in and not expired.
 pub async fn current(state: &AppState) -> Result<Option<Session>, AppError> {
+    current_with(state, Activity::Person).await
+}
+
+/// Who is behind a request: a person (whose activity keeps the session alive) or the
+/// page polling in the background (which must not keep an idle session alive).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Activity {
+    Person,
+    Background,
+}
+
+async fn current_with(state: &AppState, activity: Activity) -> Result<Option<Session>, AppError> {
     let Some(token) = cookie_token(state.config.serves_https()) else {
         return Ok(None);
     };
@@ -197,7 +252,7 @@ pub async fn current(state: &AppState) -> Result<Option<Session>, AppError> {
             .await?;
         return Ok(None);
     }
-    if t - row.last_seen_at >= TOUCH_EVERY_SECS {
+    if activity == Activity::Person && t - row.last_seen_at >= TOUCH_EVERY_SECS {
         sqlx::query(r#"UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2"#)
             .bind(t)
             .bind(&token_hash)
@@ -216,8 +271,12 @@ pub async fn current(state: &AppState) -> Result<Option<Session>, AppError> {
 
 /// The signed-in session, or `Unauthenticated` (answered 401).
 pub async fn require() -> Result<(AppState, Session), AppError> {
+    require_with(Activity::Person).await
+}
+
+async fn require_with(activity: Activity) -> Result<(AppState, Session), AppError> {
     let state = app_state()?;
-    match current(&state).await? {
+    match current_with(&state, activity).await? {
         Some(session) => Ok((state, session)),
         None => Err(AppError::Unauthenticated.respond()),
     }
@@ -295,17 +354,21 @@ pub async fn role_permissions(
     }
 }
 
-/// Resolves the caller's practice (the one selected in the Accounts switcher, else their
-/// first) and checks `permission` there. The practice always comes from the session and
+/// Resolves the caller's practice (the session's: the one the top bar shows, chosen at
+/// sign-in and in the Accounts switcher; never another one) and checks `permission` there. The practice always comes from the session and
 /// membership, never from request input, so a caller can act only in their own practice.
 pub async fn require_practice(permission: Option<&str>) -> Result<PracticeActor, AppError> {
-    let (state, session) = require().await?;
+    require_practice_for(permission, Activity::Person).await
+}
+
+/// [`require_practice`] for requests a page makes on its own (polling): they do not count
+/// as activity, so an idle session still ends on time.
+pub async fn require_practice_for(permission: Option<&str>, activity: Activity) -> Result<PracticeActor, AppError> {
+    let (state, session) = require_with(activity).await?;
     let membership: Option<MembershipRow> = sqlx::query_as(
         r#"SELECT m.practice_id, m.role_id, r.kind, m.is_main
            FROM practice_members m JOIN roles r ON r.id = m.role_id
-           WHERE m.user_id = $1 AND m.status = $3
-           ORDER BY CASE WHEN m.practice_id = $2 THEN 0 ELSE 1 END, m.practice_id
-           LIMIT 1"#,
+           WHERE m.user_id = $1 AND m.practice_id = $2 AND m.status = $3"#,
     )
     .bind(session.user_id)
     .bind(session.current_practice_id)
@@ -334,4 +397,37 @@ pub async fn require_practice(permission: Option<&str>) -> Result<PracticeActor,
         return Err(AppError::Forbidden.respond());
     }
     Ok(actor)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::IpAddr;
+
+    use super::forwarded_client;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_forwarded_address_counts_only_behind_a_trusted_proxy() {
+        let proxy = ip("10.0.0.1");
+        // A client talking to us directly cannot pick its address with the header.
+        assert_eq!(
+            forwarded_client(ip("203.0.113.9"), &[proxy], ["1.2.3.4"].into_iter()),
+            ip("203.0.113.9")
+        );
+        // Behind the proxy: the last hop the proxy saw, not what the client wrote before it.
+        assert_eq!(
+            forwarded_client(proxy, &[proxy], ["6.6.6.6, 198.51.100.7"].into_iter()),
+            ip("198.51.100.7")
+        );
+        // Chained trusted proxies are skipped.
+        assert_eq!(
+            forwarded_client(proxy, &[proxy, ip("10.0.0.2")], ["198.51.100.7, 10.0.0.2"].into_iter()),
+            ip("198.51.100.7")
+        );
+        // A trusted proxy that forwards nothing: the proxy itself.
+        assert_eq!(forwarded_client(proxy, &[proxy], std::iter::empty()), proxy);
+    }
 }

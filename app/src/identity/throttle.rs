@@ -1,15 +1,53 @@
-//! Sign-in throttling, per account and per address, kept in the database so that every
-//! app server sees the same counters.
+//! The one throttle on every door that checks a secret, and the rate limits of actions
+//! that cost others something. Counters live in the database, so every app server counts
+//! the same attempts.
+//!
+//! A password is checked at sign-in, at sign-up with an email that already has a login,
+//! and when an invitation is accepted by an existing login: all three take an attempt from
+//! the login's allowance and from the caller's address's before the password is checked.
+//! Taking an attempt counts it and checks the limit in one statement, so a burst of
+//! parallel guesses cannot all pass a check made before any of them was counted; a locked
+//! key answers 429 whichever door is used, even for the right password.
 
-use crate::platform::db::{Db, now};
+use sqlx::AnyConnection;
 
-/// Failures allowed within the window before the key is locked.
-pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
-pub const WINDOW_SECS: i64 = 15 * 60;
-pub const LOCK_SECS: i64 = 15 * 60;
+use crate::platform::db::now;
+use crate::platform::error::AppError;
 
-pub fn account_key(email: &str) -> String {
+/// How many attempts a key may make within a window, and how long it is locked after.
+#[derive(Clone, Copy, Debug)]
+pub struct Limit {
+    pub attempts: i64,
+    pub window_secs: i64,
+    pub lock_secs: i64,
+}
+
+/// Password guesses against one login.
+pub const PER_LOGIN: Limit = Limit {
+    attempts: 5,
+    window_secs: 15 * 60,
+    lock_secs: 15 * 60,
+};
+/// Password guesses from one address, against any logins.
+pub const PER_ADDRESS: Limit = Limit {
+    attempts: 20,
+    window_secs: 15 * 60,
+    lock_secs: 15 * 60,
+};
+/// Invitation emails (new and resent) one practice sends.
+pub const INVITATIONS_PER_PRACTICE: Limit = Limit {
+    attempts: 50,
+    window_secs: 60 * 60,
+    lock_secs: 60 * 60,
+};
+/// Sign-ups (new practices) from one address.
+pub const SIGN_UPS_PER_ADDRESS: Limit = Limit {
+    attempts: 10,
+    window_secs: 60 * 60,
+    lock_secs: 60 * 60,
+};
+
+pub fn login_key(email: &str) -> String {
     format!("email:{email}")
 }
 
@@ -17,60 +55,107 @@ pub fn address_key(ip: &str) -> String {
     format!("ip:{ip}")
 }
 
-/// Minutes left on the longest lock among `keys`, if any is locked.
-pub async fn locked_minutes(db: &Db, keys: &[String]) -> Result<Option<i64>, sqlx::Error> {
-    let t = now();
-    let mut longest: Option<i64> = None;
-    for key in keys {
-        let until: Option<Option<i64>> =
-            sqlx::query_scalar(r#"SELECT locked_until FROM login_throttle WHERE throttle_key = $1"#)
-                .bind(key)
-                .fetch_optional(db.pool())
-                .await?;
-        if let Some(Some(until)) = until
-            && until > t
-        {
-            let minutes = (until - t + 59) / 60;
-            longest = Some(longest.map_or(minutes, |m| m.max(minutes)));
-        }
-    }
-    Ok(longest)
+pub fn invitations_key(practice_id: i64) -> String {
+    format!("invite:{practice_id}")
 }
 
-/// Counts one failure against `key`, locking it when it reaches `limit` within the window.
-pub async fn record_failure(db: &Db, key: &str, limit: i64) -> Result<(), sqlx::Error> {
+pub fn sign_ups_key(ip: &str) -> String {
+    format!("signup:{ip}")
+}
+
+/// Takes one attempt from `key`'s allowance: counts it and, in the same statement, locks
+/// the key when the count passes the limit. `Err(minutes)` when the key is locked (this
+/// attempt included): the caller must not go ahead.
+pub async fn take(conn: &mut AnyConnection, key: &str, limit: Limit) -> Result<Result<(), i64>, sqlx::Error> {
     let t = now();
-    let failures: i64 = sqlx::query_scalar(
+    // Every SET expression reads the row as it was before this statement (both backends).
+    let (locked_until,): (Option<i64>,) = sqlx::query_as(
         r#"INSERT INTO login_throttle (throttle_key, failures, window_started, locked_until)
-           VALUES ($1, 1, $2, NULL)
+           VALUES ($1, 1, $2, CASE WHEN 1 > $4 THEN $2 + $5 ELSE NULL END)
            ON CONFLICT (throttle_key) DO UPDATE SET
-               failures = CASE WHEN login_throttle.window_started < $3 THEN 1 ELSE login_throttle.failures + 1 END,
-               window_started = CASE WHEN login_throttle.window_started < $3 THEN $2 ELSE login_throttle.window_started END
-           RETURNING failures"#,
+               failures = CASE
+                   WHEN login_throttle.locked_until > $2 THEN login_throttle.failures
+                   WHEN login_throttle.window_started <= $3 THEN 1
+                   ELSE login_throttle.failures + 1 END,
+               window_started = CASE
+                   WHEN login_throttle.locked_until > $2 THEN login_throttle.window_started
+                   WHEN login_throttle.window_started <= $3 THEN $2
+                   ELSE login_throttle.window_started END,
+               locked_until = CASE
+                   WHEN login_throttle.locked_until > $2 THEN login_throttle.locked_until
+                   WHEN login_throttle.window_started > $3 AND login_throttle.failures + 1 > $4 THEN $2 + $5
+                   ELSE NULL END
+           RETURNING locked_until"#,
     )
     .bind(key)
     .bind(t)
-    .bind(t - WINDOW_SECS)
-    .fetch_one(db.pool())
+    .bind(t - limit.window_secs)
+    .bind(limit.attempts)
+    .bind(limit.lock_secs)
+    .fetch_one(conn)
     .await?;
-    if failures >= limit {
-        sqlx::query(
-            r#"UPDATE login_throttle SET locked_until = $1, failures = 0, window_started = $2 WHERE throttle_key = $3"#,
-        )
-        .bind(t + LOCK_SECS)
-        .bind(t)
-        .bind(key)
-        .execute(db.pool())
-        .await?;
+    Ok(match locked_until {
+        Some(until) if until > t => Err((until - t + 59) / 60),
+        _ => Ok(()),
+    })
+}
+
+/// Takes an attempt from every key (all are counted, whatever the first answers) and
+/// answers 429 with the longest wait if any is locked.
+pub async fn take_all(conn: &mut AnyConnection, keys: &[(&str, Limit)]) -> Result<(), AppError> {
+    let mut longest = None;
+    for (key, limit) in keys {
+        if let Err(minutes) = take(conn, key, *limit).await? {
+            longest = Some(longest.map_or(minutes, |m: i64| m.max(minutes)));
+        }
     }
+    match longest {
+        Some(minutes) => Err(AppError::RateLimited { minutes }),
+        None => Ok(()),
+    }
+}
+
+/// After the right password: the login starts afresh, and the address gets back the
+/// attempt it spent (an office of many people behind one address is not locked out by
+/// its own successful sign-ins).
+pub async fn passed(conn: &mut AnyConnection, login: &str, address: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        r#"DELETE FROM login_throttle WHERE throttle_key = $1 AND (locked_until IS NULL OR locked_until <= $2)"#,
+    )
+    .bind(login)
+    .bind(now())
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        r#"UPDATE login_throttle SET failures = failures - 1
+           WHERE throttle_key = $1 AND failures > 0 AND (locked_until IS NULL OR locked_until <= $2)"#,
+    )
+    .bind(address)
+    .bind(now())
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
-/// Forgets the failures of `key` after a successful sign-in.
-pub async fn clear(db: &Db, key: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(r#"DELETE FROM login_throttle WHERE throttle_key = $1"#)
-        .bind(key)
-        .execute(db.pool())
-        .await?;
-    Ok(())
+/// The one way a password is checked: takes an attempt from the login (`email`) and from
+/// the caller's `address` first, then compares with `stored` (a hash, or `None` for no
+/// login or no password yet: still hashed, so the answer takes as long). `Ok(false)` for a
+/// wrong password; a locked login or address is refused with 429 before any comparison.
+pub async fn check_password(
+    db: &crate::platform::db::Db,
+    email: &str,
+    stored: Option<String>,
+    password: String,
+    address: &str,
+) -> Result<bool, AppError> {
+    let (login, address) = (login_key(email), address_key(address));
+    let mut conn = db.pool().acquire().await?;
+    take_all(&mut conn, &[(&login, PER_LOGIN), (&address, PER_ADDRESS)]).await?;
+    drop(conn);
+    let right = crate::identity::password::verify(password, stored).await;
+    if right {
+        let mut conn = db.pool().acquire().await?;
+        passed(&mut conn, &login, &address).await?;
+    }
+    Ok(right)
 }

@@ -12,6 +12,9 @@ use crate::platform::names::DisplayName;
 
 /// The most rows one import takes.
 pub const MAX_ROWS: usize = 20_000;
+/// The most bad lines one answer lists (then a count of the rest): a file of garbage gets
+/// a readable answer, not megabytes of it.
+pub const MAX_REPORTED: usize = 100;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RejectedLine {
@@ -101,6 +104,14 @@ pub fn parse(text: &str, existing_names: &[String]) -> Result<Vec<(String, Plan)
             reason: "the file has no clients in it".into(),
         });
     }
+    if rejected.len() > MAX_REPORTED {
+        let more = rejected.len() - MAX_REPORTED;
+        rejected.truncate(MAX_REPORTED);
+        rejected.push(RejectedLine {
+            line: 0,
+            reason: format!("and {more} more lines need fixing"),
+        });
+    }
     if rejected.is_empty() { Ok(rows) } else { Err(rejected) }
 }
 
@@ -146,6 +157,14 @@ mod tests {
         // The name spans lines 1 and 2; the bad plan is on line 3 of the file.
         assert_eq!(err.last().map(|r| r.line), Some(3));
         assert!(err.last().unwrap().reason.contains("Enterprise"));
+    }
+
+    #[test]
+    fn a_file_of_garbage_gets_a_bounded_answer() {
+        let text = "nonsense\n".repeat(5_000);
+        let err = parse(&text, &[]).unwrap_err();
+        assert_eq!(err.len(), MAX_REPORTED + 1);
+        assert_eq!(err.last().unwrap().reason, "and 4900 more lines need fixing");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! (database and SMTP credentials) are redacted in `Debug` so the config can be logged.
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 /// Where the embedded default keeps its data when `DATABASE_URL` is unset.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/app.db";
@@ -25,6 +25,12 @@ pub struct Config {
     pub log_level: String,
     /// Where cargo-leptos put the compiled site (WASM, JS, CSS, assets).
     pub site_root: String,
+    /// Reverse proxies whose `X-Forwarded-For` is believed. A request from any other peer
+    /// is keyed (for throttling) by the peer address itself, so a client cannot choose its
+    /// own address by sending the header.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// New practices one address may sign up in an hour.
+    pub sign_ups_per_hour: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -81,7 +87,36 @@ impl Config {
             });
         }
 
+        let trusted_proxies = match lookup("TRUSTED_PROXIES") {
+            None => Vec::new(),
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    s.parse::<IpAddr>().map_err(|e| ConfigError::Invalid {
+                        name: "TRUSTED_PROXIES",
+                        reason: format!("{s:?}: {e} (a comma-separated list of IP addresses)"),
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        let sign_ups_per_hour = match lookup("SIGN_UPS_PER_HOUR") {
+            None => 10,
+            Some(n) => n
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| ConfigError::Invalid {
+                    name: "SIGN_UPS_PER_HOUR",
+                    reason: format!("{n:?} is not a positive whole number"),
+                })?,
+        };
+
         Ok(Self {
+            trusted_proxies,
+            sign_ups_per_hour,
             database_url,
             site_addr,
             app_base_url,
@@ -124,6 +159,8 @@ impl fmt::Debug for Config {
             .field("mail_from", &self.mail_from)
             .field("log_level", &self.log_level)
             .field("site_root", &self.site_root)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("sign_ups_per_hour", &self.sign_ups_per_hour)
             .finish()
     }
 }
@@ -170,6 +207,15 @@ mod tests {
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(!shown.contains("s3cret"), "{shown}");
         assert!(shown.contains("postgres://app:***@db/app"));
+    }
+
+    #[test]
+    fn trusted_proxies_are_a_list_of_addresses() {
+        let c = config(&[("TRUSTED_PROXIES", "10.0.0.1, ::1")]).unwrap();
+        assert_eq!(c.trusted_proxies.len(), 2);
+        assert!(config(&[]).unwrap().trusted_proxies.is_empty());
+        assert!(config(&[("TRUSTED_PROXIES", "proxy.local")]).is_err());
+        assert!(config(&[("SIGN_UPS_PER_HOUR", "0")]).is_err());
     }
 
     #[test]

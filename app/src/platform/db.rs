@@ -184,10 +184,20 @@ pub fn values_placeholders(rows: usize, cols: usize) -> String {
     out
 }
 
-/// `%term%` for a case-insensitive `LIKE … ESCAPE '\'`, with wildcards in the term escaped.
+/// The longest search term used; the rest of a longer one is ignored.
+pub const MAX_SEARCH_CHARS: usize = 200;
+
+/// `%term%` for a case-insensitive `LIKE … ESCAPE '\'`, with wildcards in the term escaped
+/// and the term cut to [`MAX_SEARCH_CHARS`].
 pub fn like_pattern(term: &str) -> String {
-    let escaped = term
+    // Control characters never match a name, and PostgreSQL refuses NUL in text outright.
+    let term: String = term
         .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_SEARCH_CHARS)
+        .collect();
+    let escaped = term
         .to_lowercase()
         .replace('\\', "\\\\")
         .replace('%', "\\%")
@@ -271,6 +281,8 @@ mod tests {
     fn like_patterns_escape_wildcards_and_ignore_case() {
         assert_eq!(like_pattern("  Acme "), "%acme%");
         assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+        assert_eq!(like_pattern(&"x".repeat(10_000)).len(), MAX_SEARCH_CHARS + 2);
+        assert_eq!(like_pattern("a\0b"), "%ab%");
     }
 
     #[test]

@@ -13,6 +13,9 @@ pub enum AppError {
     Unauthenticated,
     #[error("You do not have permission to do that.")]
     Forbidden,
+    /// Refused for a reason the caller should read (escalation rules and the like).
+    #[error("{0}")]
+    NotAllowed(String),
     #[error("{0} was not found.")]
     NotFound(String),
     /// Bad input for one form field; `field` matches the input's name.
@@ -23,6 +26,15 @@ pub enum AppError {
     Conflict(String),
     #[error("Too many attempts. Try again in {minutes} minutes.")]
     RateLimited { minutes: i64 },
+    /// A rate limit on an action (invitations per practice, …), said in its own words.
+    #[error("{0}")]
+    TooMany(String),
+    /// A request body over the size limit.
+    #[error("That is more data than one request may carry.")]
+    TooLarge,
+    /// A state-changing request from another site, refused before any work.
+    #[error("This request came from another site and was refused.")]
+    CrossSite,
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
     /// The request never reached the server, or its answer could not be read.
@@ -84,12 +96,16 @@ impl AppError {
         use http::StatusCode;
         match self {
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::NotAllowed(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Internal | Self::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::RateLimited { .. } | Self::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::CrossSite => StatusCode::FORBIDDEN,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            // On the server a transport error is a request it could not read: the caller's.
+            Self::Transport(_) => StatusCode::BAD_REQUEST,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 

@@ -20,27 +20,7 @@ pub struct SentEmail {
 #[server(endpoint = "list_sent_email")]
 pub async fn list_sent_email() -> Result<(bool, Vec<SentEmail>), AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    let rows: Vec<(i64, String, String, String, String, i64)> = sqlx::query_as(
-        r#"SELECT id, to_address, subject, body_text, status, created_at FROM email_outbox
-           WHERE practice_id = $1 ORDER BY id DESC LIMIT 100"#,
-    )
-    .bind(actor.practice_id)
-    .fetch_all(actor.state.db.pool())
-    .await?;
-    let smtp = actor.state.config.smtp_url.is_some();
-    Ok((
-        smtp,
-        rows.into_iter()
-            .map(|(id, to, subject, body, status, created_at)| SentEmail {
-                id,
-                to,
-                subject,
-                body,
-                status,
-                created_at,
-            })
-            .collect(),
-    ))
+    ssr::list(&actor).await
 }
 
 /// Where a message in the outbox stands (`email_outbox.status`).
@@ -128,4 +108,65 @@ fn linkify(body: &str) -> impl IntoView + use<> {
             }
         })
         .collect_view()
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use super::*;
+    use crate::identity::session::PracticeActor;
+
+    /// The practice's newest mail, and whether an SMTP server is configured.
+    pub async fn list(actor: &PracticeActor) -> Result<(bool, Vec<SentEmail>), AppError> {
+        let rows: Vec<(i64, String, String, String, String, i64)> = sqlx::query_as(
+            r#"SELECT id, to_address, subject, body_text, status, created_at FROM email_outbox
+               WHERE practice_id = $1 ORDER BY id DESC LIMIT 100"#,
+        )
+        .bind(actor.practice_id)
+        .fetch_all(actor.state.db.pool())
+        .await?;
+        let smtp = actor.state.config.smtp_url.is_some();
+        Ok((
+            smtp,
+            rows.into_iter()
+                .map(|(id, to, subject, body, status, created_at)| SentEmail {
+                    id,
+                    to,
+                    subject,
+                    // With SMTP the invitee gets the link by mail; an admin reading this page
+                    // must not be able to use it in their place.
+                    body: if smtp { hide_links(&body) } else { body },
+                    status,
+                    created_at,
+                })
+                .collect(),
+        ))
+    }
+
+    /// `…/invite/<token>` becomes `…/invite/(link hidden)`.
+    pub fn hide_links(body: &str) -> String {
+        let mut out = String::with_capacity(body.len());
+        let mut rest = body;
+        while let Some(at) = rest.find("/invite/") {
+            let (before, after) = rest.split_at(at + "/invite/".len());
+            out.push_str(before);
+            let token_len = after.chars().take_while(char::is_ascii_hexdigit).count();
+            if token_len > 0 {
+                out.push_str("(link hidden)");
+            }
+            rest = &after[token_len..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn invitation_links_are_hidden() {
+            assert_eq!(
+                super::hide_links("Accept here:\nhttp://x/invite/abc123ef\nThanks /invite/ x"),
+                "Accept here:\nhttp://x/invite/(link hidden)\nThanks /invite/ x"
+            );
+        }
+    }
 }

@@ -135,7 +135,7 @@ async fn an_idle_session_expires(app: &TestApp) {
 
 async fn repeated_failures_lock_the_account_even_for_the_right_password(app: &TestApp) {
     let admin = app.sign_up("lock").await;
-    for _ in 0..app::identity::throttle::MAX_FAILURES_PER_ACCOUNT {
+    for _ in 0..app::identity::throttle::PER_LOGIN.attempts {
         let (_, status, _) = app.sign_in(&admin.email, "not the password").await;
         assert_eq!(status, 422);
     }
@@ -143,7 +143,7 @@ async fn repeated_failures_lock_the_account_even_for_the_right_password(app: &Te
     assert_eq!(status, 429, "{body}");
     assert!(body["RateLimited"]["minutes"].as_i64().unwrap() > 0);
     // Unknown emails lock the same way, so the lock reveals nothing either.
-    for _ in 0..app::identity::throttle::MAX_FAILURES_PER_ACCOUNT {
+    for _ in 0..app::identity::throttle::PER_LOGIN.attempts {
         app.sign_in("ghost@example.com", "x").await;
     }
     let (_, status, _) = app.sign_in("ghost@example.com", "x").await;

@@ -104,6 +104,16 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// Starts the app with `smtp_url` (None: keep mail in the outbox).
 pub async fn spawn_app_with(backend: Backend, smtp_url: Option<String>, smtp: Option<SmtpSink>) -> TestApp {
+    spawn_app_configured(backend, smtp_url, smtp, &[]).await
+}
+
+/// Starts the app with `smtp_url` and further settings (`APP_BASE_URL`, …).
+pub async fn spawn_app_configured(
+    backend: Backend,
+    smtp_url: Option<String>,
+    smtp: Option<SmtpSink>,
+    settings: &[(&str, &str)],
+) -> TestApp {
     let (database_url, scratch) = match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
@@ -133,7 +143,7 @@ pub async fn spawn_app_with(backend: Backend, smtp_url: Option<String>, smtp: Op
         "SITE_ADDR" => Some(bound.clone()),
         "LOG_LEVEL" => Some("warn".to_owned()),
         "SMTP_URL" => smtp_url.clone(),
-        _ => None,
+        other => settings.iter().find(|(k, _)| *k == other).map(|(_, v)| (*v).to_owned()),
     })
     .expect("test config");
     let state = server::prepare_state(config).await.expect("server state");

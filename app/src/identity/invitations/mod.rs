@@ -85,7 +85,7 @@ pub async fn get_invitation(token: String) -> Result<InvitationView, AppError> {
 pub async fn accept_invitation(token: String, password: String) -> Result<(), AppError> {
     let state = crate::identity::session::app_state()?;
     let (user_id, practice_id) = ssr::accept(&state, &token, password).await?;
-    crate::identity::session::start(&state, user_id, Some(practice_id)).await?;
+    crate::identity::session::start(&state, user_id, (Some(practice_id), None)).await?;
     leptos_axum::redirect("/");
     Ok(())
 }

@@ -5,7 +5,7 @@ use sqlx::AnyConnection;
 
 use super::*;
 use crate::identity::session::{PracticeActor, hash_token, new_token};
-use crate::identity::{password as pw, users};
+use crate::identity::{password as pw, throttle, users};
 use crate::platform::audit::{self, AuditAction, AuditEvent};
 use crate::platform::db::{Db, now};
 use crate::platform::email::{OutgoingEmail, enqueue, escape_html};
@@ -13,7 +13,7 @@ use crate::platform::names::{DisplayName, EmailAddress};
 use crate::platform::state::AppState;
 use crate::practice::practices;
 use crate::practice::practices::ssr::practice_name;
-use crate::practice::roles::ssr::chosen_role;
+use crate::practice::roles::ssr::{chosen_role, may_grant};
 
 #[derive(sqlx::FromRow)]
 pub struct InvitationRow {
@@ -96,7 +96,10 @@ pub async fn accept(state: &AppState, token: &str, password: String) -> Result<(
             .await?;
     let new_hash = match &existing {
         Some((_, Some(stored))) => {
-            if !pw::verify(password, Some(stored.clone())).await {
+            // Through the sign-in throttle: holding a link must not allow unlimited guesses
+            // at the password of the login it was sent to.
+            let address = crate::identity::session::client_ip();
+            if !throttle::check_password(&state.db, &row.email, Some(stored.clone()), password, &address).await? {
                 return Err(AppError::invalid("password", "That is not the password of this login."));
             }
             None
@@ -160,6 +163,18 @@ pub async fn accept(state: &AppState, token: &str, password: String) -> Result<(
     Ok((user_id, row.practice_id))
 }
 
+/// Counts one invitation email against the practice's hourly allowance.
+async fn count_invitation_email(conn: &mut AnyConnection, practice_id: i64) -> Result<(), AppError> {
+    let limit = throttle::INVITATIONS_PER_PRACTICE;
+    match throttle::take(conn, &throttle::invitations_key(practice_id), limit).await? {
+        Ok(()) => Ok(()),
+        Err(minutes) => Err(AppError::TooMany(format!(
+            "This practice has sent {} invitations in the last hour. Try again in {minutes} minutes.",
+            limit.attempts
+        ))),
+    }
+}
+
 /// Gives invitation `id` a fresh token and expiry and queues the email with its link.
 pub async fn issue_link(
     conn: &mut AnyConnection,
@@ -221,6 +236,7 @@ pub async fn invite(actor: &PracticeActor, name: &str, email: &str, role_id: i64
     let state = &actor.state;
     let mut tx = state.db.begin_write().await?;
     let role = chosen_role(&mut tx, actor.practice_id, role_id, "role_id").await?;
+    may_grant(&mut tx, actor, &role).await?;
     let member: Option<i64> = sqlx::query_scalar(
         r#"SELECT m.user_id FROM practice_members m JOIN users u ON u.id = m.user_id WHERE m.practice_id = $1 AND u.email = $2"#,
     )
@@ -276,6 +292,7 @@ pub async fn invite(actor: &PracticeActor, name: &str, email: &str, role_id: i64
     .fetch_one(&mut *tx)
     .await?;
     let practice = practice_name(&mut tx, actor.practice_id).await?;
+    count_invitation_email(&mut tx, actor.practice_id).await?;
     issue_link(&mut tx, state, id, &practice, &actor.session.name).await?;
     audit::record(
         &mut tx,
@@ -309,6 +326,7 @@ pub async fn resend(actor: &PracticeActor, id: i64) -> Result<(), AppError> {
     let mut tx = state.db.begin_write().await?;
     let email = pending_invitation(actor, &mut tx, id).await?;
     let practice = practice_name(&mut tx, actor.practice_id).await?;
+    count_invitation_email(&mut tx, actor.practice_id).await?;
     issue_link(&mut tx, state, id, &practice, &actor.session.name).await?;
     audit::record(
         &mut tx,

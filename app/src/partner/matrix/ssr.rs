@@ -11,7 +11,7 @@ use crate::platform::db::{now, page_offset};
 use crate::practice::practices::MemberStatus;
 use crate::practice::practices::ssr::{Member, find_member};
 use crate::practice::roles::display_role_name;
-use crate::practice::roles::ssr::{chosen_role, practice_roles};
+use crate::practice::roles::ssr::{chosen_role, may_grant, practice_roles};
 
 /// How long after a bulk action "Undo" is offered.
 pub const UNDO_WINDOW_SECS: i64 = 15 * 60;
@@ -71,11 +71,12 @@ async fn staff_member(actor: &PracticeActor, conn: &mut AnyConnection, user_id: 
         .ok_or_else(|| AppError::NotFound("That staff member".into()))
 }
 
-/// The column name of role `role_id`, refused unless it is one of the practice's.
+/// The column name of role `role_id`, refused unless it is one of the practice's and the
+/// actor may give it (nobody grants on a client more than they hold themselves).
 async fn practice_role(actor: &PracticeActor, conn: &mut AnyConnection, role_id: i64) -> Result<String, AppError> {
-    Ok(chosen_role(conn, actor.practice_id, role_id, "role_id")
-        .await?
-        .display_name())
+    let role = chosen_role(conn, actor.practice_id, role_id, "role_id").await?;
+    may_grant(conn, actor, &role).await?;
+    Ok(role.display_name())
 }
 
 pub async fn columns(actor: &PracticeActor, conn: &mut AnyConnection) -> Result<Vec<RoleColumn>, AppError> {
@@ -90,14 +91,19 @@ pub async fn columns(actor: &PracticeActor, conn: &mut AnyConnection) -> Result<
         .collect())
 }
 
+/// The newest change to the staff member's access; refused (404) for anyone who is not a
+/// member of the caller's practice. One statement: an open matrix polls it every few seconds.
 pub async fn version(actor: &PracticeActor, user_id: i64) -> Result<i64, AppError> {
-    Ok(sqlx::query_scalar(
-        r#"SELECT COALESCE(MAX(id), 0) FROM audit_events WHERE practice_id = $1 AND target_type = 'staff_access' AND target_id = $2"#,
+    sqlx::query_scalar(
+        r#"SELECT (SELECT COALESCE(MAX(e.id), 0) FROM audit_events e
+                   WHERE e.practice_id = m.practice_id AND e.target_type = 'staff_access' AND e.target_id = m.user_id)
+           FROM practice_members m WHERE m.practice_id = $1 AND m.user_id = $2"#,
     )
     .bind(actor.practice_id)
     .bind(user_id)
-    .fetch_one(actor.state.db.pool())
-    .await?)
+    .fetch_optional(actor.state.db.pool())
+    .await?
+    .ok_or_else(|| AppError::NotFound("That staff member".into()))
 }
 
 #[derive(sqlx::FromRow)]

@@ -110,25 +110,39 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>) -> impl IntoView {
         plan: plan.get_untracked(),
     };
 
+    let session_ended = RwSignal::new(false);
     // Another admin's change appears without a reload: poll the access version.
     #[cfg(feature = "hydrate")]
     {
-        let handle = set_interval_with_handle(
+        let handle = StoredValue::new_local(None::<leptos::leptos_dom::helpers::IntervalHandle>);
+        let interval = set_interval_with_handle(
             move || {
+                if session_ended.get_untracked() {
+                    return;
+                }
                 leptos::task::spawn_local(async move {
-                    if let Ok(v) = matrix_version(user_id).await
-                        && v != version.get_untracked()
-                        && !busy.get_untracked()
-                    {
-                        reload.update(|r| *r += 1);
-                        changes.update(|c| *c += 1);
+                    match matrix_version(user_id).await {
+                        Ok(v) if v != version.get_untracked() && !busy.get_untracked() => {
+                            reload.update(|r| *r += 1);
+                            changes.update(|c| *c += 1);
+                        }
+                        // The session ended (idle, signed out elsewhere, deactivated): stop
+                        // asking and say so, instead of failing silently every 3 seconds.
+                        Err(AppError::Unauthenticated) | Err(AppError::Forbidden) => {
+                            session_ended.set(true);
+                            if let Some(h) = handle.get_value() {
+                                h.clear();
+                            }
+                        }
+                        _ => {}
                     }
                 });
             },
             std::time::Duration::from_secs(3),
         );
-        if let Ok(handle) = handle {
-            on_cleanup(move || handle.clear());
+        if let Ok(interval) = interval {
+            handle.set_value(Some(interval));
+            on_cleanup(move || interval.clear());
         }
     }
 
@@ -200,6 +214,12 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>) -> impl IntoView {
     });
 
     view! {
+        <Show when=move || session_ended.get()>
+            <div class="alert error" role="alert">
+                "Your session has ended, so changes by others no longer appear here. "
+                <a href="/login">"Sign in again"</a>" to keep working."
+            </div>
+        </Show>
         <section class="card matrix-card" aria-labelledby="matrix-heading">
             <Transition fallback=|| view! { <p>"Loading clients…"</p> }>
                 {move || matrix.get().map(|r| match r {

@@ -7,7 +7,7 @@ use crate::practice::permissions::RoleKind;
 use crate::practice::practices::MemberStatus;
 use crate::practice::practices::ssr::{Member, find_member, practice_name};
 use crate::practice::roles::display_role_name;
-use crate::practice::roles::ssr::{chosen_role, practice_roles};
+use crate::practice::roles::ssr::{chosen_role, may_grant, practice_roles};
 
 #[derive(sqlx::FromRow)]
 struct LineRow {
@@ -83,7 +83,34 @@ async fn member(actor: &PracticeActor, conn: &mut sqlx::AnyConnection, user_id: 
         .ok_or_else(|| AppError::NotFound("That user".into()))
 }
 
+/// Refuses to leave the practice without an active Admin: `m` must not be the last one
+/// when they lose the role or their access.
+async fn keep_an_admin(conn: &mut sqlx::AnyConnection, actor: &PracticeActor, m: &Member) -> Result<(), AppError> {
+    if !(m.is_active() && m.role_kind == RoleKind::Admin.as_str()) {
+        return Ok(());
+    }
+    let admins: i64 = sqlx::query_scalar(
+        r#"SELECT COUNT(*) FROM practice_members m JOIN roles r ON r.id = m.role_id
+           WHERE m.practice_id = $1 AND m.status = $2 AND r.kind = $3"#,
+    )
+    .bind(actor.practice_id)
+    .bind(MemberStatus::Active.as_str())
+    .bind(RoleKind::Admin.as_str())
+    .fetch_one(conn)
+    .await?;
+    if admins <= 1 {
+        return Err(AppError::Conflict(format!(
+            "{} is the last active Admin of the practice. Make someone else an Admin first.",
+            m.name
+        )));
+    }
+    Ok(())
+}
+
 pub async fn change_role(actor: &PracticeActor, user_id: i64, role_id: i64) -> Result<(), AppError> {
+    if user_id == actor.user_id() {
+        return Err(AppError::NotAllowed("You cannot change your own role.".into()));
+    }
     let mut tx = actor.state.db.begin_write().await?;
     let m = member(actor, &mut tx, user_id).await?;
     let role = chosen_role(&mut tx, actor.practice_id, role_id, "role_id").await?;
@@ -91,6 +118,15 @@ pub async fn change_role(actor: &PracticeActor, user_id: i64, role_id: i64) -> R
         return Err(AppError::Conflict(
             "The main user keeps the Admin role. Transfer the main user first.".into(),
         ));
+    }
+    may_grant(&mut tx, actor, &role).await?;
+    // Taking a role away is also a grant of power over that person: only Admins change an
+    // Admin's role.
+    if m.role_kind == RoleKind::Admin.as_str() && actor.role_kind != RoleKind::Admin {
+        return Err(AppError::NotAllowed("Only an Admin can change an Admin's role.".into()));
+    }
+    if !role.is(RoleKind::Admin) {
+        keep_an_admin(&mut tx, actor, &m).await?;
     }
     sqlx::query(r#"UPDATE practice_members SET role_id = $1 WHERE practice_id = $2 AND user_id = $3"#)
         .bind(role_id)
@@ -121,6 +157,14 @@ pub async fn set_active(actor: &PracticeActor, user_id: i64, active: bool) -> Re
     }
     if user_id == actor.user_id() && !active {
         return Err(AppError::Conflict("You cannot deactivate yourself.".into()));
+    }
+    if m.role_kind == RoleKind::Admin.as_str() && actor.role_kind != RoleKind::Admin {
+        return Err(AppError::NotAllowed(
+            "Only an Admin can deactivate or reactivate an Admin.".into(),
+        ));
+    }
+    if !active {
+        keep_an_admin(&mut tx, actor, &m).await?;
     }
     let status = if active {
         MemberStatus::Active

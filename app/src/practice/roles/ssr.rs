@@ -71,6 +71,32 @@ pub async fn chosen_role(
         .ok_or_else(|| AppError::invalid(field, "Choose one of the practice's roles."))
 }
 
+/// Refuses a permission set with anything the actor's own role lacks: nobody hands out
+/// more than they hold.
+pub fn may_grant_permissions(actor: &PracticeActor, keys: &[impl AsRef<str>]) -> Result<(), AppError> {
+    match keys.iter().find(|k| !actor.can(k.as_ref())) {
+        None => Ok(()),
+        Some(key) => {
+            let label = crate::practice::permissions::find(key.as_ref()).map_or(key.as_ref(), |p| p.label);
+            Err(AppError::NotAllowed(format!(
+                "You cannot give a permission your own role does not have ({label})."
+            )))
+        }
+    }
+}
+
+/// Refuses unless the actor may give `role` to someone (in the practice, on a client, or
+/// by invitation): only Admins give the Admin role, and nobody gives a role carrying a
+/// permission their own lacks.
+pub async fn may_grant(conn: &mut AnyConnection, actor: &PracticeActor, role: &PracticeRole) -> Result<(), AppError> {
+    if role.is(RoleKind::Admin) && actor.role_kind != RoleKind::Admin {
+        return Err(AppError::NotAllowed("Only an Admin can give the Admin role.".into()));
+    }
+    let kind = RoleKind::parse(&role.kind).ok_or(AppError::Internal)?;
+    let keys = role_permissions(conn, role.id, kind).await?;
+    may_grant_permissions(actor, &keys)
+}
+
 /// Creates a custom role with an already validated permission set.
 pub async fn create_custom_role(
     conn: &mut AnyConnection,
@@ -184,6 +210,7 @@ pub async fn save(
     let keys = crate::practice::permissions::validate(permissions)
         .map_err(|e| AppError::invalid("permissions", e.to_string()))?;
     let taken = || AppError::invalid("name", format!("There is already a role called {}.", name.as_str()));
+    may_grant_permissions(actor, &keys)?;
     let mut tx = actor.state.db.begin_write().await?;
     let (id, action, before) = match role_id {
         None => {
@@ -194,6 +221,9 @@ pub async fn save(
         }
         Some(id) => {
             let (old_name, old_perms) = custom_role(actor, &mut tx, id).await?;
+            if id == actor.role_id {
+                return Err(AppError::NotAllowed("You cannot change the role you hold.".into()));
+            }
             sqlx::query(r#"UPDATE roles SET name = $1, name_key = $2, updated_at = $3 WHERE id = $4"#)
                 .bind(name.as_str())
                 .bind(name.as_str().to_lowercase())
@@ -224,6 +254,9 @@ pub async fn save(
 }
 
 pub async fn delete(actor: &PracticeActor, role_id: i64, move_to: Option<i64>) -> Result<(), AppError> {
+    if role_id == actor.role_id {
+        return Err(AppError::NotAllowed("You cannot delete the role you hold.".into()));
+    }
     let mut tx = actor.state.db.begin_write().await?;
     let (name, perms) = custom_role(actor, &mut tx, role_id).await?;
     let in_use: i64 = sqlx::query_scalar(
@@ -241,7 +274,10 @@ pub async fn delete(actor: &PracticeActor, role_id: i64, move_to: Option<i64>) -
                 "{name} is still in use. Choose the role its users and client assignments move to."
             )));
         };
-        let target_name = chosen_role(&mut tx, actor.practice_id, target, "move_to").await?.name;
+        let target_role = chosen_role(&mut tx, actor.practice_id, target, "move_to").await?;
+        // Moving people to a role gives it to them.
+        may_grant(&mut tx, actor, &target_role).await?;
+        let target_name = target_role.name;
         for table in ["practice_members", "client_assignments", "invitations"] {
             sqlx::query(&format!("UPDATE {table} SET role_id = $1 WHERE role_id = $2"))
                 .bind(target)

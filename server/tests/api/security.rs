@@ -1,0 +1,536 @@
+//! The doors an attacker tries: every password check shares one throttle that counts
+//! before it checks, nobody grants more than they hold, cross-site requests are refused,
+//! the session acts where the top bar says, and polling does not keep a session alive.
+
+use serde_json::json;
+
+use crate::helpers::{Admin, PASSWORD, TestApp, join_all, spawn_app_configured};
+use crate::manage_users::create_role;
+use app::identity::throttle;
+use app::platform::db::Backend;
+
+/// Signs `email` up as a practice of its own, through the API.
+async fn sign_up_as(app: &TestApp, practice: &str, email: &str) -> (reqwest::StatusCode, serde_json::Value) {
+    app.call(
+        &app.client(),
+        "sign_up",
+        &[
+            ("practice_name", practice),
+            ("name", "Vic Victim"),
+            ("email", email),
+            ("password", PASSWORD),
+        ],
+    )
+    .await
+}
+
+async fn a_locked_login_stays_locked_through_every_door_even_for_the_right_password(app: &TestApp) {
+    let victim = app.sign_up("victimlock").await;
+    for _ in 0..throttle::PER_LOGIN.attempts {
+        let (_, status, _) = app.sign_in(&victim.email, "not the password").await;
+        assert_eq!(status, 422);
+    }
+    // Sign-in, sign-up with the existing login and accepting an invitation all refuse.
+    let (_, status, _) = app.sign_in(&victim.email, PASSWORD).await;
+    assert_eq!(status, 429);
+    let (status, body) = sign_up_as(app, "Second practice", &victim.email).await;
+    assert_eq!(status, 429, "sign-up is a door too: {body}");
+    let attacker = app.sign_up("attackerlock").await;
+    let employee = app.role_id(attacker.practice_id, "Employee").await;
+    let token = app
+        .invite_and_read_link(&attacker, "Vic Victim", &victim.email, employee)
+        .await;
+    let (status, body) = app
+        .call(
+            &app.client(),
+            "accept_invitation",
+            &[("token", &token), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(status, 429, "accepting with an existing login is a door too: {body}");
+    let practices: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM practice_members WHERE user_id = $1")
+        .bind(victim.user_id)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(practices, 1, "no door let the caller in");
+}
+
+async fn guessing_through_sign_up_or_an_invitation_counts_like_sign_in(app: &TestApp) {
+    let victim = app.sign_up("victimguess").await;
+    for _ in 0..throttle::PER_LOGIN.attempts {
+        let (status, _) = app
+            .call(
+                &app.client(),
+                "sign_up",
+                &[
+                    ("practice_name", "Guess Ltd"),
+                    ("name", "Guess"),
+                    ("email", &victim.email),
+                    ("password", "a wrong guess 123"),
+                ],
+            )
+            .await;
+        assert_eq!(status, 422);
+    }
+    let (_, status, _) = app.sign_in(&victim.email, PASSWORD).await;
+    assert_eq!(status, 429, "sign-up guesses lock the login for sign-in too");
+}
+
+async fn a_burst_of_parallel_guesses_cannot_pass_the_limit(app: &TestApp) {
+    let victim = app.sign_up("burst").await;
+    let clients: Vec<_> = (0..20).map(|_| app.client()).collect();
+    let calls = clients
+        .iter()
+        .map(|c| {
+            let form = [("email", victim.email.as_str()), ("password", "a wrong guess")];
+            async move { app.call(c, "sign_in", &form).await.0 }
+        })
+        .collect();
+    let statuses = join_all(calls).await;
+    let checked = statuses.iter().filter(|s| s.as_u16() == 422).count();
+    let refused = statuses.iter().filter(|s| s.as_u16() == 429).count();
+    assert!(
+        checked as i64 <= throttle::PER_LOGIN.attempts,
+        "at most {} guesses were checked, not {checked}",
+        throttle::PER_LOGIN.attempts
+    );
+    assert_eq!(checked + refused, statuses.len(), "{statuses:?}");
+}
+
+async fn the_right_password_gives_the_address_its_attempt_back(app: &TestApp) {
+    let admin = app.sign_up("refund").await;
+    // More sign-ins from one address than its limit, all right: an office behind one
+    // address is not locked out by its own people.
+    for _ in 0..throttle::PER_ADDRESS.attempts + 5 {
+        let (_, status, body) = app.sign_in(&admin.email, PASSWORD).await;
+        assert!(status.is_success() || status.is_redirection(), "{status} {body}");
+    }
+}
+
+/// A member whose custom role may manage users and list expenses, nothing else.
+async fn office_manager(app: &TestApp, admin: &Admin, tag: &str) -> (crate::helpers::Client, i64, i64) {
+    let role = create_role(app, admin, "Office manager", &["users.manage", "expenses.list"]).await;
+    let email = format!("manager.{tag}@example.com");
+    let token = app.invite_and_read_link(admin, "Mo Manager", &email, role).await;
+    let manager = app.client();
+    let (status, _) = app
+        .call(
+            &manager,
+            "accept_invitation",
+            &[("token", &token), ("password", PASSWORD)],
+        )
+        .await;
+    assert!(status.is_success() || status.is_redirection());
+    let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(&email)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    (manager, id, role)
+}
+
+async fn nobody_grants_more_than_they_hold(app: &TestApp) {
+    let admin = app.sign_up("escalate").await;
+    let (manager, manager_id, manager_role) = office_manager(app, &admin, "escalate").await;
+    let admin_role = app.role_id(admin.practice_id, "Admin").await;
+    let employee_role = app.role_id(admin.practice_id, "Employee").await;
+    // Their own role: neither changed on them nor edited by them.
+    let (status, body) = app
+        .call(
+            &manager,
+            "change_member_role",
+            &[
+                ("user_id", &manager_id.to_string()),
+                ("role_id", &admin_role.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = app
+        .call_json(
+            &manager,
+            "save_role",
+            json!({ "role_id": manager_role, "name": "Office manager", "permissions": ["users.manage", "expenses.list", "payroll.view"] }),
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    // A role with a permission they lack: not created, not given by invitation.
+    let (status, body) = app
+        .call_json(
+            &manager,
+            "save_role",
+            json!({ "role_id": null, "name": "Payroll", "permissions": ["payroll.view"] }),
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    for role in [admin_role, employee_role] {
+        let (status, body) = app
+            .call(
+                &manager,
+                "invite_user",
+                &[
+                    ("name", "Eve"),
+                    ("email", "eve@example.com"),
+                    ("role_id", &role.to_string()),
+                ],
+            )
+            .await;
+        assert_eq!(status, 403, "inviting with role {role}: {body}");
+    }
+    // Nor on a client, one click or in bulk.
+    let (status, _) = app
+        .call(&admin.client, "add_client", &[("name", "Acme Ltd"), ("plan", "small")])
+        .await;
+    assert!(status.is_success());
+    let client: i64 = sqlx::query_scalar("SELECT id FROM clients WHERE practice_id = $1")
+        .bind(admin.practice_id)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let (status, _) = app
+        .call(
+            &manager,
+            "set_client_role",
+            &[
+                ("user_id", &manager_id.to_string()),
+                ("client_id", &client.to_string()),
+                ("role_id", &admin_role.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = app
+        .call(
+            &manager,
+            "apply_bulk",
+            &[
+                ("user_id", &manager_id.to_string()),
+                ("role_id", &employee_role.to_string()),
+                ("search", ""),
+                ("plan", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = app
+        .call(
+            &manager,
+            "change_member_role",
+            &[
+                ("user_id", &admin.user_id.to_string()),
+                ("role_id", &manager_role.to_string()),
+            ],
+        )
+        .await;
+    assert!(
+        status == 403 || status == 409,
+        "an Admin's role is not theirs to change"
+    );
+    // What they hold, they may give.
+    let (status, body) = app
+        .call(
+            &manager,
+            "set_client_role",
+            &[
+                ("user_id", &manager_id.to_string()),
+                ("client_id", &client.to_string()),
+                ("role_id", &manager_role.to_string()),
+            ],
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    let assignments: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM client_assignments WHERE user_id = $1")
+        .bind(manager_id)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(assignments, 1, "only the allowed grant landed");
+    let role_now: i64 = sqlx::query_scalar("SELECT role_id FROM practice_members WHERE user_id = $1")
+        .bind(manager_id)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(role_now, manager_role);
+}
+
+async fn an_admin_cannot_change_their_own_role(app: &TestApp) {
+    let admin = app.sign_up("selfrole").await;
+    let employee = app.role_id(admin.practice_id, "Employee").await;
+    let (status, _) = app
+        .call(
+            &admin.client,
+            "change_member_role",
+            &[
+                ("user_id", &admin.user_id.to_string()),
+                ("role_id", &employee.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403);
+}
+
+async fn a_request_from_another_site_is_refused_before_any_work(app: &TestApp) {
+    let admin = app.sign_up("csrf").await;
+    let post = |headers: Vec<(&'static str, String)>| {
+        let mut request = admin
+            .client
+            .http
+            .post(format!("{}/api/add_client", app.address))
+            .header("Accept", "application/json")
+            .form(&[("name", "Forged Ltd"), ("plan", "small")]);
+        for (k, v) in headers {
+            request = request.header(k, v);
+        }
+        request.send()
+    };
+    let refused = post(vec![("Origin", "https://evil.example".into())]).await.unwrap();
+    assert_eq!(refused.status(), 403);
+    assert_eq!(refused.json::<serde_json::Value>().await.unwrap(), json!("CrossSite"));
+    let refused = post(vec![
+        ("Sec-Fetch-Site", "cross-site".into()),
+        ("Origin", app.address.clone()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(refused.status(), 403, "Sec-Fetch-Site wins when present");
+    let clients: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM clients WHERE practice_id = $1")
+        .bind(admin.practice_id)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(clients, 0, "nothing was done");
+    // The app's own pages, with or without JavaScript, and scripts without a browser.
+    let same = post(vec![("Origin", app.address.clone())]).await.unwrap();
+    assert!(same.status().is_success(), "{}", same.status());
+    let form = post(vec![("Sec-Fetch-Site", "same-origin".into())]).await.unwrap();
+    assert_eq!(form.status(), 422, "reaches the function (the name is taken now)");
+}
+
+async fn after_sign_in_the_top_bar_and_the_actions_are_in_the_same_practice(app: &TestApp) {
+    // Ada's own practice "Zeta" (created first), and "Alpha", which invites her.
+    let ada = app.sign_up("zeta").await;
+    let alpha = app.sign_up("alpha").await;
+    let admin_role = app.role_id(alpha.practice_id, "Admin").await;
+    sqlx::query("UPDATE practices SET name = 'Zeta practice' WHERE id = $1")
+        .bind(ada.practice_id)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE practices SET name = 'Alpha practice' WHERE id = $1")
+        .bind(alpha.practice_id)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let token = app
+        .invite_and_read_link(&alpha, "Ada Admin", &ada.email, admin_role)
+        .await;
+    let (status, _) = app
+        .call(
+            &app.client(),
+            "accept_invitation",
+            &[("token", &token), ("password", PASSWORD)],
+        )
+        .await;
+    assert!(status.is_success() || status.is_redirection());
+    let shown_and_acted = |client: crate::helpers::Client| async move {
+        let me = app.me(&client).await;
+        let (_, users) = app.call(&client, "list_practice_users", &[]).await;
+        (
+            me["current"]["name"].as_str().unwrap().to_owned(),
+            users["practice_name"].as_str().unwrap().to_owned(),
+            client,
+        )
+    };
+    let (client, _, _) = app.sign_in(&ada.email, PASSWORD).await;
+    let (shown, acted, client) = shown_and_acted(client).await;
+    assert_eq!(shown, acted, "what the top bar shows is where actions land");
+    assert_eq!(
+        shown, "Alpha practice",
+        "no account chosen yet: the first practice by name"
+    );
+    // Choosing the other one is remembered for the next sign-in.
+    let (status, _) = app
+        .call(
+            &client,
+            "switch_account",
+            &[("kind", "practice"), ("id", &ada.practice_id.to_string())],
+        )
+        .await;
+    assert!(status.is_success() || status.is_redirection());
+    let (shown, acted, _) = shown_and_acted(client).await;
+    assert_eq!((shown.as_str(), acted.as_str()), ("Zeta practice", "Zeta practice"));
+    let (client, _, _) = app.sign_in(&ada.email, PASSWORD).await;
+    let (shown, acted, _) = shown_and_acted(client).await;
+    assert_eq!((shown.as_str(), acted.as_str()), ("Zeta practice", "Zeta practice"));
+}
+
+async fn polling_does_not_keep_an_idle_session_alive(app: &TestApp) {
+    let admin = app.sign_up("poll").await;
+    let old = app::platform::db::now() - 600;
+    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE user_id = $2")
+        .bind(old)
+        .bind(admin.user_id)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let (status, _) = app
+        .call(
+            &admin.client,
+            "matrix_version",
+            &[("user_id", &admin.user_id.to_string())],
+        )
+        .await;
+    assert!(status.is_success());
+    let seen: i64 = sqlx::query_scalar("SELECT last_seen_at FROM sessions WHERE user_id = $1")
+        .bind(admin.user_id)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(seen, old, "a poll is not activity");
+    app.call(&admin.client, "list_staff", &[]).await;
+    let seen: i64 = sqlx::query_scalar("SELECT last_seen_at FROM sessions WHERE user_id = $1")
+        .bind(admin.user_id)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert!(seen > old, "a person's request is");
+}
+
+async fn invitations_and_sign_ups_are_rate_limited(app: &TestApp) {
+    let admin = app.sign_up("ratelimit").await;
+    let employee = app.role_id(admin.practice_id, "Employee").await;
+    // As if the practice had sent its hour's allowance already.
+    sqlx::query(
+        "INSERT INTO login_throttle (throttle_key, failures, window_started, locked_until) VALUES ($1, $2, $3, NULL)
+         ON CONFLICT (throttle_key) DO UPDATE SET failures = excluded.failures, window_started = excluded.window_started",
+    )
+    .bind(throttle::invitations_key(admin.practice_id))
+    .bind(throttle::INVITATIONS_PER_PRACTICE.attempts)
+    .bind(app::platform::db::now())
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+    let (status, body) = app
+        .call(
+            &admin.client,
+            "invite_user",
+            &[
+                ("name", "One Too Many"),
+                ("email", "toomany@example.com"),
+                ("role_id", &employee.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(status, 429, "{body}");
+    assert!(
+        body["TooMany"]
+            .as_str()
+            .unwrap()
+            .contains("invitations in the last hour"),
+        "{body}"
+    );
+    let invitations: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM invitations WHERE email = 'toomany@example.com'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(invitations, 0, "nothing half-done");
+    sqlx::query(
+        "INSERT INTO login_throttle (throttle_key, failures, window_started, locked_until) VALUES ($1, $2, $3, NULL)
+         ON CONFLICT (throttle_key) DO UPDATE SET failures = excluded.failures, window_started = excluded.window_started",
+    )
+    .bind(throttle::sign_ups_key("127.0.0.1"))
+    .bind(10)
+    .bind(app::platform::db::now())
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+    let (status, _) = sign_up_as(app, "Spam Ltd", "spam@example.com").await;
+    assert_eq!(status, 429);
+}
+
+async fn an_oversized_body_is_refused_before_it_is_read(app: &TestApp) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // Raw HTTP: the server answers from the declared length and closes, which a client
+    // still writing 16 MB would see as a broken pipe instead of the answer.
+    let address = app.address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /api/import_clients HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\ncsv=",
+        server::MAX_BODY_BYTES + 1
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = vec![0u8; 512];
+    let n = stream.read(&mut answer).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer[..n]);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+}
+
+async fn with_smtp_the_sent_email_page_shows_no_live_link(app: &TestApp) {
+    let admin = app.sign_up("hidelink").await;
+    let employee = app.role_id(admin.practice_id, "Employee").await;
+    let token = app
+        .invite_and_read_link(&admin, "Lin Link", "lin@example.com", employee)
+        .await;
+    let (status, body) = app.call(&admin.client, "list_sent_email", &[]).await;
+    assert!(status.is_success());
+    let text = body.to_string();
+    assert!(!text.contains(&token), "the live token is not shown: {text}");
+    assert!(text.contains("(link hidden)"), "{text}");
+}
+
+crate::on_both_backends!(
+    with_smtp_the_sent_email_page_shows_no_live_link,
+    a_locked_login_stays_locked_through_every_door_even_for_the_right_password,
+    guessing_through_sign_up_or_an_invitation_counts_like_sign_in,
+    a_burst_of_parallel_guesses_cannot_pass_the_limit,
+    the_right_password_gives_the_address_its_attempt_back,
+    nobody_grants_more_than_they_hold,
+    an_admin_cannot_change_their_own_role,
+    a_request_from_another_site_is_refused_before_any_work,
+    after_sign_in_the_top_bar_and_the_actions_are_in_the_same_practice,
+    polling_does_not_keep_an_idle_session_alive,
+    invitations_and_sign_ups_are_rate_limited,
+    an_oversized_body_is_refused_before_it_is_read,
+);
+
+async fn over_https_the_session_cookie_is_host_prefixed(backend: Backend) {
+    let app = spawn_app_configured(backend, None, None, &[("APP_BASE_URL", "https://practice.example")]).await;
+    let response = app
+        .client()
+        .http
+        .post(format!("{}/api/sign_up", app.address))
+        .header("Accept", "application/json")
+        .form(&[
+            ("practice_name", "Secure Ltd"),
+            ("name", "Sam Secure"),
+            ("email", "sam@secure.example"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .expect("session cookie")
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.starts_with("__Host-pa_session="), "{cookie}");
+    assert!(
+        cookie.contains("Secure") && cookie.contains("Path=/") && !cookie.contains("Domain"),
+        "{cookie}"
+    );
+    app.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_https_the_session_cookie_is_host_prefixed_on_sqlite() {
+    over_https_the_session_cookie_is_host_prefixed(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_https_the_session_cookie_is_host_prefixed_on_postgres() {
+    over_https_the_session_cookie_is_host_prefixed(Backend::Postgres).await;
+}
