@@ -346,7 +346,7 @@ pub async fn apply(
     // 2. Change exactly those clients, in one statement.
     match role_id {
         Some(role) => {
-            upsert_from_batch(&mut tx, actor, user_id, batch_id, Some(role)).await?;
+            upsert_from_batch(&mut tx, actor, user_id, batch_id, role).await?;
         }
         None => {
             sqlx::query(
@@ -389,19 +389,18 @@ pub async fn apply(
     Ok(BulkResult { batch_id, changed })
 }
 
-/// Gives `user_id` a role on every client of bulk batch `batch_id`: `role` when given,
-/// else each client's role from before the batch (clients that had none are skipped).
+/// Gives `user_id` `role` on every client of bulk batch `batch_id`, in one statement.
 async fn upsert_from_batch(
     conn: &mut AnyConnection,
     actor: &PracticeActor,
     user_id: i64,
     batch_id: i64,
-    role: Option<i64>,
+    role: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         r#"INSERT INTO client_assignments (practice_id, user_id, client_id, role_id, granted_by, granted_at)
-           SELECT $1, $2, b.client_id, COALESCE($3, b.previous_role_id), $4, $5 FROM bulk_batch_rows b
-           WHERE b.batch_id = $6 AND COALESCE($3, b.previous_role_id) IS NOT NULL
+           SELECT $1, $2, b.client_id, $3, $4, $5 FROM bulk_batch_rows b
+           WHERE b.batch_id = $6
            ON CONFLICT (user_id, client_id) DO UPDATE SET
                role_id = excluded.role_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at"#,
     )
@@ -416,54 +415,96 @@ async fn upsert_from_batch(
     Ok(())
 }
 
+/// Undoes bulk batch `batch_id`, client by client, where the access is still as the batch
+/// left it: a later change by anyone wins. Clients archived since and roles deleted since
+/// are left as they are, like a click would; a deactivated staff member is refused like a
+/// click would be. Returns how many clients went back.
 pub async fn undo(actor: &PracticeActor, batch_id: i64) -> Result<i64, AppError> {
     let mut tx = actor.state.db.begin_write().await?;
-    let batch: Option<(i64, i64, Option<i64>)> =
-        sqlx::query_as(r#"SELECT user_id, created_at, undone_at FROM bulk_batches WHERE id = $1 AND practice_id = $2"#)
-            .bind(batch_id)
-            .bind(actor.practice_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    let Some((user_id, created_at, undone_at)) = batch else {
-        return Err(AppError::NotFound("That change".into()));
-    };
-    if undone_at.is_some() {
-        return Err(AppError::Conflict("That change has already been undone.".into()));
-    }
     let t = now();
-    if t - created_at > UNDO_WINDOW_SECS {
-        return Err(AppError::Conflict(
-            "That change is too old to undo; change the access directly.".into(),
-        ));
+    // Claim the batch in one statement: of two simultaneous undos only one finds it not yet
+    // undone (on PostgreSQL the second waits for the first's row lock, then sees it done).
+    let claimed: Option<(i64, Option<i64>)> = sqlx::query_as(
+        r#"UPDATE bulk_batches SET undone_at = $1
+           WHERE id = $2 AND practice_id = $3 AND undone_at IS NULL AND created_at >= $4
+           RETURNING user_id, new_role_id"#,
+    )
+    .bind(t)
+    .bind(batch_id)
+    .bind(actor.practice_id)
+    .bind(t - UNDO_WINDOW_SECS)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((user_id, new_role)) = claimed else {
+        let undone: Option<Option<i64>> =
+            sqlx::query_scalar(r#"SELECT undone_at FROM bulk_batches WHERE id = $1 AND practice_id = $2"#)
+                .bind(batch_id)
+                .bind(actor.practice_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        return Err(match undone {
+            None => AppError::NotFound("That change".into()),
+            Some(Some(_)) => AppError::Conflict("That change has already been undone.".into()),
+            Some(None) => AppError::Conflict("That change is too old to undo; change the access directly.".into()),
+        });
+    };
+    let staff = staff_member(actor, &mut tx, user_id).await?;
+    if !staff.is_active() {
+        let grants: i64 = sqlx::query_scalar(
+            r#"SELECT COUNT(*) FROM bulk_batch_rows WHERE batch_id = $1 AND previous_role_id IS NOT NULL"#,
+        )
+        .bind(batch_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if grants > 0 {
+            refuse_if_deactivated(&staff, Some(0))?;
+        }
     }
-    let staff_name = staff_member(actor, &mut tx, user_id).await?.name;
-    sqlx::query(
-        r#"DELETE FROM client_assignments WHERE user_id = $1
+    // Clients that had no access before: remove what the batch gave, if it is still that.
+    let removed = sqlx::query(
+        r#"DELETE FROM client_assignments WHERE user_id = $1 AND role_id = $3
              AND client_id IN (SELECT client_id FROM bulk_batch_rows WHERE batch_id = $2 AND previous_role_id IS NULL)"#,
     )
     .bind(user_id)
     .bind(batch_id)
+    .bind(new_role)
     .execute(&mut *tx)
-    .await?;
-    upsert_from_batch(&mut tx, actor, user_id, batch_id, None).await?;
-    let restored: i64 = sqlx::query_scalar(r#"SELECT COUNT(*) FROM bulk_batch_rows WHERE batch_id = $1"#)
-        .bind(batch_id)
-        .fetch_one(&mut *tx)
-        .await?;
-    sqlx::query(r#"UPDATE bulk_batches SET undone_at = $1 WHERE id = $2"#)
-        .bind(t)
-        .bind(batch_id)
-        .execute(&mut *tx)
-        .await?;
+    .await?
+    .rows_affected() as i64;
+    // Clients that had a role: give it back where the access is still what the batch left
+    // (its new role, or none when it removed access), the client is not archived and the
+    // role still exists.
+    let restored = sqlx::query(
+        r#"INSERT INTO client_assignments (practice_id, user_id, client_id, role_id, granted_by, granted_at)
+           SELECT $1, $2, b.client_id, b.previous_role_id, $4, $5
+           FROM bulk_batch_rows b
+           JOIN roles r ON r.id = b.previous_role_id AND r.practice_id = $1
+           JOIN clients c ON c.id = b.client_id AND c.practice_id = $1 AND c.archived = 0
+           LEFT JOIN client_assignments a ON a.user_id = $2 AND a.client_id = b.client_id
+           WHERE b.batch_id = $6 AND b.previous_role_id IS NOT NULL
+             AND ((a.role_id IS NULL AND $3 IS NULL) OR a.role_id = $3)
+           ON CONFLICT (user_id, client_id) DO UPDATE SET
+               role_id = excluded.role_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at"#,
+    )
+    .bind(actor.practice_id)
+    .bind(user_id)
+    .bind(new_role)
+    .bind(actor.user_id())
+    .bind(t)
+    .bind(batch_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected() as i64;
+    let back = removed + restored;
     audit::record(
         &mut tx,
         AuditEvent {
             after: Some(serde_json::json!({ "batch_id": batch_id })),
-            affected_count: Some(restored),
-            ..actor.audit_on(AuditAction::AccessBulkUndone, "staff_access", user_id, &staff_name)
+            affected_count: Some(back),
+            ..actor.audit_on(AuditAction::AccessBulkUndone, "staff_access", user_id, &staff.name)
         },
     )
     .await?;
     tx.commit().await?;
-    Ok(restored)
+    Ok(back)
 }
