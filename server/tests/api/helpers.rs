@@ -74,6 +74,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     /// The SMTP server this app sends to (`None` when started without SMTP).
     pub smtp: Option<SmtpSink>,
+    /// The database this app (and any second server of it) uses.
+    pub database_url: String,
     scratch: Scratch,
 }
 
@@ -156,6 +158,7 @@ pub async fn spawn_app_configured(
         .expect("http client");
     TestApp {
         address,
+        database_url: database_url.clone(),
         db,
         http,
         smtp,
@@ -164,6 +167,23 @@ pub async fn spawn_app_configured(
 }
 
 impl TestApp {
+    /// Starts another app server on this app's database (as several stateless servers
+    /// behind a load balancer would run) and returns its address.
+    pub async fn second_server(&self) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let bound = listener.local_addr().expect("addr").to_string();
+        let config = Config::from_lookup(|key| match key {
+            "DATABASE_URL" => Some(self.database_url.clone()),
+            "SITE_ADDR" => Some(bound.clone()),
+            "LOG_LEVEL" => Some("warn".to_owned()),
+            _ => None,
+        })
+        .expect("test config");
+        let state = server::prepare_state(config).await.expect("server state");
+        tokio::spawn(server::run(state, listener));
+        format!("http://{bound}")
+    }
+
     /// Drops the PostgreSQL database (SQLite's folder goes with the TempDir).
     pub async fn cleanup(self) {
         self.db.close().await;
@@ -264,9 +284,20 @@ impl TestApp {
 
     /// Calls server function `name` with form fields, as the browser does.
     pub async fn call(&self, client: &Client, name: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
+        self.call_at(&self.address, client, name, form).await
+    }
+
+    /// [`TestApp::call`] on the server at `address` (see [`TestApp::second_server`]).
+    pub async fn call_at(
+        &self,
+        address: &str,
+        client: &Client,
+        name: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
         let response = client
             .http
-            .post(format!("{}/api/{name}", self.address))
+            .post(format!("{address}/api/{name}"))
             .header("Accept", "application/json")
             .form(form)
             .send()

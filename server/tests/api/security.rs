@@ -534,3 +534,73 @@ async fn over_https_the_session_cookie_is_host_prefixed_on_sqlite() {
 async fn over_https_the_session_cookie_is_host_prefixed_on_postgres() {
     over_https_the_session_cookie_is_host_prefixed(Backend::Postgres).await;
 }
+
+/// Two app servers on one PostgreSQL database: sessions, changes and the throttle are the
+/// database's, not one process's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_app_servers_share_sessions_changes_and_the_throttle() {
+    let app = crate::helpers::spawn_app(Backend::Postgres).await;
+    let other = app.second_server().await;
+    let admin = app.sign_up("scaleout").await;
+    // A session made on the first server works on the second.
+    let (status, me) = app.call_at(&other, &admin.client, "get_me", &[]).await;
+    assert!(status.is_success());
+    assert_eq!(me["email"], admin.email);
+    // A change made on the first shows in the second's matrix.
+    let (status, client) = app
+        .call(
+            &admin.client,
+            "add_client",
+            &[("name", "Shared Ltd"), ("plan", "small")],
+        )
+        .await;
+    assert!(status.is_success());
+    let employee = app.role_id(admin.practice_id, "Employee").await;
+    let user = admin.user_id.to_string();
+    let client = client.as_i64().unwrap().to_string();
+    let (status, _) = app
+        .call(
+            &admin.client,
+            "set_client_role",
+            &[
+                ("user_id", &user),
+                ("client_id", &client),
+                ("role_id", &employee.to_string()),
+            ],
+        )
+        .await;
+    assert!(status.is_success());
+    let (status, matrix) = app
+        .call_at(
+            &other,
+            &admin.client,
+            "get_matrix",
+            &[("user_id", &user), ("search", ""), ("plan", ""), ("page", "0")],
+        )
+        .await;
+    assert!(status.is_success());
+    assert_eq!(matrix["rows"][0]["role_id"], employee);
+    // Wrong guesses on both servers add up.
+    for i in 0..throttle::PER_LOGIN.attempts {
+        let server = if i % 2 == 0 { &app.address } else { &other };
+        let (status, _) = app
+            .call_at(
+                server,
+                &app.client(),
+                "sign_in",
+                &[("email", &admin.email), ("password", "a wrong guess")],
+            )
+            .await;
+        assert_eq!(status, 422);
+    }
+    let (status, _) = app
+        .call_at(
+            &other,
+            &app.client(),
+            "sign_in",
+            &[("email", &admin.email), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(status, 429);
+    app.cleanup().await;
+}
