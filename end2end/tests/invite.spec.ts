@@ -15,11 +15,11 @@ test('sign up, invite a colleague, who accepts from the email and signs in', asy
   await invitee.goto(link);
   await waitForHydration(invitee);
   await expect(invitee.getByRole('heading', { name: `Join ${admin.practice}` })).toBeVisible();
-  await invitee.getByLabel('Choose a password').fill('short');
-  await invitee.getByRole('button', { name: 'Set password and join' }).click();
+  await invitee.getByLabel('Password').fill('short');
+  await invitee.getByRole('button', { name: 'Accept invitation' }).click();
   await expect(invitee.getByText('Use at least 8 characters.')).toBeVisible();
-  await invitee.getByLabel('Choose a password').fill('another good passphrase');
-  await invitee.getByRole('button', { name: 'Set password and join' }).click();
+  await invitee.getByLabel('Password').fill('another good passphrase');
+  await invitee.getByRole('button', { name: 'Accept invitation' }).click();
   await expect(invitee.getByRole('heading', { level: 1, name: admin.practice })).toBeVisible();
 
   // Signed out and in again with the password they chose.

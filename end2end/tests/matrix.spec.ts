@@ -45,8 +45,8 @@ test('grant access client by client and in bulk; the staff member sees each step
   const staff = await staffContext.newPage();
   await staff.goto(await invitationLink(staffEmail));
   await waitForHydration(staff);
-  await staff.getByLabel('Choose a password').fill('a fine long password');
-  await staff.getByRole('button', { name: 'Set password and join' }).click();
+  await staff.getByLabel('Password').fill('a fine long password');
+  await staff.getByRole('button', { name: 'Accept invitation' }).click();
   await expect(staff.getByText('with the role Employee (predefined)')).toBeVisible();
 
   // Clients.

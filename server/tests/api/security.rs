@@ -440,7 +440,7 @@ async fn invitations_and_sign_ups_are_rate_limited(app: &TestApp) {
          ON CONFLICT (throttle_key) DO UPDATE SET failures = excluded.failures, window_started = excluded.window_started",
     )
     .bind(throttle::sign_ups_key("127.0.0.1"))
-    .bind(10)
+    .bind(10_i64)
     .bind(app::platform::db::now())
     .execute(app.db.pool())
     .await
@@ -479,7 +479,26 @@ async fn with_smtp_the_sent_email_page_shows_no_live_link(app: &TestApp) {
     assert!(text.contains("(link hidden)"), "{text}");
 }
 
+async fn an_invitation_link_does_not_tell_whether_its_email_has_a_login(app: &TestApp) {
+    let inviter = app.sign_up("linkowner").await;
+    let existing = app.sign_up("haslogin").await;
+    let employee = app.role_id(inviter.practice_id, "Employee").await;
+    let to_existing = app
+        .invite_and_read_link(&inviter, "Has Login", &existing.email, employee)
+        .await;
+    let to_new = app
+        .invite_and_read_link(&inviter, "New Person", "new.person@example.com", employee)
+        .await;
+    let view = |token: String| async move {
+        let (status, body) = app.call(&app.client(), "get_invitation", &[("token", &token)]).await;
+        assert!(status.is_success());
+        body["state"].clone()
+    };
+    assert_eq!(view(to_existing).await, view(to_new).await);
+}
+
 crate::on_both_backends!(
+    an_invitation_link_does_not_tell_whether_its_email_has_a_login,
     with_smtp_the_sent_email_page_shows_no_live_link,
     a_locked_login_stays_locked_through_every_door_even_for_the_right_password,
     guessing_through_sign_up_or_an_invitation_counts_like_sign_in,

@@ -38,10 +38,10 @@ impl InvitationStatus {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum InvitationState {
-    /// Can be accepted; `has_login` tells whether to ask for the existing password.
-    Open {
-        has_login: bool,
-    },
+    /// Can be accepted. Whether the email already has a login is not said: holding the
+    /// link proves nothing about the login's owner. The form asks for "the password":
+    /// a new one, or the existing login's (checked through the sign-in throttle).
+    Open,
     Expired,
     /// Accepted, revoked, replaced by a resend, or never existed: all look the same.
     Invalid,

@@ -58,14 +58,7 @@ pub async fn view_by_token(db: &Db, token: &str) -> Result<InvitationView, AppEr
     } else if row.expires_at <= now() {
         InvitationState::Expired
     } else {
-        let has_login: Option<Option<String>> =
-            sqlx::query_scalar(r#"SELECT password_hash FROM users WHERE email = $1"#)
-                .bind(&row.email)
-                .fetch_optional(db.pool())
-                .await?;
-        InvitationState::Open {
-            has_login: matches!(has_login, Some(Some(_))),
-        }
+        InvitationState::Open
     };
     Ok(InvitationView {
         practice_name: row.practice_name,

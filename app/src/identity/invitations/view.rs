@@ -27,7 +27,7 @@ pub fn AcceptInvitationPage() -> impl IntoView {
                             <p>{format!("Ask an admin of {practice_name} to resend it.")}</p>
                         }
                         .into_any(),
-                        Ok(InvitationView { state: InvitationState::Open { has_login }, practice_name, role_name, email, .. }) => view! {
+                        Ok(InvitationView { state: InvitationState::Open, practice_name, role_name, email, .. }) => view! {
                             <h1>{format!("Join {practice_name}")}</h1>
                             <p>
                                 "You have been invited as "<strong>{role_name}</strong>" with the email "
@@ -36,21 +36,9 @@ pub fn AcceptInvitationPage() -> impl IntoView {
                             <ActionForm action=action attr:novalidate="true">
                                 <FormError error=error/>
                                 <input type="hidden" name="token" value=token()/>
-                                {if has_login {
-                                    view! {
-                                        <p>"This email already has a login. Enter its password to accept."</p>
-                                        <Field label="Password" name="password" kind="password" error=error autocomplete="current-password"/>
-                                        <button type="submit">"Sign in and accept"</button>
-                                    }
-                                    .into_any()
-                                } else {
-                                    view! {
-                                        <Field label="Choose a password" name="password" kind="password" error=error autocomplete="new-password"/>
-                                        <p class="hint">"At least 8 characters."</p>
-                                        <button type="submit">"Set password and join"</button>
-                                    }
-                                    .into_any()
-                                }}
+                                <Field label="Password" name="password" kind="password" error=error autocomplete="new-password"/>
+                                <p class="hint">"New to Practice Access? Choose a password of at least 8 characters. Already have a login with this email? Enter its password."</p>
+                                <button type="submit">"Accept invitation"</button>
                             </ActionForm>
                         }
                         .into_any(),
