@@ -437,3 +437,27 @@ pub async fn join_all<F: std::future::Future<Output = T>, T>(futures: Vec<F>) ->
     })
     .await
 }
+
+/// Adds an active staff member (Employee, no password) to the practice, directly in the
+/// database; returns their user id.
+pub async fn seed_staff(app: &TestApp, practice_id: i64, tag: &str) -> i64 {
+    use app::platform::names::{DisplayName, EmailAddress};
+    let mut tx = app.db.begin_write().await.unwrap();
+    let email = EmailAddress::parse(&format!("staff.{tag}@example.com")).unwrap();
+    let name = DisplayName::parse("Sam Staff", "name", 200).unwrap();
+    let user = app::identity::users::ssr::create_user(&mut tx, &email, &name, None)
+        .await
+        .unwrap();
+    let role = app::practice::practices::ssr::predefined_role_id(
+        &mut tx,
+        practice_id,
+        app::practice::permissions::RoleKind::Employee,
+    )
+    .await
+    .unwrap();
+    app::practice::practices::ssr::add_member(&mut tx, practice_id, user, role, false)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    user
+}

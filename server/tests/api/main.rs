@@ -8,6 +8,7 @@ mod smtp_sink;
 mod audit_log;
 mod auth;
 mod clients;
+mod crash;
 mod endpoints;
 mod health;
 mod manage_users;
