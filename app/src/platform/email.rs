@@ -21,8 +21,14 @@ pub const MAX_ATTEMPTS: i64 = 8;
 /// How long a claimed message is reserved for the worker that claimed it.
 const LEASE_SECS: i64 = 120;
 
+/// Stands in an invitation email's body for its link until the worker sends it.
+pub const LINK_PLACEHOLDER: &str = "{{invitation_link}}";
+
 pub struct OutgoingEmail<'a> {
     pub practice_id: Option<i64>,
+    /// An invitation whose link the worker issues and writes over [`LINK_PLACEHOLDER`]
+    /// as it sends the message.
+    pub invitation_id: Option<i64>,
     pub to: &'a str,
     pub subject: &'a str,
     pub text: &'a str,
@@ -42,8 +48,8 @@ pub async fn enqueue(
         MailStatus::Kept
     };
     sqlx::query_scalar(
-        r#"INSERT INTO email_outbox (practice_id, to_address, subject, body_text, body_html, status, attempts, next_attempt_at, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $7) RETURNING id"#,
+        r#"INSERT INTO email_outbox (practice_id, to_address, subject, body_text, body_html, status, attempts, next_attempt_at, created_at, invitation_id)
+           VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $7, $8) RETURNING id"#,
     )
     .bind(email.practice_id)
     .bind(email.to)
@@ -52,8 +58,23 @@ pub async fn enqueue(
     .bind(email.html)
     .bind(status.as_str())
     .bind(now())
+    .bind(email.invitation_id)
     .fetch_one(conn)
     .await
+}
+
+/// Gives a pending invitation a fresh token as its email goes out and returns the token
+/// (only its hash is stored); `None` when the invitation is no longer pending. A retry
+/// issues another: a link that never reached anyone dies unseen.
+async fn issue_invitation_token(db: &Db, invitation_id: i64) -> Result<Option<String>, sqlx::Error> {
+    let token = crate::identity::session::new_token();
+    let updated = sqlx::query(r#"UPDATE invitations SET token_hash = $1 WHERE id = $2 AND status = 'pending'"#)
+        .bind(crate::identity::session::hash_token(&token))
+        .bind(invitation_id)
+        .execute(db.pool())
+        .await?
+        .rows_affected();
+    Ok((updated == 1).then_some(token))
 }
 
 /// Escapes text for HTML bodies.
@@ -73,6 +94,7 @@ struct Claimed {
     body_text: String,
     body_html: String,
     attempts: i64,
+    invitation_id: Option<i64>,
 }
 
 /// Wakes the worker early when this process queued something.
@@ -97,7 +119,7 @@ pub async fn run_worker(db: Db, config: Arc<Config>, signal: OutboxSignal) {
         }
     };
     loop {
-        match send_due(&db, &transport, &from).await {
+        match send_due(&db, &transport, &from, &config.app_base_url).await {
             Ok(sent) if sent > 0 => continue,
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "outbox pass failed"),
@@ -114,6 +136,7 @@ pub async fn send_due(
     db: &Db,
     transport: &AsyncSmtpTransport<Tokio1Executor>,
     from: &Mailbox,
+    base_url: &str,
 ) -> Result<usize, sqlx::Error> {
     let t = now();
     // The lease condition is repeated outside the subquery so that, on PostgreSQL, a second
@@ -124,7 +147,7 @@ pub async fn send_due(
                         WHERE status = $3 AND next_attempt_at <= $2 AND (claimed_until IS NULL OR claimed_until < $2)
                         ORDER BY id LIMIT 10)
              AND status = $3 AND (claimed_until IS NULL OR claimed_until < $2)
-           RETURNING id, to_address, subject, body_text, body_html, attempts"#,
+           RETURNING id, to_address, subject, body_text, body_html, attempts, invitation_id"#,
     )
     .bind(t + LEASE_SECS)
     .bind(t)
@@ -132,7 +155,28 @@ pub async fn send_due(
     .fetch_all(db.pool())
     .await?;
     let mut sent = 0;
-    for message in claimed {
+    for mut message in claimed {
+        if let Some(invitation) = message.invitation_id {
+            match issue_invitation_token(db, invitation).await? {
+                Some(token) => {
+                    let link = format!("{base_url}/invite/{token}");
+                    message.body_text = message.body_text.replace(LINK_PLACEHOLDER, &link);
+                    message.body_html = message.body_html.replace(LINK_PLACEHOLDER, &escape_html(&link));
+                }
+                None => {
+                    // Revoked, accepted or replaced before it went out: nothing to send.
+                    sqlx::query(
+                        r#"UPDATE email_outbox SET status = $1, claimed_until = NULL, last_error = $2 WHERE id = $3"#,
+                    )
+                    .bind(MailStatus::Failed.as_str())
+                    .bind("the invitation was no longer pending when this message was due")
+                    .bind(message.id)
+                    .execute(db.pool())
+                    .await?;
+                    continue;
+                }
+            }
+        }
         match deliver(transport, from, &message).await {
             Ok(()) => {
                 sqlx::query(r#"UPDATE email_outbox SET status = $1, sent_at = $2, attempts = attempts + 1, claimed_until = NULL, last_error = NULL WHERE id = $3"#)

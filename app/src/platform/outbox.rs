@@ -132,9 +132,14 @@ pub mod ssr {
                     id,
                     to,
                     subject,
-                    // With SMTP the invitee gets the link by mail; an admin reading this page
-                    // must not be able to use it in their place.
-                    body: if smtp { hide_links(&body) } else { body },
+                    // With SMTP the invitee gets the link by mail (the stored body holds only a
+                    // placeholder; older mail held the link): an admin reading this page must
+                    // not be able to use it in their place.
+                    body: if smtp {
+                        hide_links(&body.replace(crate::platform::email::LINK_PLACEHOLDER, "(link hidden)"))
+                    } else {
+                        body
+                    },
                     status,
                     created_at,
                 })

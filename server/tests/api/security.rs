@@ -497,7 +497,37 @@ async fn an_invitation_link_does_not_tell_whether_its_email_has_a_login(app: &Te
     assert_eq!(view(to_existing).await, view(to_new).await);
 }
 
+async fn with_smtp_no_live_link_is_stored_in_the_outbox(app: &TestApp) {
+    let admin = app.sign_up("atrest").await;
+    let employee = app.role_id(admin.practice_id, "Employee").await;
+    let token = app
+        .invite_and_read_link(&admin, "Ria Rest", "ria@example.com", employee)
+        .await;
+    let bodies: Vec<(String, String)> = sqlx::query_as("SELECT body_text, body_html FROM email_outbox")
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap();
+    assert!(!bodies.is_empty());
+    for (text, html) in &bodies {
+        assert!(
+            !text.contains(&token) && !html.contains(&token),
+            "the live token is not at rest"
+        );
+        assert!(text.contains(app::platform::email::LINK_PLACEHOLDER));
+    }
+    // The link that was mailed is the one that works.
+    let (status, body) = app
+        .call(
+            &app.client(),
+            "accept_invitation",
+            &[("token", &token), ("password", PASSWORD)],
+        )
+        .await;
+    assert!(status.is_success() || status.is_redirection(), "{body}");
+}
+
 crate::on_both_backends!(
+    with_smtp_no_live_link_is_stored_in_the_outbox,
     an_invitation_link_does_not_tell_whether_its_email_has_a_login,
     with_smtp_the_sent_email_page_shows_no_live_link,
     a_locked_login_stays_locked_through_every_door_even_for_the_right_password,

@@ -8,7 +8,7 @@ use crate::identity::session::{PracticeActor, hash_token, new_token};
 use crate::identity::{password as pw, throttle, users};
 use crate::platform::audit::{self, AuditAction, AuditEvent};
 use crate::platform::db::{Db, now};
-use crate::platform::email::{OutgoingEmail, enqueue, escape_html};
+use crate::platform::email::{LINK_PLACEHOLDER, OutgoingEmail, enqueue, escape_html};
 use crate::platform::names::{DisplayName, EmailAddress};
 use crate::platform::state::AppState;
 use crate::practice::practices;
@@ -168,7 +168,10 @@ async fn count_invitation_email(conn: &mut AnyConnection, practice_id: i64) -> R
     }
 }
 
-/// Gives invitation `id` a fresh token and expiry and queues the email with its link.
+/// Gives invitation `id` a fresh expiry and queues the email with its link. With SMTP the
+/// link's token is issued by the outbox worker as the message goes out, so no live link is
+/// ever stored; without SMTP (local use) the message is kept with its link for the Sent
+/// email page.
 pub async fn issue_link(
     conn: &mut AnyConnection,
     state: &AppState,
@@ -176,20 +179,31 @@ pub async fn issue_link(
     practice_name: &str,
     inviter_name: &str,
 ) -> Result<(), sqlx::Error> {
+    let smtp = state.config.smtp_url.is_some();
     let token = new_token();
     let t = now();
+    // A hash no token maps to, until the worker issues the real one.
+    let stored_hash = if smtp {
+        format!("unissued-{}", new_token())
+    } else {
+        hash_token(&token)
+    };
     let (email, name, role_name, practice_id): (String, String, String, i64) = sqlx::query_as(
         r#"UPDATE invitations SET token_hash = $1, expires_at = $2, created_at = $3
            WHERE id = $4
            RETURNING email, name, (SELECT r.name FROM roles r WHERE r.id = invitations.role_id), practice_id"#,
     )
-    .bind(hash_token(&token))
+    .bind(stored_hash)
     .bind(t + VALID_DAYS * 86_400)
     .bind(t)
     .bind(id)
     .fetch_one(&mut *conn)
     .await?;
-    let link = format!("{}/invite/{token}", state.config.app_base_url);
+    let link = if smtp {
+        LINK_PLACEHOLDER.to_owned()
+    } else {
+        format!("{}/invite/{token}", state.config.app_base_url)
+    };
     let subject = format!("{inviter_name} invited you to {practice_name} on Practice Access");
     let text = format!(
         "Hello {name},\n\n{inviter_name} has invited you to join {practice_name} as {role_name}.\n\n\
@@ -212,12 +226,13 @@ pub async fn issue_link(
         conn,
         OutgoingEmail {
             practice_id: Some(practice_id),
+            invitation_id: smtp.then_some(id),
             to: &email,
             subject: &subject,
             text: &text,
             html: &html,
         },
-        state.config.smtp_url.is_some(),
+        smtp,
     )
     .await?;
     Ok(())
