@@ -156,6 +156,14 @@ pub async fn accept(state: &AppState, token: &str, password: String) -> Result<(
     Ok((user_id, row.practice_id))
 }
 
+/// Queues invitation `id`'s email (new or resent), counted against the practice's allowance.
+async fn send_invitation_email(conn: &mut AnyConnection, actor: &PracticeActor, id: i64) -> Result<(), AppError> {
+    count_invitation_email(conn, actor.practice_id).await?;
+    let practice = practice_name(conn, actor.practice_id).await?;
+    issue_link(conn, &actor.state, id, &practice, &actor.session.name).await?;
+    Ok(())
+}
+
 /// Counts one invitation email against the practice's hourly allowance.
 async fn count_invitation_email(conn: &mut AnyConnection, practice_id: i64) -> Result<(), AppError> {
     let limit = throttle::INVITATIONS_PER_PRACTICE;
@@ -299,9 +307,7 @@ pub async fn invite(actor: &PracticeActor, name: &str, email: &str, role_id: i64
     .bind(t)
     .fetch_one(&mut *tx)
     .await?;
-    let practice = practice_name(&mut tx, actor.practice_id).await?;
-    count_invitation_email(&mut tx, actor.practice_id).await?;
-    issue_link(&mut tx, state, id, &practice, &actor.session.name).await?;
+    send_invitation_email(&mut tx, actor, id).await?;
     audit::record(
         &mut tx,
         AuditEvent {
@@ -333,9 +339,7 @@ pub async fn resend(actor: &PracticeActor, id: i64) -> Result<(), AppError> {
     let state = &actor.state;
     let mut tx = state.db.begin_write().await?;
     let email = pending_invitation(actor, &mut tx, id).await?;
-    let practice = practice_name(&mut tx, actor.practice_id).await?;
-    count_invitation_email(&mut tx, actor.practice_id).await?;
-    issue_link(&mut tx, state, id, &practice, &actor.session.name).await?;
+    send_invitation_email(&mut tx, actor, id).await?;
     audit::record(
         &mut tx,
         AuditEvent {
