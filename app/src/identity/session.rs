@@ -80,23 +80,34 @@ pub fn client_ip() -> String {
     let Some(peer) = parts
         .extensions
         .get::<ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip())
+        .map(|c| c.0.ip().to_canonical())
     else {
         return "unknown".to_owned();
     };
     let trusted = use_context::<AppState>()
         .map(|s| s.config.trusted_proxies.clone())
         .unwrap_or_default();
-    forwarded_client(
-        peer,
-        &trusted,
-        parts
-            .headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok()),
-    )
-    .to_string()
+    // Lossy: one non-ASCII byte a client wrote must not make the whole line (with the
+    // proxy's own entry for the real address) unreadable.
+    let lines: Vec<String> = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .collect();
+    address_key_of(forwarded_client(peer, &trusted, lines.iter().map(String::as_str)))
+}
+
+/// The throttling key of an address: IPv4 as it is, IPv6 by its /64 (one subscriber
+/// usually holds a whole /64 and could otherwise rotate through it).
+fn address_key_of(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
 }
 
 /// The client behind `peer`: walks `X-Forwarded-For` from the right while the hop is trusted.
@@ -108,12 +119,14 @@ fn forwarded_client<'a>(
     if !trusted.contains(&peer) {
         return peer;
     }
-    let hops: Vec<std::net::IpAddr> = headers
-        .flat_map(|h| h.split(','))
-        .filter_map(|h| h.trim().parse().ok())
-        .collect();
+    let hops: Vec<&str> = headers.flat_map(|h| h.split(',')).map(str::trim).collect();
     let mut client = peer;
     for hop in hops.into_iter().rev() {
+        // An entry that is not an address was not written by a proxy of ours: the last
+        // hop we could read stands.
+        let Ok(hop) = hop.parse::<std::net::IpAddr>().map(|ip| ip.to_canonical()) else {
+            break;
+        };
         client = hop;
         if !trusted.contains(&hop) {
             break;
@@ -429,5 +442,17 @@ mod tests {
         );
         // A trusted proxy that forwards nothing: the proxy itself.
         assert_eq!(forwarded_client(proxy, &[proxy], std::iter::empty()), proxy);
+        // Garbage a client wrote left of the proxy's entry does not hide the real address.
+        assert_eq!(
+            forwarded_client(proxy, &[proxy], ["\u{e9}garbage, 198.51.100.7"].into_iter()),
+            ip("198.51.100.7")
+        );
+    }
+
+    #[test]
+    fn ipv6_addresses_are_keyed_by_their_64() {
+        assert_eq!(super::address_key_of(ip("2001:db8:1:2:aaaa::1")), "2001:db8:1:2::/64");
+        assert_eq!(super::address_key_of(ip("2001:db8:1:2:bbbb::9")), "2001:db8:1:2::/64");
+        assert_eq!(super::address_key_of(ip("203.0.113.9")), "203.0.113.9");
     }
 }

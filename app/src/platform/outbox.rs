@@ -125,6 +125,9 @@ pub mod ssr {
         .fetch_all(actor.state.db.pool())
         .await?;
         let smtp = actor.state.config.smtp_url.is_some();
+        // A kept link (no SMTP) is a way into the practice with the invitation's role: only
+        // Admins, who may give any role, see it.
+        let hide = smtp || actor.role_kind != crate::practice::permissions::RoleKind::Admin;
         Ok((
             smtp,
             rows.into_iter()
@@ -135,7 +138,7 @@ pub mod ssr {
                     // With SMTP the invitee gets the link by mail (the stored body holds only a
                     // placeholder; older mail held the link): an admin reading this page must
                     // not be able to use it in their place.
-                    body: if smtp {
+                    body: if hide {
                         hide_links(&body.replace(crate::platform::email::LINK_PLACEHOLDER, "(link hidden)"))
                     } else {
                         body

@@ -254,6 +254,91 @@ async fn nobody_grants_more_than_they_hold(app: &TestApp) {
     assert_eq!(role_now, manager_role);
 }
 
+async fn nobody_gives_back_what_they_could_not_give(app: &TestApp) {
+    let admin = app.sign_up("giveback").await;
+    let (manager, _, _) = office_manager(app, &admin, "giveback").await;
+    let staff = crate::helpers::seed_staff(app, admin.practice_id, "giveback").await;
+    let employee = app.role_id(admin.practice_id, "Employee").await;
+    let (status, _) = app
+        .call(
+            &admin.client,
+            "add_client",
+            &[("name", "Give Back Ltd"), ("plan", "small")],
+        )
+        .await;
+    assert!(status.is_success());
+    let admin_client = &admin.client;
+    let bulk = |role: Option<i64>| {
+        let role = role.map(|r| r.to_string());
+        async move {
+            let user = staff.to_string();
+            let mut form = vec![("user_id", user.as_str()), ("search", ""), ("plan", "")];
+            if let Some(r) = &role {
+                form.push(("role_id", r.as_str()));
+            }
+            let (status, body) = app.call(admin_client, "apply_bulk", &form).await;
+            assert!(status.is_success(), "{body}");
+            body["batch_id"].as_i64().unwrap().to_string()
+        }
+    };
+    bulk(Some(employee)).await;
+    let removal = bulk(None).await;
+    // Undo would give Employee back on the client: not the manager's to give.
+    let (status, body) = app.call(&manager, "undo_bulk", &[("batch_id", &removal)]).await;
+    assert_eq!(status, 403, "{body}");
+    // Reactivating an Employee gives them their role back: the same.
+    let (status, _) = app
+        .call(
+            &admin.client,
+            "set_member_active",
+            &[("user_id", &staff.to_string()), ("active", "false")],
+        )
+        .await;
+    assert!(status.is_success());
+    let (status, body) = app
+        .call(
+            &manager,
+            "set_member_active",
+            &[("user_id", &staff.to_string()), ("active", "true")],
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    // Resending an Employee invitation issues a new link to that role: the same.
+    let (status, _) = app
+        .call(
+            &admin.client,
+            "invite_user",
+            &[
+                ("name", "Ivy"),
+                ("email", "ivy.giveback@example.com"),
+                ("role_id", &employee.to_string()),
+            ],
+        )
+        .await;
+    assert!(status.is_success());
+    let invitation: i64 = sqlx::query_scalar("SELECT id FROM invitations WHERE email = 'ivy.giveback@example.com'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let (status, body) = app
+        .call(
+            &manager,
+            "resend_invitation",
+            &[("invitation_id", &invitation.to_string())],
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    assert!(roles_of_staff(app, staff).await.is_empty());
+}
+
+async fn roles_of_staff(app: &TestApp, staff: i64) -> Vec<i64> {
+    sqlx::query_scalar("SELECT role_id FROM client_assignments WHERE user_id = $1")
+        .bind(staff)
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap()
+}
+
 async fn an_admin_cannot_change_their_own_role(app: &TestApp) {
     let admin = app.sign_up("selfrole").await;
     let employee = app.role_id(admin.practice_id, "Employee").await;
@@ -567,6 +652,7 @@ crate::on_both_backends!(
     a_burst_of_parallel_guesses_cannot_pass_the_limit,
     the_right_password_gives_the_address_its_attempt_back,
     nobody_grants_more_than_they_hold,
+    nobody_gives_back_what_they_could_not_give,
     an_admin_cannot_change_their_own_role,
     a_request_from_another_site_is_refused_before_any_work,
     after_sign_in_the_top_bar_and_the_actions_are_in_the_same_practice,
@@ -685,3 +771,62 @@ async fn two_app_servers_share_sessions_changes_and_the_throttle() {
     assert_eq!(status, 429);
     app.cleanup().await;
 }
+
+/// Without SMTP the Sent email page keeps invitation links (local use); only Admins, who
+/// may give any role, see them.
+async fn without_smtp_only_admins_see_kept_links(app: &TestApp) {
+    let admin = app.sign_up("keptlinks").await;
+    let role = create_role(app, &admin, "Office manager", &["users.manage", "expenses.list"]).await;
+    let (status, _) = app
+        .call(
+            &admin.client,
+            "invite_user",
+            &[
+                ("name", "Mo Manager"),
+                ("email", "mo.kept@example.com"),
+                ("role_id", &role.to_string()),
+            ],
+        )
+        .await;
+    assert!(status.is_success());
+    let (_, mail) = app.call(&admin.client, "list_sent_email", &[]).await;
+    let text = mail.to_string();
+    let start = text.find("/invite/").expect("an Admin sees the kept link") + "/invite/".len();
+    let token: String = text[start..].chars().take_while(|c| c.is_ascii_hexdigit()).collect();
+    assert_eq!(token.len(), 64, "{text}");
+    let manager = app.client();
+    let (status, _) = app
+        .call(
+            &manager,
+            "accept_invitation",
+            &[("token", &token), ("password", PASSWORD)],
+        )
+        .await;
+    assert!(status.is_success() || status.is_redirection());
+    let (status, _) = app
+        .call(
+            &admin.client,
+            "invite_user",
+            &[
+                ("name", "Ada Two"),
+                ("email", "ada.two@example.com"),
+                ("role_id", &app.role_id(admin.practice_id, "Admin").await.to_string()),
+            ],
+        )
+        .await;
+    assert!(status.is_success());
+    let (status, mail) = app.call(&manager, "list_sent_email", &[]).await;
+    assert!(status.is_success());
+    let text = mail.to_string();
+    assert!(!text.contains(&token), "{text}");
+    assert!(
+        !text.contains("/invite/") || text.contains("(link hidden)"),
+        "a manager sees no live link: {text}"
+    );
+    let hex_after_invite = text
+        .match_indices("/invite/")
+        .any(|(i, _)| text[i + 8..].chars().take_while(|c| c.is_ascii_hexdigit()).count() == 64);
+    assert!(!hex_after_invite, "{text}");
+}
+
+crate::on_both_backends_with_smtp!(no_smtp, None; without_smtp_only_admins_see_kept_links);

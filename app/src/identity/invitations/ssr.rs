@@ -13,7 +13,7 @@ use crate::platform::names::{DisplayName, EmailAddress};
 use crate::platform::state::AppState;
 use crate::practice::practices;
 use crate::practice::practices::ssr::practice_name;
-use crate::practice::roles::ssr::{chosen_role, may_grant};
+use crate::practice::roles::ssr::{chosen_role, may_grant, may_grant_all};
 
 #[derive(sqlx::FromRow)]
 pub struct InvitationRow {
@@ -87,6 +87,9 @@ pub async fn accept(state: &AppState, token: &str, password: String) -> Result<(
             .bind(&row.email)
             .fetch_optional(state.db.pool())
             .await?;
+    // Strength first, whoever the email belongs to: a weak password gets the same answer
+    // with or without a login (every password ever set passed this check).
+    pw::check_strength(&password).map_err(|m| AppError::invalid("password", m))?;
     let new_hash = match &existing {
         Some((_, Some(stored))) => {
             // Through the sign-in throttle: holding a link must not allow unlimited guesses
@@ -97,10 +100,7 @@ pub async fn accept(state: &AppState, token: &str, password: String) -> Result<(
             }
             None
         }
-        _ => {
-            pw::check_strength(&password).map_err(|m| AppError::invalid("password", m))?;
-            Some(pw::hash(password).await)
-        }
+        _ => Some(pw::hash(password).await),
     };
 
     let mut tx = state.db.begin_write().await?;
@@ -326,13 +326,17 @@ async fn pending_invitation(
     conn: &mut sqlx::AnyConnection,
     id: i64,
 ) -> Result<String, AppError> {
-    sqlx::query_scalar(r#"SELECT email FROM invitations WHERE id = $1 AND practice_id = $2 AND status = $3"#)
-        .bind(id)
-        .bind(actor.practice_id)
-        .bind(InvitationStatus::Pending.as_str())
-        .fetch_optional(conn)
-        .await?
-        .ok_or_else(|| AppError::NotFound("That invitation".into()))
+    let found: Option<(String, i64)> =
+        sqlx::query_as(r#"SELECT email, role_id FROM invitations WHERE id = $1 AND practice_id = $2 AND status = $3"#)
+            .bind(id)
+            .bind(actor.practice_id)
+            .bind(InvitationStatus::Pending.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+    let (email, role_id) = found.ok_or_else(|| AppError::NotFound("That invitation".into()))?;
+    // Resending issues a new link to the role: only someone who may give it does.
+    may_grant_all(conn, actor, &[role_id]).await?;
+    Ok(email)
 }
 
 pub async fn resend(actor: &PracticeActor, id: i64) -> Result<(), AppError> {

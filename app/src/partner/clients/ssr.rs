@@ -247,7 +247,17 @@ pub async fn import(actor: &PracticeActor, csv: &str) -> Result<ImportOutcome, A
         Ok(rows) => rows,
         Err(rejected) => return Ok(ImportOutcome::Rejected(rejected)),
     };
-    let inserted = insert_clients(&mut tx, actor.practice_id, &rows).await?;
+    // The file was checked against names ignoring case as Rust folds it; the database may
+    // fold some letters differently (final sigma, dotted I), and a client may be added
+    // meanwhile: the index has the last word, as a clear refusal.
+    let inserted = insert_clients(&mut tx, actor.practice_id, &rows).await.map_err(|e| {
+        on_constraint(e, &UNIQUE_NAME, || {
+            AppError::invalid(
+                "csv",
+                "Nothing was imported: a name in the file matches another client's (names are unique ignoring case).",
+            )
+        })
+    })?;
     audit::record(
         &mut tx,
         AuditEvent {

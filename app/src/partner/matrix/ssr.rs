@@ -11,7 +11,7 @@ use crate::platform::db::{now, page_offset};
 use crate::practice::practices::MemberStatus;
 use crate::practice::practices::ssr::{Member, find_member};
 use crate::practice::roles::display_role_name;
-use crate::practice::roles::ssr::{chosen_role, may_grant, practice_roles};
+use crate::practice::roles::ssr::{chosen_role, may_grant, may_grant_all, practice_roles};
 
 /// How long after a bulk action "Undo" is offered.
 pub const UNDO_WINDOW_SECS: i64 = 15 * 60;
@@ -460,6 +460,14 @@ pub async fn undo(actor: &PracticeActor, batch_id: i64) -> Result<i64, AppError>
             refuse_if_deactivated(&staff, Some(0))?;
         }
     }
+    // Giving roles back is granting them: nobody restores a role they could not give.
+    let restoring: Vec<i64> = sqlx::query_scalar(
+        r#"SELECT DISTINCT previous_role_id FROM bulk_batch_rows WHERE batch_id = $1 AND previous_role_id IS NOT NULL"#,
+    )
+    .bind(batch_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    may_grant_all(&mut tx, actor, &restoring).await?;
     // Clients that had no access before: remove what the batch gave, if it is still that.
     let removed = sqlx::query(
         r#"DELETE FROM client_assignments WHERE user_id = $1 AND role_id = $3

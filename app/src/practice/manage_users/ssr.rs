@@ -7,7 +7,7 @@ use crate::practice::permissions::RoleKind;
 use crate::practice::practices::MemberStatus;
 use crate::practice::practices::ssr::{Member, find_member, practice_name};
 use crate::practice::roles::display_role_name;
-use crate::practice::roles::ssr::{chosen_role, may_grant, practice_roles};
+use crate::practice::roles::ssr::{chosen_role, may_grant, may_grant_all, practice_roles};
 
 #[derive(sqlx::FromRow)]
 struct LineRow {
@@ -165,6 +165,18 @@ pub async fn set_active(actor: &PracticeActor, user_id: i64, active: bool) -> Re
     }
     if !active {
         keep_an_admin(&mut tx, actor, &m).await?;
+    } else {
+        // Reactivating gives back the member's role and every client role they kept:
+        // nobody gives back what they could not give.
+        let mut roles: Vec<i64> = sqlx::query_scalar(
+            r#"SELECT DISTINCT role_id FROM client_assignments WHERE practice_id = $1 AND user_id = $2"#,
+        )
+        .bind(actor.practice_id)
+        .bind(user_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        roles.push(m.role_id);
+        may_grant_all(&mut tx, actor, &roles).await?;
     }
     let status = if active {
         MemberStatus::Active

@@ -97,6 +97,17 @@ pub async fn may_grant(conn: &mut AnyConnection, actor: &PracticeActor, role: &P
     may_grant_permissions(actor, &keys)
 }
 
+/// [`may_grant`] for every role in `role_ids` (of the practice; ids of roles deleted since
+/// are skipped): for actions that give several roles back at once (undo, reactivation).
+pub async fn may_grant_all(conn: &mut AnyConnection, actor: &PracticeActor, role_ids: &[i64]) -> Result<(), AppError> {
+    for id in role_ids {
+        if let Some(role) = find_practice_role(conn, actor.practice_id, *id).await? {
+            may_grant(conn, actor, &role).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Creates a custom role with an already validated permission set.
 pub async fn create_custom_role(
     conn: &mut AnyConnection,
