@@ -130,6 +130,7 @@ pub mod ssr {
     use crate::identity::session::client_ip;
     use crate::identity::{password as pw, throttle, users};
     use crate::platform::audit::{self, AuditAction, AuditEvent};
+    use crate::platform::db::on_constraint;
     use crate::platform::error::AppError;
     use crate::platform::names::{DisplayName, EmailAddress};
     use crate::platform::state::AppState;
@@ -171,6 +172,12 @@ pub mod ssr {
             };
             throttle::take_all(&mut conn, &[(&key, limit)]).await?;
         }
+        let taken = || {
+            AppError::invalid(
+                "email",
+                "We could not create an account with this email and password. If this email already has a login, enter its password.",
+            )
+        };
         // One login can belong to several businesses: an existing login may create a
         // practice with its own password, checked like a sign-in.
         let existing = find_login(&state.db, &email).await?;
@@ -178,10 +185,7 @@ pub mod ssr {
             None => Some(pw::hash(password).await),
             Some((_, stored)) => {
                 if !throttle::check_password(&state.db, email.as_str(), stored.clone(), password, &address).await? {
-                    return Err(AppError::invalid(
-                        "email",
-                        "We could not create an account with this email and password. If this email already has a login, enter its password.",
-                    ));
+                    return Err(taken());
                 }
                 None
             }
@@ -189,7 +193,11 @@ pub mod ssr {
         let mut tx = state.db.begin_write().await?;
         let user_id = match existing {
             Some((id, _)) => id,
-            None => users::ssr::create_user(&mut tx, &email, &name, new_hash.as_ref()).await?,
+            // Another sign-up for this email won the race: the same answer as for a login
+            // whose password does not match.
+            None => users::ssr::create_user(&mut tx, &email, &name, new_hash.as_ref())
+                .await
+                .map_err(|e| on_constraint(e, &users::ssr::UNIQUE_EMAIL, taken))?,
         };
         let practice_id = practices::ssr::create_practice(&mut tx, &practice_name, user_id).await?;
         tx.commit().await?;

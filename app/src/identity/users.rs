@@ -5,7 +5,13 @@ pub mod ssr {
     use sqlx::AnyConnection;
 
     use crate::identity::password::PasswordHashString;
-    use crate::platform::db::now;
+    use crate::platform::db::{Unique, now};
+
+    /// One login per email: two sign-ups (or accepts) for one new email at once leave one.
+    pub const UNIQUE_EMAIL: Unique = Unique {
+        name: "users_email_key",
+        sqlite_columns: Some("users.email"),
+    };
     use crate::platform::names::{DisplayName, EmailAddress};
 
     pub async fn create_user(

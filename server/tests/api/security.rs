@@ -339,6 +339,33 @@ async fn roles_of_staff(app: &TestApp, staff: i64) -> Vec<i64> {
         .unwrap()
 }
 
+async fn simultaneous_sign_ups_for_one_new_email_leave_one_login_and_no_500(app: &TestApp) {
+    let clients: Vec<_> = (0..4).map(|_| app.client()).collect();
+    let calls = clients
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let practice = format!("Race {i} Ltd");
+            async move {
+                let form = [
+                    ("practice_name", practice.as_str()),
+                    ("name", "Rae Race"),
+                    ("email", "rae.race@example.com"),
+                    ("password", "a different password"),
+                ];
+                app.call(c, "sign_up", &form).await.0
+            }
+        })
+        .collect();
+    let statuses = join_all(calls).await;
+    assert!(statuses.iter().all(|s| s.as_u16() < 500), "{statuses:?}");
+    let logins: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = 'rae.race@example.com'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(logins, 1);
+}
+
 async fn an_admin_cannot_change_their_own_role(app: &TestApp) {
     let admin = app.sign_up("selfrole").await;
     let employee = app.role_id(admin.practice_id, "Employee").await;
@@ -653,6 +680,7 @@ crate::on_both_backends!(
     the_right_password_gives_the_address_its_attempt_back,
     nobody_grants_more_than_they_hold,
     nobody_gives_back_what_they_could_not_give,
+    simultaneous_sign_ups_for_one_new_email_leave_one_login_and_no_500,
     an_admin_cannot_change_their_own_role,
     a_request_from_another_site_is_refused_before_any_work,
     after_sign_in_the_top_bar_and_the_actions_are_in_the_same_practice,

@@ -129,7 +129,13 @@ pub async fn accept(state: &AppState, token: &str, password: String) -> Result<(
         None => {
             let email = EmailAddress::parse(&row.email).map_err(|_| AppError::Internal)?;
             let name = DisplayName::parse(&row.name, "name", 200).map_err(|_| AppError::Internal)?;
-            users::ssr::create_user(&mut tx, &email, &name, new_hash.as_ref()).await?
+            users::ssr::create_user(&mut tx, &email, &name, new_hash.as_ref())
+                .await
+                .map_err(|e| {
+                    crate::platform::db::on_constraint(e, &users::ssr::UNIQUE_EMAIL, || {
+                        AppError::Conflict("A login for this email was just created. Try again.".into())
+                    })
+                })?
         }
     };
     if practices::ssr::find_member(&mut tx, row.practice_id, user_id)
