@@ -107,6 +107,15 @@ async fn keep_an_admin(conn: &mut sqlx::AnyConnection, actor: &PracticeActor, m:
     Ok(())
 }
 
+/// Refuses a non-Admin acting on an Admin (`what` says how, for the message): taking the
+/// role or the access away is power over that person too.
+fn only_admins_act_on_admins(actor: &PracticeActor, m: &Member, what: &str) -> Result<(), AppError> {
+    if m.role_kind == RoleKind::Admin.as_str() && actor.role_kind != RoleKind::Admin {
+        return Err(AppError::NotAllowed(format!("Only an Admin can {what}.")));
+    }
+    Ok(())
+}
+
 pub async fn change_role(actor: &PracticeActor, user_id: i64, role_id: i64) -> Result<(), AppError> {
     if user_id == actor.user_id() {
         return Err(AppError::NotAllowed("You cannot change your own role.".into()));
@@ -120,11 +129,7 @@ pub async fn change_role(actor: &PracticeActor, user_id: i64, role_id: i64) -> R
         ));
     }
     may_grant(&mut tx, actor, &role).await?;
-    // Taking a role away is also a grant of power over that person: only Admins change an
-    // Admin's role.
-    if m.role_kind == RoleKind::Admin.as_str() && actor.role_kind != RoleKind::Admin {
-        return Err(AppError::NotAllowed("Only an Admin can change an Admin's role.".into()));
-    }
+    only_admins_act_on_admins(actor, &m, "change an Admin's role")?;
     if !role.is(RoleKind::Admin) {
         keep_an_admin(&mut tx, actor, &m).await?;
     }
@@ -158,11 +163,7 @@ pub async fn set_active(actor: &PracticeActor, user_id: i64, active: bool) -> Re
     if user_id == actor.user_id() && !active {
         return Err(AppError::Conflict("You cannot deactivate yourself.".into()));
     }
-    if m.role_kind == RoleKind::Admin.as_str() && actor.role_kind != RoleKind::Admin {
-        return Err(AppError::NotAllowed(
-            "Only an Admin can deactivate or reactivate an Admin.".into(),
-        ));
-    }
+    only_admins_act_on_admins(actor, &m, "deactivate or reactivate an Admin")?;
     if !active {
         keep_an_admin(&mut tx, actor, &m).await?;
     } else {
