@@ -53,7 +53,9 @@ pub fn App() -> impl IntoView {
             <main id="main" class="page">
                 <Routes fallback=NotFound>
                     <Route path=path!("") view=frame::home::HomePage ssr=SsrMode::Async/>
-                    <Route path=path!("/signup") view=identity::auth::SignUpPage ssr=SsrMode::Async/>
+                    <Route path=path!("/signup") view=identity::sign_up::SignUpPage ssr=SsrMode::Async/>
+                    <Route path=path!("/signup/sent") view=identity::sign_up::SignUpSentPage ssr=SsrMode::Async/>
+                    <Route path=path!("/signup/confirm/:token") view=identity::sign_up::ConfirmSignUpPage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=identity::auth::SignInPage ssr=SsrMode::Async/>
                     <Route path=path!("/invite/:token") view=identity::invitations::AcceptInvitationPage ssr=SsrMode::Async/>
                     <Route path=path!("/manage-users") view=practice::manage_users::ManageUsersRoute ssr=SsrMode::Async/>

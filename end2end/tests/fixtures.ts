@@ -32,14 +32,20 @@ export function unique(prefix: string): string {
 
 /** Waits for the email the app sent to `to` (the `nth` one) and returns its invitation link path. */
 export async function invitationLink(to: string, nth = 0): Promise<string> {
+  return mailedLink(to, '/invite/', nth);
+}
+
+/** Waits for the `nth` email to `to` and returns the path of its link under `path`. */
+export async function mailedLink(to: string, path: string, nth = 0): Promise<string> {
   const sink = process.env.SMTP_SINK_URL!;
+  const pattern = new RegExp(`${path.replace(/\//g, '\\/')}([0-9a-f]{64})`);
   for (let i = 0; i < 100; i++) {
     const res = await fetch(`${sink}/messages?to=${encodeURIComponent(to)}`);
     const found: { raw: string }[] = await res.json();
     if (found.length > nth) {
-      const match = found[nth].raw.match(/\/invite\/([0-9a-f]{64})/);
-      if (!match) throw new Error(`no invitation link in email to ${to}`);
-      return `/invite/${match[1]}`;
+      const match = found[nth].raw.match(pattern);
+      if (!match) throw new Error(`no ${path} link in email to ${to}`);
+      return `${path}${match[1]}`;
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -57,6 +63,12 @@ export async function signUp(page: Page, tag = unique('practice')) {
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Create practice account' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Check your email' })).toBeVisible();
+  await page.goto(await mailedLink(email, '/signup/confirm/'));
+  await waitForHydration(page);
+  await expect(page.getByRole('heading', { level: 1, name: 'Confirm your practice account' })).toBeVisible();
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Confirm and sign in' }).click();
   await expect(page.getByRole('heading', { level: 1, name: `Practice ${tag}` })).toBeVisible();
   return { email, password, practice: `Practice ${tag}` };
 }

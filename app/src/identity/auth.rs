@@ -1,4 +1,4 @@
-//! Sign-up, sign-in and sign-out, and `get_me`, which tells every page who is signed in.
+//! Sign-in and sign-out, and `get_me`, which tells every page who is signed in.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -56,15 +56,6 @@ pub async fn get_me() -> Result<Option<Me>, AppError> {
     }))
 }
 
-#[server(endpoint = "sign_up")]
-pub async fn sign_up(practice_name: String, name: String, email: String, password: String) -> Result<(), AppError> {
-    let state = crate::identity::session::app_state()?;
-    let (user_id, practice_id) = ssr::sign_up(&state, &practice_name, &name, &email, password).await?;
-    crate::identity::session::start(&state, user_id, (Some(practice_id), None)).await?;
-    leptos_axum::redirect("/");
-    Ok(())
-}
-
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     let state = crate::identity::session::app_state()?;
@@ -81,29 +72,6 @@ pub async fn sign_out() -> Result<(), AppError> {
     crate::identity::session::end(&state).await?;
     leptos_axum::redirect("/login");
     Ok(())
-}
-
-#[component]
-pub fn SignUpPage() -> impl IntoView {
-    let action = ServerAction::<SignUp>::new();
-    let error = action_error(action);
-    view! {
-        <Title text="Create practice account"/>
-        <section class="card narrow">
-            <h1>"Create your practice account"</h1>
-            <p class="muted">"You become the practice's main user, with the Admin role."</p>
-            <ActionForm action=action attr:novalidate="true">
-                <FormError error=error/>
-                <Field label="Practice name" name="practice_name" error=error autocomplete="organization"/>
-                <Field label="Your name" name="name" error=error autocomplete="name"/>
-                <Field label="Email" name="email" kind="email" error=error autocomplete="email"/>
-                <Field label="Password" name="password" kind="password" error=error autocomplete="new-password"/>
-                <p class="hint">"At least 8 characters."</p>
-                <button type="submit" disabled=move || action.pending().get()>"Create practice account"</button>
-            </ActionForm>
-            <p>"Already have a login? "<A href="/login">"Sign in"</A></p>
-        </section>
-    }
 }
 
 #[component]
@@ -128,13 +96,11 @@ pub fn SignInPage() -> impl IntoView {
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use crate::identity::session::client_ip;
-    use crate::identity::{password as pw, throttle, users};
+    use crate::identity::throttle;
     use crate::platform::audit::{self, AuditAction, AuditEvent};
-    use crate::platform::db::on_constraint;
     use crate::platform::error::AppError;
-    use crate::platform::names::{DisplayName, EmailAddress};
+    use crate::platform::names::EmailAddress;
     use crate::platform::state::AppState;
-    use crate::practice::practices;
 
     /// The login with this email: its id and password hash (`None` before a password is set).
     pub async fn find_login(
@@ -145,63 +111,6 @@ pub mod ssr {
             .bind(email.as_str())
             .fetch_optional(db.pool())
             .await
-    }
-
-    /// Creates a practice with the caller as its main user: a new login, or an existing one
-    /// whose password the caller gives (through the sign-in throttle). Returns the user and
-    /// the practice.
-    pub async fn sign_up(
-        state: &AppState,
-        practice_name: &str,
-        name: &str,
-        email: &str,
-        password: String,
-    ) -> Result<(i64, i64), AppError> {
-        let practice_name = DisplayName::parse(practice_name, "practice name", 200)
-            .map_err(|m| AppError::invalid("practice_name", m))?;
-        let name = DisplayName::parse(name, "name", 200).map_err(|m| AppError::invalid("name", m))?;
-        let email = EmailAddress::parse(email).map_err(|m| AppError::invalid("email", m))?;
-        pw::check_strength(&password).map_err(|m| AppError::invalid("password", m))?;
-        let address = client_ip();
-        {
-            let mut conn = state.db.pool().acquire().await?;
-            let key = throttle::sign_ups_key(&address);
-            let limit = throttle::Limit {
-                attempts: state.config.sign_ups_per_hour,
-                ..throttle::SIGN_UPS_PER_ADDRESS
-            };
-            throttle::take_all(&mut conn, &[(&key, limit)]).await?;
-        }
-        let taken = || {
-            AppError::invalid(
-                "email",
-                "We could not create an account with this email and password. If this email already has a login, enter its password.",
-            )
-        };
-        // One login can belong to several businesses: an existing login may create a
-        // practice with its own password, checked like a sign-in.
-        let existing = find_login(&state.db, &email).await?;
-        let new_hash = match &existing {
-            None => Some(pw::hash(password).await),
-            Some((_, stored)) => {
-                if !throttle::check_password(&state.db, email.as_str(), stored.clone(), password, &address).await? {
-                    return Err(taken());
-                }
-                None
-            }
-        };
-        let mut tx = state.db.begin_write().await?;
-        let user_id = match existing {
-            Some((id, _)) => id,
-            // Another sign-up for this email won the race: the same answer as for a login
-            // whose password does not match.
-            None => users::ssr::create_user(&mut tx, &email, &name, new_hash.as_ref())
-                .await
-                .map_err(|e| on_constraint(e, &users::ssr::UNIQUE_EMAIL, taken))?,
-        };
-        let practice_id = practices::ssr::create_practice(&mut tx, &practice_name, user_id).await?;
-        tx.commit().await?;
-        Ok((user_id, practice_id))
     }
 
     /// Checks email and password through the throttle; the same answer whether or not

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod invitations;
+pub mod sign_up;
 pub mod users;
 
 #[cfg(feature = "ssr")]

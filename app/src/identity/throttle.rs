@@ -2,8 +2,8 @@
 //! that cost others something. Counters live in the database, so every app server counts
 //! the same attempts.
 //!
-//! A password is checked at sign-in, at sign-up with an email that already has a login,
-//! and when an invitation is accepted by an existing login: all three take an attempt from
+//! A password is checked at sign-in, when a sign-up is confirmed, and when an invitation
+//! is accepted by an existing login: all three take an attempt from
 //! the login's allowance and from the caller's address's before the password is checked.
 //! Taking an attempt counts it and checks the limit in one statement, so a burst of
 //! parallel guesses cannot all pass a check made before any of them was counted; a locked
@@ -47,6 +47,13 @@ pub const SIGN_UPS_PER_ADDRESS: Limit = Limit {
     lock_secs: 60 * 60,
 };
 
+/// Sign-up confirmation emails to one address (nobody fills another's mailbox).
+pub const SIGN_UP_MAILS_PER_EMAIL: Limit = Limit {
+    attempts: 5,
+    window_secs: 60 * 60,
+    lock_secs: 60 * 60,
+};
+
 pub fn login_key(email: &str) -> String {
     format!("email:{email}")
 }
@@ -61,6 +68,10 @@ pub fn invitations_key(practice_id: i64) -> String {
 
 pub fn sign_ups_key(ip: &str) -> String {
     format!("signup:{ip}")
+}
+
+pub fn sign_up_mails_key(email: &str) -> String {
+    format!("signup-mail:{email}")
 }
 
 /// Takes one attempt from `key`'s allowance: counts it and, in the same statement, locks

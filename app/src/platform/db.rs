@@ -228,21 +228,27 @@ pub struct Unique {
 /// its message "UNIQUE constraint failed: <index 'name' | table.column, …>": there the part
 /// after the colon is compared with the index's name or columns.
 pub fn on_constraint(error: sqlx::Error, unique: &Unique, conflict: impl FnOnce() -> AppError) -> AppError {
-    if let sqlx::Error::Database(db_error) = &error
-        && db_error.kind() == sqlx::error::ErrorKind::UniqueViolation
-    {
-        let matches = match db_error.constraint() {
-            Some(name) => name == unique.name,
-            None => db_error
-                .message()
-                .strip_prefix("UNIQUE constraint failed: ")
-                .is_some_and(|what| what == format!("index '{}'", unique.name) || Some(what) == unique.sqlite_columns),
-        };
-        if matches {
-            return conflict();
-        }
+    if violates(&error, unique) {
+        return conflict();
     }
     AppError::from(error)
+}
+
+/// Whether `error` is a violation of `unique` (see [`on_constraint`]).
+pub fn violates(error: &sqlx::Error, unique: &Unique) -> bool {
+    let sqlx::Error::Database(db_error) = error else {
+        return false;
+    };
+    if db_error.kind() != sqlx::error::ErrorKind::UniqueViolation {
+        return false;
+    }
+    match db_error.constraint() {
+        Some(name) => name == unique.name,
+        None => db_error
+            .message()
+            .strip_prefix("UNIQUE constraint failed: ")
+            .is_some_and(|what| what == format!("index '{}'", unique.name) || Some(what) == unique.sqlite_columns),
+    }
 }
 
 /// Seconds since the Unix epoch: the one time representation stored in the database.

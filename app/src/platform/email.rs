@@ -21,14 +21,23 @@ pub const MAX_ATTEMPTS: i64 = 8;
 /// How long a claimed message is reserved for the worker that claimed it.
 const LEASE_SECS: i64 = 120;
 
-/// Stands in an invitation email's body for its link until the worker sends it.
+/// Stands in a message's body for its link until the worker sends it.
 pub const LINK_PLACEHOLDER: &str = "{{invitation_link}}";
+
+/// What a message's link opens; the worker issues its token as it sends the message and
+/// writes the link over [`LINK_PLACEHOLDER`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkTo {
+    /// `/invite/<token>`, for a pending invitation.
+    Invitation(i64),
+    /// `/signup/confirm/<token>`, for an unconfirmed sign-up request.
+    SignUp(i64),
+}
 
 pub struct OutgoingEmail<'a> {
     pub practice_id: Option<i64>,
-    /// An invitation whose link the worker issues and writes over [`LINK_PLACEHOLDER`]
-    /// as it sends the message.
-    pub invitation_id: Option<i64>,
+    /// The link the worker issues as it sends (SMTP only; kept mail carries its link).
+    pub link: Option<LinkTo>,
     pub to: &'a str,
     pub subject: &'a str,
     pub text: &'a str,
@@ -48,8 +57,8 @@ pub async fn enqueue(
         MailStatus::Kept
     };
     sqlx::query_scalar(
-        r#"INSERT INTO email_outbox (practice_id, to_address, subject, body_text, body_html, status, attempts, next_attempt_at, created_at, invitation_id)
-           VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $7, $8) RETURNING id"#,
+        r#"INSERT INTO email_outbox (practice_id, to_address, subject, body_text, body_html, status, attempts, next_attempt_at, created_at, invitation_id, sign_up_request_id)
+           VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $7, $8, $9) RETURNING id"#,
     )
     .bind(email.practice_id)
     .bind(email.to)
@@ -58,23 +67,43 @@ pub async fn enqueue(
     .bind(email.html)
     .bind(status.as_str())
     .bind(now())
-    .bind(email.invitation_id)
+    .bind(match email.link {
+        Some(LinkTo::Invitation(id)) => Some(id),
+        _ => None,
+    })
+    .bind(match email.link {
+        Some(LinkTo::SignUp(id)) => Some(id),
+        _ => None,
+    })
     .fetch_one(conn)
     .await
 }
 
-/// Gives a pending invitation a fresh token as its email goes out and returns the token
-/// (only its hash is stored); `None` when the invitation is no longer pending. A retry
-/// issues another: a link that never reached anyone dies unseen.
-async fn issue_invitation_token(db: &Db, invitation_id: i64) -> Result<Option<String>, sqlx::Error> {
+/// Gives what `link` opens a fresh token as its email goes out and returns the link (only
+/// the token's hash is stored); `None` when it is no longer open (an invitation accepted,
+/// revoked or replaced; a sign-up confirmed). A retry issues another token: a link that
+/// never reached anyone dies unseen.
+async fn issue_link(db: &Db, link: LinkTo, base_url: &str) -> Result<Option<String>, sqlx::Error> {
     let token = crate::identity::session::new_token();
-    let updated = sqlx::query(r#"UPDATE invitations SET token_hash = $1 WHERE id = $2 AND status = 'pending'"#)
+    let (sql, id, path) = match link {
+        LinkTo::Invitation(id) => (
+            r#"UPDATE invitations SET token_hash = $1 WHERE id = $2 AND status = 'pending'"#,
+            id,
+            "invite",
+        ),
+        LinkTo::SignUp(id) => (
+            r#"UPDATE sign_up_requests SET token_hash = $1 WHERE id = $2 AND confirmed_at IS NULL"#,
+            id,
+            "signup/confirm",
+        ),
+    };
+    let updated = sqlx::query(sql)
         .bind(crate::identity::session::hash_token(&token))
-        .bind(invitation_id)
+        .bind(id)
         .execute(db.pool())
         .await?
         .rows_affected();
-    Ok((updated == 1).then_some(token))
+    Ok((updated == 1).then(|| format!("{base_url}/{path}/{token}")))
 }
 
 /// Escapes text for HTML bodies.
@@ -95,6 +124,15 @@ struct Claimed {
     body_html: String,
     attempts: i64,
     invitation_id: Option<i64>,
+    sign_up_request_id: Option<i64>,
+}
+
+impl Claimed {
+    fn link(&self) -> Option<LinkTo> {
+        self.invitation_id
+            .map(LinkTo::Invitation)
+            .or(self.sign_up_request_id.map(LinkTo::SignUp))
+    }
 }
 
 /// Wakes the worker early when this process queued something.
@@ -147,7 +185,7 @@ pub async fn send_due(
                         WHERE status = $3 AND next_attempt_at <= $2 AND (claimed_until IS NULL OR claimed_until < $2)
                         ORDER BY id LIMIT 10)
              AND status = $3 AND (claimed_until IS NULL OR claimed_until < $2)
-           RETURNING id, to_address, subject, body_text, body_html, attempts, invitation_id"#,
+           RETURNING id, to_address, subject, body_text, body_html, attempts, invitation_id, sign_up_request_id"#,
     )
     .bind(t + LEASE_SECS)
     .bind(t)
@@ -156,20 +194,19 @@ pub async fn send_due(
     .await?;
     let mut sent = 0;
     for mut message in claimed {
-        if let Some(invitation) = message.invitation_id {
-            match issue_invitation_token(db, invitation).await? {
-                Some(token) => {
-                    let link = format!("{base_url}/invite/{token}");
+        if let Some(link) = message.link() {
+            match issue_link(db, link, base_url).await? {
+                Some(link) => {
                     message.body_text = message.body_text.replace(LINK_PLACEHOLDER, &link);
                     message.body_html = message.body_html.replace(LINK_PLACEHOLDER, &escape_html(&link));
                 }
                 None => {
-                    // Revoked, accepted or replaced before it went out: nothing to send.
+                    // Closed before it went out: nothing to send.
                     sqlx::query(
                         r#"UPDATE email_outbox SET status = $1, claimed_until = NULL, last_error = $2 WHERE id = $3"#,
                     )
                     .bind(MailStatus::Failed.as_str())
-                    .bind("the invitation was no longer pending when this message was due")
+                    .bind("what its link opens was no longer open when this message was due")
                     .bind(message.id)
                     .execute(db.pool())
                     .await?;

@@ -53,6 +53,8 @@ fn case(name: &str, ids: &Ids) -> Option<Case> {
             ]),
             false,
         ),
+        "get_sign_up" => (Public, f(&[("token", &"0".repeat(64))]), false),
+        "confirm_sign_up" => (Public, f(&[("token", &"0".repeat(64)), ("password", "x")]), false),
         "sign_in" => (Public, f(&[("email", "walk@example.com"), ("password", "x")]), false),
         "sign_out" => (Public, f(&[]), false),
         "get_invitation" => (Public, f(&[("token", &"0".repeat(64))]), false),

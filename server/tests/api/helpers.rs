@@ -323,25 +323,18 @@ impl TestApp {
         (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
 
-    /// Signs up a new practice; `tag` keeps its email unique.
+    /// Signs up a new practice and confirms it as its owner would; `tag` keeps its email
+    /// unique.
     pub async fn sign_up(&self, tag: &str) -> Admin {
         let client = self.client();
         let email = format!("admin.{tag}@example.com");
+        let token = self.sign_up_token(&client, &format!("Practice {tag}"), &email).await;
         let (status, body) = self
-            .call(
-                &client,
-                "sign_up",
-                &[
-                    ("practice_name", &format!("Practice {tag}")),
-                    ("name", "Ada Admin"),
-                    ("email", &email),
-                    ("password", PASSWORD),
-                ],
-            )
+            .call(&client, "confirm_sign_up", &[("token", &token), ("password", PASSWORD)])
             .await;
         assert!(
             status.is_success() || status.is_redirection(),
-            "sign up failed: {status} {body}"
+            "confirming the sign-up failed: {status} {body}"
         );
         let (user_id, practice_id): (i64, i64) = sqlx::query_as(
             "SELECT u.id, m.practice_id FROM users u JOIN practice_members m ON m.user_id = u.id WHERE u.email = $1",
@@ -356,6 +349,60 @@ impl TestApp {
             practice_id,
             user_id,
         }
+    }
+
+    /// Starts a sign-up of `practice` for `email` (password [`PASSWORD`]) and returns
+    /// where the answer sends the caller (`Location`).
+    pub async fn start_sign_up(&self, client: &Client, practice: &str, email: &str) -> String {
+        let response = client
+            .http
+            .post(format!("{}/api/sign_up", self.address))
+            .header("Accept", "application/json")
+            .form(&[
+                ("practice_name", practice),
+                ("name", "Ada Admin"),
+                ("email", email),
+                ("password", PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let location = response
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_owned());
+        let body = response.text().await.unwrap();
+        assert!(status.is_success(), "sign up failed: {status} {body}");
+        location.expect("sign-up answers with where to go next")
+    }
+
+    /// Starts a sign-up and returns the confirmation token from the email (with SMTP) or
+    /// from where the answer led (without).
+    pub async fn sign_up_token(&self, client: &Client, practice: &str, email: &str) -> String {
+        let seen = self.mail_count(email);
+        let location = self.start_sign_up(client, practice, email).await;
+        match &self.smtp {
+            Some(sink) => {
+                assert_eq!(location, "/signup/sent");
+                let message = sink.wait_for(email, seen).await;
+                link_token(&message.data, "/signup/confirm/")
+            }
+            None => link_token(&location, "/signup/confirm/"),
+        }
+    }
+
+    /// How many messages the SMTP sink has received for `email` (0 without SMTP).
+    pub fn mail_count(&self, email: &str) -> usize {
+        self.smtp
+            .as_ref()
+            .map(|s| {
+                s.messages()
+                    .iter()
+                    .filter(|m| m.to.iter().any(|t| t.contains(email)))
+                    .count()
+            })
+            .unwrap_or(0)
     }
 
     /// Signs `email` in with `password` in a fresh browser.
@@ -379,16 +426,7 @@ impl TestApp {
 
     /// Invites `email` with `role_id` as `admin` and returns the link from the email.
     pub async fn invite_and_read_link(&self, admin: &Admin, name: &str, email: &str, role_id: i64) -> String {
-        let seen = self
-            .smtp
-            .as_ref()
-            .map(|s| {
-                s.messages()
-                    .iter()
-                    .filter(|m| m.to.iter().any(|t| t.contains(email)))
-                    .count()
-            })
-            .unwrap_or(0);
+        let seen = self.mail_count(email);
         let (status, body) = self
             .call(
                 &admin.client,
@@ -409,9 +447,14 @@ impl TestApp {
 
 /// The invitation token from an email body.
 pub fn invitation_token(body: &str) -> String {
-    let start = body.find("/invite/").expect("email has an invitation link") + "/invite/".len();
-    let token: String = body[start..].chars().take_while(|c| c.is_ascii_hexdigit()).collect();
-    assert_eq!(token.len(), 64, "token in {body}");
+    link_token(body, "/invite/")
+}
+
+/// The token after the first `path` (`/invite/`, `/signup/confirm/`) in `text`.
+pub fn link_token(text: &str, path: &str) -> String {
+    let start = text.find(path).unwrap_or_else(|| panic!("no {path} link in {text}")) + path.len();
+    let token: String = text[start..].chars().take_while(|c| c.is_ascii_hexdigit()).collect();
+    assert_eq!(token.len(), 64, "token in {text}");
     token
 }
 

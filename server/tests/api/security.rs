@@ -33,8 +33,11 @@ async fn a_locked_login_stays_locked_through_every_door_even_for_the_right_passw
     // Sign-in, sign-up with the existing login and accepting an invitation all refuse.
     let (_, status, _) = app.sign_in(&victim.email, PASSWORD).await;
     assert_eq!(status, 429);
-    let (status, body) = sign_up_as(app, "Second practice", &victim.email).await;
-    assert_eq!(status, 429, "sign-up is a door too: {body}");
+    let token = app.sign_up_token(&app.client(), "Second practice", &victim.email).await;
+    let (status, body) = app
+        .call(&app.client(), "confirm_sign_up", &[("token", &token), ("password", PASSWORD)])
+        .await;
+    assert_eq!(status, 429, "confirming a sign-up is a door too: {body}");
     let attacker = app.sign_up("attackerlock").await;
     let employee = app.role_id(attacker.practice_id, "Employee").await;
     let token = app
@@ -58,23 +61,156 @@ async fn a_locked_login_stays_locked_through_every_door_even_for_the_right_passw
 
 async fn guessing_through_sign_up_or_an_invitation_counts_like_sign_in(app: &TestApp) {
     let victim = app.sign_up("victimguess").await;
+    // Whoever holds the link (here: as if the mailbox had leaked) guesses at the login's
+    // password through the confirmation page.
+    let token = app.sign_up_token(&app.client(), "Guess Ltd", &victim.email).await;
     for _ in 0..throttle::PER_LOGIN.attempts {
-        let (status, _) = app
+        let (status, body) = app
             .call(
                 &app.client(),
-                "sign_up",
-                &[
-                    ("practice_name", "Guess Ltd"),
-                    ("name", "Guess"),
-                    ("email", &victim.email),
-                    ("password", "a wrong guess 123"),
-                ],
+                "confirm_sign_up",
+                &[("token", &token), ("password", "a wrong guess 123")],
             )
             .await;
-        assert_eq!(status, 422);
+        assert_eq!(status, 422, "{body}");
+        assert_eq!(body["Invalid"]["field"], "password", "{body}");
     }
     let (_, status, _) = app.sign_in(&victim.email, PASSWORD).await;
     assert_eq!(status, 429, "sign-up guesses lock the login for sign-in too");
+}
+
+async fn sign_up_answers_the_same_whether_or_not_the_email_has_a_login(app: &TestApp) {
+    let victim = app.sign_up("enumerate").await;
+    let existing = app.start_sign_up(&app.client(), "Probe Ltd", &victim.email).await;
+    let new = app.start_sign_up(&app.client(), "Probe Ltd", "nobody.yet@example.com").await;
+    assert_eq!(existing, "/signup/sent");
+    assert_eq!(existing, new, "the same answer for both");
+    // Nothing exists until the owner of the mailbox confirms.
+    let practices: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM practices WHERE name = 'Probe Ltd'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let logins: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = 'nobody.yet@example.com'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!((practices, logins), (0, 0));
+    // Both mailboxes get their link.
+    let sink = app.smtp.as_ref().unwrap();
+    for email in [victim.email.as_str(), "nobody.yet@example.com"] {
+        let message = sink.wait_for(email, if email == victim.email { 1 } else { 0 }).await;
+        assert!(message.data.contains("/signup/confirm/"), "{}", message.data);
+        assert!(message.data.contains("Probe Ltd"), "{}", message.data);
+    }
+}
+
+async fn confirming_a_sign_up_with_an_existing_login_adds_the_practice_to_it(app: &TestApp) {
+    let owner = app.sign_up("twopractices").await;
+    let token = app.sign_up_token(&app.client(), "Second Ltd", &owner.email).await;
+    let (status, body) = app
+        .call(
+            &app.client(),
+            "get_sign_up",
+            &[("token", &token)],
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    assert_eq!(body["state"], "Open");
+    assert_eq!(body["practice_name"], "Second Ltd");
+    // The login's own password is asked for, not the one typed at sign-up (PASSWORD):
+    // whoever signs up with someone's email learns nothing and gets nothing.
+    let own = "the owner's own password";
+    let hash = app::identity::password::hash(own.to_owned()).await;
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(&hash.0)
+        .bind(owner.user_id)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let (status, body) = app
+        .call(&app.client(), "confirm_sign_up", &[("token", &token), ("password", PASSWORD)])
+        .await;
+    assert_eq!(status, 422, "{body}");
+    let client = app.client();
+    let (status, body) = app
+        .call(&client, "confirm_sign_up", &[("token", &token), ("password", own)])
+        .await;
+    assert!(status.is_success(), "{body}");
+    let memberships: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM practice_members WHERE user_id = $1")
+        .bind(owner.user_id)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(memberships, 2, "one login, two practices");
+    let logins: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = $1")
+        .bind(&owner.email)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(logins, 1);
+    assert_eq!(app.me(&client).await["current"]["name"], "Second Ltd", "signed in to the new practice");
+    // The link works once.
+    let (status, _) = app
+        .call(&app.client(), "confirm_sign_up", &[("token", &token), ("password", PASSWORD)])
+        .await;
+    assert_eq!(status, 409);
+    let (_, body) = app.call(&app.client(), "get_sign_up", &[("token", &token)]).await;
+    assert_eq!(body["state"], "Invalid");
+    let (status, _) = app
+        .call(&app.client(), "confirm_sign_up", &[("token", &token), ("password", own)])
+        .await;
+    assert_eq!(status, 409);
+}
+
+async fn a_sign_up_keeps_no_secret_in_plain_text_and_its_link_expires(app: &TestApp) {
+    let token = app
+        .sign_up_token(&app.client(), "Secretive Ltd", "secretive@example.com")
+        .await;
+    let (token_hash, password_hash): (String, String) =
+        sqlx::query_as("SELECT token_hash, password_hash FROM sign_up_requests WHERE email = 'secretive@example.com'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_ne!(token_hash, token);
+    assert!(password_hash.starts_with("$argon2id$"), "{password_hash}");
+    let leaked: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM email_outbox WHERE body_text LIKE $1 OR body_html LIKE $1 OR body_text LIKE $2",
+    )
+    .bind(format!("%{token}%"))
+    .bind(format!("%{PASSWORD}%"))
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(leaked, 0, "the outbox holds neither the link nor the password");
+    sqlx::query("UPDATE sign_up_requests SET expires_at = 0 WHERE email = 'secretive@example.com'")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let (_, body) = app.call(&app.client(), "get_sign_up", &[("token", &token)]).await;
+    assert_eq!(body["state"], "Expired");
+    let (status, body) = app
+        .call(&app.client(), "confirm_sign_up", &[("token", &token), ("password", PASSWORD)])
+        .await;
+    assert_eq!(status, 409, "{body}");
+    let logins: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = 'secretive@example.com'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(logins, 0);
+}
+
+async fn nobody_fills_another_s_mailbox_with_sign_up_emails(app: &TestApp) {
+    for i in 0..throttle::SIGN_UP_MAILS_PER_EMAIL.attempts {
+        let (status, body) = sign_up_as(app, &format!("Flood {i} Ltd"), "flooded@example.com").await;
+        assert!(status.is_success(), "{body}");
+    }
+    let (status, body) = sign_up_as(app, "Flood Ltd", "flooded@example.com").await;
+    assert_eq!(status, 429, "{body}");
+    let requests: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sign_up_requests WHERE email = 'flooded@example.com'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(requests, throttle::SIGN_UP_MAILS_PER_EMAIL.attempts);
 }
 
 async fn a_burst_of_parallel_guesses_cannot_pass_the_limit(app: &TestApp) {
@@ -340,30 +476,38 @@ async fn roles_of_staff(app: &TestApp, staff: i64) -> Vec<i64> {
 }
 
 async fn simultaneous_sign_ups_for_one_new_email_leave_one_login_and_no_500(app: &TestApp) {
+    let mut tokens = Vec::new();
+    for i in 0..4 {
+        tokens.push(
+            app.sign_up_token(&app.client(), &format!("Race {i} Ltd"), "rae.race@example.com")
+                .await,
+        );
+    }
     let clients: Vec<_> = (0..4).map(|_| app.client()).collect();
     let calls = clients
         .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let practice = format!("Race {i} Ltd");
-            async move {
-                let form = [
-                    ("practice_name", practice.as_str()),
-                    ("name", "Rae Race"),
-                    ("email", "rae.race@example.com"),
-                    ("password", "a different password"),
-                ];
-                app.call(c, "sign_up", &form).await.0
-            }
+        .zip(&tokens)
+        .map(|(c, token)| async move {
+            let form = [("token", token.as_str()), ("password", PASSWORD)];
+            app.call(c, "confirm_sign_up", &form).await.0
         })
         .collect();
     let statuses = join_all(calls).await;
     assert!(statuses.iter().all(|s| s.as_u16() < 500), "{statuses:?}");
+    let confirmed = statuses.iter().filter(|s| s.is_success()).count() as i64;
+    assert!(confirmed >= 1, "{statuses:?}");
     let logins: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = 'rae.race@example.com'")
         .fetch_one(app.db.pool())
         .await
         .unwrap();
     assert_eq!(logins, 1);
+    let practices: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM practice_members m JOIN users u ON u.id = m.user_id WHERE u.email = 'rae.race@example.com'",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(practices, confirmed, "each confirmed sign-up made its practice, on the one login");
 }
 
 async fn an_admin_cannot_change_their_own_role(app: &TestApp) {
@@ -681,6 +825,10 @@ crate::on_both_backends!(
     nobody_grants_more_than_they_hold,
     nobody_gives_back_what_they_could_not_give,
     simultaneous_sign_ups_for_one_new_email_leave_one_login_and_no_500,
+    sign_up_answers_the_same_whether_or_not_the_email_has_a_login,
+    confirming_a_sign_up_with_an_existing_login_adds_the_practice_to_it,
+    a_sign_up_keeps_no_secret_in_plain_text_and_its_link_expires,
+    nobody_fills_another_s_mailbox_with_sign_up_emails,
     an_admin_cannot_change_their_own_role,
     a_request_from_another_site_is_refused_before_any_work,
     after_sign_in_the_top_bar_and_the_actions_are_in_the_same_practice,
@@ -691,17 +839,16 @@ crate::on_both_backends!(
 
 async fn over_https_the_session_cookie_is_host_prefixed(backend: Backend) {
     let app = spawn_app_configured(backend, None, None, &[("APP_BASE_URL", "https://practice.example")]).await;
+    // Without SMTP the sign-up's answer leads straight to its confirmation page.
+    let token = app
+        .sign_up_token(&app.client(), "Secure Ltd", "sam@secure.example")
+        .await;
     let response = app
         .client()
         .http
-        .post(format!("{}/api/sign_up", app.address))
+        .post(format!("{}/api/confirm_sign_up", app.address))
         .header("Accept", "application/json")
-        .form(&[
-            ("practice_name", "Secure Ltd"),
-            ("name", "Sam Secure"),
-            ("email", "sam@secure.example"),
-            ("password", PASSWORD),
-        ])
+        .form(&[("token", token.as_str()), ("password", PASSWORD)])
         .send()
         .await
         .unwrap();

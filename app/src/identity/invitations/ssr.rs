@@ -8,7 +8,7 @@ use crate::identity::session::{PracticeActor, hash_token, new_token};
 use crate::identity::{password as pw, throttle, users};
 use crate::platform::audit::{self, AuditAction, AuditEvent};
 use crate::platform::db::{Db, now};
-use crate::platform::email::{LINK_PLACEHOLDER, OutgoingEmail, enqueue, escape_html};
+use crate::platform::email::{LINK_PLACEHOLDER, LinkTo, OutgoingEmail, enqueue, escape_html};
 use crate::platform::names::{DisplayName, EmailAddress};
 use crate::platform::state::AppState;
 use crate::practice::practices;
@@ -240,7 +240,7 @@ pub async fn issue_link(
         conn,
         OutgoingEmail {
             practice_id: Some(practice_id),
-            invitation_id: smtp.then_some(id),
+            link: smtp.then_some(LinkTo::Invitation(id)),
             to: &email,
             subject: &subject,
             text: &text,
