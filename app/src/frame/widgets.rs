@@ -17,6 +17,21 @@ pub fn Pager(page: RwSignal<i64>, pages: i64) -> impl IntoView {
     }
 }
 
+/// "Page 2 of 24" with previous and next links (`href` gives a page's address), for
+/// lists whose page is in the address: they work without JavaScript.
+#[component]
+pub fn LinkPager(page: i64, pages: i64, href: Callback<i64, String>) -> impl IntoView {
+    (pages > 1).then(|| {
+        view! {
+            <nav class="pager" aria-label="Pages">
+                {(page > 0).then(|| view! { <a class="button secondary" href=href.run(page - 1)>"Previous page"</a> })}
+                <span>{format!("Page {} of {}", page + 1, pages)}</span>
+                {(page + 1 < pages).then(|| view! { <a class="button secondary" href=href.run(page + 1)>"Next page"</a> })}
+            </nav>
+        }
+    })
+}
+
 /// 1190 → "1,190".
 pub fn thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
@@ -29,6 +44,19 @@ pub fn thousands(n: i64) -> String {
             out.push(',');
         }
         out.push(c);
+    }
+    out
+}
+
+/// Percent-encodes `text` for a query string (everything but unreserved characters).
+pub fn url_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
     }
     out
 }
@@ -71,6 +99,12 @@ pub fn TextFileInput(
 #[cfg(test)]
 mod tests {
     use super::thousands;
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(super::url_encode("Ann O'Neil & co"), "Ann%20O%27Neil%20%26%20co");
+        assert_eq!(super::url_encode("é"), "%C3%A9");
+    }
 
     #[test]
     fn thousands_are_grouped() {

@@ -307,7 +307,8 @@ pub mod ssr {
         }
         let email = EmailAddress::parse(&row.email).map_err(|_| AppError::Internal)?;
         let name = DisplayName::parse(&row.name, "name", 200).map_err(|_| AppError::Internal)?;
-        let practice_name = DisplayName::parse(&row.practice_name, "practice name", 200).map_err(|_| AppError::Internal)?;
+        let practice_name =
+            DisplayName::parse(&row.practice_name, "practice name", 200).map_err(|_| AppError::Internal)?;
         let address = client_ip();
         // Twice at most: when a login for this email appears between the check and the
         // insert (another confirmation won), the password is checked again against it.
@@ -318,18 +319,20 @@ pub mod ssr {
                 _ => row.password_hash.clone(),
             };
             if !throttle::check_password(&state.db, email.as_str(), Some(stored), password.clone(), &address).await? {
-                return Err(AppError::invalid("password", "That password is not right for this sign-up."));
+                return Err(AppError::invalid(
+                    "password",
+                    "That password is not right for this sign-up.",
+                ));
             }
             let mut tx = state.db.begin_write().await?;
             // Claim the request first: of two concurrent confirmations, one changes the row.
-            let claimed = sqlx::query(
-                r#"UPDATE sign_up_requests SET confirmed_at = $1 WHERE id = $2 AND confirmed_at IS NULL"#,
-            )
-            .bind(now())
-            .bind(row.id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            let claimed =
+                sqlx::query(r#"UPDATE sign_up_requests SET confirmed_at = $1 WHERE id = $2 AND confirmed_at IS NULL"#)
+                    .bind(now())
+                    .bind(row.id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
             if claimed != 1 {
                 return Err(gone());
             }

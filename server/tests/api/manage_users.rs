@@ -504,7 +504,95 @@ async fn without_smtp_mail_is_kept_for_admins_to_read(app: &TestApp) {
     assert_eq!(view["email"], "kai@example.com");
 }
 
+async fn manage_users_searches_filters_and_pages_a_large_practice(app: &TestApp) {
+    let admin = app.sign_up("atsize").await;
+    let mut staff = Vec::new();
+    for i in 0..60 {
+        staff.push(crate::helpers::seed_staff(app, admin.practice_id, &format!("s{i}")).await);
+    }
+    sqlx::query("UPDATE practice_members SET status = 'deactivated' WHERE user_id = $1")
+        .bind(staff[0])
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let employee = app.role_id(admin.practice_id, "Employee").await;
+    for email in ["ivy.invited@example.com", "eve.expired@example.com"] {
+        let (status, body) = app
+            .call(
+                &admin.client,
+                "invite_user",
+                &[
+                    ("name", "Invitee"),
+                    ("email", email),
+                    ("role_id", &employee.to_string()),
+                ],
+            )
+            .await;
+        assert!(status.is_success(), "{body}");
+    }
+    sqlx::query("UPDATE invitations SET expires_at = 0 WHERE email = 'eve.expired@example.com'")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let list = |search: &str, role: String, status: &str, page: &str| {
+        let form = vec![
+            ("search", search.to_owned()),
+            ("role", role),
+            ("status", status.to_owned()),
+            ("page", page.to_owned()),
+        ];
+        let client = &admin.client;
+        async move {
+            let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.call(client, "list_practice_users", &pairs).await
+        }
+    };
+    let counts = |body: &serde_json::Value| {
+        (
+            body["matching"].as_i64().unwrap(),
+            body["total"].as_i64().unwrap(),
+            body["lines"].as_array().unwrap().len(),
+        )
+    };
+    // 1 admin + 60 staff + 2 invitations, 50 to a page.
+    let (_, all) = list("", String::new(), "", "0").await;
+    assert_eq!(counts(&all), (63, 63, 50));
+    let (_, second) = list("", String::new(), "", "1").await;
+    assert_eq!(counts(&second), (63, 63, 13));
+    // Name or email, any case; wildcards are plain characters.
+    let (_, found) = list("STAFF.S1", String::new(), "", "0").await;
+    assert_eq!(counts(&found).0, 11, "staff.s1 and staff.s10 to s19");
+    let (_, found) = list("ada adm", String::new(), "", "0").await;
+    assert_eq!(counts(&found).0, 1);
+    assert_eq!(found["lines"][0]["email"], admin.email);
+    let (_, found) = list("%", String::new(), "", "0").await;
+    assert_eq!(counts(&found).0, 0);
+    // Role and status filters, combined with the search.
+    let admin_role = app.role_id(admin.practice_id, "Admin").await;
+    let (_, found) = list("", admin_role.to_string(), "", "0").await;
+    assert_eq!(counts(&found).0, 1);
+    for (status, expected) in [("active", 60), ("deactivated", 1), ("invited", 1), ("expired", 1)] {
+        let (code, found) = list("", String::new(), status, "0").await;
+        assert!(code.is_success(), "{found}");
+        assert_eq!(counts(&found).0, expected, "{status}");
+    }
+    let (_, found) = list("eve", employee.to_string(), "expired", "0").await;
+    assert_eq!(counts(&found).0, 1);
+    assert_eq!(found["lines"][0]["status"], "Expired");
+    // A request that still sends no filters gets everything (scripts call it so).
+    let (_, bare) = app.call(&admin.client, "list_practice_users", &[]).await;
+    assert_eq!(counts(&bare), (63, 63, 50));
+    // Garbage is a clear 422.
+    let (code, body) = list("", String::new(), "sleeping", "0").await;
+    assert_eq!(code, 422, "{body}");
+    assert_eq!(body["Invalid"]["field"], "status");
+    let (code, body) = list("", "admin".into(), "", "0").await;
+    assert_eq!(code, 422, "{body}");
+    assert_eq!(body["Invalid"]["field"], "role");
+}
+
 crate::on_both_backends!(
+    manage_users_searches_filters_and_pages_a_large_practice,
     every_manage_users_function_refuses_anonymous_callers_and_staff_without_the_permission,
     an_admin_of_another_practice_cannot_reach_this_practices_users_roles_or_invitations,
     an_invitation_email_carries_a_single_use_link_that_signs_the_invitee_in,

@@ -35,7 +35,11 @@ async fn a_locked_login_stays_locked_through_every_door_even_for_the_right_passw
     assert_eq!(status, 429);
     let token = app.sign_up_token(&app.client(), "Second practice", &victim.email).await;
     let (status, body) = app
-        .call(&app.client(), "confirm_sign_up", &[("token", &token), ("password", PASSWORD)])
+        .call(
+            &app.client(),
+            "confirm_sign_up",
+            &[("token", &token), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(status, 429, "confirming a sign-up is a door too: {body}");
     let attacker = app.sign_up("attackerlock").await;
@@ -82,7 +86,9 @@ async fn guessing_through_sign_up_or_an_invitation_counts_like_sign_in(app: &Tes
 async fn sign_up_answers_the_same_whether_or_not_the_email_has_a_login(app: &TestApp) {
     let victim = app.sign_up("enumerate").await;
     let existing = app.start_sign_up(&app.client(), "Probe Ltd", &victim.email).await;
-    let new = app.start_sign_up(&app.client(), "Probe Ltd", "nobody.yet@example.com").await;
+    let new = app
+        .start_sign_up(&app.client(), "Probe Ltd", "nobody.yet@example.com")
+        .await;
     assert_eq!(existing, "/signup/sent");
     assert_eq!(existing, new, "the same answer for both");
     // Nothing exists until the owner of the mailbox confirms.
@@ -107,13 +113,7 @@ async fn sign_up_answers_the_same_whether_or_not_the_email_has_a_login(app: &Tes
 async fn confirming_a_sign_up_with_an_existing_login_adds_the_practice_to_it(app: &TestApp) {
     let owner = app.sign_up("twopractices").await;
     let token = app.sign_up_token(&app.client(), "Second Ltd", &owner.email).await;
-    let (status, body) = app
-        .call(
-            &app.client(),
-            "get_sign_up",
-            &[("token", &token)],
-        )
-        .await;
+    let (status, body) = app.call(&app.client(), "get_sign_up", &[("token", &token)]).await;
     assert!(status.is_success(), "{body}");
     assert_eq!(body["state"], "Open");
     assert_eq!(body["practice_name"], "Second Ltd");
@@ -128,7 +128,11 @@ async fn confirming_a_sign_up_with_an_existing_login_adds_the_practice_to_it(app
         .await
         .unwrap();
     let (status, body) = app
-        .call(&app.client(), "confirm_sign_up", &[("token", &token), ("password", PASSWORD)])
+        .call(
+            &app.client(),
+            "confirm_sign_up",
+            &[("token", &token), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(status, 422, "{body}");
     let client = app.client();
@@ -148,16 +152,28 @@ async fn confirming_a_sign_up_with_an_existing_login_adds_the_practice_to_it(app
         .await
         .unwrap();
     assert_eq!(logins, 1);
-    assert_eq!(app.me(&client).await["current"]["name"], "Second Ltd", "signed in to the new practice");
+    assert_eq!(
+        app.me(&client).await["current"]["name"],
+        "Second Ltd",
+        "signed in to the new practice"
+    );
     // The link works once.
     let (status, _) = app
-        .call(&app.client(), "confirm_sign_up", &[("token", &token), ("password", PASSWORD)])
+        .call(
+            &app.client(),
+            "confirm_sign_up",
+            &[("token", &token), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(status, 409);
     let (_, body) = app.call(&app.client(), "get_sign_up", &[("token", &token)]).await;
     assert_eq!(body["state"], "Invalid");
     let (status, _) = app
-        .call(&app.client(), "confirm_sign_up", &[("token", &token), ("password", own)])
+        .call(
+            &app.client(),
+            "confirm_sign_up",
+            &[("token", &token), ("password", own)],
+        )
         .await;
     assert_eq!(status, 409);
 }
@@ -189,7 +205,11 @@ async fn a_sign_up_keeps_no_secret_in_plain_text_and_its_link_expires(app: &Test
     let (_, body) = app.call(&app.client(), "get_sign_up", &[("token", &token)]).await;
     assert_eq!(body["state"], "Expired");
     let (status, body) = app
-        .call(&app.client(), "confirm_sign_up", &[("token", &token), ("password", PASSWORD)])
+        .call(
+            &app.client(),
+            "confirm_sign_up",
+            &[("token", &token), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(status, 409, "{body}");
     let logins: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = 'secretive@example.com'")
@@ -507,7 +527,10 @@ async fn simultaneous_sign_ups_for_one_new_email_leave_one_login_and_no_500(app:
     .fetch_one(app.db.pool())
     .await
     .unwrap();
-    assert_eq!(practices, confirmed, "each confirmed sign-up made its practice, on the one login");
+    assert_eq!(
+        practices, confirmed,
+        "each confirmed sign-up made its practice, on the one login"
+    );
 }
 
 async fn an_admin_cannot_change_their_own_role(app: &TestApp) {

@@ -1,4 +1,4 @@
-//! The matrix page: the staff table, then the selected person's clients × roles.
+//! The matrix page: the staff picker beside the selected person's clients × roles.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -6,18 +6,129 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 
 use super::*;
 use crate::frame::icons::{Person, Tick};
-use crate::frame::widgets::{Pager, thousands};
+use crate::frame::widgets::{Pager, thousands, url_encode};
 use crate::partner::plans::PlanSelect;
+
+/// Which staff the picker shows: its search and filters, kept in the address with the
+/// chosen person (`?staff=<id>&q=…&role=…&status=…`) so reload, back and forward work.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct StaffQuery {
+    q: String,
+    role: String,
+    status: String,
+}
+
+impl StaffQuery {
+    fn from_query(q: &leptos_router::params::ParamsMap) -> Self {
+        Self {
+            q: q.get("q").unwrap_or_default(),
+            role: q.get("role").unwrap_or_default(),
+            status: q.get("status").unwrap_or_default(),
+        }
+    }
+
+    fn matches(&self, s: &StaffRow) -> bool {
+        let q = self.q.trim().to_lowercase();
+        (q.is_empty() || s.name.to_lowercase().contains(&q) || s.email.to_lowercase().contains(&q))
+            && (self.role.is_empty() || s.role_name == self.role)
+            && match self.status.as_str() {
+                "active" => s.active,
+                "deactivated" => !s.active,
+                _ => true,
+            }
+    }
+
+    fn url(&self, staff: Option<i64>) -> String {
+        let mut parts = Vec::new();
+        if let Some(id) = staff {
+            parts.push(format!("staff={id}"));
+        }
+        for (key, value) in [("q", self.q.trim()), ("role", &self.role), ("status", &self.status)] {
+            if !value.is_empty() {
+                parts.push(format!("{key}={}", url_encode(value)));
+            }
+        }
+        if parts.is_empty() {
+            "/partner/users".to_owned()
+        } else {
+            format!("/partner/users?{}", parts.join("&"))
+        }
+    }
+}
 
 #[component]
 pub fn MatrixPage() -> impl IntoView {
     let query = use_query_map();
     let selected = Memo::new(move |_| query.with(|q| q.get("staff").and_then(|s| s.parse::<i64>().ok())));
-    // Bumped after any change so "N of M clients" in the staff table stays true.
+    let filter = RwSignal::new(query.with_untracked(StaffQuery::from_query));
+    // Back and forward bring their search with them.
+    Effect::new(move |_| {
+        let from_address = query.with(StaffQuery::from_query);
+        if filter.get_untracked() != from_address {
+            filter.set(from_address);
+        }
+    });
+    // Bumped after any change so "N of M clients" in the staff list stays true.
     let changes = RwSignal::new(0_u32);
     let staff = Resource::new(move || changes.get(), |_| list_staff());
+    // The people the list shows, in order (the chosen one stays, whatever the filter).
+    let shown = Memo::new(move |_| {
+        let f = filter.get();
+        let chosen = selected.get();
+        staff
+            .get()
+            .and_then(Result::ok)
+            .map(|t| {
+                t.staff
+                    .into_iter()
+                    .filter(|s| f.matches(s) || Some(s.user_id) == chosen)
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    });
     let navigate = use_navigate();
-    let select = Callback::new(move |id: i64| navigate(&format!("/partner/users?staff={id}"), Default::default()));
+    let select = Callback::new(move |id: i64| {
+        navigate(
+            &filter.get_untracked().url(Some(id)),
+            leptos_router::NavigateOptions {
+                scroll: false,
+                ..Default::default()
+            },
+        )
+    });
+    // `[` and `]`: the previous and next person in the list, from anywhere but a field.
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let handle = window_event_listener(leptos::ev::keydown, move |ev| {
+            let key = ev.key();
+            if (key != "[" && key != "]") || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+                return;
+            }
+            let in_field = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
+            if in_field {
+                return;
+            }
+            let ids: Vec<i64> = shown.with_untracked(|s| s.iter().map(|r| r.user_id).collect());
+            let at = selected
+                .get_untracked()
+                .and_then(|id| ids.iter().position(|x| *x == id));
+            let next = match (key.as_str(), at) {
+                ("]", Some(i)) => ids.get(i + 1),
+                ("[", Some(i)) if i > 0 => ids.get(i - 1),
+                ("]", None) => ids.first(),
+                _ => None,
+            };
+            if let Some(id) = next {
+                ev.prevent_default();
+                select.run(*id);
+            }
+        });
+        on_cleanup(move || handle.remove());
+    }
     view! {
         <Title text="Users · Clients"/>
         <div class="page-head">
@@ -26,49 +137,117 @@ pub fn MatrixPage() -> impl IntoView {
                 <h1>"Users"</h1>
             </div>
         </div>
-        <p class="muted">"Choose a staff member to see and change their role on each client."</p>
-        <Transition fallback=|| view! { <p>"Loading staff…"</p> }>
-            {move || staff.get().map(|r| match r {
-                Err(e) => view! { <div class="alert error" role="alert">{e.to_string()}</div> }.into_any(),
-                Ok(table) => view! { <StaffList table selected select/> }.into_any(),
-            })}
-        </Transition>
-        {move || selected.get().map(|user_id| view! { <MatrixPanel user_id changes/> })}
+        <div class="matrix-layout">
+            <aside class="staff-pane" aria-labelledby="staff-heading">
+                <h2 id="staff-heading">"Employee role manager"</h2>
+                <Transition fallback=|| view! { <p>"Loading staff…"</p> }>
+                    {move || staff.get().map(|r| match r {
+                        Err(e) => view! { <div class="alert error" role="alert">{e.to_string()}</div> }.into_any(),
+                        Ok(table) => view! { <StaffPicker table shown filter selected select/> }.into_any(),
+                    })}
+                </Transition>
+            </aside>
+            <div class="matrix-pane">
+                {move || match selected.get() {
+                    Some(user_id) => view! { <MatrixPanel user_id changes/> }.into_any(),
+                    None => view! { <p class="choose-hint">"Choose a staff member to see and change their role on each client."</p> }.into_any(),
+                }}
+            </div>
+        </div>
     }
 }
 
+/// The search, the filters and the compact, scrollable list of staff. A GET form, so it
+/// works without JavaScript; with it, typing filters at once and a choice navigates.
 #[component]
-fn StaffList(table: StaffTable, selected: Memo<Option<i64>>, select: Callback<i64>) -> impl IntoView {
+fn StaffPicker(
+    table: StaffTable,
+    shown: Memo<Vec<StaffRow>>,
+    filter: RwSignal<StaffQuery>,
+    selected: Memo<Option<i64>>,
+    select: Callback<i64>,
+) -> impl IntoView {
     let total = table.total_clients;
+    let everyone = table.staff.len() as i64;
+    let mut roles: Vec<String> = table.staff.iter().map(|s| s.role_name.clone()).collect();
+    roles.sort();
+    roles.dedup();
+    let initial = filter.get_untracked();
+    // The chosen person is scrolled into the list's view when chosen or when the list
+    // changes around them.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let _ = shown.get();
+        if let Some(id) = selected.get()
+            && let Some(el) = document().get_element_by_id(&format!("staff-{id}"))
+        {
+            let options = web_sys::ScrollIntoViewOptions::new();
+            options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+            el.scroll_into_view_with_scroll_into_view_options(&options);
+        }
+    });
     view! {
-        <div class="table-wrap staff-table">
-            <table class="data">
-                <caption>"Employee role manager"</caption>
-                <thead><tr>
-                    <th scope="col">"Staff member"</th>
-                    <th scope="col">"Role in the practice"</th>
-                    <th scope="col">"Clients"</th>
-                </tr></thead>
-                <tbody>
-                    {table.staff.into_iter().map(|s| {
+        <form method="get" action="/partner/users" class="staff-search" role="search" aria-label="Staff"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                if let Some(first) = shown.with_untracked(|s| s.first().map(|r| r.user_id)) {
+                    select.run(selected.get_untracked().unwrap_or(first));
+                }
+            }>
+            <div class="field">
+                <label for="staff-search">"Search staff"</label>
+                <input id="staff-search" name="q" type="search" autocomplete="off" placeholder="Name or email"
+                    value=initial.q.clone()
+                    prop:value=move || filter.with(|f| f.q.clone())
+                    on:input=move |ev| filter.update(|f| f.q = event_target_value(&ev))/>
+            </div>
+            <div class="filter-row">
+                <div class="field">
+                    <label for="staff-role">"Practice role"</label>
+                    <select id="staff-role" name="role" on:change=move |ev| filter.update(|f| f.role = event_target_value(&ev))>
+                        <option value="" selected=initial.role.is_empty()>"All roles"</option>
+                        {roles.into_iter().map(|r| {
+                            let chosen = r == initial.role;
+                            view! { <option value=r.clone() selected=chosen>{r.clone()}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="staff-status">"Status"</label>
+                    <select id="staff-status" name="status" on:change=move |ev| filter.update(|f| f.status = event_target_value(&ev))>
+                        <option value="" selected=initial.status.is_empty()>"All"</option>
+                        <option value="active" selected=initial.status == "active">"Active"</option>
+                        <option value="deactivated" selected=initial.status == "deactivated">"Deactivated"</option>
+                    </select>
+                </div>
+            </div>
+            <noscript><button type="submit" class="secondary">"Search"</button></noscript>
+            <p class="count" role="status">
+                {move || format!("Showing {} of {} staff", thousands(shown.with(|s| s.len()) as i64), thousands(everyone))}
+            </p>
+            <ul class="staff-list" aria-labelledby="staff-heading">
+                <For each=move || shown.get() key=|s| (s.user_id, s.clients, s.active) let:s>
+                    {
                         let id = s.user_id;
+                        let is_chosen = move || selected.get() == Some(id);
                         view! {
-                            <tr class:selected=move || selected.get() == Some(id)>
-                                <th scope="row">
-                                    <button type="button" class="link staff-button" aria-pressed=move || (selected.get() == Some(id)).to_string() on:click=move |_| select.run(id)>
-                                        {s.name.clone()}
-                                    </button>
-                                    <span class="muted small">{s.email.clone()}</span>
-                                    {(!s.active).then(|| view! { <span class="badge">"Deactivated"</span> })}
-                                </th>
-                                <td>{s.role_name.clone()}</td>
-                                <td>{format!("{} of {} clients", thousands(s.clients), thousands(total))}</td>
-                            </tr>
+                            <li id=format!("staff-{id}") class:selected=is_chosen>
+                                <button type="submit" name="staff" value=id.to_string() class="link staff-button"
+                                    aria-current=move || is_chosen().then_some("true")
+                                    on:click=move |ev| { ev.prevent_default(); select.run(id); }>
+                                    {s.name.clone()}
+                                </button>
+                                {(!s.active).then(|| view! { <span class="badge">"Deactivated"</span> })}
+                                <span class="muted small staff-email">{s.email.clone()}</span>
+                                <span class="small staff-meta">{format!("{} · {} of {} clients", s.role_name, thousands(s.clients), thousands(total))}</span>
+                            </li>
                         }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+                    }
+                </For>
+            </ul>
+            {move || shown.with(|s| s.is_empty()).then(|| view! { <p class="empty">"Nobody matches."</p> })}
+            <p class="hint keys">"Press "<kbd>"["</kbd>" or "<kbd>"]"</kbd>" for the previous or next person."</p>
+        </form>
     }
 }
 
@@ -110,6 +289,26 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>) -> impl IntoView {
         plan: plan.get_untracked(),
     };
 
+    // The heading takes focus once this person's matrix is there, so a screen reader
+    // announces it and the keyboard carries on from it.
+    #[cfg(feature = "hydrate")]
+    {
+        let focused = StoredValue::new(false);
+        Effect::new(move |_| {
+            if matches!(matrix.get(), Some(Ok(_))) && !focused.get_value() {
+                focused.set_value(true);
+                request_animation_frame(move || {
+                    use wasm_bindgen::JsCast;
+                    if let Some(h) = document()
+                        .get_element_by_id("matrix-heading")
+                        .and_then(|h| h.dyn_into::<web_sys::HtmlElement>().ok())
+                    {
+                        let _ = h.focus();
+                    }
+                });
+            }
+        });
+    }
     let session_ended = RwSignal::new(false);
     // Another admin's change appears without a reload: poll the access version.
     #[cfg(feature = "hydrate")]
@@ -229,7 +428,7 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>) -> impl IntoView {
                         let pages = (m.matching + PAGE_SIZE - 1) / PAGE_SIZE;
                         let columns = StoredValue::new(m.columns.clone());
                         view! {
-                            <h2 id="matrix-heading">{format!("Client access for {}", m.staff_name)}</h2>
+                            <h2 id="matrix-heading" tabindex="-1">{format!("Client access for {}", m.staff_name)}</h2>
                             <MatrixFilters search plan page saving matching=m.matching total=m.total/>
                             {filtered.then(|| view! { <p class="filter-note">{format!("A filter is active: actions in the column heads apply to the {} clients shown only.", thousands(m.matching))}</p> })}
                             <BulkFeedback confirm message undo filtered run_bulk reload changes/>

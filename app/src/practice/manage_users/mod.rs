@@ -21,6 +21,22 @@ pub enum UserStatus {
 }
 
 impl UserStatus {
+    pub const ALL: [Self; 4] = [Self::Active, Self::Invited, Self::Expired, Self::Deactivated];
+
+    /// The value in the address and the `status` filter of `list_practice_users`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Invited => "invited",
+            Self::Expired => "expired",
+            Self::Active => "active",
+            Self::Deactivated => "deactivated",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Self::Invited => "Invited",
@@ -50,19 +66,33 @@ pub struct RoleOption {
     pub name: String,
 }
 
+/// Users per page of the table.
+pub const PAGE_SIZE: i64 = 50;
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct UsersPage {
     pub practice_name: String,
+    /// One page of the lines that match the search and filters.
     pub lines: Vec<UserLine>,
+    /// Lines matching the search and filters, and all lines (members and pending invitations).
+    pub matching: i64,
+    pub total: i64,
     pub roles: Vec<RoleOption>,
     pub my_user_id: i64,
     pub i_am_main: bool,
 }
 
+/// One page of the practice's users: `search` matches name or email, `role` is a role id
+/// (empty: any), `status` one of active, invited, expired, deactivated (empty: any).
 #[server(endpoint = "list_practice_users")]
-pub async fn list_practice_users() -> Result<UsersPage, AppError> {
+pub async fn list_practice_users(
+    #[server(default)] search: String,
+    #[server(default)] role: String,
+    #[server(default)] status: String,
+    #[server(default)] page: i64,
+) -> Result<UsersPage, AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    ssr::users_page(&actor).await
+    ssr::users_page(&actor, &search, &role, &status, page).await
 }
 
 #[server(endpoint = "change_member_role")]

@@ -23,22 +23,70 @@ struct LineRow {
     expires_at: Option<i64>,
 }
 
-pub async fn users_page(actor: &PracticeActor) -> Result<UsersPage, AppError> {
+/// Members and pending invitations as one set, each with the status the page shows
+/// (`$1` practice, `$2` pending, `$3` now).
+const LINES: &str = r#"
+    SELECT m.user_id AS user_id, CAST(NULL AS BIGINT) AS invitation_id, u.name, u.email, r.id AS role_id, r.kind AS role_kind,
+           r.name AS role_name, m.status, m.is_main, CAST(NULL AS BIGINT) AS expires_at,
+           CASE WHEN m.status = 'active' THEN 'active' ELSE 'deactivated' END AS shown
+    FROM practice_members m JOIN users u ON u.id = m.user_id JOIN roles r ON r.id = m.role_id
+    WHERE m.practice_id = $1
+    UNION ALL
+    SELECT CAST(NULL AS BIGINT), i.id, i.name, i.email, r.id, r.kind, r.name, i.status, 0, i.expires_at,
+           CASE WHEN i.expires_at > $3 THEN 'invited' ELSE 'expired' END
+    FROM invitations i JOIN roles r ON r.id = i.role_id
+    WHERE i.practice_id = $1 AND i.status = $2"#;
+
+/// The search and filters over [`LINES`] (`$4` pattern, `$5` role id or 0, `$6` status or '').
+const LINE_MATCHES: &str = r#"(LOWER(l.name) LIKE $4 ESCAPE '\' OR LOWER(l.email) LIKE $4 ESCAPE '\') AND ($5 = 0 OR l.role_id = $5) AND ($6 = '' OR l.shown = $6)"#;
+
+pub async fn users_page(
+    actor: &PracticeActor,
+    search: &str,
+    role: &str,
+    status: &str,
+    page: i64,
+) -> Result<UsersPage, AppError> {
+    let role_id: i64 = match role.trim() {
+        "" => 0,
+        id => id
+            .parse()
+            .map_err(|_| AppError::invalid("role", "Choose a role from the list."))?,
+    };
+    let status = match status.trim() {
+        "" => "",
+        s => UserStatus::parse(s)
+            .ok_or_else(|| AppError::invalid("status", "Choose Active, Invited, Expired or Deactivated."))?
+            .as_str(),
+    };
+    let pattern = crate::platform::db::like_pattern(search);
+    let t = now();
     let mut conn = actor.state.db.pool().acquire().await?;
     let practice_name = practice_name(&mut conn, actor.practice_id).await?;
-    let rows: Vec<LineRow> = sqlx::query_as(
-        r#"SELECT m.user_id AS user_id, CAST(NULL AS BIGINT) AS invitation_id, u.name, u.email, r.id AS role_id, r.kind AS role_kind,
-                  r.name AS role_name, m.status, m.is_main, CAST(NULL AS BIGINT) AS expires_at
-           FROM practice_members m JOIN users u ON u.id = m.user_id JOIN roles r ON r.id = m.role_id
-           WHERE m.practice_id = $1
-           UNION ALL
-           SELECT CAST(NULL AS BIGINT), i.id, i.name, i.email, r.id, r.kind, r.name, i.status, 0, i.expires_at
-           FROM invitations i JOIN roles r ON r.id = i.role_id
-           WHERE i.practice_id = $1 AND i.status = $2
-           ORDER BY 3, 4"#,
-    )
+    let (total, matching): (i64, i64) = sqlx::query_as(&format!(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN {LINE_MATCHES} THEN 1 ELSE 0 END), 0) FROM ({LINES}) l"
+    ))
     .bind(actor.practice_id)
     .bind(InvitationStatus::Pending.as_str())
+    .bind(t)
+    .bind(&pattern)
+    .bind(role_id)
+    .bind(status)
+    .fetch_one(&mut *conn)
+    .await?;
+    let rows: Vec<LineRow> = sqlx::query_as(&format!(
+        "SELECT l.user_id, l.invitation_id, l.name, l.email, l.role_id, l.role_kind, l.role_name, l.status, l.is_main, l.expires_at
+         FROM ({LINES}) l WHERE {LINE_MATCHES}
+         ORDER BY LOWER(l.name), l.email LIMIT $7 OFFSET $8"
+    ))
+    .bind(actor.practice_id)
+    .bind(InvitationStatus::Pending.as_str())
+    .bind(t)
+    .bind(&pattern)
+    .bind(role_id)
+    .bind(status)
+    .bind(PAGE_SIZE)
+    .bind(crate::platform::db::page_offset(page, PAGE_SIZE))
     .fetch_all(&mut *conn)
     .await?;
     let t = now();
@@ -63,6 +111,8 @@ pub async fn users_page(actor: &PracticeActor) -> Result<UsersPage, AppError> {
     Ok(UsersPage {
         practice_name,
         lines,
+        matching,
+        total,
         roles: practice_roles(&mut conn, actor.practice_id)
             .await?
             .into_iter()

@@ -2,9 +2,11 @@
 
 use leptos_meta::Title;
 use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 use super::*;
 use crate::frame::forms::{Field, FormError, action_error};
+use crate::frame::widgets::{LinkPager, thousands, url_encode};
 use crate::identity::invitations::{InviteUser, ResendInvitation, RevokeInvitation};
 
 /// Home › Manage users: the practice's users in the partner account, or the client's own
@@ -30,19 +32,39 @@ pub fn ManageUsersPage() -> impl IntoView {
     let change_role = ServerAction::<ChangeMemberRole>::new();
     let set_active = ServerAction::<SetMemberActive>::new();
     let transfer = ServerAction::<TransferMainUser>::new();
+    // The search, filters and page live in the address (a GET form without JavaScript).
+    let query = use_query_map();
+    let filters = Memo::new(move |_| {
+        query.with(|q| UsersQuery {
+            q: q.get("q").unwrap_or_default(),
+            role: q.get("role").unwrap_or_default(),
+            status: q.get("status").unwrap_or_default(),
+            page: q.get("page").and_then(|p| p.parse().ok()).unwrap_or(0),
+        })
+    });
     let page = Resource::new(
         move || {
             (
-                invite.version().get(),
-                resend.version().get(),
-                revoke.version().get(),
-                change_role.version().get(),
-                set_active.version().get(),
-                transfer.version().get(),
+                (
+                    invite.version().get(),
+                    resend.version().get(),
+                    revoke.version().get(),
+                    change_role.version().get(),
+                    set_active.version().get(),
+                    transfer.version().get(),
+                ),
+                filters.get(),
             )
         },
-        |_| list_practice_users(),
+        |(_, f)| list_practice_users(f.q, f.role, f.status, f.page),
     );
+    // The role filter's options, kept while the table reloads.
+    let role_options = RwSignal::new(Vec::<RoleOption>::new());
+    Effect::new(move |_| {
+        if let Some(Ok(p)) = page.get() {
+            role_options.set(p.roles.clone());
+        }
+    });
     let show_form = RwSignal::new(false);
     let invite_error = action_error(invite);
     // Close the form after a successful invitation.
@@ -89,6 +111,7 @@ pub fn ManageUsersPage() -> impl IntoView {
             </div>
         </div>
         <p role="status" class="notice">{move || notice.get()}</p>
+        <UsersFilters filters role_options/>
         <Transition fallback=|| view! { <p>"Loading users…"</p> }>
             {move || {
                 page.get().map(|result| match result {
@@ -116,13 +139,108 @@ pub fn ManageUsersPage() -> impl IntoView {
                             <Show when=move || row_error.get().is_some()>
                                 <div class="alert error" role="alert">{move || row_error.get().map(|e| e.to_string())}</div>
                             </Show>
-                            <UsersTable data resend revoke change_role set_active transfer/>
+                            <p class="count" role="status">{format!("Showing {} of {}", thousands(data.matching), thousands(data.total))}</p>
+                            {(data.lines.is_empty()).then(|| view! { <p class="empty">"No users match."</p> })}
+                            {
+                                let pages = (data.matching + PAGE_SIZE - 1) / PAGE_SIZE;
+                                let f = filters.get_untracked();
+                                view! {
+                                    <UsersTable data resend revoke change_role set_active transfer/>
+                                    <LinkPager page=f.page pages href=Callback::new(move |p| UsersQuery { page: p, ..f.clone() }.url())/>
+                                }
+                            }
                         }
                         .into_any()
                     }
                 })
             }}
         </Transition>
+    }
+}
+
+/// The table's search, filters and page, as in the address.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct UsersQuery {
+    q: String,
+    role: String,
+    status: String,
+    page: i64,
+}
+
+impl UsersQuery {
+    fn url(&self) -> String {
+        let mut parts = Vec::new();
+        for (key, value) in [("q", self.q.as_str()), ("role", &self.role), ("status", &self.status)] {
+            if !value.is_empty() {
+                parts.push(format!("{key}={}", url_encode(value)));
+            }
+        }
+        if self.page > 0 {
+            parts.push(format!("page={}", self.page));
+        }
+        if parts.is_empty() {
+            "/manage-users".to_owned()
+        } else {
+            format!("/manage-users?{}", parts.join("&"))
+        }
+    }
+}
+
+/// "Search users", "Role" and "Status": a GET form; with JavaScript the table follows as
+/// you type or choose.
+#[component]
+fn UsersFilters(filters: Memo<UsersQuery>, role_options: RwSignal<Vec<RoleOption>>) -> impl IntoView {
+    let navigate = use_navigate();
+    let initial = filters.get_untracked();
+    let go = move |change: &dyn Fn(&mut UsersQuery)| {
+        let mut f = filters.get_untracked();
+        change(&mut f);
+        f.page = 0;
+        navigate(
+            &f.url(),
+            leptos_router::NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..Default::default()
+            },
+        );
+    };
+    let go_search = go.clone();
+    let go_role = go.clone();
+    view! {
+        <form method="get" action="/manage-users" class="filters" role="search" aria-label="Users"
+            on:submit=move |ev| ev.prevent_default()>
+            <div class="field">
+                <label for="users-search">"Search users"</label>
+                <input id="users-search" name="q" type="search" autocomplete="off" placeholder="Name or email"
+                    value=initial.q.clone()
+                    on:input=move |ev| { let v = event_target_value(&ev); go_search(&|f| f.q = v.clone()) }/>
+            </div>
+            <div class="field">
+                <label for="users-role">"Role"</label>
+                <select id="users-role" name="role" on:change=move |ev| { let v = event_target_value(&ev); go_role(&|f| f.role = v.clone()) }>
+                    <option value="">"All roles"</option>
+                    {move || {
+                        let chosen = filters.with(|f| f.role.clone());
+                        role_options.get().into_iter().map(|r| {
+                            let id = r.id.to_string();
+                            let selected = id == chosen;
+                            view! { <option value=id selected=selected>{r.name}</option> }
+                        }).collect_view()
+                    }}
+                </select>
+            </div>
+            <div class="field">
+                <label for="users-status">"Status"</label>
+                <select id="users-status" name="status" on:change=move |ev| { let v = event_target_value(&ev); go(&|f| f.status = v.clone()) }>
+                    <option value="" selected=initial.status.is_empty()>"All statuses"</option>
+                    {UserStatus::ALL.into_iter().map(|s| view! {
+                        <option value=s.as_str() selected=initial.status == s.as_str()>{s.label()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <noscript><button type="submit" class="secondary">"Search"</button></noscript>
+        </form>
     }
 }
 
@@ -141,6 +259,7 @@ fn UsersTable(
         roles,
         my_user_id,
         i_am_main,
+        ..
     } = data;
     view! {
         <div class="table-wrap">
