@@ -1,6 +1,6 @@
 # The two commands of the README, plus the pieces they are made of.
 SHELL := /bin/bash
-.PHONY: run test lint test-rust e2e build bench
+.PHONY: run test lint test-rust e2e build bench size dist
 
 ## Build and serve the app on http://127.0.0.1:3000 with SQLite and demo data.
 run:
@@ -20,7 +20,15 @@ test-rust:
 	. scripts/postgres.sh && cargo test -p app -p server
 
 build:
-	. scripts/ensure-tools.sh && cargo leptos build --release
+	bash scripts/build-release.sh
+
+## Bytes the browser downloads (raw, gzip, brotli) from the last release build.
+size:
+	bash scripts/size.sh
+
+## One self-contained folder, dist/practice-access, that runs anywhere with ./server.
+dist:
+	bash scripts/dist.sh
 
 ## Timings at 10,000 clients and 200 staff, on SQLite and PostgreSQL (prints numbers).
 bench:

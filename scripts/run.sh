@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/ensure-tools.sh
-cargo leptos build --release
+bash scripts/build-release.sh
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}"
 export LEPTOS_ENV="${LEPTOS_ENV:-PROD}"
 if [ "$#" -eq 0 ]; then set -- --seed-demo; fi

@@ -29,7 +29,7 @@ stage "unit and integration tests (SQLite and PostgreSQL at $TEST_POSTGRES_URL)"
 cargo test --locked -p app -p server
 
 stage "release build (server + WASM)"
-cargo leptos build --release
+bash scripts/build-release.sh
 
 stage "end-to-end: Playwright in $(/usr/bin/chromium --version 2>/dev/null | head -n1)"
 (cd end2end && npx playwright test)

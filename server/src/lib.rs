@@ -37,6 +37,7 @@ pub async fn prepare_state(config: Config) -> Result<AppState, StartError> {
         .site_pkg_dir("pkg")
         .site_addr(config.site_addr)
         .build();
+    drop_stale_twins(std::path::Path::new(&config.site_root).join("pkg").as_path());
     Ok(AppState {
         db,
         config: Arc::new(config),
@@ -64,16 +65,89 @@ pub fn router(state: AppState) -> Router {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
+        // The WASM, JS and CSS: brotli or gzip files made at build time when the browser
+        // takes them (no per-request compression), revalidated by Last-Modified.
+        .nest_service("/pkg", static_files(&format!("{}/pkg", state.config.site_root)))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         // Server functions are routed by `leptos_routes` (one route each), so the status
         // mapping wraps the whole router and acts only on server-function errors.
         .layer(axum::middleware::map_response(error_status))
+        // Pages and server-function answers: compressed per request (brotli, then gzip, by
+        // Accept-Encoding); responses already encoded (the static files above) pass as they are.
+        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(axum::middleware::map_response(cache_policy))
         // No request body is read past this size (a CSV import of 4 MB, URL-encoded, is the
         // largest legitimate one); larger ones are answered 413 before any work.
         .layer(axum::middleware::from_fn(limit_body))
         // Outermost: a cross-site request is refused before anything else runs.
         .layer(axum::middleware::from_fn_with_state(app_origin, refuse_cross_site))
         .with_state(state)
+}
+
+/// Static files of the compiled site, served precompressed where a `.br` or `.gz` sits
+/// beside them. Their names carry no content hash, so browsers keep them but ask whether
+/// they changed (`no-cache` with Last-Modified: a 304 costs a round trip, not a download).
+fn static_files(dir: &str) -> axum::routing::MethodRouter {
+    use tower_http::set_header::SetResponseHeaderLayer;
+    let files = tower_http::services::ServeDir::new(dir)
+        .precompressed_br()
+        .precompressed_gzip();
+    axum::routing::get_service(
+        tower::ServiceBuilder::new()
+            .layer(SetResponseHeaderLayer::if_not_present(
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("no-cache"),
+            ))
+            .service(files),
+    )
+}
+
+/// Removes `.br` and `.gz` files older than the file they compress (a build without
+/// `scripts/build-release.sh`, such as `cargo leptos watch`), so a stale twin is never
+/// served in place of the current file.
+fn drop_stale_twins(dir: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let twin = entry.path();
+        let Some(ext) = twin.extension().and_then(|e| e.to_str()) else {
+            continue;
+        };
+        if ext != "br" && ext != "gz" {
+            continue;
+        }
+        let source = twin.with_extension("");
+        let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+        let stale = match (modified(&source), modified(&twin)) {
+            (Some(source), Some(twin)) => twin < source,
+            (None, _) => true,
+            _ => false,
+        };
+        if stale {
+            match std::fs::remove_file(&twin) {
+                Ok(()) => tracing::info!(file = %twin.display(), "removed a compressed file older than its source"),
+                Err(error) => {
+                    tracing::warn!(file = %twin.display(), %error, "a compressed file is older than its source and cannot be removed; it will be served")
+                }
+            }
+        }
+    }
+}
+
+/// Pages are per user and change with every action: never stored by shared caches, and
+/// always revalidated by the browser.
+async fn cache_policy(mut response: Response) -> Response {
+    use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+    let is_html = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_html && !response.headers().contains_key(CACHE_CONTROL) {
+        response
+            .headers_mut()
+            .insert(CACHE_CONTROL, axum::http::HeaderValue::from_static("no-cache, private"));
+    }
+    response
 }
 
 /// Server functions answer every error with 500. An expected outcome (`AppError`: not

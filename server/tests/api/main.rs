@@ -9,6 +9,7 @@ mod audit_log;
 mod auth;
 mod clients;
 mod crash;
+mod delivery;
 mod endpoints;
 mod health;
 mod manage_users;

@@ -1,0 +1,104 @@
+//! How the app reaches the browser: static files precompressed at build time, pages and
+//! server-function answers compressed per request, and caching headers that keep a user's
+//! pages out of shared caches.
+
+use app::platform::db::Backend;
+
+use crate::helpers::spawn_app_configured;
+
+/// A compiled site with one WASM file (and its brotli twin) and one JS file (and its gzip twin).
+fn site() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = dir.path().join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(pkg.join("practice-access.wasm"), b"raw wasm bytes").unwrap();
+    std::fs::write(pkg.join("practice-access.wasm.br"), b"brotli wasm bytes").unwrap();
+    std::fs::write(pkg.join("practice-access.js"), b"raw js").unwrap();
+    std::fs::write(pkg.join("practice-access.js.gz"), b"gzip js").unwrap();
+    // A twin older than its source: the source was rebuilt after it was compressed.
+    std::fs::write(pkg.join("practice-access.css.br"), b"stale brotli css").unwrap();
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(pkg.join("practice-access.css.br"))
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    std::fs::write(pkg.join("practice-access.css"), b"body { color: black }").unwrap();
+    dir
+}
+
+async fn get(app: &crate::helpers::TestApp, path: &str, accept: &str) -> reqwest::Response {
+    app.client()
+        .http
+        .get(format!("{}{path}", app.address))
+        .header("Accept-Encoding", accept)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn header(response: &reqwest::Response, name: &str) -> Option<String> {
+    response.headers().get(name).map(|v| v.to_str().unwrap().to_owned())
+}
+
+async fn static_files_are_served_precompressed_and_pages_compressed_per_request(backend: Backend) {
+    let site = site();
+    let root = site.path().display().to_string();
+    let app = spawn_app_configured(backend, None, None, &[("LEPTOS_SITE_ROOT", &root)]).await;
+
+    // The build's brotli file, as it is: no per-request work.
+    let wasm = get(&app, "/pkg/practice-access.wasm", "gzip, deflate, br").await;
+    assert_eq!(wasm.status(), 200);
+    assert_eq!(header(&wasm, "content-encoding").as_deref(), Some("br"));
+    assert_eq!(header(&wasm, "content-type").as_deref(), Some("application/wasm"));
+    assert_eq!(header(&wasm, "cache-control").as_deref(), Some("no-cache"));
+    assert!(
+        header(&wasm, "last-modified").is_some(),
+        "revalidated, not downloaded again"
+    );
+    assert_eq!(wasm.bytes().await.unwrap().as_ref(), b"brotli wasm bytes");
+    // gzip where there is no brotli twin; the plain file for a browser that takes neither.
+    let js = get(&app, "/pkg/practice-access.js", "gzip, br").await;
+    assert_eq!(header(&js, "content-encoding").as_deref(), Some("gzip"));
+    assert_eq!(js.bytes().await.unwrap().as_ref(), b"gzip js");
+    let plain = get(&app, "/pkg/practice-access.wasm", "identity").await;
+    assert_eq!(header(&plain, "content-encoding"), None);
+    assert_eq!(plain.bytes().await.unwrap().as_ref(), b"raw wasm bytes");
+    assert_eq!(get(&app, "/pkg/missing.wasm", "br").await.status(), 404);
+    // The stale twin of a CSS file rebuilt after it was compressed is gone at start-up.
+    assert!(!site.path().join("pkg/practice-access.css.br").exists());
+    let css = get(&app, "/pkg/practice-access.css", "br").await;
+    assert_ne!(css.bytes().await.unwrap().as_ref(), b"stale brotli css");
+
+    // Pages: compressed as they are made, and never kept by shared caches.
+    let page = get(&app, "/login", "gzip, br").await;
+    assert_eq!(page.status(), 200);
+    assert_eq!(header(&page, "content-encoding").as_deref(), Some("br"));
+    assert_eq!(header(&page, "cache-control").as_deref(), Some("no-cache, private"));
+    let page = get(&app, "/login", "gzip").await;
+    assert_eq!(header(&page, "content-encoding").as_deref(), Some("gzip"));
+    let page = get(&app, "/login", "identity").await;
+    assert_eq!(header(&page, "content-encoding"), None);
+    assert!(page.text().await.unwrap().contains("Sign in"));
+
+    // A server function's answer too (an error's status survives compression).
+    let answer = app
+        .client()
+        .http
+        .post(format!("{}/api/sign_in", app.address))
+        .header("Accept", "application/json")
+        .header("Accept-Encoding", "br")
+        .form(&[("email", "nobody@example.com"), ("password", "not the password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 422);
+    assert_eq!(header(&answer, "content-encoding").as_deref(), Some("br"));
+    app.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn static_files_are_served_precompressed_and_pages_compressed_per_request_on_sqlite() {
+    static_files_are_served_precompressed_and_pages_compressed_per_request(Backend::Sqlite).await;
+}
