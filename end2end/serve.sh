@@ -12,4 +12,6 @@ export LEPTOS_ENV="PROD"
 # Every journey signs up its own practice from this one address.
 export SIGN_UPS_PER_HOUR=100000
 export LOG_LEVEL="${LOG_LEVEL:-warn}"
-exec "${SERVER_BIN:-target/release/server}"
+# A practice of 200 staff and 10,000 clients for the journeys at size; its sign-in is
+# written to $data/demo-credentials.txt.
+exec "${SERVER_BIN:-target/release/server}" --demo-size 10000

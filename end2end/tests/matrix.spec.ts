@@ -56,7 +56,7 @@ test('grant access client by client and in bulk; the staff member sees each step
 
   // Select the staff member; a click turns the tick green and survives a reload.
   await openPartner(page, 'Users');
-  await page.getByRole('table', { name: 'Employee role manager' }).getByRole('button', { name: 'Sid Staff' }).click();
+  await page.getByRole('list', { name: 'Employee role manager' }).getByRole('button', { name: 'Sid Staff' }).click();
   await expect(page.getByRole('heading', { name: 'Client access for Sid Staff' })).toBeVisible();
   await expect(page.getByRole('radio', { name: `${pe}: N/A` })).toHaveAttribute('aria-checked', 'true');
   await page.getByRole('radio', { name: `${pe}: Bookkeeper` }).click();
@@ -143,7 +143,7 @@ test("another admin's change appears without a reload", async ({ page, browser }
   await openPartner(page, 'Client overview');
   await addClient(page, `Live ${tag} Ltd`, 'Small');
   await openPartner(page, 'Users');
-  await page.getByRole('table', { name: 'Employee role manager' }).getByRole('button', { name: 'Ada Admin' }).click();
+  await page.getByRole('list', { name: 'Employee role manager' }).getByRole('button', { name: 'Ada Admin' }).click();
   const cell = page.getByRole('radio', { name: `Live ${tag} Ltd: User` });
   await expect(cell).toHaveAttribute('aria-checked', 'false');
 

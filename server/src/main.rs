@@ -12,6 +12,18 @@ const USAGE: &str = "usage: server [--seed-demo] [--demo-size N]
 
 Configuration comes from the environment; see .env.example.";
 
+/// Where the demo's sign-in is kept: beside a SQLite database (so each database has its
+/// own), else in `data/`.
+fn credentials_file(database_url: &str) -> std::path::PathBuf {
+    let sqlite_dir = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))
+        .map(|path| path.split('?').next().unwrap_or(path))
+        .and_then(|path| std::path::Path::new(path).parent().map(|p| p.to_path_buf()))
+        .filter(|dir| !dir.as_os_str().is_empty());
+    sqlite_dir.unwrap_or_else(|| "data".into()).join("demo-credentials.txt")
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let mut seed: Option<usize> = None;
@@ -55,6 +67,7 @@ async fn main() -> ExitCode {
 
     let addr = config.site_addr;
     let base_url = config.app_base_url.clone();
+    let credentials = credentials_file(&config.database_url);
     let state = match server::prepare_state(config).await {
         Ok(state) => state,
         Err(error) => {
@@ -67,15 +80,18 @@ async fn main() -> ExitCode {
         match app::platform::demo::seed_if_empty(&state.db, clients).await {
             Ok(Some(login)) => {
                 let note = format!("email:    {}\npassword: {}\n", login.email, login.password);
-                if std::fs::create_dir_all("data").is_ok() {
-                    let _ = std::fs::write("data/demo-credentials.txt", &note);
+                if let Some(dir) = credentials.parent() {
+                    let _ = std::fs::create_dir_all(dir);
                 }
+                let _ = std::fs::write(&credentials, &note);
                 println!(
-                    "\nDemo practice seeded ({} clients, {} staff). Sign in at {base_url}/login\n{note}(also saved in data/demo-credentials.txt; every demo user shares this password)\n",
-                    login.clients, login.staff
+                    "\nDemo practice seeded ({} clients, {} staff). Sign in at {base_url}/login\n{note}(also saved in {}; every demo user shares this password)\n",
+                    login.clients,
+                    login.staff,
+                    credentials.display()
                 );
             }
-            Ok(None) => match std::fs::read_to_string("data/demo-credentials.txt") {
+            Ok(None) => match std::fs::read_to_string(&credentials) {
                 Ok(note) => {
                     println!("\nDatabase already has data. Sign in at {base_url}/login\n{note}")
                 }

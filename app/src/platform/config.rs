@@ -165,6 +165,17 @@ impl fmt::Debug for Config {
     }
 }
 
+/// The compiled site when `LEPTOS_SITE_ROOT` is unset: `site/` beside the executable (a
+/// `make dist` folder, started from anywhere), else `target/site` (a source checkout).
+fn default_site_root() -> String {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("site")))
+        .filter(|site| site.join("pkg").is_dir())
+        .map(|site| site.display().to_string())
+        .unwrap_or_else(|| "target/site".to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,15 +235,4 @@ mod tests {
         assert_eq!(c.app_base_url, "https://access.example.com");
         assert!(c.serves_https());
     }
-}
-
-/// The compiled site when `LEPTOS_SITE_ROOT` is unset: `site/` beside the executable (a
-/// `make dist` folder, started from anywhere), else `target/site` (a source checkout).
-fn default_site_root() -> String {
-    std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().map(|dir| dir.join("site")))
-        .filter(|site| site.join("pkg").is_dir())
-        .map(|site| site.display().to_string())
-        .unwrap_or_else(|| "target/site".to_owned())
 }

@@ -190,8 +190,10 @@ fn StaffPicker(
         <form method="get" action="/partner/users" class="staff-search" role="search" aria-label="Staff"
             on:submit=move |ev| {
                 ev.prevent_default();
-                if let Some(first) = shown.with_untracked(|s| s.first().map(|r| r.user_id)) {
-                    select.run(selected.get_untracked().unwrap_or(first));
+                // Enter in the search chooses the first person it found.
+                let f = filter.get_untracked();
+                if let Some(first) = shown.with_untracked(|s| s.iter().find(|r| f.matches(r)).map(|r| r.user_id)) {
+                    select.run(first);
                 }
             }>
             <div class="field">

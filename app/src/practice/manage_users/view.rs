@@ -139,7 +139,7 @@ pub fn ManageUsersPage() -> impl IntoView {
                             <Show when=move || row_error.get().is_some()>
                                 <div class="alert error" role="alert">{move || row_error.get().map(|e| e.to_string())}</div>
                             </Show>
-                            <p class="count" role="status">{format!("Showing {} of {}", thousands(data.matching), thousands(data.total))}</p>
+                            <p class="count" role="status">{shown_count(&data, filters.get_untracked().page)}</p>
                             {(data.lines.is_empty()).then(|| view! { <p class="empty">"No users match."</p> })}
                             {
                                 let pages = (data.matching + PAGE_SIZE - 1) / PAGE_SIZE;
@@ -155,6 +155,22 @@ pub fn ManageUsersPage() -> impl IntoView {
                 })
             }}
         </Transition>
+    }
+}
+
+/// "Showing 12 of 200" (matching of all); past one page, "Showing 51–100 of 200".
+fn shown_count(data: &UsersPage, page: i64) -> String {
+    let on_page = data.lines.len() as i64;
+    if on_page >= data.matching {
+        format!("Showing {} of {}", thousands(data.matching), thousands(data.total))
+    } else {
+        let first = page.max(0) * PAGE_SIZE + 1;
+        format!(
+            "Showing {}–{} of {}",
+            thousands(first),
+            thousands(first + on_page - 1),
+            thousands(data.matching)
+        )
     }
 }
 
