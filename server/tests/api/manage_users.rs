@@ -535,7 +535,7 @@ async fn manage_users_searches_filters_and_pages_a_large_practice(app: &TestApp)
         .await
         .unwrap();
     let list = |search: &str, role: String, status: &str, page: &str| {
-        let form = vec![
+        let form = [
             ("search", search.to_owned()),
             ("role", role),
             ("status", status.to_owned()),
