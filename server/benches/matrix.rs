@@ -184,20 +184,57 @@ async fn bench(target: Target, clients: usize) {
             (start.elapsed(), body)
         }
     };
-    let (d, r) = timed("apply_bulk", bulk(Some(employee))).await;
-    row(
-        &format!("give access to all as Employee ({} changed, once)", r["changed"]),
-        d,
-    );
-    let (d, r) = timed("apply_bulk", bulk(Some(custom))).await;
-    row(
-        &format!("assign all to a custom role ({} changed, once)", r["changed"]),
-        d,
-    );
+    // The floor: the same change as one SQL statement on the same database, with no HTTP,
+    // no session, no undo record and no audit event.
+    let practice: i64 = sqlx::query_scalar("SELECT practice_id FROM practice_members WHERE user_id = $1")
+        .bind(staff)
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    let raw = |sql: &'static str, role: Option<i64>| {
+        let db = db.clone();
+        async move {
+            let start = Instant::now();
+            let mut q = sqlx::query(sql).bind(staff).bind(practice);
+            if let Some(r) = role {
+                q = q.bind(r).bind(app::platform::db::now());
+            }
+            q.execute(db.pool()).await.unwrap();
+            start.elapsed()
+        }
+    };
+    const RAW_INSERT_ALL: &str = "INSERT INTO client_assignments (practice_id, user_id, client_id, role_id, granted_by, granted_at)
+         SELECT practice_id, $1, id, $3, NULL, $4 FROM clients WHERE practice_id = $2 AND archived = 0
+         ON CONFLICT (user_id, client_id) DO UPDATE SET role_id = excluded.role_id, granted_at = excluded.granted_at";
+    const RAW_UPDATE_ALL: &str =
+        "UPDATE client_assignments SET role_id = $3, granted_at = $4 WHERE user_id = $1 AND practice_id = $2";
+    const RAW_DELETE_ALL: &str = "DELETE FROM client_assignments WHERE user_id = $1 AND practice_id = $2";
+    println!("\n{:<58} {:>12} {:>12} {:>7}", "bulk action over all clients (once each)", "server", "raw SQL", "ratio");
+    let compare = |what: &str, server: Duration, floor: Option<Duration>| match floor {
+        Some(f) => println!(
+            "{what:<58} {} {} {:>6.1}x",
+            ms(server),
+            ms(f),
+            server.as_secs_f64() / f.as_secs_f64().max(1e-9)
+        ),
+        None => println!("{what:<58} {} {:>12} {:>7}", ms(server), "-", "-"),
+    };
+    // From no access: give everything as Employee; then the same raw, from no access again.
+    let (give, r) = timed("apply_bulk", bulk(Some(employee))).await;
+    let give_changed = r["changed"].clone();
+    let remove_floor = raw(RAW_DELETE_ALL, None).await;
+    let give_floor = raw(RAW_INSERT_ALL, Some(employee)).await;
+    compare(&format!("give access to all as Employee ({give_changed} changed)"), give, Some(give_floor));
+    // From all Employee: move everything to a custom role; the floor moves it there and back.
+    let (assign, r) = timed("apply_bulk", bulk(Some(custom))).await;
+    let assign_floor = raw(RAW_UPDATE_ALL, Some(employee)).await;
+    raw(RAW_UPDATE_ALL, Some(custom)).await;
+    compare(&format!("assign all to a custom role ({} changed)", r["changed"]), assign, Some(assign_floor));
     let (d, n) = timed("undo_bulk", vec![("batch_id", r["batch_id"].to_string())]).await;
-    row(&format!("undo that ({n} restored, once)"), d);
+    compare(&format!("undo that ({n} restored)"), d, None);
     let (d, r) = timed("apply_bulk", bulk(None)).await;
-    row(&format!("remove from all clients ({} changed, once)", r["changed"]), d);
+    compare(&format!("remove from all clients ({} changed)", r["changed"]), d, Some(remove_floor));
+    println!();
     row(
         "matrix version poll (matrix_version)",
         median(5, || async {
@@ -205,6 +242,8 @@ async fn bench(target: Target, clients: usize) {
         })
         .await,
     );
+
+    load(&base, &login, staff, clients as i64, employee, custom).await;
 
     db.close().await;
     if let Some((admin, name)) = target.cleanup
@@ -214,6 +253,91 @@ async fn bench(target: Target, clients: usize) {
             .execute(&mut c)
             .await;
     }
+}
+
+/// Many admins clicking at once: `BENCH_LOAD_CLIENTS` (32) signed-in clients toggle cells
+/// of one staff member's matrix for `BENCH_LOAD_SECS` (20) seconds, each on its own clients.
+async fn load(base: &str, login: &app::platform::demo::DemoLogin, staff: i64, clients: i64, employee: i64, custom: i64) {
+    let workers: i64 = std::env::var("BENCH_LOAD_CLIENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(32);
+    let secs: u64 = std::env::var("BENCH_LOAD_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
+    let sign_in = || async {
+        let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
+        call(
+            &http,
+            base,
+            "sign_in",
+            &[("email", login.email.clone()), ("password", login.password.clone())],
+        )
+        .await;
+        http
+    };
+    let toggle = |http: reqwest::Client, client: i64, role: i64| {
+        let url = format!("{base}/api/set_client_role");
+        async move {
+            let start = Instant::now();
+            let ok = http
+                .post(url)
+                .header("Accept", "application/json")
+                .form(&[
+                    ("user_id", staff.to_string()),
+                    ("client_id", client.to_string()),
+                    ("role_id", role.to_string()),
+                ])
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success());
+            (start.elapsed(), ok)
+        }
+    };
+    // One client alone: the latency a user feels on an idle server.
+    let alone = sign_in().await;
+    let mut single = Vec::new();
+    for i in 0..200 {
+        single.push(toggle(alone.clone(), 1 + i % clients, if i % 2 == 0 { custom } else { employee }).await.0);
+    }
+    single.sort();
+    println!(
+        "one client toggling alone (200 clicks): p50 {}   p99 {}",
+        ms(single[100]).trim(),
+        ms(single[197]).trim()
+    );
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for w in 0..workers {
+        let http = sign_in().await;
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0_u64;
+            let mut i = 0_i64;
+            while Instant::now() < deadline {
+                // Worker w clicks its own clients (w, w + workers, …), alternating roles.
+                let client = 1 + (w + i * workers) % clients;
+                let role = if i % 2 == 0 { custom } else { employee };
+                let (d, ok) = toggle(http.clone(), client, role).await;
+                latencies.push(d);
+                errors += u64::from(!ok);
+                i += 1;
+            }
+            (latencies, errors)
+        }));
+    }
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (l, e) = t.await.unwrap();
+        all.extend(l);
+        errors += e;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    all.sort();
+    let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)];
+    println!(
+        "{workers} clients toggling for {secs} s: {:.0} toggles/s   p50 {}   p99 {}   errors {errors}",
+        all.len() as f64 / elapsed,
+        ms(pct(0.50)).trim(),
+        ms(pct(0.99)).trim()
+    );
 }
 
 #[tokio::main]

@@ -205,7 +205,7 @@ fn StaffPicker(
             </div>
             <div class="filter-row">
                 <div class="field">
-                    <label for="staff-role">"Practice role"</label>
+                    <label for="staff-role">"Filter by role"</label>
                     <select id="staff-role" name="role" on:change=move |ev| filter.update(|f| f.role = event_target_value(&ev))>
                         <option value="" selected=initial.role.is_empty()>"All roles"</option>
                         {roles.into_iter().map(|r| {
@@ -215,7 +215,7 @@ fn StaffPicker(
                     </select>
                 </div>
                 <div class="field">
-                    <label for="staff-status">"Status"</label>
+                    <label for="staff-status">"Filter by status"</label>
                     <select id="staff-status" name="status" on:change=move |ev| filter.update(|f| f.status = event_target_value(&ev))>
                         <option value="" selected=initial.status.is_empty()>"All"</option>
                         <option value="active" selected=initial.status == "active">"Active"</option>

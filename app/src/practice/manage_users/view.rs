@@ -233,7 +233,7 @@ fn UsersFilters(filters: Memo<UsersQuery>, role_options: RwSignal<Vec<RoleOption
                     on:input=move |ev| { let v = event_target_value(&ev); go_search(&|f| f.q = v.clone()) }/>
             </div>
             <div class="field">
-                <label for="users-role">"Role"</label>
+                <label for="users-role">"Filter by role"</label>
                 <select id="users-role" name="role" on:change=move |ev| { let v = event_target_value(&ev); go_role(&|f| f.role = v.clone()) }>
                     <option value="">"All roles"</option>
                     {move || {
@@ -247,7 +247,7 @@ fn UsersFilters(filters: Memo<UsersQuery>, role_options: RwSignal<Vec<RoleOption
                 </select>
             </div>
             <div class="field">
-                <label for="users-status">"Status"</label>
+                <label for="users-status">"Filter by status"</label>
                 <select id="users-status" name="status" on:change=move |ev| { let v = event_target_value(&ev); go(&|f| f.status = v.clone()) }>
                     <option value="" selected=initial.status.is_empty()>"All statuses"</option>
                     {UserStatus::ALL.into_iter().map(|s| view! {
