@@ -8,7 +8,7 @@ async function noViolations(page: Page, what: string) {
 }
 
 test('every page passes an axe-core check', async ({ page }) => {
-  for (const path of ['/', '/login', '/signup']) {
+  for (const path of ['/', '/login', '/signup', '/signup/sent', `/signup/confirm/${'0'.repeat(64)}`]) {
     await page.goto(path);
     await waitForHydration(page);
     await noViolations(page, path);

@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { readFileSync } from 'fs';
 import { resolve } from 'path';
 import { Page } from '@playwright/test';
@@ -45,6 +46,8 @@ test.describe('a practice of 200 staff and 10,000 clients', () => {
     await expect(page.getByRole('radio').first()).toBeInViewport();
     expect(page.url()).toMatch(/[?&]staff=\d+/);
     await page.screenshot({ path: 'test-results/large-matrix-1366.png' });
+    const axe = await new AxeBuilder({ page }).analyze();
+    expect(axe.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`)).toEqual([]);
 
     // Reload restores the person (and the search).
     await page.reload();
@@ -100,6 +103,8 @@ test.describe('a practice of 200 staff and 10,000 clients', () => {
     await page.getByLabel('Filter by status').selectOption({ label: 'Active' });
     await expect(page.getByText('Showing 1–50 of 201')).toBeVisible();
     await page.screenshot({ path: 'test-results/large-manage-users-1366.png' });
+    const axe = await new AxeBuilder({ page }).analyze();
+    expect(axe.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`)).toEqual([]);
   });
 });
 

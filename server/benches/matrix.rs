@@ -203,13 +203,17 @@ async fn bench(target: Target, clients: usize) {
             start.elapsed()
         }
     };
-    const RAW_INSERT_ALL: &str = "INSERT INTO client_assignments (practice_id, user_id, client_id, role_id, granted_by, granted_at)
+    const RAW_INSERT_ALL: &str =
+        "INSERT INTO client_assignments (practice_id, user_id, client_id, role_id, granted_by, granted_at)
          SELECT practice_id, $1, id, $3, NULL, $4 FROM clients WHERE practice_id = $2 AND archived = 0
          ON CONFLICT (user_id, client_id) DO UPDATE SET role_id = excluded.role_id, granted_at = excluded.granted_at";
     const RAW_UPDATE_ALL: &str =
         "UPDATE client_assignments SET role_id = $3, granted_at = $4 WHERE user_id = $1 AND practice_id = $2";
     const RAW_DELETE_ALL: &str = "DELETE FROM client_assignments WHERE user_id = $1 AND practice_id = $2";
-    println!("\n{:<58} {:>12} {:>12} {:>7}", "bulk action over all clients (once each)", "server", "raw SQL", "ratio");
+    println!(
+        "\n{:<58} {:>12} {:>12} {:>7}",
+        "bulk action over all clients (once each)", "server", "raw SQL", "ratio"
+    );
     let compare = |what: &str, server: Duration, floor: Option<Duration>| match floor {
         Some(f) => println!(
             "{what:<58} {} {} {:>6.1}x",
@@ -224,16 +228,28 @@ async fn bench(target: Target, clients: usize) {
     let give_changed = r["changed"].clone();
     let remove_floor = raw(RAW_DELETE_ALL, None).await;
     let give_floor = raw(RAW_INSERT_ALL, Some(employee)).await;
-    compare(&format!("give access to all as Employee ({give_changed} changed)"), give, Some(give_floor));
+    compare(
+        &format!("give access to all as Employee ({give_changed} changed)"),
+        give,
+        Some(give_floor),
+    );
     // From all Employee: move everything to a custom role; the floor moves it there and back.
     let (assign, r) = timed("apply_bulk", bulk(Some(custom))).await;
     let assign_floor = raw(RAW_UPDATE_ALL, Some(employee)).await;
     raw(RAW_UPDATE_ALL, Some(custom)).await;
-    compare(&format!("assign all to a custom role ({} changed)", r["changed"]), assign, Some(assign_floor));
+    compare(
+        &format!("assign all to a custom role ({} changed)", r["changed"]),
+        assign,
+        Some(assign_floor),
+    );
     let (d, n) = timed("undo_bulk", vec![("batch_id", r["batch_id"].to_string())]).await;
     compare(&format!("undo that ({n} restored)"), d, None);
     let (d, r) = timed("apply_bulk", bulk(None)).await;
-    compare(&format!("remove from all clients ({} changed)", r["changed"]), d, Some(remove_floor));
+    compare(
+        &format!("remove from all clients ({} changed)", r["changed"]),
+        d,
+        Some(remove_floor),
+    );
     println!();
     row(
         "matrix version poll (matrix_version)",
@@ -257,9 +273,22 @@ async fn bench(target: Target, clients: usize) {
 
 /// Many admins clicking at once: `BENCH_LOAD_CLIENTS` (32) signed-in clients toggle cells
 /// of one staff member's matrix for `BENCH_LOAD_SECS` (20) seconds, each on its own clients.
-async fn load(base: &str, login: &app::platform::demo::DemoLogin, staff: i64, clients: i64, employee: i64, custom: i64) {
-    let workers: i64 = std::env::var("BENCH_LOAD_CLIENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(32);
-    let secs: u64 = std::env::var("BENCH_LOAD_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
+async fn load(
+    base: &str,
+    login: &app::platform::demo::DemoLogin,
+    staff: i64,
+    clients: i64,
+    employee: i64,
+    custom: i64,
+) {
+    let workers: i64 = std::env::var("BENCH_LOAD_CLIENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(32);
+    let secs: u64 = std::env::var("BENCH_LOAD_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
     let sign_in = || async {
         let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
         call(
@@ -293,7 +322,15 @@ async fn load(base: &str, login: &app::platform::demo::DemoLogin, staff: i64, cl
     let alone = sign_in().await;
     let mut single = Vec::new();
     for i in 0..200 {
-        single.push(toggle(alone.clone(), 1 + i % clients, if i % 2 == 0 { custom } else { employee }).await.0);
+        single.push(
+            toggle(
+                alone.clone(),
+                1 + i % clients,
+                if i % 2 == 0 { custom } else { employee },
+            )
+            .await
+            .0,
+        );
     }
     single.sort();
     println!(

@@ -98,6 +98,11 @@ fn static_files(dir: &str) -> axum::routing::MethodRouter {
                 axum::http::header::CACHE_CONTROL,
                 axum::http::HeaderValue::from_static("no-cache"),
             ))
+            // The body depends on Accept-Encoding: a shared cache must key on it.
+            .layer(SetResponseHeaderLayer::appending(
+                axum::http::header::VARY,
+                axum::http::HeaderValue::from_static("accept-encoding"),
+            ))
             .service(files),
     )
 }
@@ -147,6 +152,12 @@ async fn cache_policy(mut response: Response) -> Response {
             .headers_mut()
             .insert(CACHE_CONTROL, axum::http::HeaderValue::from_static("no-cache, private"));
     }
+    // Links out of the app never carry its addresses (a sign-up or invitation link holds
+    // a token in its path).
+    response.headers_mut().insert(
+        axum::http::header::REFERRER_POLICY,
+        axum::http::HeaderValue::from_static("same-origin"),
+    );
     response
 }
 

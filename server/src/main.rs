@@ -1,6 +1,7 @@
 #![recursion_limit = "256"]
 //! Reads the configuration, prepares the database, optionally seeds demo data, and serves.
 
+use std::os::unix::fs::OpenOptionsExt;
 use std::process::ExitCode;
 
 use app::platform::config::Config;
@@ -83,7 +84,17 @@ async fn main() -> ExitCode {
                 if let Some(dir) = credentials.parent() {
                     let _ = std::fs::create_dir_all(dir);
                 }
-                let _ = std::fs::write(&credentials, &note);
+                // Readable by the server's user only: it holds every demo user's password.
+                let written = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create(true)
+                    .truncate(true)
+                    .mode(0o600)
+                    .open(&credentials)
+                    .and_then(|mut f| std::io::Write::write_all(&mut f, note.as_bytes()));
+                if let Err(error) = written {
+                    eprintln!("warning: cannot write {}: {error}", credentials.display());
+                }
                 println!(
                     "\nDemo practice seeded ({} clients, {} staff). Sign in at {base_url}/login\n{note}(also saved in {}; every demo user shares this password)\n",
                     login.clients,

@@ -192,6 +192,13 @@ pub mod ssr {
         let name = DisplayName::parse(name, "name", 200).map_err(|m| AppError::invalid("name", m))?;
         let email = EmailAddress::parse(email).map_err(|m| AppError::invalid("email", m))?;
         pw::check_strength(&password).map_err(|m| AppError::invalid("password", m))?;
+        let smtp = state.config.smtp_url.is_some();
+        if !smtp && !state.config.is_local() {
+            // Without email nobody proves they own the address: only for local use.
+            return Err(AppError::NotAllowed(
+                "Sign-up needs email, and this server has no SMTP_URL set. Ask its operator.".into(),
+            ));
+        }
         {
             let mut conn = state.db.pool().acquire().await?;
             let by_address = throttle::sign_ups_key(&client_ip());
@@ -199,18 +206,17 @@ pub mod ssr {
                 attempts: state.config.sign_ups_per_hour,
                 ..throttle::SIGN_UPS_PER_ADDRESS
             };
+            // The address first: a locked address does not spend anyone's email allowance.
+            throttle::take_all(&mut conn, &[(&by_address, by_address_limit)]).await?;
             let to_email = throttle::sign_up_mails_key(email.as_str());
-            throttle::take_all(
-                &mut conn,
-                &[
-                    (&by_address, by_address_limit),
-                    (&to_email, throttle::SIGN_UP_MAILS_PER_EMAIL),
-                ],
-            )
-            .await?;
+            throttle::take_all(&mut conn, &[(&to_email, throttle::SIGN_UP_MAILS_PER_EMAIL)]).await?;
+            // Requests a week past their expiry are gone (their mail was long sent or failed).
+            sqlx::query(r#"DELETE FROM sign_up_requests WHERE expires_at < $1"#)
+                .bind(now() - 7 * 86_400)
+                .execute(&mut *conn)
+                .await?;
         }
         let hash = pw::hash(password).await;
-        let smtp = state.config.smtp_url.is_some();
         let token = new_token();
         // With SMTP the worker issues the token as the email goes out; until then the
         // request holds a hash no token maps to.
@@ -314,11 +320,14 @@ pub mod ssr {
         // insert (another confirmation won), the password is checked again against it.
         for _ in 0..2 {
             let existing = find_login(&state.db, &email).await?;
+            // The login's own password when the email has one (a login without a password,
+            // added but never joined, cannot be claimed this way: no password matches);
+            // the one chosen at sign-up for a new login.
             let stored = match &existing {
-                Some((_, Some(hash))) => hash.clone(),
-                _ => row.password_hash.clone(),
+                Some((_, hash)) => hash.clone(),
+                None => Some(row.password_hash.clone()),
             };
-            if !throttle::check_password(&state.db, email.as_str(), Some(stored), password.clone(), &address).await? {
+            if !throttle::check_password(&state.db, email.as_str(), stored, password.clone(), &address).await? {
                 return Err(AppError::invalid(
                     "password",
                     "That password is not right for this sign-up.",
@@ -337,17 +346,7 @@ pub mod ssr {
                 return Err(gone());
             }
             let user_id = match existing {
-                Some((id, Some(_))) => id,
-                Some((id, None)) => {
-                    // A login that never had a password (added by an admin, not yet
-                    // joined): the mailbox's owner just proved it, and chose this one.
-                    sqlx::query(r#"UPDATE users SET password_hash = $1 WHERE id = $2"#)
-                        .bind(&row.password_hash)
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
-                    id
-                }
+                Some((id, _)) => id,
                 None => {
                     let hash = pw::PasswordHashString(row.password_hash.clone());
                     match users::ssr::create_user(&mut tx, &email, &name, Some(&hash)).await {

@@ -133,6 +133,21 @@ impl Config {
     pub fn serves_https(&self) -> bool {
         self.app_base_url.starts_with("https://")
     }
+
+    /// True when users reach this server on this machine only (`APP_BASE_URL` is
+    /// localhost or a loopback address): local use, where sign-up may skip the email.
+    pub fn is_local(&self) -> bool {
+        let host = self
+            .app_base_url
+            .split_once("://")
+            .map_or(self.app_base_url.as_str(), |(_, rest)| rest);
+        let host = host.split('/').next().unwrap_or(host);
+        let host = match host.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or(v6),
+            None => host.rsplit_once(':').map_or(host, |(h, _)| h),
+        };
+        host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    }
 }
 
 /// Replaces the password part of `scheme://user:password@host` with `***`.
@@ -178,6 +193,21 @@ fn default_site_root() -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_loopback_base_urls_are_local() {
+        let local = |url: &str| {
+            super::Config::from_lookup(|k| (k == "APP_BASE_URL").then(|| url.to_owned()))
+                .unwrap()
+                .is_local()
+        };
+        assert!(local("http://127.0.0.1:3000"));
+        assert!(local("http://localhost:3000/"));
+        assert!(local("http://[::1]:3000"));
+        assert!(!local("https://practice.example"));
+        assert!(!local("http://10.0.0.5:3000"));
+        assert!(!local("http://localhost.evil.example"));
+    }
+
     use super::*;
     use std::collections::HashMap;
 

@@ -76,6 +76,7 @@ async fn static_files_are_served_precompressed_and_pages_compressed_per_request(
     assert_eq!(page.status(), 200);
     assert_eq!(header(&page, "content-encoding").as_deref(), Some("br"));
     assert_eq!(header(&page, "cache-control").as_deref(), Some("no-cache, private"));
+    assert_eq!(header(&page, "referrer-policy").as_deref(), Some("same-origin"));
     let page = get(&app, "/login", "gzip").await;
     assert_eq!(header(&page, "content-encoding").as_deref(), Some("gzip"));
     let page = get(&app, "/login", "identity").await;

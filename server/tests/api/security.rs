@@ -860,9 +860,58 @@ crate::on_both_backends!(
     an_oversized_body_is_refused_before_it_is_read,
 );
 
-async fn over_https_the_session_cookie_is_host_prefixed(backend: Backend) {
+/// Without SMTP nobody proves they own an email, so a server users reach from elsewhere
+/// refuses sign-up (a local one, for trying the app, goes straight to confirmation).
+async fn without_smtp_only_a_local_server_signs_up(backend: Backend) {
     let app = spawn_app_configured(backend, None, None, &[("APP_BASE_URL", "https://practice.example")]).await;
-    // Without SMTP the sign-up's answer leads straight to its confirmation page.
+    let (status, body) = app
+        .call(
+            &app.client(),
+            "sign_up",
+            &[
+                ("practice_name", "Remote Ltd"),
+                ("name", "Rem Ote"),
+                ("email", "rem@remote.example"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body["NotAllowed"].as_str().unwrap().contains("SMTP_URL"), "{body}");
+    let requests: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sign_up_requests")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(requests, 0);
+    app.cleanup().await;
+    let local = spawn_app_configured(backend, None, None, &[]).await;
+    let location = local
+        .start_sign_up(&local.client(), "Local Ltd", "loc@local.example")
+        .await;
+    assert!(location.starts_with("/signup/confirm/"), "{location}");
+    local.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_smtp_only_a_local_server_signs_up_on_sqlite() {
+    without_smtp_only_a_local_server_signs_up(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_smtp_only_a_local_server_signs_up_on_postgres() {
+    without_smtp_only_a_local_server_signs_up(Backend::Postgres).await;
+}
+
+async fn over_https_the_session_cookie_is_host_prefixed(backend: Backend) {
+    let sink = crate::smtp_sink::SmtpSink::start().await;
+    let url = sink.url();
+    let app = spawn_app_configured(
+        backend,
+        Some(url),
+        Some(sink),
+        &[("APP_BASE_URL", "https://practice.example")],
+    )
+    .await;
     let token = app
         .sign_up_token(&app.client(), "Secure Ltd", "sam@secure.example")
         .await;

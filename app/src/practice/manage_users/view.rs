@@ -39,7 +39,11 @@ pub fn ManageUsersPage() -> impl IntoView {
             q: q.get("q").unwrap_or_default(),
             role: q.get("role").unwrap_or_default(),
             status: q.get("status").unwrap_or_default(),
-            page: q.get("page").and_then(|p| p.parse().ok()).unwrap_or(0),
+            page: q
+                .get("page")
+                .and_then(|p| p.parse::<i64>().ok())
+                .unwrap_or(0)
+                .clamp(0, 1_000_000),
         })
     });
     let page = Resource::new(
