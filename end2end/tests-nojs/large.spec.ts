@@ -8,7 +8,7 @@ function demoLogin(): { email: string; password: string } {
   return { email: text.match(/email:\s+(\S+)/)![1], password: text.match(/password:\s+(\S+)/)![1] };
 }
 
-test('without JavaScript the staff search, the choice of a person and the Manage users search are GET forms', async ({ page }) => {
+test('without JavaScript the staff search, the choice of a person, a grant and the Manage users search work', async ({ page }) => {
   const { email, password } = demoLogin();
   await page.goto('/login');
   await page.getByLabel('Email').fill(email);
@@ -24,6 +24,14 @@ test('without JavaScript the staff search, the choice of a person and the Manage
   await list.getByRole('button', { name: target, exact: true }).click();
   await expect(page.getByRole('heading', { name: `Client access for ${target}` })).toBeVisible();
   expect(page.url()).toMatch(/[?&]staff=\d+/);
+
+  // A tick is a form button: the grant is made and the page comes back showing it.
+  const cell = page.getByRole('radio', { name: /: Bookkeeper$/ }).nth(2);
+  const name = (await cell.getAttribute('aria-label'))!;
+  await expect(cell).toHaveAttribute('aria-checked', 'false');
+  await cell.click();
+  await expect(page.getByRole('heading', { name: `Client access for ${target}` })).toBeVisible();
+  await expect(page.getByRole('radio', { name, exact: true })).toHaveAttribute('aria-checked', 'true');
 
   await page.goto('/manage-users');
   await page.getByLabel('Search users').fill(target);

@@ -11,7 +11,7 @@ pub fn Pager(page: RwSignal<i64>, pages: i64) -> impl IntoView {
             <nav class="pager" aria-label="Pages">
                 <button type="button" class="secondary" disabled=move || page.get() == 0 on:click=move |_| page.update(|p| *p -= 1)>"Previous page"</button>
                 <span>{move || format!("Page {} of {}", page.get() + 1, pages)}</span>
-                <button type="button" class="secondary" disabled=move || page.get() + 1 >= pages on:click=move |_| page.update(|p| *p += 1)>"Next page"</button>
+                <button type="button" class="secondary" disabled=move || { page.get() + 1 >= pages } on:click=move |_| page.update(|p| *p += 1)>"Next page"</button>
             </nav>
         </Show>
     }

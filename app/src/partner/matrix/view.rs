@@ -271,15 +271,10 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>) -> impl IntoView {
         move || (user_id, search.get(), plan.get(), page.get(), reload.get()),
         |(u, s, p, pg, _)| get_matrix(u, s, p, pg),
     );
-    // The rows as shown: seeded from the server, changed at once on a click (optimistic).
+    // The rows as shown: seeded from the server as the matrix renders (so the server's HTML
+    // has them too), changed at once on a click (optimistic).
     let rows = RwSignal::new(Vec::<MatrixRow>::new());
     let version = RwSignal::new(0_i64);
-    Effect::new(move |_| {
-        if let Some(Ok(m)) = matrix.get() {
-            rows.set(m.rows.clone());
-            version.set(m.version);
-        }
-    });
     let message = RwSignal::new(None::<(bool, String)>);
     let confirm = RwSignal::new(None::<PendingBulk>);
     let undo = RwSignal::new(None::<i64>);
@@ -426,6 +421,8 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>) -> impl IntoView {
                 {move || matrix.get().map(|r| match r {
                     Err(e) => view! { <div class="alert error" role="alert">{e.to_string()}</div> }.into_any(),
                     Ok(m) => {
+                        rows.set(m.rows.clone());
+                        version.set(m.version);
                         let filtered = !search.get_untracked().trim().is_empty() || !plan.get_untracked().is_empty();
                         let pages = (m.matching + PAGE_SIZE - 1) / PAGE_SIZE;
                         let columns = StoredValue::new(m.columns.clone());
@@ -440,7 +437,7 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>) -> impl IntoView {
                                     <ColumnHeads columns=m.columns.clone() busy start_bulk/>
                                     <tbody>
                                         {move || rows.get().into_iter().enumerate().map(|(i, row)| {
-                                            view! { <MatrixRowView index=i row columns grant/> }
+                                            view! { <MatrixRowView user_id index=i row columns grant/> }
                                         }).collect_view()}
                                     </tbody>
                                 </table>
@@ -612,8 +609,12 @@ fn move_focus(row: usize, col: usize, key: &str) -> bool {
     true
 }
 
+/// One client's row. Every cell is a submit button of the row's form (a POST to
+/// `set_client_role`), so a grant works without JavaScript too; with it, a click is
+/// handled on the page at once (optimistically) and the form is not sent.
 #[component]
 fn MatrixRowView(
+    user_id: i64,
     index: usize,
     row: MatrixRow,
     columns: StoredValue<Vec<RoleColumn>>,
@@ -621,40 +622,56 @@ fn MatrixRowView(
 ) -> impl IntoView {
     let current = row.role_id;
     let client = row.name.clone();
-    let cell = move |col: usize, role_id: Option<i64>, column_name: String| {
-        let checked = current == role_id;
-        let label = format!("{client}: {column_name}");
-        view! {
-            <td class="cell">
-                <button
-                    type="button"
-                    role="radio"
-                    id=format!("cell-{index}-{col}")
-                    class="tick-button"
-                    class:granted=checked && role_id.is_some()
-                    class:none=checked && role_id.is_none()
-                    aria-checked=checked.to_string()
-                    aria-label=label
-                    tabindex=if checked { "0" } else { "-1" }
-                    on:click=move |_| grant(index, role_id)
-                    on:keydown=move |ev| {
-                        if move_focus(index, col, &ev.key()) {
+    let form_id = format!("grant-{}", row.client_id);
+    let client_id = row.client_id;
+    let cell = {
+        let form_id = form_id.clone();
+        move |col: usize, role_id: Option<i64>, column_name: String| {
+            let form_id = form_id.clone();
+            let checked = current == role_id;
+            let label = format!("{client}: {column_name}");
+            view! {
+                <td class="cell">
+                    <button
+                        type="submit"
+                        role="radio"
+                        id=format!("cell-{index}-{col}")
+                        class="tick-button"
+                        class:granted=checked && role_id.is_some()
+                        class:none=checked && role_id.is_none()
+                        aria-checked=checked.to_string()
+                        aria-label=label
+                        tabindex=if checked { "0" } else { "-1" }
+                        form=form_id.clone()
+                        name=role_id.map(|_| "role_id")
+                        value=role_id.map(|r| r.to_string())
+                        on:click=move |ev| {
                             ev.prevent_default();
+                            grant(index, role_id)
                         }
-                    }
-                >
-                    <Tick/>
-                </button>
-            </td>
+                        on:keydown=move |ev| {
+                            if move_focus(index, col, &ev.key()) {
+                                ev.prevent_default();
+                            }
+                        }
+                    >
+                        <Tick/>
+                    </button>
+                </td>
+            }
         }
     };
     view! {
         <tr>
             <th scope="row">
+                <form id=form_id.clone() method="post" action="/api/set_client_role" class="row-form">
+                    <input type="hidden" name="user_id" value=user_id.to_string()/>
+                    <input type="hidden" name="client_id" value=client_id.to_string()/>
+                </form>
                 <div class="client-head">
                     <span class="client-name">{row.name.clone()}<small>{row.plan.label()}</small></span>
-                    <button type="button" class="icon remove" aria-label=format!("Remove {}", row.name) title=format!("Remove {}", row.name)
-                        disabled=current.is_none() on:click=move |_| grant(index, None)>
+                    <button type="submit" form=form_id.clone() class="icon remove" aria-label=format!("Remove {}", row.name) title=format!("Remove {}", row.name)
+                        disabled=current.is_none() on:click=move |ev| { ev.prevent_default(); grant(index, None) }>
                         <Person remove=true/>
                     </button>
                 </div>

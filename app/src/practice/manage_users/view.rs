@@ -337,7 +337,7 @@ fn UsersTable(
                                             view! { <button type="button" class="link" aria-label=format!("Reactivate {name}") on:click=move |_| { set_active.dispatch(SetMemberActive { user_id, active: true }); }>"Reactivate"</button> }.into_any()
                                         })}
                                         {(i_am_main && active && !me).then(|| view! {
-                                            <button type="button" class="link" aria-label=format!("Make {name} the main user") on:click=move |_| { transfer.dispatch(TransferMainUser { user_id }); }>"Transfer main user"</button>
+                                            <button type="button" class="link" aria-label=format!("Transfer main user to {name}") on:click=move |_| { transfer.dispatch(TransferMainUser { user_id }); }>"Transfer main user"</button>
                                         })}
                                     }
                                     .into_any()
