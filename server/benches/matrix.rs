@@ -271,6 +271,23 @@ async fn bench(target: Target, clients: usize) {
     }
 }
 
+/// One click in the matrix over HTTP: how long it took and whether it succeeded.
+async fn toggle(http: &reqwest::Client, url: &str, staff: i64, client: i64, role: i64) -> (Duration, bool) {
+    let start = Instant::now();
+    let ok = http
+        .post(url)
+        .header("Accept", "application/json")
+        .form(&[
+            ("user_id", staff.to_string()),
+            ("client_id", client.to_string()),
+            ("role_id", role.to_string()),
+        ])
+        .send()
+        .await
+        .is_ok_and(|r| r.status().is_success());
+    (start.elapsed(), ok)
+}
+
 /// Many admins clicking at once: `BENCH_LOAD_CLIENTS` (32) signed-in clients toggle cells
 /// of one staff member's matrix for `BENCH_LOAD_SECS` (20) seconds, each on its own clients.
 async fn load(
@@ -300,37 +317,13 @@ async fn load(
         .await;
         http
     };
-    let toggle = |http: reqwest::Client, client: i64, role: i64| {
-        let url = format!("{base}/api/set_client_role");
-        async move {
-            let start = Instant::now();
-            let ok = http
-                .post(url)
-                .header("Accept", "application/json")
-                .form(&[
-                    ("user_id", staff.to_string()),
-                    ("client_id", client.to_string()),
-                    ("role_id", role.to_string()),
-                ])
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success());
-            (start.elapsed(), ok)
-        }
-    };
+    let url = format!("{base}/api/set_client_role");
     // One client alone: the latency a user feels on an idle server.
     let alone = sign_in().await;
     let mut single = Vec::new();
     for i in 0..200 {
-        single.push(
-            toggle(
-                alone.clone(),
-                1 + i % clients,
-                if i % 2 == 0 { custom } else { employee },
-            )
-            .await
-            .0,
-        );
+        let role = if i % 2 == 0 { custom } else { employee };
+        single.push(toggle(&alone, &url, staff, 1 + i % clients, role).await.0);
     }
     single.sort();
     println!(
@@ -343,6 +336,7 @@ async fn load(
     let mut tasks = Vec::new();
     for w in 0..workers {
         let http = sign_in().await;
+        let url = url.clone();
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut errors = 0_u64;
@@ -351,7 +345,7 @@ async fn load(
                 // Worker w clicks its own clients (w, w + workers, …), alternating roles.
                 let client = 1 + (w + i * workers) % clients;
                 let role = if i % 2 == 0 { custom } else { employee };
-                let (d, ok) = toggle(http.clone(), client, role).await;
+                let (d, ok) = toggle(&http, &url, staff, client, role).await;
                 latencies.push(d);
                 errors += u64::from(!ok);
                 i += 1;
