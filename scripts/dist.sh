@@ -10,7 +10,8 @@ out=dist/practice-access
 rm -rf "$out"
 mkdir -p "$out"
 cp target/release/server "$out/server"
-cp -r target/site "$out/site"
+# -a keeps modification times: the server drops a .br/.gz older than its source.
+cp -a target/site "$out/site"
 sed -e 's|^LEPTOS_SITE_ROOT=target/site|# LEPTOS_SITE_ROOT=  (unset: the site/ folder beside the server)|' \
     -e 's|^DATABASE_URL=sqlite://data/app.db|DATABASE_URL=sqlite:///var/lib/practice-access/app.db|' \
     .env.example > "$out/practice-access.env.example"
