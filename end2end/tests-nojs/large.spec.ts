@@ -33,6 +33,15 @@ test('without JavaScript the staff search, the choice of a person, a grant and t
   await expect(page.getByRole('heading', { name: `Client access for ${target}` })).toBeVisible();
   await expect(page.getByRole('radio', { name, exact: true })).toHaveAttribute('aria-checked', 'true');
 
+  // The matrix's pages and its client search are links and a GET form too.
+  await page.getByRole('link', { name: 'Next page' }).click();
+  await expect(page.getByText('Page 2 of 100')).toBeVisible();
+  await page.getByLabel('Search clients').fill('Bakery');
+  await page.getByRole('button', { name: 'Show', exact: true }).click();
+  await expect(page.getByText('Showing 10,000 of 10,000')).toHaveCount(0);
+  await expect(page.getByRole('heading', { name: `Client access for ${target}` })).toBeVisible();
+  expect(page.url()).toContain('clients=Bakery');
+
   await page.goto('/manage-users');
   await page.getByLabel('Search users').fill(target);
   await page.getByRole('button', { name: 'Search', exact: true }).click();

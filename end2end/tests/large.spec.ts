@@ -76,6 +76,16 @@ test.describe('a practice of 200 staff and 10,000 clients', () => {
     await page.goForward();
     await expect(page.getByRole('heading', { name: `Client access for ${target}` })).toBeVisible();
 
+    // The client search lives in the address too: a reload keeps it.
+    await page.getByLabel('Search clients').fill('Bakery');
+    await page.getByLabel('Search clients').press('Enter');
+    await expect(page).toHaveURL(/clients=Bakery/);
+    await expect(page.getByText('Showing 10,000 of 10,000')).toHaveCount(0);
+    await page.reload();
+    await waitForHydration(page);
+    await expect(page.getByLabel('Search clients')).toHaveValue('Bakery');
+    await expect(page.getByRole('heading', { name: `Client access for ${target}` })).toBeVisible();
+
     // The column heads with their bulk actions stay in view while the clients scroll.
     const wrap = page.locator('.matrix-wrap');
     await wrap.evaluate((el) => el.scrollBy(0, 2000));

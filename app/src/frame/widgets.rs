@@ -61,6 +61,27 @@ pub fn url_encode(text: &str) -> String {
     out
 }
 
+/// `path?query` from `params` with `changes` applied; an empty value drops its key. For
+/// pages whose filters live in the address.
+pub fn address_with(path: &str, params: &leptos_router::params::ParamsMap, changes: &[(&str, &str)]) -> String {
+    let mut pairs: Vec<(String, String)> = params
+        .latest_values()
+        .map(|(k, v)| (k.to_string(), v.to_owned()))
+        .filter(|(k, _)| !changes.iter().any(|(c, _)| c == k))
+        .collect();
+    pairs.extend(changes.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    let query: Vec<String> = pairs
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{}={}", url_encode(&k), url_encode(&v)))
+        .collect();
+    if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{}", query.join("&"))
+    }
+}
+
 /// A labelled file picker that reads the chosen file into `text` in the browser (the file
 /// never travels on its own; the page sends the text with its form).
 #[component]

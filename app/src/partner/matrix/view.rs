@@ -6,7 +6,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 
 use super::*;
 use crate::frame::icons::{Person, Tick};
-use crate::frame::widgets::{Pager, thousands, url_encode};
+use crate::frame::widgets::{LinkPager, address_with, thousands, url_encode};
 use crate::partner::plans::PlanSelect;
 
 /// Which staff the picker shows: its search and filters, kept in the address with the
@@ -263,9 +263,19 @@ struct PendingBulk {
 
 #[component]
 fn MatrixPanel(user_id: i64, changes: RwSignal<u32>) -> impl IntoView {
-    let search = RwSignal::new(String::new());
-    let plan = RwSignal::new(String::new());
-    let page = RwSignal::new(0_i64);
+    // The client search, plan filter and page live in the address (`clients`, `plan`,
+    // `page`): a GET form without JavaScript, and a reload keeps them.
+    let query = use_query_map();
+    let search = Memo::new(move |_| query.with(|q| q.get("clients").unwrap_or_default()));
+    let plan = Memo::new(move |_| query.with(|q| q.get("plan").unwrap_or_default()));
+    let page = Memo::new(move |_| {
+        query.with(|q| {
+            q.get("page")
+                .and_then(|p| p.parse::<i64>().ok())
+                .unwrap_or(0)
+                .clamp(0, 1_000_000)
+        })
+    });
     let reload = RwSignal::new(0_u32);
     let matrix = Resource::new(
         move || (user_id, search.get(), plan.get(), page.get(), reload.get()),
@@ -428,7 +438,7 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>) -> impl IntoView {
                         let columns = StoredValue::new(m.columns.clone());
                         view! {
                             <h2 id="matrix-heading" tabindex="-1">{format!("Client access for {}", m.staff_name)}</h2>
-                            <MatrixFilters search plan page saving matching=m.matching total=m.total/>
+                            <MatrixFilters search plan saving matching=m.matching total=m.total/>
                             {filtered.then(|| view! { <p class="filter-note">{format!("A filter is active: actions in the column heads apply to the {} clients shown only.", thousands(m.matching))}</p> })}
                             <BulkFeedback confirm message undo filtered run_bulk reload changes/>
                             <div class="table-wrap matrix-wrap">
@@ -443,7 +453,8 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>) -> impl IntoView {
                                 </table>
                             </div>
                             {m.rows.is_empty().then(|| view! { <p class="empty">"No clients match."</p> })}
-                            <Pager page pages/>
+                            <LinkPager page=page.get_untracked() pages
+                                href=Callback::new(move |p: i64| query.with_untracked(|q| address_with("/partner/users", q, &[("page", &p.to_string())])))/>
                         }.into_any()
                     }
                 })}
@@ -452,28 +463,52 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>) -> impl IntoView {
     }
 }
 
-/// Search and plan filter, the save state of single clicks, and the count shown.
+/// Search and plan filter (a GET form; with JavaScript each change applies at once), the
+/// save state of single clicks, and the count shown.
 #[component]
 fn MatrixFilters(
-    search: RwSignal<String>,
-    plan: RwSignal<String>,
-    page: RwSignal<i64>,
+    search: Memo<String>,
+    plan: Memo<String>,
     saving: RwSignal<Option<u32>>,
     matching: i64,
     total: i64,
 ) -> impl IntoView {
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let go = move |key: &'static str, value: String| {
+        let address = query.with_untracked(|q| address_with("/partner/users", q, &[(key, &value), ("page", "")]));
+        navigate(
+            &address,
+            leptos_router::NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..Default::default()
+            },
+        );
+    };
+    let go_plan = go.clone();
+    // The other parts of the address ride along as hidden fields.
+    let kept = query.with_untracked(|q| {
+        q.latest_values()
+            .filter(|(k, _)| !matches!(k.as_ref(), "clients" | "plan" | "page"))
+            .map(|(k, v)| (k.to_string(), v.to_owned()))
+            .collect::<Vec<_>>()
+    });
     view! {
-        <div class="filters" role="search">
+        <form method="get" action="/partner/users" class="filters" role="search" aria-label="Clients"
+            on:submit=move |ev| ev.prevent_default()>
+            {kept.into_iter().map(|(k, v)| view! { <input type="hidden" name=k value=v/> }).collect_view()}
             <div class="field">
                 <label for="matrix-search">"Search clients"</label>
-                <input id="matrix-search" type="search" prop:value=move || search.get()
-                    on:change=move |ev| { search.set(event_target_value(&ev)); page.set(0); }/>
+                <input id="matrix-search" name="clients" type="search" value=search.get_untracked()
+                    on:change=move |ev| go("clients", event_target_value(&ev))/>
             </div>
             <div class="field">
                 <label for="matrix-plan">"Filter by plan"</label>
                 <PlanSelect id="matrix-plan" name="plan" any_label="All plans" selected=Plan::parse(&plan.get_untracked())
-                    on_change=Callback::new(move |v| { plan.set(v); page.set(0); })/>
+                    on_change=Callback::new(move |v| go_plan("plan", v))/>
             </div>
+            <noscript><button type="submit" class="secondary">"Show"</button></noscript>
             <p class="save-state" role="status">
                 {move || match saving.get() {
                     Some(0) => "All changes saved",
@@ -482,7 +517,7 @@ fn MatrixFilters(
                 }}
             </p>
             <p class="count" role="status">{format!("Showing {} of {}", thousands(matching), thousands(total))}</p>
-        </div>
+        </form>
     }
 }
 
