@@ -301,20 +301,36 @@ fn UsersTable(
                             let roles = roles.clone();
                             let status_class = format!("status status-{}", line.status.label().to_lowercase());
                             let name = line.name.clone();
+                            // Every row action is a form posting to its server function, so it works
+                            // without JavaScript; with it, the form dispatches the action in place.
+                            let role_label = format!("Role of {name}");
+                            let resend_label = format!("Resend invitation to {name}");
+                            let revoke_label = format!("Revoke invitation to {name}");
+                            let active_label = if line.status == UserStatus::Active {
+                                format!("Deactivate {name}")
+                            } else {
+                                format!("Reactivate {name}")
+                            };
+                            let transfer_label = format!("Transfer main user to {name}");
                             let role_cell = match line.user_id {
                                 Some(user_id) if !line.is_main && line.status == UserStatus::Active => {
                                     let current = line.role_id;
                                     view! {
-                                        <select
-                                            aria-label=format!("Role of {name}")
-                                            on:change=move |ev| {
-                                                if let Ok(role_id) = event_target_value(&ev).parse::<i64>() {
-                                                    change_role.dispatch(ChangeMemberRole { user_id, role_id });
+                                        <ActionForm action=change_role attr:class="row-form">
+                                            <input type="hidden" name="user_id" value=user_id.to_string()/>
+                                            <select
+                                                name="role_id"
+                                                aria-label=role_label
+                                                on:change=move |ev| {
+                                                    if let Ok(role_id) = event_target_value(&ev).parse::<i64>() {
+                                                        change_role.dispatch(ChangeMemberRole { user_id, role_id });
+                                                    }
                                                 }
-                                            }
-                                        >
-                                            {roles.into_iter().map(|r| view! { <option value=r.id.to_string() selected=r.id == current>{r.name}</option> }).collect_view()}
-                                        </select>
+                                            >
+                                                {roles.into_iter().map(|r| view! { <option value=r.id.to_string() selected=r.id == current>{r.name}</option> }).collect_view()}
+                                            </select>
+                                            <noscript><button type="submit" class="secondary">"Change"</button></noscript>
+                                        </ActionForm>
                                     }
                                     .into_any()
                                 }
@@ -322,8 +338,14 @@ fn UsersTable(
                             };
                             let actions = match (line.user_id, line.invitation_id) {
                                 (_, Some(invitation_id)) => view! {
-                                    <button type="button" class="link" aria-label=format!("Resend invitation to {name}") on:click=move |_| { resend.dispatch(ResendInvitation { invitation_id }); }>"Resend"</button>
-                                    <button type="button" class="link danger" aria-label=format!("Revoke invitation to {name}") on:click=move |_| { revoke.dispatch(RevokeInvitation { invitation_id }); }>"Revoke"</button>
+                                    <ActionForm action=resend attr:class="row-form">
+                                        <input type="hidden" name="invitation_id" value=invitation_id.to_string()/>
+                                        <button type="submit" class="link" aria-label=resend_label>"Resend"</button>
+                                    </ActionForm>
+                                    <ActionForm action=revoke attr:class="row-form">
+                                        <input type="hidden" name="invitation_id" value=invitation_id.to_string()/>
+                                        <button type="submit" class="link danger" aria-label=revoke_label>"Revoke"</button>
+                                    </ActionForm>
                                 }
                                 .into_any(),
                                 (Some(_), None) if line.is_main => view! { <span class="muted">"Main user"</span> }.into_any(),
@@ -331,13 +353,22 @@ fn UsersTable(
                                     let active = line.status == UserStatus::Active;
                                     let me = user_id == my_user_id;
                                     view! {
-                                        {(!me).then(|| if active {
-                                            view! { <button type="button" class="link danger" aria-label=format!("Deactivate {name}") on:click=move |_| { set_active.dispatch(SetMemberActive { user_id, active: false }); }>"Deactivate"</button> }.into_any()
-                                        } else {
-                                            view! { <button type="button" class="link" aria-label=format!("Reactivate {name}") on:click=move |_| { set_active.dispatch(SetMemberActive { user_id, active: true }); }>"Reactivate"</button> }.into_any()
+                                        {(!me).then(|| view! {
+                                            <ActionForm action=set_active attr:class="row-form">
+                                                <input type="hidden" name="user_id" value=user_id.to_string()/>
+                                                <input type="hidden" name="active" value=(!active).to_string()/>
+                                                {if active {
+                                                    view! { <button type="submit" class="link danger" aria-label=active_label.clone()>"Deactivate"</button> }.into_any()
+                                                } else {
+                                                    view! { <button type="submit" class="link" aria-label=active_label.clone()>"Reactivate"</button> }.into_any()
+                                                }}
+                                            </ActionForm>
                                         })}
                                         {(i_am_main && active && !me).then(|| view! {
-                                            <button type="button" class="link" aria-label=format!("Transfer main user to {name}") on:click=move |_| { transfer.dispatch(TransferMainUser { user_id }); }>"Transfer main user"</button>
+                                            <ActionForm action=transfer attr:class="row-form">
+                                                <input type="hidden" name="user_id" value=user_id.to_string()/>
+                                                <button type="submit" class="link" aria-label=transfer_label>"Transfer main user"</button>
+                                            </ActionForm>
                                         })}
                                     }
                                     .into_any()
