@@ -8,6 +8,8 @@ function demoLogin(): { email: string; password: string } {
   return { email: text.match(/email:\s+(\S+)/)![1], password: text.match(/password:\s+(\S+)/)![1] };
 }
 
+test.describe.configure({ timeout: 120_000 });
+
 test('without JavaScript the staff search, the choice of a person, a grant and the Manage users search work', async ({ page }) => {
   const { email, password } = demoLogin();
   await page.goto('/login');

@@ -27,6 +27,8 @@ const staffList = (page: Page) => page.getByRole('list', { name: 'Employee role 
 
 test.describe('a practice of 200 staff and 10,000 clients', () => {
   test.use({ viewport: { width: 1366, height: 900 } });
+  // Long journeys over large pages: on a busy 2-core machine they outlast the default 30 s.
+  test.describe.configure({ timeout: 120_000 });
 
   test('search finds a person, the matrix is in view at once, and the address, keys and history follow', async ({ page }) => {
     await signInAsDemoAdmin(page);
