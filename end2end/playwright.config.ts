@@ -33,7 +33,8 @@ export default defineConfig({
   retries: 0,
   forbidOnly: !!process.env.CI,
   reporter: [['list']],
-  timeout: 30_000,
+  // Generous: on a cold, busy 2-core CI machine the longest journeys took over 30 s.
+  timeout: 90_000,
   expect: { timeout: 10_000 },
   use: {
     baseURL,
