@@ -18,9 +18,9 @@ struct LineRow {
     role_id: i64,
     role_kind: String,
     role_name: String,
-    status: String,
+    /// The status the page shows, decided once in [`LINES`] (the filter uses it too).
+    shown: String,
     is_main: i64,
-    expires_at: Option<i64>,
 }
 
 /// Members and pending invitations as one set, each with the status the page shows
@@ -75,7 +75,7 @@ pub async fn users_page(
     .fetch_one(&mut *conn)
     .await?;
     let rows: Vec<LineRow> = sqlx::query_as(&format!(
-        "SELECT l.user_id, l.invitation_id, l.name, l.email, l.role_id, l.role_kind, l.role_name, l.status, l.is_main, l.expires_at
+        "SELECT l.user_id, l.invitation_id, l.name, l.email, l.role_id, l.role_kind, l.role_name, l.shown, l.is_main
          FROM ({LINES}) l WHERE {LINE_MATCHES}
          ORDER BY LOWER(l.name), l.email LIMIT $7 OFFSET $8"
     ))
@@ -89,16 +89,10 @@ pub async fn users_page(
     .bind(crate::platform::db::page_offset(page, PAGE_SIZE))
     .fetch_all(&mut *conn)
     .await?;
-    let t = now();
     let lines = rows
         .into_iter()
         .map(|r| UserLine {
-            status: match (r.invitation_id, MemberStatus::parse(&r.status)) {
-                (Some(_), _) if r.expires_at.unwrap_or(0) <= t => UserStatus::Expired,
-                (Some(_), _) => UserStatus::Invited,
-                (None, Some(MemberStatus::Active)) => UserStatus::Active,
-                _ => UserStatus::Deactivated,
-            },
+            status: UserStatus::parse(&r.shown).unwrap_or(UserStatus::Deactivated),
             user_id: r.user_id,
             invitation_id: r.invitation_id,
             name: r.name,
