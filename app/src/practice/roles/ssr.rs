@@ -273,6 +273,7 @@ pub async fn delete(actor: &PracticeActor, role_id: i64, move_to: Option<i64>) -
     let in_use: i64 = sqlx::query_scalar(
         r#"SELECT (SELECT COUNT(*) FROM practice_members WHERE role_id = $1)
                 + (SELECT COUNT(*) FROM client_assignments WHERE role_id = $1)
+                + (SELECT COUNT(*) FROM client_users WHERE role_id = $1)
                 + (SELECT COUNT(*) FROM invitations WHERE role_id = $1)"#,
     )
     .bind(role_id)
@@ -289,7 +290,7 @@ pub async fn delete(actor: &PracticeActor, role_id: i64, move_to: Option<i64>) -
         // Moving people to a role gives it to them.
         may_grant(&mut tx, actor, &target_role).await?;
         let target_name = target_role.name;
-        for table in ["practice_members", "client_assignments", "invitations"] {
+        for table in ["practice_members", "client_assignments", "client_users", "invitations"] {
             sqlx::query(&format!("UPDATE {table} SET role_id = $1 WHERE role_id = $2"))
                 .bind(target)
                 .bind(role_id)
