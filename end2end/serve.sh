@@ -12,6 +12,9 @@ export LEPTOS_ENV="PROD"
 # Every journey signs up its own practice from this one address.
 export SIGN_UPS_PER_HOUR=100000
 export LOG_LEVEL="${LOG_LEVEL:-warn}"
+# A fresh key per run, as the database is fresh too (two-step sign-in seals with it).
+SECRET_KEY="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
+export SECRET_KEY
 # A practice of 200 staff and 10,000 clients for the journeys at size; its sign-in is
 # written to $data/demo-credentials.txt.
 exec "${SERVER_BIN:-target/release/server}" --demo-size 10000

@@ -57,6 +57,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signup/sent") view=identity::sign_up::SignUpSentPage ssr=SsrMode::Async/>
                     <Route path=path!("/signup/confirm/:token") view=identity::sign_up::ConfirmSignUpPage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=identity::auth::SignInPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login/two-step") view=identity::two_step::VerifySignInPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account/two-step") view=identity::two_step::TwoStepPage ssr=SsrMode::Async/>
                     <Route path=path!("/invite/:token") view=identity::invitations::AcceptInvitationPage ssr=SsrMode::Async/>
                     <Route path=path!("/manage-users") view=practice::manage_users::ManageUsersRoute ssr=SsrMode::Async/>
                     <Route path=path!("/manage-users/roles") view=practice::roles::RolesPage ssr=SsrMode::Async/>

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { test as base, expect, Page } from '@playwright/test';
 
 /** A page that fails the test on any console error or uncaught exception. */
@@ -89,4 +90,20 @@ export async function invite(page: Page, name: string, email: string, role: stri
   await page.getByLabel('Role', { exact: true }).selectOption({ label: role });
   await page.getByRole('button', { name: 'Invite user', exact: true }).click();
   await expect(page.getByRole('row', { name: new RegExp(email) })).toContainText('Invited');
+}
+
+/** The six-digit TOTP code (RFC 6238, SHA-1, 30 s) of a base32 `key` at `unixSeconds`. */
+export function totp(key: string, unixSeconds = Date.now() / 1000): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of key.replace(/[\s=]/g, '').toUpperCase()) {
+    bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  }
+  const bytes = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(unixSeconds / 30)));
+  const hmac = createHmac('sha1', bytes).update(counter).digest();
+  const offset = hmac[hmac.length - 1] & 0xf;
+  const value = (hmac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return value.toString().padStart(6, '0');
 }

@@ -114,11 +114,17 @@ fn SignedInNav(me: Me) -> impl IntoView {
     let can_manage = me.can_manage_users;
     let account_name = me.current.as_ref().map(|a| a.name.clone()).unwrap_or_default();
     let sign_out = ServerAction::<SignOut>::new();
+    // A practice requires two-step sign-in and it is not on: every page leads to setting it up.
+    let must_set_up = me.must_set_up_two_step;
+    let pathname = leptos_router::hooks::use_location().pathname;
     let user_label = Signal::derive({
         let name = me.name.clone();
         move || name.clone()
     });
     view! {
+        {move || (must_set_up && pathname.get() != "/account/two-step").then(|| view! {
+            <leptos_router::components::Redirect path="/account/two-step"/>
+        })}
         <nav class="topnav" aria-label="Main">
             <Menu label=Signal::derive(|| "Home".to_owned()) id="menu-home">
                 <A href="/">"Overview"</A>
@@ -139,6 +145,7 @@ fn SignedInNav(me: Me) -> impl IntoView {
             <AccountsMenu accounts=me.accounts.clone() total=me.accounts_total/>
             <Menu label=user_label id="menu-user">
                 <p class="menu-note">{me.email.clone()}</p>
+                <A href="/account/two-step">"Two-step sign-in"</A>
                 <ActionForm action=sign_out>
                     <button type="submit" class="menu-item">"Sign out"</button>
                 </ActionForm>

@@ -24,6 +24,9 @@ pub struct Me {
     pub accounts_total: i64,
     /// What the user's role in the current account permits (labels).
     pub permissions: Vec<String>,
+    /// A practice requires two-step sign-in and this login has not set it up: every page
+    /// but Two-step sign-in sends them there.
+    pub must_set_up_two_step: bool,
 }
 
 #[server(endpoint = "get_me")]
@@ -53,6 +56,7 @@ pub async fn get_me() -> Result<Option<Me>, AppError> {
         accounts,
         accounts_total,
         permissions,
+        must_set_up_two_step: s.must_set_up_two_step,
     }))
 }
 
@@ -61,8 +65,8 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     let state = crate::identity::session::app_state()?;
     let user_id = ssr::sign_in(&state, &email, password).await?;
     let account = crate::identity::accounts::ssr::starting_account(&state.db, user_id).await?;
-    crate::identity::session::start(&state, user_id, account).await?;
-    leptos_axum::redirect("/");
+    let next = crate::identity::two_step::ssr::sign_in_or_challenge(&state, user_id, account).await?;
+    leptos_axum::redirect(next);
     Ok(())
 }
 

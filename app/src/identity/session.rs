@@ -27,6 +27,18 @@ pub const SECURE_SESSION_COOKIE: &str = "__Host-pa_session";
 fn cookie_name(secure: bool) -> &'static str {
     if secure { SECURE_SESSION_COOKIE } else { SESSION_COOKIE }
 }
+
+/// The cookie of a sign-in waiting for its two-step code (same prefix rule as the session's).
+pub const CHALLENGE_COOKIE: &str = "pa_two_step";
+pub const SECURE_CHALLENGE_COOKIE: &str = "__Host-pa_two_step";
+
+fn challenge_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        SECURE_CHALLENGE_COOKIE
+    } else {
+        CHALLENGE_COOKIE
+    }
+}
 /// A session unused for this long ends.
 pub const IDLE_TIMEOUT_SECS: i64 = 2 * 60 * 60;
 /// No session lives longer than this, however busy.
@@ -57,8 +69,21 @@ fn request_parts() -> Option<Parts> {
 }
 
 fn cookie_token(secure: bool) -> Option<String> {
+    named_cookie(cookie_name(secure))
+}
+
+/// The token of the sign-in waiting for its two-step code, if the browser holds one.
+pub fn challenge_token(secure: bool) -> Option<String> {
+    named_cookie(challenge_cookie_name(secure))
+}
+
+/// Sets (or with `max_age` 0, clears) the cookie of a sign-in waiting for its code.
+pub fn set_challenge_cookie(value: &str, max_age: i64, secure: bool) {
+    write_cookie(challenge_cookie_name(secure), value, max_age, secure, SameSite::Strict);
+}
+
+fn named_cookie(name: &str) -> Option<String> {
     let parts = request_parts()?;
-    let name = cookie_name(secure);
     parts
         .headers
         .get_all(COOKIE)
@@ -136,11 +161,15 @@ fn forwarded_client<'a>(
 }
 
 fn set_cookie(value: &str, max_age: i64, secure: bool) {
+    write_cookie(cookie_name(secure), value, max_age, secure, SameSite::Lax);
+}
+
+fn write_cookie(name: &'static str, value: &str, max_age: i64, secure: bool, same_site: SameSite) {
     if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
-        let cookie = Cookie::build((cookie_name(secure), value))
+        let cookie = Cookie::build((name, value))
             .path("/")
             .http_only(true)
-            .same_site(SameSite::Lax)
+            .same_site(same_site)
             .secure(secure)
             .max_age(cookie::time::Duration::seconds(max_age))
             .build();
@@ -159,6 +188,9 @@ pub struct Session {
     pub email: String,
     pub current_practice_id: Option<i64>,
     pub current_client_id: Option<i64>,
+    /// A practice this user is staff of requires two-step sign-in and it is not on yet:
+    /// nothing but setting it up (and signing out) is allowed.
+    pub must_set_up_two_step: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -170,6 +202,7 @@ struct SessionRow {
     current_client_id: Option<i64>,
     last_seen_at: i64,
     expires_at: i64,
+    must_set_up_two_step: i64,
 }
 
 /// Starts a new session for `user_id` (a new id at every sign-in) acting in `account`
@@ -249,7 +282,11 @@ async fn current_with(state: &AppState, activity: Activity) -> Result<Option<Ses
     };
     let token_hash = hash_token(&token);
     let row: Option<SessionRow> = sqlx::query_as(
-        r#"SELECT s.user_id, u.name, u.email, s.current_practice_id, s.current_client_id, s.last_seen_at, s.expires_at
+        r#"SELECT s.user_id, u.name, u.email, s.current_practice_id, s.current_client_id, s.last_seen_at, s.expires_at,
+                  CASE WHEN u.totp_secret IS NULL AND EXISTS (
+                      SELECT 1 FROM practice_members m JOIN practices p ON p.id = m.practice_id
+                      WHERE m.user_id = u.id AND m.status = 'active' AND p.require_two_step = 1
+                  ) THEN 1 ELSE 0 END AS must_set_up_two_step
            FROM sessions s JOIN users u ON u.id = s.user_id
            WHERE s.token_hash = $1"#,
     )
@@ -279,6 +316,7 @@ async fn current_with(state: &AppState, activity: Activity) -> Result<Option<Ses
         email: row.email,
         current_practice_id: row.current_practice_id,
         current_client_id: row.current_client_id,
+        must_set_up_two_step: row.must_set_up_two_step == 1,
     }))
 }
 
@@ -288,6 +326,23 @@ pub async fn require() -> Result<(AppState, Session), AppError> {
 }
 
 async fn require_with(activity: Activity) -> Result<(AppState, Session), AppError> {
+    let (state, session) = require_signed_in(activity).await?;
+    if session.must_set_up_two_step {
+        return Err(AppError::NotAllowed(
+            "Your practice requires two-step sign-in. Turn it on under Two-step sign-in first.".into(),
+        )
+        .respond());
+    }
+    Ok((state, session))
+}
+
+/// The signed-in session even while two-step sign-in still has to be set up: only for
+/// setting it up.
+pub async fn require_for_two_step_setup() -> Result<(AppState, Session), AppError> {
+    require_signed_in(Activity::Person).await
+}
+
+async fn require_signed_in(activity: Activity) -> Result<(AppState, Session), AppError> {
     let state = app_state()?;
     match current_with(&state, activity).await? {
         Some(session) => Ok((state, session)),
@@ -410,6 +465,63 @@ pub async fn require_practice_for(permission: Option<&str>, activity: Activity) 
         return Err(AppError::Forbidden.respond());
     }
     Ok(actor)
+}
+
+/// A signed-in user acting in a client account with their role there: the client the
+/// session acts in (never one named by the request), on a plan with user management of its
+/// own, with `permission` in that role. `actor` carries the role on the client and the
+/// client's practice, so the practice's rules (who may grant what, audit) apply unchanged.
+#[derive(Clone, Debug)]
+pub struct ClientActor {
+    pub actor: PracticeActor,
+    pub client_id: i64,
+    pub client_name: String,
+}
+
+/// Resolves [`ClientActor`]: `NotFound` outside a client account or on a Practice Edition
+/// client (which has no Manage users), `Forbidden` without `permission` there.
+pub async fn require_client(permission: &str) -> Result<ClientActor, AppError> {
+    use crate::identity::accounts::AccountKind;
+    let (state, session) = require().await?;
+    let current = crate::identity::accounts::ssr::current_account(&state.db, &session).await?;
+    let Some(client) = current.filter(|a| a.kind == AccountKind::Client) else {
+        return Err(AppError::NotFound("A client account".into()).respond());
+    };
+    if !client
+        .plan
+        .is_some_and(crate::partner::plans::Plan::has_own_user_management)
+    {
+        return Err(AppError::NotFound("Manage users on a Practice Edition client".into()).respond());
+    }
+    let (practice_id, kind): (i64, String) = sqlx::query_as(
+        r#"SELECT c.practice_id, r.kind FROM clients c JOIN roles r ON r.id = $2 AND r.practice_id = c.practice_id
+           WHERE c.id = $1"#,
+    )
+    .bind(client.id)
+    .bind(client.role_id)
+    .fetch_one(state.db.pool())
+    .await?;
+    let role_kind = RoleKind::parse(&kind).ok_or(AppError::Internal)?;
+    let mut conn = state.db.pool().acquire().await?;
+    let permissions = role_permissions(&mut conn, client.role_id, role_kind).await?;
+    drop(conn);
+    let actor = PracticeActor {
+        state,
+        session,
+        practice_id,
+        role_id: client.role_id,
+        role_kind,
+        is_main: false,
+        permissions,
+    };
+    if !actor.can(permission) {
+        return Err(AppError::Forbidden.respond());
+    }
+    Ok(ClientActor {
+        actor,
+        client_id: client.id,
+        client_name: client.name,
+    })
 }
 
 #[cfg(test)]

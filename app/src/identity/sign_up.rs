@@ -55,8 +55,8 @@ pub async fn get_sign_up(token: String) -> Result<SignUpView, AppError> {
 pub async fn confirm_sign_up(token: String, password: String) -> Result<(), AppError> {
     let state = crate::identity::session::app_state()?;
     let (user_id, practice_id) = ssr::confirm(&state, &token, password).await?;
-    crate::identity::session::start(&state, user_id, (Some(practice_id), None)).await?;
-    leptos_axum::redirect("/");
+    let next = crate::identity::two_step::ssr::sign_in_or_challenge(&state, user_id, (Some(practice_id), None)).await?;
+    leptos_axum::redirect(next);
     Ok(())
 }
 

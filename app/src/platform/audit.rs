@@ -16,6 +16,9 @@ pub enum AuditAction {
     MemberRoleChanged,
     MemberDeactivated,
     MemberReactivated,
+    ClientUserRoleChanged,
+    ClientUserDeactivated,
+    ClientUserReactivated,
     RoleCreated,
     RoleUpdated,
     RoleDeleted,
@@ -29,10 +32,14 @@ pub enum AuditAction {
     AccessBulkRemoved,
     AccessBulkUndone,
     SignInFailed,
+    TwoStepEnabled,
+    TwoStepDisabled,
+    TwoStepReset,
+    TwoStepRequirementChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 22] = [
+    pub const ALL: [AuditAction; 29] = [
         Self::PracticeCreated,
         Self::MainUserTransferred,
         Self::InvitationCreated,
@@ -42,6 +49,9 @@ impl AuditAction {
         Self::MemberRoleChanged,
         Self::MemberDeactivated,
         Self::MemberReactivated,
+        Self::ClientUserRoleChanged,
+        Self::ClientUserDeactivated,
+        Self::ClientUserReactivated,
         Self::RoleCreated,
         Self::RoleUpdated,
         Self::RoleDeleted,
@@ -55,6 +65,10 @@ impl AuditAction {
         Self::AccessBulkRemoved,
         Self::AccessBulkUndone,
         Self::SignInFailed,
+        Self::TwoStepEnabled,
+        Self::TwoStepDisabled,
+        Self::TwoStepReset,
+        Self::TwoStepRequirementChanged,
     ];
 
     /// The value stored in `audit_events.action`.
@@ -69,6 +83,9 @@ impl AuditAction {
             Self::MemberRoleChanged => "member.role_changed",
             Self::MemberDeactivated => "member.deactivated",
             Self::MemberReactivated => "member.reactivated",
+            Self::ClientUserRoleChanged => "client_user.role_changed",
+            Self::ClientUserDeactivated => "client_user.deactivated",
+            Self::ClientUserReactivated => "client_user.reactivated",
             Self::RoleCreated => "role.created",
             Self::RoleUpdated => "role.updated",
             Self::RoleDeleted => "role.deleted",
@@ -82,6 +99,10 @@ impl AuditAction {
             Self::AccessBulkRemoved => "access.bulk_removed",
             Self::AccessBulkUndone => "access.bulk_undone",
             Self::SignInFailed => "auth.sign_in_failed",
+            Self::TwoStepEnabled => "auth.two_step_enabled",
+            Self::TwoStepDisabled => "auth.two_step_disabled",
+            Self::TwoStepReset => "member.two_step_reset",
+            Self::TwoStepRequirementChanged => "practice.two_step_required",
         }
     }
 
@@ -101,6 +122,9 @@ impl AuditAction {
             Self::MemberRoleChanged => "Changed a user's role",
             Self::MemberDeactivated => "Deactivated a user",
             Self::MemberReactivated => "Reactivated a user",
+            Self::ClientUserRoleChanged => "Changed a client user's role",
+            Self::ClientUserDeactivated => "Deactivated a client user",
+            Self::ClientUserReactivated => "Reactivated a client user",
             Self::RoleCreated => "Created a role",
             Self::RoleUpdated => "Edited a role",
             Self::RoleDeleted => "Deleted a role",
@@ -114,6 +138,10 @@ impl AuditAction {
             Self::AccessBulkRemoved => "Removed client access in bulk",
             Self::AccessBulkUndone => "Undid a bulk change",
             Self::SignInFailed => "Failed sign-in",
+            Self::TwoStepEnabled => "Turned on two-step sign-in",
+            Self::TwoStepDisabled => "Turned off two-step sign-in",
+            Self::TwoStepReset => "Reset a user's two-step sign-in",
+            Self::TwoStepRequirementChanged => "Changed the two-step sign-in requirement",
         }
     }
 }

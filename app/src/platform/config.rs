@@ -31,6 +31,10 @@ pub struct Config {
     pub trusted_proxies: Vec<IpAddr>,
     /// New practices one address may sign up in an hour.
     pub sign_ups_per_hour: i64,
+    /// Seals stored secrets (two-step sign-in keys): `SECRET_KEY`, 64 hex digits. Without
+    /// it two-step sign-in cannot be turned on (and logins that have it cannot finish
+    /// signing in), so every deployment sets one and keeps it.
+    pub secret_key: Option<crate::platform::secret_box::SecretKey>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -114,7 +118,18 @@ impl Config {
                 })?,
         };
 
+        let secret_key = match lookup("SECRET_KEY") {
+            None => None,
+            Some(text) => Some(
+                crate::platform::secret_box::SecretKey::parse_hex(&text).map_err(|reason| ConfigError::Invalid {
+                    name: "SECRET_KEY",
+                    reason,
+                })?,
+            ),
+        };
+
         Ok(Self {
+            secret_key,
             trusted_proxies,
             sign_ups_per_hour,
             database_url,
@@ -176,6 +191,7 @@ impl fmt::Debug for Config {
             .field("site_root", &self.site_root)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("sign_ups_per_hour", &self.sign_ups_per_hour)
+            .field("secret_key", &self.secret_key)
             .finish()
     }
 }
@@ -248,6 +264,10 @@ mod tests {
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(!shown.contains("s3cret"), "{shown}");
         assert!(shown.contains("postgres://app:***@db/app"));
+        let key = "ab".repeat(32);
+        let shown = format!("{:?}", config(&[("SECRET_KEY", &key)]).unwrap());
+        assert!(!shown.contains(&key) && shown.contains("SecretKey(***)"), "{shown}");
+        assert!(config(&[("SECRET_KEY", "short")]).is_err());
     }
 
     #[test]

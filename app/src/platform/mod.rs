@@ -16,4 +16,6 @@ pub mod demo;
 #[cfg(feature = "ssr")]
 pub mod email;
 #[cfg(feature = "ssr")]
+pub mod secret_box;
+#[cfg(feature = "ssr")]
 pub mod state;

@@ -19,6 +19,8 @@ enum Door {
     SignedIn,
     /// A member with Manage users, in their own practice.
     ManageUsers,
+    /// A user with Manage users in the client account they act in (Small, Medium, Large).
+    ClientManageUsers,
 }
 
 /// The ids of practice A an endpoint is called with.
@@ -61,7 +63,34 @@ fn case(name: &str, ids: &Ids) -> Option<Case> {
         "accept_invitation" => (Public, f(&[("token", &"0".repeat(64)), ("password", "x")]), false),
         "list_accounts" => (SignedIn, f(&[("search", "")]), false),
         "switch_account" => (SignedIn, f(&[("kind", "client"), ("id", &ids.client)]), true),
-        "list_client_users" => (SignedIn, f(&[]), false),
+        "get_two_step" => (SignedIn, f(&[]), false),
+        "confirm_two_step" => (SignedIn, f(&[("code", "123456")]), false),
+        "turn_off_two_step" => (SignedIn, f(&[("code", "123456")]), false),
+        "verify_sign_in" => (Public, f(&[("code", "123456")]), false),
+        "set_two_step_required" => (ManageUsers, f(&[("required", "false")]), false),
+        "reset_two_step" => (ManageUsers, f(&[("user_id", &ids.staff)]), true),
+        "list_client_users" => (ClientManageUsers, f(&[]), false),
+        "invite_client_user" => (
+            ClientManageUsers,
+            f(&[
+                ("name", "W"),
+                ("email", "walk.client@example.com"),
+                ("role_id", &ids.role),
+            ]),
+            true,
+        ),
+        "resend_client_invitation" => (ClientManageUsers, f(&[("invitation_id", &ids.invitation)]), true),
+        "revoke_client_invitation" => (ClientManageUsers, f(&[("invitation_id", &ids.invitation)]), true),
+        "change_client_user_role" => (
+            ClientManageUsers,
+            f(&[("user_id", &ids.staff), ("role_id", &ids.role)]),
+            true,
+        ),
+        "set_client_user_active" => (
+            ClientManageUsers,
+            f(&[("user_id", &ids.staff), ("active", "false")]),
+            true,
+        ),
         "invite_user" => (
             ManageUsers,
             f(&[
@@ -274,6 +303,14 @@ async fn every_endpoint_refuses_strangers_members_without_permission_and_other_p
         if door == Door::ManageUsers {
             let (status, body) = call(app, &employee, name, &form).await;
             assert_eq!(status, 403, "employee without Manage users {name}: {body}");
+        }
+        if door == Door::ClientManageUsers {
+            // Acting in the practice, not in a client with Manage users: refused.
+            let (status, body) = call(app, &employee, name, &form).await;
+            assert!(
+                [403, 404].contains(&status.as_u16()),
+                "employee {name}: {status} {body}"
+            );
         }
         if names_ids {
             let (status, body) = call(app, &b.client, name, &form).await;

@@ -77,6 +77,8 @@ pub struct TestApp {
     /// The database this app (and any second server of it) uses.
     pub database_url: String,
     scratch: Scratch,
+    /// The app's `SECRET_KEY` (a second server of it needs the same).
+    secret_key: String,
 }
 
 enum Scratch {
@@ -145,12 +147,18 @@ pub async fn spawn_app_configured(
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let bound = listener.local_addr().expect("addr").to_string();
+    // Each app its own key, as each deployment has: nothing secret is in the repository.
+    let secret_key = hex::encode(rand::random::<[u8; 32]>());
     let config = Config::from_lookup(|key| match key {
         "DATABASE_URL" => Some(database_url.clone()),
         "SITE_ADDR" => Some(bound.clone()),
         "LOG_LEVEL" => Some("warn".to_owned()),
         "SMTP_URL" => smtp_url.clone(),
-        other => settings.iter().find(|(k, _)| *k == other).map(|(_, v)| (*v).to_owned()),
+        // A setting given as "" is unset (as an empty environment variable is).
+        other => match settings.iter().find(|(k, _)| *k == other) {
+            Some((_, v)) => (!v.is_empty()).then(|| (*v).to_owned()),
+            None => (other == "SECRET_KEY").then(|| secret_key.clone()),
+        },
     })
     .expect("test config");
     let state = server::prepare_state(config).await.expect("server state");
@@ -168,6 +176,7 @@ pub async fn spawn_app_configured(
         http,
         smtp,
         scratch,
+        secret_key,
     }
 }
 
@@ -181,6 +190,7 @@ impl TestApp {
             "DATABASE_URL" => Some(self.database_url.clone()),
             "SITE_ADDR" => Some(bound.clone()),
             "LOG_LEVEL" => Some("warn".to_owned()),
+            "SECRET_KEY" => Some(self.secret_key.clone()),
             _ => None,
         })
         .expect("test config");

@@ -7,6 +7,7 @@ mod smtp_sink;
 
 mod audit_log;
 mod auth;
+mod client_users;
 mod clients;
 mod crash;
 mod delivery;
@@ -17,3 +18,4 @@ mod matrix;
 mod roles;
 mod schema;
 mod security;
+mod two_step;

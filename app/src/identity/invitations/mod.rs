@@ -50,6 +50,8 @@ pub enum InvitationState {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InvitationView {
     pub practice_name: String,
+    /// The business the invitee joins: the practice, or one of its clients.
+    pub account_name: String,
     pub role_name: String,
     pub name: String,
     pub email: String,
@@ -59,19 +61,19 @@ pub struct InvitationView {
 #[server(endpoint = "invite_user")]
 pub async fn invite_user(name: String, email: String, role_id: i64) -> Result<(), AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    ssr::invite(&actor, &name, &email, role_id).await
+    ssr::invite(&actor, ssr::Scope::Practice, &name, &email, role_id).await
 }
 
 #[server(endpoint = "resend_invitation")]
 pub async fn resend_invitation(invitation_id: i64) -> Result<(), AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    ssr::resend(&actor, invitation_id).await
+    ssr::resend(&actor, ssr::Scope::Practice, invitation_id).await
 }
 
 #[server(endpoint = "revoke_invitation")]
 pub async fn revoke_invitation(invitation_id: i64) -> Result<(), AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    ssr::revoke(&actor, invitation_id).await
+    ssr::revoke(&actor, ssr::Scope::Practice, invitation_id).await
 }
 
 #[server(endpoint = "get_invitation")]
@@ -84,8 +86,8 @@ pub async fn get_invitation(token: String) -> Result<InvitationView, AppError> {
 #[server(endpoint = "accept_invitation")]
 pub async fn accept_invitation(token: String, password: String) -> Result<(), AppError> {
     let state = crate::identity::session::app_state()?;
-    let (user_id, practice_id) = ssr::accept(&state, &token, password).await?;
-    crate::identity::session::start(&state, user_id, (Some(practice_id), None)).await?;
-    leptos_axum::redirect("/");
+    let (user_id, joined) = ssr::accept(&state, &token, password).await?;
+    let next = crate::identity::two_step::ssr::sign_in_or_challenge(&state, user_id, joined).await?;
+    leptos_axum::redirect(next);
     Ok(())
 }

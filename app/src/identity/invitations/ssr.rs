@@ -19,7 +19,11 @@ use crate::practice::roles::ssr::{chosen_role, may_grant, may_grant_all};
 pub struct InvitationRow {
     pub id: i64,
     pub practice_id: i64,
+    /// An invitation into a client's own users; `None`: into the practice.
+    pub client_id: Option<i64>,
     pub practice_name: String,
+    /// The business the invitee joins: the client's name, or the practice's.
+    pub account_name: String,
     pub email: String,
     pub name: String,
     pub role_id: i64,
@@ -33,8 +37,10 @@ pub async fn find_by_token(db: &Db, token: &str) -> Result<Option<InvitationRow>
         return Ok(None);
     }
     sqlx::query_as(
-        r#"SELECT i.id, i.practice_id, p.name AS practice_name, i.email, i.name, i.role_id, r.name AS role_name, i.status, i.expires_at
+        r#"SELECT i.id, i.practice_id, i.client_id, p.name AS practice_name, COALESCE(c.name, p.name) AS account_name,
+                  i.email, i.name, i.role_id, r.name AS role_name, i.status, i.expires_at
            FROM invitations i JOIN practices p ON p.id = i.practice_id JOIN roles r ON r.id = i.role_id
+                LEFT JOIN clients c ON c.id = i.client_id
            WHERE i.token_hash = $1"#,
     )
     .bind(hash_token(token))
@@ -62,6 +68,7 @@ pub async fn view_by_token(db: &Db, token: &str) -> Result<InvitationView, AppEr
     };
     Ok(InvitationView {
         practice_name: row.practice_name,
+        account_name: row.account_name,
         role_name: row.role_name,
         name: row.name,
         email: row.email,
@@ -70,8 +77,9 @@ pub async fn view_by_token(db: &Db, token: &str) -> Result<InvitationView, AppEr
 }
 
 /// Accepts the invitation behind `token`: sets the password of a new login, or checks the
-/// existing login's. Returns the user and the practice they joined.
-pub async fn accept(state: &AppState, token: &str, password: String) -> Result<(i64, i64), AppError> {
+/// existing login's. Returns the user and the account they joined, as (practice, client)
+/// for [`crate::identity::session::start`]: a practice, or one client of it.
+pub async fn accept(state: &AppState, token: &str, password: String) -> Result<(i64, JoinedAccount), AppError> {
     let gone = || AppError::Conflict("This invitation link is no longer valid. Ask for a new invitation.".into());
     let row = find_by_token(&state.db, token).await?.ok_or_else(gone)?;
     if !row.is_pending() {
@@ -138,35 +146,106 @@ pub async fn accept(state: &AppState, token: &str, password: String) -> Result<(
                 })?
         }
     };
-    if practices::ssr::find_member(&mut tx, row.practice_id, user_id)
-        .await?
-        .is_some()
-    {
-        return Err(AppError::Conflict("You are already a member of this practice.".into()));
-    }
-    practices::ssr::add_member(&mut tx, row.practice_id, user_id, row.role_id, false).await?;
+    let joined = match row.client_id {
+        None => {
+            if practices::ssr::find_member(&mut tx, row.practice_id, user_id)
+                .await?
+                .is_some()
+            {
+                return Err(AppError::Conflict("You are already a member of this practice.".into()));
+            }
+            practices::ssr::add_member(&mut tx, row.practice_id, user_id, row.role_id, false).await?;
+            (Some(row.practice_id), None)
+        }
+        Some(client_id) => {
+            let inserted = sqlx::query(
+                r#"INSERT INTO client_users (practice_id, client_id, user_id, role_id, status, joined_at)
+                   VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (client_id, user_id) DO NOTHING"#,
+            )
+            .bind(row.practice_id)
+            .bind(client_id)
+            .bind(user_id)
+            .bind(row.role_id)
+            .bind(practices::MemberStatus::Active.as_str())
+            .bind(now())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if inserted != 1 {
+                return Err(AppError::Conflict(format!(
+                    "You are already a user of {}.",
+                    row.account_name
+                )));
+            }
+            (None, Some(client_id))
+        }
+    };
     audit::record(
         &mut tx,
         AuditEvent {
             practice_id: Some(row.practice_id),
             actor_user_id: Some(user_id),
-            target_type: Some("user"),
+            target_type: Some(if row.client_id.is_some() { "client_user" } else { "user" }),
             target_id: Some(user_id),
             target_label: Some(&row.email),
-            after: Some(serde_json::json!({ "role": row.role_name, "status": "active" })),
+            after: Some(match row.client_id {
+                None => serde_json::json!({ "role": row.role_name, "status": "active" }),
+                Some(_) => serde_json::json!({ "role": row.role_name, "status": "active", "client": row.account_name }),
+            }),
             ..AuditEvent::new(AuditAction::InvitationAccepted)
         },
     )
     .await?;
     tx.commit().await?;
-    Ok((user_id, row.practice_id))
+    Ok((user_id, joined))
 }
 
-/// Queues invitation `id`'s email (new or resent), counted against the practice's allowance.
-async fn send_invitation_email(conn: &mut AnyConnection, actor: &PracticeActor, id: i64) -> Result<(), AppError> {
+/// The account an accepted invitation joined, as (practice, client).
+pub type JoinedAccount = (Option<i64>, Option<i64>);
+
+/// Where an invitation leads: into the practice, or into one client's own users.
+#[derive(Clone, Copy, Debug)]
+pub enum Scope<'a> {
+    Practice,
+    Client { id: i64, name: &'a str },
+}
+
+impl Scope<'_> {
+    /// The value of `COALESCE(invitations.client_id, 0)` for invitations of this scope.
+    fn client_key(self) -> i64 {
+        match self {
+            Self::Practice => 0,
+            Self::Client { id, .. } => id,
+        }
+    }
+
+    fn client_id(self) -> Option<i64> {
+        match self {
+            Self::Practice => None,
+            Self::Client { id, .. } => Some(id),
+        }
+    }
+
+    /// The name the email gives the business the invitee joins.
+    async fn account_name(self, conn: &mut AnyConnection, practice_id: i64) -> Result<String, sqlx::Error> {
+        match self {
+            Self::Practice => practice_name(conn, practice_id).await,
+            Self::Client { name, .. } => Ok(name.to_owned()),
+        }
+    }
+}
+
+/// Queues invitation `id`'s email (new or resent), counted against the practice's allowance
+/// (a client's invitations count there too).
+async fn send_invitation_email(
+    conn: &mut AnyConnection,
+    actor: &PracticeActor,
+    scope: Scope<'_>,
+    id: i64,
+) -> Result<(), AppError> {
     count_invitation_email(conn, actor.practice_id).await?;
-    let practice = practice_name(conn, actor.practice_id).await?;
-    issue_link(conn, &actor.state, id, &practice, &actor.session.name).await?;
+    let account = scope.account_name(conn, actor.practice_id).await?;
+    issue_link(conn, &actor.state, id, &account, &actor.session.name).await?;
     Ok(())
 }
 
@@ -252,32 +331,30 @@ pub async fn issue_link(
     Ok(())
 }
 
-pub async fn invite(actor: &PracticeActor, name: &str, email: &str, role_id: i64) -> Result<(), AppError> {
+/// Invites `email` into the practice or, for `Scope::Client`, into that client's own users;
+/// `actor` is the inviter with their role in that account.
+pub async fn invite(
+    actor: &PracticeActor,
+    scope: Scope<'_>,
+    name: &str,
+    email: &str,
+    role_id: i64,
+) -> Result<(), AppError> {
     let name = DisplayName::parse(name, "name", 200).map_err(|m| AppError::invalid("name", m))?;
     let email = EmailAddress::parse(email).map_err(|m| AppError::invalid("email", m))?;
     let state = &actor.state;
     let mut tx = state.db.begin_write().await?;
     let role = chosen_role(&mut tx, actor.practice_id, role_id, "role_id").await?;
     may_grant(&mut tx, actor, &role).await?;
-    let member: Option<i64> = sqlx::query_scalar(
-        r#"SELECT m.user_id FROM practice_members m JOIN users u ON u.id = m.user_id WHERE m.practice_id = $1 AND u.email = $2"#,
-    )
-    .bind(actor.practice_id)
-    .bind(email.as_str())
-    .fetch_optional(&mut *tx)
-    .await?;
-    if member.is_some() {
-        return Err(AppError::invalid(
-            "email",
-            format!("{} is already a member of this practice.", email.as_str()),
-        ));
-    }
+    already_in(&mut tx, actor, scope, &email).await?;
     let pending: Option<(i64, i64)> = sqlx::query_as(
-        r#"SELECT id, expires_at FROM invitations WHERE practice_id = $1 AND email = $2 AND status = $3"#,
+        r#"SELECT id, expires_at FROM invitations
+           WHERE practice_id = $1 AND email = $2 AND status = $3 AND COALESCE(client_id, 0) = $4"#,
     )
     .bind(actor.practice_id)
     .bind(email.as_str())
     .bind(InvitationStatus::Pending.as_str())
+    .bind(scope.client_key())
     .fetch_optional(&mut *tx)
     .await?;
     if let Some((old_id, expires_at)) = pending {
@@ -299,8 +376,8 @@ pub async fn invite(actor: &PracticeActor, name: &str, email: &str, role_id: i64
     }
     let t = now();
     let id: i64 = sqlx::query_scalar(
-        r#"INSERT INTO invitations (practice_id, email, name, role_id, token_hash, status, invited_by, created_at, expires_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id"#,
+        r#"INSERT INTO invitations (practice_id, email, name, role_id, token_hash, status, invited_by, created_at, expires_at, client_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING id"#,
     )
     .bind(actor.practice_id)
     .bind(email.as_str())
@@ -311,13 +388,18 @@ pub async fn invite(actor: &PracticeActor, name: &str, email: &str, role_id: i64
     .bind(InvitationStatus::Pending.as_str())
     .bind(actor.user_id())
     .bind(t)
+    .bind(scope.client_id())
     .fetch_one(&mut *tx)
     .await?;
-    send_invitation_email(&mut tx, actor, id).await?;
+    send_invitation_email(&mut tx, actor, scope, id).await?;
+    let mut after = serde_json::json!({ "name": name.as_str(), "role": role.name, "status": "invited" });
+    if let Scope::Client { name: client, .. } = scope {
+        after["client"] = serde_json::json!(client);
+    }
     audit::record(
         &mut tx,
         AuditEvent {
-            after: Some(serde_json::json!({ "name": name.as_str(), "role": role.name, "status": "invited" })),
+            after: Some(after),
             ..actor.audit_on(AuditAction::InvitationCreated, "invitation", id, email.as_str())
         },
     )
@@ -327,29 +409,90 @@ pub async fn invite(actor: &PracticeActor, name: &str, email: &str, role_id: i64
     Ok(())
 }
 
+/// Refuses an invitation to someone already in the account: a member of the practice, or
+/// for a client, one of its users or one of the practice's staff (whose access to the
+/// client comes from the practice's matrix).
+async fn already_in(
+    conn: &mut AnyConnection,
+    actor: &PracticeActor,
+    scope: Scope<'_>,
+    email: &EmailAddress,
+) -> Result<(), AppError> {
+    let member: Option<i64> = sqlx::query_scalar(
+        r#"SELECT m.user_id FROM practice_members m JOIN users u ON u.id = m.user_id WHERE m.practice_id = $1 AND u.email = $2"#,
+    )
+    .bind(actor.practice_id)
+    .bind(email.as_str())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Scope::Client {
+        id: client_id,
+        name: client,
+    } = scope
+    else {
+        return match member {
+            Some(_) => Err(AppError::invalid(
+                "email",
+                format!("{} is already a member of this practice.", email.as_str()),
+            )),
+            None => Ok(()),
+        };
+    };
+    if member.is_some() {
+        let practice = practice_name(conn, actor.practice_id).await?;
+        return Err(AppError::invalid(
+            "email",
+            format!(
+                "{} is staff of {practice}: their access to {client} is given by the practice.",
+                email.as_str()
+            ),
+        ));
+    }
+    let user: Option<i64> = sqlx::query_scalar(
+        r#"SELECT cu.user_id FROM client_users cu JOIN users u ON u.id = cu.user_id WHERE cu.client_id = $1 AND u.email = $2"#,
+    )
+    .bind(client_id)
+    .bind(email.as_str())
+    .fetch_optional(&mut *conn)
+    .await?;
+    match user {
+        Some(_) => Err(AppError::invalid(
+            "email",
+            format!("{} is already a user of {client}.", email.as_str()),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Pending invitation `id` of the actor's practice in `scope` (a practice's invitations
+/// and each client's are apart: neither side reaches the other's). Returns its email.
 async fn pending_invitation(
     actor: &PracticeActor,
     conn: &mut sqlx::AnyConnection,
+    scope: Scope<'_>,
     id: i64,
 ) -> Result<String, AppError> {
-    let found: Option<(String, i64)> =
-        sqlx::query_as(r#"SELECT email, role_id FROM invitations WHERE id = $1 AND practice_id = $2 AND status = $3"#)
-            .bind(id)
-            .bind(actor.practice_id)
-            .bind(InvitationStatus::Pending.as_str())
-            .fetch_optional(&mut *conn)
-            .await?;
+    let found: Option<(String, i64)> = sqlx::query_as(
+        r#"SELECT email, role_id FROM invitations
+           WHERE id = $1 AND practice_id = $2 AND status = $3 AND COALESCE(client_id, 0) = $4"#,
+    )
+    .bind(id)
+    .bind(actor.practice_id)
+    .bind(InvitationStatus::Pending.as_str())
+    .bind(scope.client_key())
+    .fetch_optional(&mut *conn)
+    .await?;
     let (email, role_id) = found.ok_or_else(|| AppError::NotFound("That invitation".into()))?;
     // Resending issues a new link to the role: only someone who may give it does.
     may_grant_all(conn, actor, &[role_id]).await?;
     Ok(email)
 }
 
-pub async fn resend(actor: &PracticeActor, id: i64) -> Result<(), AppError> {
+pub async fn resend(actor: &PracticeActor, scope: Scope<'_>, id: i64) -> Result<(), AppError> {
     let state = &actor.state;
     let mut tx = state.db.begin_write().await?;
-    let email = pending_invitation(actor, &mut tx, id).await?;
-    send_invitation_email(&mut tx, actor, id).await?;
+    let email = pending_invitation(actor, &mut tx, scope, id).await?;
+    send_invitation_email(&mut tx, actor, scope, id).await?;
     audit::record(
         &mut tx,
         AuditEvent {
@@ -362,9 +505,9 @@ pub async fn resend(actor: &PracticeActor, id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
-pub async fn revoke(actor: &PracticeActor, id: i64) -> Result<(), AppError> {
+pub async fn revoke(actor: &PracticeActor, scope: Scope<'_>, id: i64) -> Result<(), AppError> {
     let mut tx = actor.state.db.begin_write().await?;
-    let email = pending_invitation(actor, &mut tx, id).await?;
+    let email = pending_invitation(actor, &mut tx, scope, id).await?;
     sqlx::query(r#"UPDATE invitations SET status = $1 WHERE id = $2"#)
         .bind(InvitationStatus::Revoked.as_str())
         .bind(id)

@@ -22,13 +22,13 @@ pub fn AcceptInvitationPage() -> impl IntoView {
                             <p>"It may have been used already, revoked, or replaced by a newer invitation. Ask your practice's admin to send a new one."</p>
                         }
                         .into_any(),
-                        Ok(InvitationView { state: InvitationState::Expired, practice_name, .. }) => view! {
+                        Ok(InvitationView { state: InvitationState::Expired, account_name, .. }) => view! {
                             <h1>"This invitation has expired"</h1>
-                            <p>{format!("Ask an admin of {practice_name} to resend it.")}</p>
+                            <p>{format!("Ask an admin of {account_name} to resend it.")}</p>
                         }
                         .into_any(),
-                        Ok(InvitationView { state: InvitationState::Open, practice_name, role_name, email, .. }) => view! {
-                            <h1>{format!("Join {practice_name}")}</h1>
+                        Ok(InvitationView { state: InvitationState::Open, account_name, role_name, email, .. }) => view! {
+                            <h1>{format!("Join {account_name}")}</h1>
                             <p>
                                 "You have been invited as "<strong>{role_name}</strong>" with the email "
                                 <strong>{email}</strong>"."

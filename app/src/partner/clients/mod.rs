@@ -25,6 +25,8 @@ pub struct ClientRow {
     pub archived: bool,
     /// Staff of the practice with a role on this client.
     pub staff_with_access: i64,
+    /// The client's own active users (Small, Medium and Large plans invite their own).
+    pub client_users: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -53,8 +55,10 @@ pub async fn add_client(name: String, plan: String) -> Result<i64, AppError> {
     ssr::add(&actor, &name, &plan).await
 }
 
+/// Renames a client or changes its plan. Answers what the change means for people, if
+/// anything: a move to Practice Edition says how many client users keep their access.
 #[server(endpoint = "update_client")]
-pub async fn update_client(client_id: i64, name: String, plan: String) -> Result<(), AppError> {
+pub async fn update_client(client_id: i64, name: String, plan: String) -> Result<Option<String>, AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
     ssr::update(&actor, client_id, &name, &plan).await
 }

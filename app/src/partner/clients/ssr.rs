@@ -79,6 +79,7 @@ struct Row {
     plan: String,
     archived: i64,
     staff_with_access: i64,
+    client_users: i64,
 }
 
 pub async fn list(
@@ -103,7 +104,8 @@ pub async fn list(
     let total = count_unarchived(&mut conn, actor.practice_id).await?;
     let rows: Vec<Row> = sqlx::query_as(&format!(
         r#"SELECT c.id, c.name, c.plan, c.archived,
-                  (SELECT COUNT(*) FROM client_assignments a WHERE a.client_id = c.id) AS staff_with_access
+                  (SELECT COUNT(*) FROM client_assignments a WHERE a.client_id = c.id) AS staff_with_access,
+                  (SELECT COUNT(*) FROM client_users cu WHERE cu.client_id = c.id AND cu.status = 'active') AS client_users
            FROM clients c WHERE {MATCHES_FILTER} AND c.archived = $2
            ORDER BY LOWER(c.name), c.id LIMIT $5 OFFSET $6"#
     ))
@@ -124,6 +126,7 @@ pub async fn list(
                 plan: Plan::parse(&r.plan).unwrap_or(Plan::PracticeEdition),
                 archived: r.archived == 1,
                 staff_with_access: r.staff_with_access,
+                client_users: r.client_users,
             })
             .collect(),
         matching,
@@ -178,7 +181,7 @@ async fn client(actor: &PracticeActor, conn: &mut AnyConnection, id: i64) -> Res
         .ok_or_else(|| AppError::NotFound("That client".into()))
 }
 
-pub async fn update(actor: &PracticeActor, id: i64, name: &str, plan: &str) -> Result<(), AppError> {
+pub async fn update(actor: &PracticeActor, id: i64, name: &str, plan: &str) -> Result<Option<String>, AppError> {
     let (name, plan) = parse_input(name, plan)?;
     let mut tx = actor.state.db.begin_write().await?;
     let (old_name, old_plan, _) = client(actor, &mut tx, id).await?;
@@ -199,8 +202,21 @@ pub async fn update(actor: &PracticeActor, id: i64, name: &str, plan: &str) -> R
         },
     )
     .await?;
+    // The client's own users keep their access on Practice Edition; only their page goes.
+    let moved_to_practice_edition = old_plan != plan.as_str() && !plan.has_own_user_management();
+    let keeping = if moved_to_practice_edition {
+        crate::partner::client_users::ssr::active_count(&mut tx, id).await?
+    } else {
+        0
+    };
     tx.commit().await?;
-    Ok(())
+    Ok(match keeping {
+        0 => None,
+        1 => Some("1 client user keeps access; manage them from the practice from now on.".to_owned()),
+        n => Some(format!(
+            "{n} client users keep access; manage them from the practice from now on."
+        )),
+    })
 }
 
 pub async fn set_archived(actor: &PracticeActor, id: i64, archived: bool) -> Result<(), AppError> {

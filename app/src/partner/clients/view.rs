@@ -65,6 +65,8 @@ pub fn ClientOverviewPage() -> impl IntoView {
         <Show when=move || update_error.get().is_some()>
             <div class="alert error" role="alert">{move || update_error.get().map(|e| e.to_string())}</div>
         </Show>
+        // What a change means for people (a move to Practice Edition: client users keep access).
+        <p role="status" class="notice">{move || update.value().get().and_then(|r| r.ok().flatten())}</p>
         <Transition fallback=|| view! { <p>"Loading clients…"</p> }>
             {move || list.get().map(|r| match r {
                 Err(e) => view! { <div class="alert error" role="alert">{e.to_string()}</div> }.into_any(),
@@ -168,7 +170,7 @@ fn ClientTable(
 ) -> impl IntoView {
     let editing = RwSignal::new(None::<i64>);
     Effect::new(move |_| {
-        if let Some(Ok(())) = update.value().get() {
+        if let Some(Ok(_)) = update.value().get() {
             editing.set(None);
         }
     });
@@ -176,7 +178,7 @@ fn ClientTable(
         <div class="table-wrap">
             <table class="data">
                 <thead><tr>
-                    <th scope="col">"Client"</th><th scope="col">"Plan"</th><th scope="col">"Staff with access"</th><th scope="col">"Actions"</th>
+                    <th scope="col">"Client"</th><th scope="col">"Plan"</th><th scope="col">"Staff with access"</th><th scope="col">"Client users"</th><th scope="col">"Actions"</th>
                 </tr></thead>
                 <tbody>
                     {rows.into_iter().map(|c| {
@@ -193,6 +195,7 @@ fn ClientTable(
                                     }.into_any()
                                 }}
                                 <td>{c.staff_with_access}</td>
+                                <td>{c.client_users}</td>
                                 <td><div class="row-actions">
                                     <button type="button" class="link" aria-label=format!("Edit {}", c.name) on:click=move |_| editing.set(Some(id))>"Edit"</button>
                                     {if c.archived {

@@ -58,6 +58,8 @@ pub struct UserLine {
     pub role_name: String,
     pub status: UserStatus,
     pub is_main: bool,
+    /// Two-step sign-in is on for this member's login.
+    pub two_step: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -80,6 +82,8 @@ pub struct UsersPage {
     pub roles: Vec<RoleOption>,
     pub my_user_id: i64,
     pub i_am_main: bool,
+    /// The practice setting "Require two-step sign-in for all staff".
+    pub two_step_required: bool,
 }
 
 /// One page of the practice's users: `search` matches name or email, `role` is a role id

@@ -21,6 +21,7 @@ struct LineRow {
     /// The status the page shows, decided once in [`LINES`] (the filter uses it too).
     shown: String,
     is_main: i64,
+    two_step: i64,
 }
 
 /// Members and pending invitations as one set, each with the status the page shows
@@ -28,14 +29,15 @@ struct LineRow {
 const LINES: &str = r#"
     SELECT m.user_id AS user_id, CAST(NULL AS BIGINT) AS invitation_id, u.name, u.email, r.id AS role_id, r.kind AS role_kind,
            r.name AS role_name, m.status, m.is_main, CAST(NULL AS BIGINT) AS expires_at,
-           CASE WHEN m.status = 'active' THEN 'active' ELSE 'deactivated' END AS shown
+           CASE WHEN m.status = 'active' THEN 'active' ELSE 'deactivated' END AS shown,
+           CASE WHEN u.totp_secret IS NULL THEN 0 ELSE 1 END AS two_step
     FROM practice_members m JOIN users u ON u.id = m.user_id JOIN roles r ON r.id = m.role_id
     WHERE m.practice_id = $1
     UNION ALL
     SELECT CAST(NULL AS BIGINT), i.id, i.name, i.email, r.id, r.kind, r.name, i.status, 0, i.expires_at,
-           CASE WHEN i.expires_at > $3 THEN 'invited' ELSE 'expired' END
+           CASE WHEN i.expires_at > $3 THEN 'invited' ELSE 'expired' END, 0
     FROM invitations i JOIN roles r ON r.id = i.role_id
-    WHERE i.practice_id = $1 AND i.status = $2"#;
+    WHERE i.practice_id = $1 AND i.status = $2 AND i.client_id IS NULL"#;
 
 /// The search and filters over [`LINES`] (`$4` pattern, `$5` role id or 0, `$6` status or '').
 const LINE_MATCHES: &str = r#"(LOWER(l.name) LIKE $4 ESCAPE '\' OR LOWER(l.email) LIKE $4 ESCAPE '\') AND ($5 = 0 OR l.role_id = $5) AND ($6 = '' OR l.shown = $6)"#;
@@ -75,7 +77,7 @@ pub async fn users_page(
     .fetch_one(&mut *conn)
     .await?;
     let rows: Vec<LineRow> = sqlx::query_as(&format!(
-        "SELECT l.user_id, l.invitation_id, l.name, l.email, l.role_id, l.role_kind, l.role_name, l.shown, l.is_main
+        "SELECT l.user_id, l.invitation_id, l.name, l.email, l.role_id, l.role_kind, l.role_name, l.shown, l.is_main, l.two_step
          FROM ({LINES}) l WHERE {LINE_MATCHES}
          ORDER BY LOWER(l.name), l.email LIMIT $7 OFFSET $8"
     ))
@@ -100,8 +102,13 @@ pub async fn users_page(
             role_id: r.role_id,
             role_name: display_role_name(&r.role_kind, &r.role_name),
             is_main: r.is_main == 1,
+            two_step: r.two_step == 1,
         })
         .collect();
+    let two_step_required: i64 = sqlx::query_scalar(r#"SELECT require_two_step FROM practices WHERE id = $1"#)
+        .bind(actor.practice_id)
+        .fetch_one(&mut *conn)
+        .await?;
     Ok(UsersPage {
         practice_name,
         lines,
@@ -117,6 +124,7 @@ pub async fn users_page(
             .collect(),
         my_user_id: actor.user_id(),
         i_am_main: actor.is_main,
+        two_step_required: two_step_required == 1,
     })
 }
 
@@ -294,6 +302,58 @@ pub async fn transfer_main(actor: &PracticeActor, user_id: i64) -> Result<(), Ap
             before: Some(serde_json::json!({ "main_user": actor.session.email, "role": m.role_name })),
             after: Some(serde_json::json!({ "main_user": m.email, "role": "Admin" })),
             ..actor.audit_on(AuditAction::MainUserTransferred, "user", user_id, &m.email)
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Clears member `user_id`'s two-step sign-in (a lost phone) and ends their sessions: they
+/// sign in with their password and, where the practice requires it, set it up again.
+pub async fn reset_two_step(actor: &PracticeActor, user_id: i64) -> Result<(), AppError> {
+    if user_id == actor.user_id() {
+        return Err(AppError::NotAllowed(
+            "Use Two-step sign-in in your own account menu to change your own.".into(),
+        ));
+    }
+    let mut tx = actor.state.db.begin_write().await?;
+    let m = member(actor, &mut tx, user_id).await?;
+    only_admins_act_on_admins(actor, &m, "reset an Admin's two-step sign-in")?;
+    let had: Option<String> = sqlx::query_scalar(r#"SELECT totp_secret FROM users WHERE id = $1"#)
+        .bind(user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if had.is_none() {
+        return Err(AppError::Conflict(format!(
+            "{} has no two-step sign-in to reset.",
+            m.name
+        )));
+    }
+    // The login is one for every business it belongs to: one practice's admin must not
+    // weaken its sign-in to another's.
+    let elsewhere: i64 = sqlx::query_scalar(
+        r#"SELECT (SELECT COUNT(*) FROM practice_members WHERE user_id = $1 AND practice_id <> $2 AND status = 'active')
+                + (SELECT COUNT(*) FROM client_users WHERE user_id = $1 AND practice_id <> $2 AND status = 'active')"#,
+    )
+    .bind(user_id)
+    .bind(actor.practice_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if elsewhere > 0 {
+        return Err(AppError::Conflict(format!(
+            "{} also signs in to other accounts with this login, so only they can change its two-step sign-in (with a recovery code).",
+            m.name
+        )));
+    }
+    crate::identity::two_step::ssr::clear(&mut tx, user_id).await?;
+    end_all_for_user(&mut tx, user_id).await?;
+    audit::record(
+        &mut tx,
+        AuditEvent {
+            before: Some(serde_json::json!({ "two_step": "on" })),
+            after: Some(serde_json::json!({ "two_step": "off" })),
+            ..actor.audit_on(AuditAction::TwoStepReset, "user", user_id, &m.email)
         },
     )
     .await?;

@@ -8,6 +8,7 @@ use super::*;
 use crate::frame::forms::{Field, FormError, action_error};
 use crate::frame::widgets::{LinkPager, thousands, url_encode};
 use crate::identity::invitations::{InviteUser, ResendInvitation, RevokeInvitation};
+use crate::identity::two_step::{ResetTwoStep, SetTwoStepRequired};
 
 /// Home › Manage users: the practice's users in the partner account, or the client's own
 /// users in a client account.
@@ -32,6 +33,8 @@ pub fn ManageUsersPage() -> impl IntoView {
     let change_role = ServerAction::<ChangeMemberRole>::new();
     let set_active = ServerAction::<SetMemberActive>::new();
     let transfer = ServerAction::<TransferMainUser>::new();
+    let reset = ServerAction::<ResetTwoStep>::new();
+    let require = ServerAction::<SetTwoStepRequired>::new();
     // The search, filters and page live in the address (a GET form without JavaScript).
     let query = use_query_map();
     let filters = Memo::new(move |_| {
@@ -56,6 +59,8 @@ pub fn ManageUsersPage() -> impl IntoView {
                     change_role.version().get(),
                     set_active.version().get(),
                     transfer.version().get(),
+                    reset.version().get(),
+                    require.version().get(),
                 ),
                 filters.get(),
             )
@@ -84,6 +89,8 @@ pub fn ManageUsersPage() -> impl IntoView {
             action_error(change_role).get(),
             action_error(set_active).get(),
             action_error(transfer).get(),
+            action_error(reset).get(),
+            action_error(require).get(),
         ]
         .into_iter()
         .flatten()
@@ -93,6 +100,13 @@ pub fn ManageUsersPage() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(())) = invite.value().get() {
             notice.set(Some("Invitation sent.".into()));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = reset.value().get() {
+            notice.set(Some(
+                "Two-step sign-in was reset: they sign in with their password and set it up again.".into(),
+            ));
         }
     });
     Effect::new(move |_| {
@@ -149,7 +163,8 @@ pub fn ManageUsersPage() -> impl IntoView {
                                 let pages = (data.matching + PAGE_SIZE - 1) / PAGE_SIZE;
                                 let f = filters.get_untracked();
                                 view! {
-                                    <UsersTable data resend revoke change_role set_active transfer/>
+                                    <TwoStepSetting required=data.two_step_required require/>
+                                    <UsersTable data resend revoke change_role set_active transfer reset/>
                                     <LinkPager page=f.page pages href=Callback::new(move |p| UsersQuery { page: p, ..f.clone() }.url())/>
                                 }
                             }
@@ -272,6 +287,7 @@ fn UsersTable(
     change_role: ServerAction<ChangeMemberRole>,
     set_active: ServerAction<SetMemberActive>,
     transfer: ServerAction<TransferMainUser>,
+    reset: ServerAction<ResetTwoStep>,
 ) -> impl IntoView {
     let UsersPage {
         practice_name,
@@ -312,6 +328,8 @@ fn UsersTable(
                                 format!("Reactivate {name}")
                             };
                             let transfer_label = format!("Transfer main user to {name}");
+                            let reset_label = format!("Reset two-step sign-in for {name}");
+                            let two_step = line.two_step;
                             let role_cell = match line.user_id {
                                 Some(user_id) if !line.is_main && line.status == UserStatus::Active => {
                                     let current = line.role_id;
@@ -364,6 +382,12 @@ fn UsersTable(
                                                 }}
                                             </ActionForm>
                                         })}
+                                        {(two_step && !me).then(|| view! {
+                                            <ActionForm action=reset attr:class="row-form">
+                                                <input type="hidden" name="user_id" value=user_id.to_string()/>
+                                                <button type="submit" class="link" aria-label=reset_label>"Reset two-step"</button>
+                                            </ActionForm>
+                                        })}
                                         {(i_am_main && active && !me).then(|| view! {
                                             <ActionForm action=transfer attr:class="row-form">
                                                 <input type="hidden" name="user_id" value=user_id.to_string()/>
@@ -380,7 +404,10 @@ fn UsersTable(
                                     <th scope="row">{line.name.clone()}{line.is_main.then(|| view! { <span class="badge">"Main user"</span> })}</th>
                                     <td>{line.email.clone()}</td>
                                     <td>{role_cell}</td>
-                                    <td><span class=status_class>{line.status.label()}</span></td>
+                                    <td>
+                                        <span class=status_class>{line.status.label()}</span>
+                                        {line.two_step.then(|| view! { <span class="badge" title="Two-step sign-in is on">"Two-step"</span> })}
+                                    </td>
                                     <td><div class="row-actions">{actions}</div></td>
                                 </tr>
                             }
@@ -389,5 +416,22 @@ fn UsersTable(
                 </tbody>
             </table>
         </div>
+    }
+}
+
+/// The practice setting "Require two-step sign-in for all staff": a checkbox that saves as
+/// it changes (a form with a Save button without JavaScript).
+#[component]
+fn TwoStepSetting(required: bool, require: ServerAction<SetTwoStepRequired>) -> impl IntoView {
+    view! {
+        <ActionForm action=require attr:class="setting">
+            <label class="check">
+                <input type="checkbox" name="required" value="true" checked=required
+                    on:change=move |ev| { require.dispatch(SetTwoStepRequired { required: event_target_checked(&ev) }); }/>
+                "Require two-step sign-in for all staff"
+            </label>
+            <noscript><button type="submit" class="secondary">"Save"</button></noscript>
+            <span class="muted">" Staff without it are asked to set it up before anything else."</span>
+        </ActionForm>
     }
 }

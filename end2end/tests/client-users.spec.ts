@@ -1,0 +1,61 @@
+import { Page } from '@playwright/test';
+import { test, expect, waitForHydration, signUp, openManageUsers, invite, invitationLink, unique } from './fixtures';
+
+async function openPartner(page: Page, item: 'Client overview' | 'Users') {
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await nav.getByRole('button', { name: 'Partner' }).click();
+  await nav.getByRole('link', { name: item }).click();
+  await waitForHydration(page);
+}
+
+test("a client's admin invites the client's own user, who sees only that client", async ({ page, browser }) => {
+  const admin = await signUp(page);
+  const client = `Bakery ${unique('c')} Ltd`;
+  await openPartner(page, 'Client overview');
+  await page.getByRole('button', { name: 'Add client', exact: true }).click();
+  await page.getByLabel('Client name').fill(client);
+  await page.locator('#add-plan').selectOption({ label: 'Small' });
+  await page.getByRole('button', { name: 'Add client', exact: true }).last().click();
+  await expect(page.getByRole('rowheader', { name: client })).toBeVisible();
+
+  // The practice's admin gives themselves Admin on the client, then acts in it.
+  await openPartner(page, 'Users');
+  await page.getByRole('list', { name: 'Employee role manager' }).getByRole('button', { name: 'Ada Admin' }).click();
+  await page.getByRole('radio', { name: `${client}: Admin` }).click();
+  await expect(page.getByRole('radio', { name: `${client}: Admin` })).toHaveAttribute('aria-checked', 'true');
+  await page.getByRole('button', { name: 'Accounts' }).click();
+  await page.locator('#menu-accounts').getByRole('button', { name: new RegExp(client) }).click();
+  await expect(page.locator('.current-account')).toHaveText(client);
+  await waitForHydration(page);
+
+  await openManageUsers(page);
+  await expect(page.getByRole('table', { name: `Users of ${client}` })).toBeVisible();
+  await expect(page.getByRole('row', { name: new RegExp(admin.email) })).toContainText(
+    `Practice staff (managed by ${admin.practice})`,
+  );
+  const owner = `${unique('owner')}@example.com`;
+  await invite(page, 'Olive Owner', owner, 'Admin');
+  await page.screenshot({ path: 'test-results/client-users.png', fullPage: true });
+
+  const context = await browser.newContext();
+  const invitee = await context.newPage();
+  await invitee.goto(await invitationLink(owner));
+  await waitForHydration(invitee);
+  await expect(invitee.getByRole('heading', { name: `Join ${client}` })).toBeVisible();
+  await invitee.getByLabel('Password').fill('the owner of the bakery');
+  await invitee.getByRole('button', { name: 'Accept invitation' }).click();
+  await expect(invitee.locator('.current-account')).toHaveText(client);
+  await waitForHydration(invitee);
+  // Only that client in the switcher, and no Partner module.
+  await invitee.getByRole('button', { name: 'Accounts' }).click();
+  await expect(invitee.locator('#menu-accounts').getByRole('button')).toHaveCount(1);
+  await expect(invitee.getByRole('button', { name: 'Partner' })).toHaveCount(0);
+  await invitee.getByRole('button', { name: 'Accounts' }).click();
+  // The owner runs the client's users; the practice's staff are shown but not theirs to change.
+  await openManageUsers(invitee);
+  const staffRow = invitee.getByRole('row', { name: new RegExp(admin.email) });
+  await expect(staffRow).toContainText('Practice staff');
+  await expect(staffRow.getByRole('button')).toHaveCount(0);
+  await expect(invitee.getByRole('row', { name: new RegExp(owner) })).toContainText('Active');
+  await context.close();
+});
