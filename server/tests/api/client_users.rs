@@ -438,7 +438,35 @@ async fn practice_edition_hides_the_page_and_the_client_users_keep_access(app: &
     assert_eq!(line(&list, "cy@example.com")["status"], "Active");
 }
 
+async fn deleting_a_role_moves_the_client_users_who_hold_it(app: &TestApp) {
+    let s = setup(app, "cu-role").await;
+    switch_practice(app, &s.admin).await;
+    let custom = crate::manage_users::create_role(app, &s.admin, "Owner role", &["expenses.list"]).await;
+    switch_to_client(app, &s.admin.client, s.client_id).await;
+    let token = invite(app, &s.admin.client, "Owen Owner", "owen@example.com", custom).await;
+    let owen = accept(app, &token).await;
+    assert_eq!(app.me(&owen).await["current"]["role_name"], "Owner role");
+    switch_practice(app, &s.admin).await;
+    let (status, body) = app
+        .call(&s.admin.client, "delete_role", &[("role_id", &custom.to_string())])
+        .await;
+    assert_eq!(status, 409, "a client user holds it: {body}");
+    let (status, body) = app
+        .call(
+            &s.admin.client,
+            "delete_role",
+            &[
+                ("role_id", &custom.to_string()),
+                ("move_to", &s.employee_role.to_string()),
+            ],
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    assert_eq!(app.me(&owen).await["current"]["role_name"], "Employee (predefined)");
+}
+
 crate::on_both_backends!(
+    deleting_a_role_moves_the_client_users_who_hold_it,
     a_client_admin_invites_a_client_user_who_sees_only_that_client,
     the_client_side_cannot_touch_practice_staff_or_escalate,
     practice_edition_hides_the_page_and_the_client_users_keep_access,
