@@ -1,12 +1,14 @@
 -- Two-step sign-in (TOTP, RFC 6238). The key is stored sealed with SECRET_KEY (see
 -- platform/secret_box.rs), bound to its user; NULL: two-step sign-in is off.
 ALTER TABLE users ADD COLUMN totp_secret TEXT;
--- A key being set up: shown as a QR code until a code from it confirms it.
+-- A key being set up: shown as a QR code until a code from it confirms it, for a few
+-- minutes only (then a new one is made).
 ALTER TABLE users ADD COLUMN totp_pending_secret TEXT;
+ALTER TABLE users ADD COLUMN totp_pending_expires_at BIGINT;
 -- The last time step whose code was accepted: a code works once.
 ALTER TABLE users ADD COLUMN totp_last_step BIGINT;
 
--- One-time recovery codes, for a lost phone. Only hashes are stored.
+-- One-time recovery codes, for a lost phone. Only keyed hashes are stored (SECRET_KEY).
 CREATE TABLE recovery_codes (
     user_id    BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     code_hash  TEXT    NOT NULL,

@@ -254,9 +254,14 @@ pub async fn end(state: &AppState) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Ends every session of a user (deactivation, password change).
+/// Ends every session of a user (deactivation, password change), and every sign-in of
+/// theirs still waiting for its two-step code.
 pub async fn end_all_for_user(conn: &mut AnyConnection, user_id: i64) -> Result<(), sqlx::Error> {
     sqlx::query(r#"DELETE FROM sessions WHERE user_id = $1"#)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(r#"DELETE FROM sign_in_challenges WHERE user_id = $1"#)
         .bind(user_id)
         .execute(conn)
         .await?;
@@ -280,7 +285,25 @@ async fn current_with(state: &AppState, activity: Activity) -> Result<Option<Ses
     let Some(token) = cookie_token(state.config.serves_https()) else {
         return Ok(None);
     };
-    let token_hash = hash_token(&token);
+    by_token(state, &token, activity).await
+}
+
+/// The session behind a request's raw `Cookie` header, for routes outside server
+/// functions (file downloads): the same checks as every server function's.
+pub async fn from_cookie_header(state: &AppState, header: &str) -> Result<Option<Session>, AppError> {
+    let name = cookie_name(state.config.serves_https());
+    let token = Cookie::split_parse(header)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name && !c.value().is_empty())
+        .map(|c| c.value().to_owned());
+    match token {
+        Some(token) => by_token(state, &token, Activity::Person).await,
+        None => Ok(None),
+    }
+}
+
+async fn by_token(state: &AppState, token: &str, activity: Activity) -> Result<Option<Session>, AppError> {
+    let token_hash = hash_token(token);
     let row: Option<SessionRow> = sqlx::query_as(
         r#"SELECT s.user_id, u.name, u.email, s.current_practice_id, s.current_client_id, s.last_seen_at, s.expires_at,
                   CASE WHEN u.totp_secret IS NULL AND EXISTS (
@@ -433,6 +456,21 @@ pub async fn require_practice(permission: Option<&str>) -> Result<PracticeActor,
 /// as activity, so an idle session still ends on time.
 pub async fn require_practice_for(permission: Option<&str>, activity: Activity) -> Result<PracticeActor, AppError> {
     let (state, session) = require_with(activity).await?;
+    practice_actor(state, session, permission).await
+}
+
+/// [`require_practice`] for a session already resolved (routes outside server functions).
+pub async fn practice_actor(
+    state: AppState,
+    session: Session,
+    permission: Option<&str>,
+) -> Result<PracticeActor, AppError> {
+    if session.must_set_up_two_step {
+        return Err(AppError::NotAllowed(
+            "Your practice requires two-step sign-in. Turn it on under Two-step sign-in first.".into(),
+        )
+        .respond());
+    }
     let membership: Option<MembershipRow> = sqlx::query_as(
         r#"SELECT m.practice_id, m.role_id, r.kind, m.is_main
            FROM practice_members m JOIN roles r ON r.id = m.role_id

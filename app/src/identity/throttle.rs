@@ -58,6 +58,12 @@ pub fn login_key(email: &str) -> String {
     format!("email:{email}")
 }
 
+/// Two-step codes guessed for one login: apart from the password's counter, so a right
+/// password (which clears that one) never gives code guesses back; only a right code does.
+pub fn two_step_key(user_id: i64) -> String {
+    format!("two-step:{user_id}")
+}
+
 pub fn address_key(ip: &str) -> String {
     format!("ip:{ip}")
 }

@@ -367,8 +367,8 @@ async fn practice_edition_hides_the_page_and_the_client_users_keep_access(app: &
     for t in &tokens {
         people.push(accept(app, t).await);
     }
-    // A pending one stays pending and is refused to act on once the page is gone.
-    invite(app, &s.admin.client, "Dee Later", "dee@example.com", s.employee_role).await;
+    // A pending one stays pending, and cannot be accepted while the client has no page.
+    let dee_token = invite(app, &s.admin.client, "Dee Later", "dee@example.com", s.employee_role).await;
 
     switch_practice(app, &s.admin).await;
     let listed = app
@@ -405,6 +405,14 @@ async fn practice_edition_hides_the_page_and_the_client_users_keep_access(app: &
     for who in &people {
         assert_eq!(app.me(who).await["current"]["name"], "Acme Ltd", "access kept");
     }
+    let (status, body) = app
+        .call(
+            &app.client(),
+            "accept_invitation",
+            &[("token", &dee_token), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
     switch_to_client(app, &s.admin.client, s.client_id).await;
     assert_eq!(app.me(&s.admin.client).await["can_manage_users"], false);
     for (name, form) in [

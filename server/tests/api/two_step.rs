@@ -25,11 +25,28 @@ async fn turn_on(app: &TestApp, who: &Client) -> (Vec<u8>, Vec<String>) {
     assert_eq!(again["setup"]["key"], setup["key"]);
 
     let (status, body) = app
-        .call(who, "confirm_two_step", &[("code", &code_at(&key, now() - 120))])
+        .call(
+            who,
+            "confirm_two_step",
+            &[("password", "not the password"), ("code", &code_at(&key, now()))],
+        )
+        .await;
+    assert_eq!(status, 422, "the password is asked for too: {body}");
+    assert!(body.to_string().contains("password"), "{body}");
+    let (status, body) = app
+        .call(
+            who,
+            "confirm_two_step",
+            &[("password", PASSWORD), ("code", &code_at(&key, now() - 120))],
+        )
         .await;
     assert_eq!(status, 422, "an old code: {body}");
     let (status, codes) = app
-        .call(who, "confirm_two_step", &[("code", &code_at(&key, now()))])
+        .call(
+            who,
+            "confirm_two_step",
+            &[("password", PASSWORD), ("code", &code_at(&key, now()))],
+        )
         .await;
     assert!(status.is_success(), "{codes}");
     let codes: Vec<String> = serde_json::from_value(codes).unwrap();
@@ -92,9 +109,29 @@ async fn signing_in_asks_for_a_code_that_works_once(app: &TestApp) {
     assert_eq!(app.call(&other, "get_two_step", &[]).await.1["recovery_codes_left"], 9);
 
     // Turning it off asks for a code too.
-    let (status, _) = app.call(&other, "turn_off_two_step", &[("code", "000000")]).await;
+    let (status, _) = app
+        .call(
+            &other,
+            "turn_off_two_step",
+            &[("password", PASSWORD), ("code", "000000")],
+        )
+        .await;
     assert_eq!(status, 422);
-    let (status, body) = app.call(&other, "turn_off_two_step", &[("code", &codes[0])]).await;
+    let (status, _) = app
+        .call(
+            &other,
+            "turn_off_two_step",
+            &[("password", "wrong one"), ("code", &codes[0])],
+        )
+        .await;
+    assert_eq!(status, 422, "a session alone cannot remove the phone");
+    let (status, body) = app
+        .call(
+            &other,
+            "turn_off_two_step",
+            &[("password", PASSWORD), ("code", &codes[0])],
+        )
+        .await;
     assert!(status.is_success(), "{body}");
     let (fresh, _, _) = app.sign_in(&admin.email, PASSWORD).await;
     assert_eq!(app.me(&fresh).await["email"], admin.email, "password alone again");
@@ -192,6 +229,13 @@ async fn a_practice_can_require_it_and_admins_can_reset_it(app: &TestApp) {
         .await;
     assert_eq!(status, 403);
 
+    // Nor can a manager whose custom role has Manage users: the requirement is an Admin's.
+    let manager_role = crate::manage_users::create_role(app, &admin, "Office manager", &["users.manage"]).await;
+    let manager = invite_as(app, &admin, "mgr.ts-req@example.com", manager_role).await;
+    let (status, _) = app
+        .call(&manager, "set_two_step_required", &[("required", "true")])
+        .await;
+    assert_eq!(status, 403);
     let (status, body) = app
         .call(&admin.client, "set_two_step_required", &[("required", "true")])
         .await;
@@ -216,10 +260,16 @@ async fn a_practice_can_require_it_and_admins_can_reset_it(app: &TestApp) {
     assert_eq!(staff_line["two_step"], true);
     // Staff cannot turn it off while the practice requires it.
     let (status, _) = app
-        .call(&staff, "turn_off_two_step", &[("code", &code_at(&key, now() + 30))])
+        .call(
+            &staff,
+            "turn_off_two_step",
+            &[("password", PASSWORD), ("code", &code_at(&key, now() + 30))],
+        )
         .await;
     assert_eq!(status, 403);
     let _ = admin_key;
+    // A sign-in of theirs waiting for its code when the reset comes must start again.
+    let waiting = password_step(app, "staff.ts-req@example.com").await;
 
     // A lost phone: the admin resets it; the member's sessions end and the password alone
     // signs in, straight to setting it up again.
@@ -229,6 +279,9 @@ async fn a_practice_can_require_it_and_admins_can_reset_it(app: &TestApp) {
         .await;
     assert!(status.is_success(), "{body}");
     assert_eq!(app.me(&staff).await, Value::Null, "sessions ended");
+    let (status, body) = verify(app, &waiting, &code_at(&key, now() + 30)).await;
+    assert_eq!(status, 409, "the waiting sign-in went with the reset: {body}");
+    assert_eq!(app.me(&waiting).await, Value::Null);
     let (again, _, _) = app.sign_in("staff.ts-req@example.com", PASSWORD).await;
     assert_eq!(app.me(&again).await["must_set_up_two_step"], true);
     let (status, _) = app
@@ -276,8 +329,12 @@ async fn list_required(app: &TestApp, admin: &Admin) -> Value {
 /// Invites `staff.<tag>@example.com` as Employee and signs them in.
 async fn invite_staff(app: &TestApp, admin: &Admin, tag: &str) -> Client {
     let employee = app.role_id(admin.practice_id, "Employee").await;
-    let email = format!("staff.{tag}@example.com");
-    let token = app.invite_and_read_link(admin, "Sam Staff", &email, employee).await;
+    invite_as(app, admin, &format!("staff.{tag}@example.com"), employee).await
+}
+
+/// Invites `email` with `role` and signs them in.
+async fn invite_as(app: &TestApp, admin: &Admin, email: &str, role: i64) -> Client {
+    let token = app.invite_and_read_link(admin, "Sam Staff", email, role).await;
     let who = app.client();
     let (status, body) = app
         .call(&who, "accept_invitation", &[("token", &token), ("password", PASSWORD)])
@@ -291,7 +348,18 @@ async fn without_a_secret_key_it_cannot_be_turned_on(app: &TestApp) {
     let page = app.call(&admin.client, "get_two_step", &[]).await.1;
     assert_eq!(page["available"], false, "{page}");
     assert_eq!(page["setup"], Value::Null);
-    let (status, _) = app.call(&admin.client, "confirm_two_step", &[("code", "123456")]).await;
+    let (status, _) = app
+        .call(
+            &admin.client,
+            "confirm_two_step",
+            &[("password", PASSWORD), ("code", "123456")],
+        )
+        .await;
+    assert_eq!(status, 403);
+    // Requiring what nobody can set up would lock everyone out: refused.
+    let (status, _) = app
+        .call(&admin.client, "set_two_step_required", &[("required", "true")])
+        .await;
     assert_eq!(status, 403);
 }
 

@@ -158,6 +158,21 @@ pub async fn accept(state: &AppState, token: &str, password: String) -> Result<(
             (Some(row.practice_id), None)
         }
         Some(client_id) => {
+            // The client may have moved to Practice Edition or been archived since.
+            let open: Option<(String, i64)> =
+                sqlx::query_as(r#"SELECT plan, archived FROM clients WHERE id = $1 AND practice_id = $2"#)
+                    .bind(client_id)
+                    .bind(row.practice_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let still_open = open.is_some_and(|(plan, archived)| {
+                archived == 0
+                    && crate::partner::plans::Plan::parse(&plan)
+                        .is_some_and(crate::partner::plans::Plan::has_own_user_management)
+            });
+            if !still_open {
+                return Err(gone());
+            }
             let inserted = sqlx::query(
                 r#"INSERT INTO client_users (practice_id, client_id, user_id, role_id, status, joined_at)
                    VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (client_id, user_id) DO NOTHING"#,
@@ -418,8 +433,8 @@ async fn already_in(
     scope: Scope<'_>,
     email: &EmailAddress,
 ) -> Result<(), AppError> {
-    let member: Option<i64> = sqlx::query_scalar(
-        r#"SELECT m.user_id FROM practice_members m JOIN users u ON u.id = m.user_id WHERE m.practice_id = $1 AND u.email = $2"#,
+    let member: Option<String> = sqlx::query_scalar(
+        r#"SELECT m.status FROM practice_members m JOIN users u ON u.id = m.user_id WHERE m.practice_id = $1 AND u.email = $2"#,
     )
     .bind(actor.practice_id)
     .bind(email.as_str())
@@ -438,12 +453,12 @@ async fn already_in(
             None => Ok(()),
         };
     };
-    if member.is_some() {
-        let practice = practice_name(conn, actor.practice_id).await?;
+    // Active practice staff reach clients through the practice's matrix only.
+    if member.is_some_and(|status| status == practices::MemberStatus::Active.as_str()) {
         return Err(AppError::invalid(
             "email",
             format!(
-                "{} is staff of {practice}: their access to {client} is given by the practice.",
+                "{} cannot be invited here: their access to {client} is given by the practice.",
                 email.as_str()
             ),
         ));

@@ -51,19 +51,19 @@ pub async fn get_two_step() -> Result<TwoStepStatus, AppError> {
     ssr::status(&state, &session).await
 }
 
-/// Turns two-step sign-in on with a code from the key just shown; answers the recovery
-/// codes, shown this once.
+/// Turns two-step sign-in on with the login's password and a code from the key just
+/// shown; answers the recovery codes, shown this once.
 #[server(endpoint = "confirm_two_step")]
-pub async fn confirm_two_step(code: String) -> Result<Vec<String>, AppError> {
+pub async fn confirm_two_step(password: String, code: String) -> Result<Vec<String>, AppError> {
     let (state, session) = crate::identity::session::require_for_two_step_setup().await?;
-    ssr::confirm(&state, &session, &code).await
+    ssr::confirm(&state, &session, password, &code).await
 }
 
-/// Turns two-step sign-in off, with a current code or a recovery code.
+/// Turns two-step sign-in off, with the password and a current code or a recovery code.
 #[server(endpoint = "turn_off_two_step")]
-pub async fn turn_off_two_step(code: String) -> Result<(), AppError> {
+pub async fn turn_off_two_step(password: String, code: String) -> Result<(), AppError> {
     let (state, session) = crate::identity::session::require_for_two_step_setup().await?;
-    ssr::turn_off(&state, &session, &code).await
+    ssr::turn_off(&state, &session, password, &code).await
 }
 
 /// The second step of signing in: the code for the sign-in whose password was right

@@ -110,17 +110,38 @@ async fn check_code(
     )
     .bind(now())
     .bind(user_id)
-    .bind(hash_token(&code))
+    .bind(recovery_hash(state, user_id, &code)?)
     .execute(conn)
     .await?
     .rows_affected();
     Ok(spent == 1)
 }
 
-/// Takes an attempt from the login and the address, as a password guess does.
-async fn take_attempt(state: &AppState, email: &str) -> Result<(String, String), AppError> {
+/// A recovery code as stored: keyed with `SECRET_KEY` and bound to its user.
+fn recovery_hash(state: &AppState, user_id: i64, normalised: &str) -> Result<String, AppError> {
+    Ok(key(state)?.keyed_hash(&context(user_id), normalised.as_bytes()))
+}
+
+/// Checks the login's own password (through the sign-in throttle) before its two-step
+/// sign-in changes: a session alone (a borrowed computer) must not enrol or remove a phone.
+async fn check_own_password(state: &AppState, session: &Session, password: String) -> Result<(), AppError> {
+    let stored: Option<String> = sqlx::query_scalar(r#"SELECT password_hash FROM users WHERE id = $1"#)
+        .bind(session.user_id)
+        .fetch_one(state.db.pool())
+        .await?;
+    let address = crate::identity::session::client_ip();
+    if throttle::check_password(&state.db, &session.email, stored, password, &address).await? {
+        Ok(())
+    } else {
+        Err(AppError::invalid("password", "That is not your password."))
+    }
+}
+
+/// Takes an attempt from the login's code allowance and the address's (shared with
+/// password guesses): a right password does not give code guesses back.
+async fn take_attempt(state: &AppState, user_id: i64) -> Result<(String, String), AppError> {
     let (login, address) = (
-        throttle::login_key(email),
+        throttle::two_step_key(user_id),
         throttle::address_key(&crate::identity::session::client_ip()),
     );
     let mut conn = state.db.pool().acquire().await?;
@@ -150,18 +171,25 @@ async fn requiring_practices(state: &AppState, user_id: i64) -> Result<Vec<Strin
     .await
 }
 
+/// A key being set up is shown for this long; then the page makes a new one.
+pub const PENDING_SECS: i64 = 15 * 60;
+
 struct TwoStepRow {
     secret: Option<String>,
+    /// The key being set up, while it has not expired.
     pending: Option<String>,
 }
 
 async fn row(state: &AppState, user_id: i64) -> Result<TwoStepRow, sqlx::Error> {
-    let (secret, pending): (Option<String>, Option<String>) =
-        sqlx::query_as(r#"SELECT totp_secret, totp_pending_secret FROM users WHERE id = $1"#)
+    let (secret, pending, expires): (Option<String>, Option<String>, Option<i64>) =
+        sqlx::query_as(r#"SELECT totp_secret, totp_pending_secret, totp_pending_expires_at FROM users WHERE id = $1"#)
             .bind(user_id)
             .fetch_one(state.db.pool())
             .await?;
-    Ok(TwoStepRow { secret, pending })
+    Ok(TwoStepRow {
+        secret,
+        pending: pending.filter(|_| expires.is_some_and(|e| e > now())),
+    })
 }
 
 /// The QR code of the `otpauth://` address for `secret`, as an SVG element.
@@ -214,8 +242,9 @@ pub async fn status(state: &AppState, session: &Session) -> Result<TwoStepStatus
                 let mut secret = vec![0u8; 20];
                 rand::rngs::OsRng.fill_bytes(&mut secret);
                 let sealed = key(state)?.seal(&secret, &context(session.user_id));
-                sqlx::query(r#"UPDATE users SET totp_pending_secret = $1 WHERE id = $2"#)
+                sqlx::query(r#"UPDATE users SET totp_pending_secret = $1, totp_pending_expires_at = $2 WHERE id = $3"#)
                     .bind(sealed)
+                    .bind(now() + PENDING_SECS)
                     .bind(session.user_id)
                     .execute(state.db.pool())
                     .await?;
@@ -268,7 +297,12 @@ fn two_step_event<'a>(session: &'a Session, action: AuditAction) -> AuditEvent<'
     }
 }
 
-pub async fn confirm(state: &AppState, session: &Session, code: &str) -> Result<Vec<String>, AppError> {
+pub async fn confirm(
+    state: &AppState,
+    session: &Session,
+    password: String,
+    code: &str,
+) -> Result<Vec<String>, AppError> {
     key(state)?;
     let r = row(state, session.user_id).await?;
     if r.secret.is_some() {
@@ -276,10 +310,11 @@ pub async fn confirm(state: &AppState, session: &Session, code: &str) -> Result<
     }
     let Some(pending) = r.pending else {
         return Err(AppError::Conflict(
-            "Open Two-step sign-in again to get a new key, then enter its code.".into(),
+            "The key shown has expired. Reload the page for a new one, then enter its code.".into(),
         ));
     };
-    let (login, address) = take_attempt(state, &session.email).await?;
+    check_own_password(state, session, password).await?;
+    let (login, address) = take_attempt(state, session.user_id).await?;
     let secret = open(state, session.user_id, &pending)?;
     let Some(step) = matching_step(&secret, &normalise(code), now() as u64) else {
         return Err(wrong_code());
@@ -287,7 +322,8 @@ pub async fn confirm(state: &AppState, session: &Session, code: &str) -> Result<
     let codes = new_recovery_codes();
     let mut tx = state.db.begin_write().await?;
     let turned_on = sqlx::query(
-        r#"UPDATE users SET totp_secret = totp_pending_secret, totp_pending_secret = NULL, totp_last_step = $1
+        r#"UPDATE users SET totp_secret = totp_pending_secret, totp_pending_secret = NULL,
+                  totp_pending_expires_at = NULL, totp_last_step = $1
            WHERE id = $2 AND totp_secret IS NULL AND totp_pending_secret = $3"#,
     )
     .bind(step)
@@ -308,7 +344,7 @@ pub async fn confirm(state: &AppState, session: &Session, code: &str) -> Result<
     for c in &codes {
         sqlx::query(r#"INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)"#)
             .bind(session.user_id)
-            .bind(hash_token(&normalise(c)))
+            .bind(recovery_hash(state, session.user_id, &normalise(c))?)
             .execute(&mut *tx)
             .await?;
     }
@@ -319,22 +355,28 @@ pub async fn confirm(state: &AppState, session: &Session, code: &str) -> Result<
 }
 
 /// Clears every trace of a login's two-step sign-in (key, key being set up, last step,
-/// recovery codes).
+/// recovery codes, sign-ins waiting for a code).
 pub async fn clear(conn: &mut AnyConnection, user_id: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
-        r#"UPDATE users SET totp_secret = NULL, totp_pending_secret = NULL, totp_last_step = NULL WHERE id = $1"#,
+        r#"UPDATE users SET totp_secret = NULL, totp_pending_secret = NULL, totp_pending_expires_at = NULL,
+                  totp_last_step = NULL
+           WHERE id = $1"#,
     )
     .bind(user_id)
     .execute(&mut *conn)
     .await?;
     sqlx::query(r#"DELETE FROM recovery_codes WHERE user_id = $1"#)
         .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(r#"DELETE FROM sign_in_challenges WHERE user_id = $1"#)
+        .bind(user_id)
         .execute(conn)
         .await?;
     Ok(())
 }
 
-pub async fn turn_off(state: &AppState, session: &Session, code: &str) -> Result<(), AppError> {
+pub async fn turn_off(state: &AppState, session: &Session, password: String, code: &str) -> Result<(), AppError> {
     let required_by = requiring_practices(state, session.user_id).await?;
     if let Some(practice) = required_by.first() {
         return Err(AppError::NotAllowed(format!(
@@ -344,7 +386,8 @@ pub async fn turn_off(state: &AppState, session: &Session, code: &str) -> Result
     let Some(sealed) = row(state, session.user_id).await?.secret else {
         return Ok(());
     };
-    let (login, address) = take_attempt(state, &session.email).await?;
+    check_own_password(state, session, password).await?;
+    let (login, address) = take_attempt(state, session.user_id).await?;
     let mut tx = state.db.begin_write().await?;
     if !check_code(&mut tx, state, session.user_id, &sealed, code).await? {
         return Err(wrong_code());
@@ -417,12 +460,16 @@ pub async fn verify_sign_in(state: &AppState, code: &str) -> Result<(), AppError
     .bind(hash_token(&token))
     .fetch_optional(state.db.pool())
     .await?;
-    let c = found.filter(|c| c.expires_at > now()).ok_or_else(timed_out)?;
-    let Some(sealed) = c.totp_secret.clone() else {
-        // Reset by an admin meanwhile: the password was right, nothing more to check.
-        return finish(state, &token, &c).await;
+    let Some(c) = found.filter(|c| c.expires_at > now()) else {
+        set_challenge_cookie("", 0, secure);
+        return Err(timed_out());
     };
-    let (login, address) = take_attempt(state, &c.email).await?;
+    let Some(sealed) = c.totp_secret.clone() else {
+        // Turned off or reset meanwhile (which also drops waiting sign-ins): start again.
+        set_challenge_cookie("", 0, secure);
+        return Err(timed_out());
+    };
+    let (login, address) = take_attempt(state, c.user_id).await?;
     let mut tx = state.db.begin_write().await?;
     if !check_code(&mut tx, state, c.user_id, &sealed, code).await? {
         audit::record(
@@ -459,6 +506,15 @@ async fn finish(state: &AppState, token: &str, c: &ChallengeRow) -> Result<(), A
 }
 
 pub async fn set_required(actor: &PracticeActor, required: bool) -> Result<(), AppError> {
+    if actor.role_kind != crate::practice::permissions::RoleKind::Admin {
+        return Err(AppError::NotAllowed(
+            "Only an Admin can change the two-step sign-in requirement.".into(),
+        ));
+    }
+    if required && actor.state.config.secret_key.is_none() {
+        // Requiring what nobody can set up would lock the whole practice out.
+        key(&actor.state)?;
+    }
     let mut tx = actor.state.db.begin_write().await?;
     let before: i64 = sqlx::query_scalar(r#"SELECT require_two_step FROM practices WHERE id = $1"#)
         .bind(actor.practice_id)

@@ -42,6 +42,7 @@ pub fn TwoStepPage() -> impl IntoView {
                                         <h2>"Turn it off"</h2>
                                         <ActionForm action=turn_off attr:novalidate="true">
                                             <FormError error=off_error/>
+                                            <Field label="Password" name="password" kind="password" error=off_error autocomplete="current-password"/>
                                             <Field label="Verification code" name="code" error=off_error autocomplete="one-time-code"/>
                                             <button type="submit" class="danger" disabled=move || turn_off.pending().get()>"Turn off two-step sign-in"</button>
                                         </ActionForm>
@@ -65,9 +66,10 @@ pub fn TwoStepPage() -> impl IntoView {
                                             <p><code class="key">{setup.key}</code></p>
                                         </li>
                                         <li>
-                                            <p>"Enter the code the app shows."</p>
+                                            <p>"Enter your password and the code the app shows."</p>
                                             <ActionForm action=confirm attr:novalidate="true">
                                                 <FormError error=confirm_error/>
+                                                <Field label="Password" name="password" kind="password" error=confirm_error autocomplete="current-password"/>
                                                 <Field label="Verification code" name="code" error=confirm_error autocomplete="one-time-code"/>
                                                 <button type="submit" disabled=move || confirm.pending().get()>"Turn on two-step sign-in"</button>
                                             </ActionForm>

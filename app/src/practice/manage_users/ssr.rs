@@ -129,7 +129,11 @@ pub async fn users_page(
 }
 
 /// Member `user_id` of the caller's practice.
-async fn member(actor: &PracticeActor, conn: &mut sqlx::AnyConnection, user_id: i64) -> Result<Member, AppError> {
+pub(crate) async fn member(
+    actor: &PracticeActor,
+    conn: &mut sqlx::AnyConnection,
+    user_id: i64,
+) -> Result<Member, AppError> {
     find_member(conn, actor.practice_id, user_id)
         .await?
         .ok_or_else(|| AppError::NotFound("That user".into()))
@@ -137,7 +141,11 @@ async fn member(actor: &PracticeActor, conn: &mut sqlx::AnyConnection, user_id: 
 
 /// Refuses to leave the practice without an active Admin: `m` must not be the last one
 /// when they lose the role or their access.
-async fn keep_an_admin(conn: &mut sqlx::AnyConnection, actor: &PracticeActor, m: &Member) -> Result<(), AppError> {
+pub(crate) async fn keep_an_admin(
+    conn: &mut sqlx::AnyConnection,
+    actor: &PracticeActor,
+    m: &Member,
+) -> Result<(), AppError> {
     if !(m.is_active() && m.role_kind == RoleKind::Admin.as_str()) {
         return Ok(());
     }
@@ -161,7 +169,7 @@ async fn keep_an_admin(conn: &mut sqlx::AnyConnection, actor: &PracticeActor, m:
 
 /// Refuses a non-Admin acting on an Admin (`what` says how, for the message): taking the
 /// role or the access away is power over that person too.
-fn only_admins_act_on_admins(actor: &PracticeActor, m: &Member, what: &str) -> Result<(), AppError> {
+pub(crate) fn only_admins_act_on_admins(actor: &PracticeActor, m: &Member, what: &str) -> Result<(), AppError> {
     if m.role_kind == RoleKind::Admin.as_str() && actor.role_kind != RoleKind::Admin {
         return Err(AppError::NotAllowed(format!("Only an Admin can {what}.")));
     }
@@ -333,8 +341,8 @@ pub async fn reset_two_step(actor: &PracticeActor, user_id: i64) -> Result<(), A
     // The login is one for every business it belongs to: one practice's admin must not
     // weaken its sign-in to another's.
     let elsewhere: i64 = sqlx::query_scalar(
-        r#"SELECT (SELECT COUNT(*) FROM practice_members WHERE user_id = $1 AND practice_id <> $2 AND status = 'active')
-                + (SELECT COUNT(*) FROM client_users WHERE user_id = $1 AND practice_id <> $2 AND status = 'active')"#,
+        r#"SELECT (SELECT COUNT(*) FROM practice_members WHERE user_id = $1 AND practice_id <> $2)
+                + (SELECT COUNT(*) FROM client_users WHERE user_id = $1 AND practice_id <> $2)"#,
     )
     .bind(user_id)
     .bind(actor.practice_id)
@@ -342,7 +350,7 @@ pub async fn reset_two_step(actor: &PracticeActor, user_id: i64) -> Result<(), A
     .await?;
     if elsewhere > 0 {
         return Err(AppError::Conflict(format!(
-            "{} also signs in to other accounts with this login, so only they can change its two-step sign-in (with a recovery code).",
+            "{}'s two-step sign-in cannot be reset here: only they can change it (with a recovery code).",
             m.name
         )));
     }
