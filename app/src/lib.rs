@@ -62,6 +62,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/invite/:token") view=identity::invitations::AcceptInvitationPage ssr=SsrMode::Async/>
                     <Route path=path!("/manage-users") view=practice::manage_users::ManageUsersRoute ssr=SsrMode::Async/>
                     <Route path=path!("/manage-users/roles") view=practice::roles::RolesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/manage-users/offboard") view=practice::offboarding::OffboardPage ssr=SsrMode::Async/>
+                    <Route path=path!("/manage-users/leaver-report") view=practice::offboarding::LeaverReportPage ssr=SsrMode::Async/>
                     <Route path=path!("/outbox") view=platform::outbox::OutboxPage ssr=SsrMode::Async/>
                     <Route path=path!("/audit") view=practice::audit_log::AuditLogPage ssr=SsrMode::Async/>
                     <Route path=path!("/partner/clients") view=partner::clients::ClientOverviewPage ssr=SsrMode::Async/>

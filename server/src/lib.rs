@@ -54,6 +54,7 @@ pub fn router(state: AppState) -> Router {
     let server_fn_state = state.clone();
     Router::new()
         .route("/health", get(health))
+        .route("/reports/leaver.csv", get(leaver_csv))
         .route(
             "/api/{*fn_name}",
             axum::routing::post(move |req| {
@@ -275,6 +276,61 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = terminate => {},
+    }
+}
+
+/// "Download leaver report": the leaver report of `?user=<id>` as a CSV file, for a member
+/// with Manage users in the session's practice (the same checks as the page's server
+/// function; a plain GET route because a download is a file, not a server function's JSON).
+async fn leaver_csv(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    use app::identity::session;
+    use app::practice::offboarding::ssr::{report, report_csv};
+    let answer = async {
+        let cookies = headers
+            .get_all(axum::http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let session = session::from_cookie_header(&state, &cookies)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        let actor =
+            session::practice_actor(state.clone(), session, Some(app::practice::permissions::MANAGE_USERS)).await?;
+        let user_id: i64 = query
+            .get("user")
+            .and_then(|u| u.parse().ok())
+            .ok_or_else(|| AppError::invalid("user", "Choose a member."))?;
+        let rep = report(&actor, user_id).await?;
+        Ok::<_, AppError>((rep.email.clone(), report_csv(&rep)))
+    };
+    match answer.await {
+        Ok((email, csv)) => {
+            let file = format!(
+                "leaver-report-{}.csv",
+                email
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '-' })
+                    .collect::<String>()
+            );
+            (
+                [
+                    (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                    (
+                        axum::http::header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{file}\""),
+                    ),
+                    (axum::http::header::CACHE_CONTROL, "no-store".to_owned()),
+                ],
+                csv,
+            )
+                .into_response()
+        }
+        Err(e) => (e.status(), e.to_string()).into_response(),
     }
 }
 

@@ -16,6 +16,7 @@ pub enum AuditAction {
     MemberRoleChanged,
     MemberDeactivated,
     MemberReactivated,
+    MemberOffboarded,
     ClientUserRoleChanged,
     ClientUserDeactivated,
     ClientUserReactivated,
@@ -39,7 +40,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 29] = [
+    pub const ALL: [AuditAction; 30] = [
         Self::PracticeCreated,
         Self::MainUserTransferred,
         Self::InvitationCreated,
@@ -49,6 +50,7 @@ impl AuditAction {
         Self::MemberRoleChanged,
         Self::MemberDeactivated,
         Self::MemberReactivated,
+        Self::MemberOffboarded,
         Self::ClientUserRoleChanged,
         Self::ClientUserDeactivated,
         Self::ClientUserReactivated,
@@ -83,6 +85,7 @@ impl AuditAction {
             Self::MemberRoleChanged => "member.role_changed",
             Self::MemberDeactivated => "member.deactivated",
             Self::MemberReactivated => "member.reactivated",
+            Self::MemberOffboarded => "member.offboarded",
             Self::ClientUserRoleChanged => "client_user.role_changed",
             Self::ClientUserDeactivated => "client_user.deactivated",
             Self::ClientUserReactivated => "client_user.reactivated",
@@ -122,6 +125,7 @@ impl AuditAction {
             Self::MemberRoleChanged => "Changed a user's role",
             Self::MemberDeactivated => "Deactivated a user",
             Self::MemberReactivated => "Reactivated a user",
+            Self::MemberOffboarded => "Offboarded a user",
             Self::ClientUserRoleChanged => "Changed a client user's role",
             Self::ClientUserDeactivated => "Deactivated a client user",
             Self::ClientUserReactivated => "Reactivated a client user",

@@ -69,6 +69,9 @@ fn case(name: &str, ids: &Ids) -> Option<Case> {
         "verify_sign_in" => (Public, f(&[("code", "123456")]), false),
         "set_two_step_required" => (ManageUsers, f(&[("required", "false")]), false),
         "reset_two_step" => (ManageUsers, f(&[("user_id", &ids.staff)]), true),
+        "preview_offboarding" => (ManageUsers, f(&[("user_id", &ids.staff)]), true),
+        "offboard_member" => (ManageUsers, f(&[("user_id", &ids.staff)]), true),
+        "get_leaver_report" => (ManageUsers, f(&[("user_id", &ids.staff)]), true),
         "list_client_users" => (ClientManageUsers, f(&[]), false),
         "invite_client_user" => (
             ClientManageUsers,

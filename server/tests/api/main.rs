@@ -15,6 +15,7 @@ mod endpoints;
 mod health;
 mod manage_users;
 mod matrix;
+mod offboarding;
 mod roles;
 mod schema;
 mod security;

@@ -329,6 +329,8 @@ fn UsersTable(
                             };
                             let transfer_label = format!("Transfer main user to {name}");
                             let reset_label = format!("Reset two-step sign-in for {name}");
+                            let offboard_label = format!("Offboard {name}");
+                            let report_label = format!("Leaver report for {name}");
                             let two_step = line.two_step;
                             let role_cell = match line.user_id {
                                 Some(user_id) if !line.is_main && line.status == UserStatus::Active => {
@@ -387,6 +389,19 @@ fn UsersTable(
                                                 <input type="hidden" name="user_id" value=user_id.to_string()/>
                                                 <button type="submit" class="link" aria-label=reset_label>"Reset two-step"</button>
                                             </ActionForm>
+                                        })}
+                                        {(!me).then(|| if active {
+                                            // A GET form: the next page says what will happen and asks to confirm.
+                                            view! {
+                                                <form method="get" action="/manage-users/offboard" class="row-form">
+                                                    <input type="hidden" name="user" value=user_id.to_string()/>
+                                                    <button type="submit" class="link danger" aria-label=offboard_label>"Offboard"</button>
+                                                </form>
+                                            }.into_any()
+                                        } else {
+                                            view! {
+                                                <a class="link" href=format!("/manage-users/leaver-report?user={user_id}") aria-label=report_label>"Leaver report"</a>
+                                            }.into_any()
                                         })}
                                         {(i_am_main && active && !me).then(|| view! {
                                             <ActionForm action=transfer attr:class="row-form">

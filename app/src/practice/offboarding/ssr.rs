@@ -1,0 +1,322 @@
+//! Offboarding in SQL: one transaction that deactivates, removes every client assignment,
+//! ends sessions and revokes invitations; and the leaver report, read from the assignments
+//! and the audit trail.
+
+use std::collections::HashMap;
+
+use sqlx::AnyConnection;
+
+use super::*;
+use crate::identity::invitations::InvitationStatus;
+use crate::identity::session::{PracticeActor, end_all_for_user};
+use crate::platform::audit::{self, AuditAction, AuditEvent};
+use crate::platform::db::now;
+use crate::practice::manage_users::ssr::{keep_an_admin, member, only_admins_act_on_admins};
+use crate::practice::practices::MemberStatus;
+use crate::practice::practices::ssr::Member;
+use crate::practice::roles::display_role_name;
+
+/// The member to offboard, if they may be: not oneself, not the main user, not the last
+/// active Admin, and an Admin only by an Admin.
+async fn leaver(actor: &PracticeActor, conn: &mut AnyConnection, user_id: i64) -> Result<Member, AppError> {
+    if user_id == actor.user_id() {
+        return Err(AppError::NotAllowed("You cannot offboard yourself.".into()));
+    }
+    let m = member(actor, conn, user_id).await?;
+    if m.is_main {
+        return Err(AppError::Conflict(
+            "The main user cannot be offboarded. Transfer the main user first.".into(),
+        ));
+    }
+    only_admins_act_on_admins(actor, &m, "offboard an Admin")?;
+    keep_an_admin(conn, actor, &m).await?;
+    Ok(m)
+}
+
+/// Pending invitations that go with the leaver: those they sent, and any naming them.
+const LEAVERS_INVITATIONS: &str = r#"practice_id = $1 AND status = $2 AND (invited_by = $3 OR email = $4)"#;
+
+async fn counts(actor: &PracticeActor, conn: &mut AnyConnection, m: &Member) -> Result<Offboarding, AppError> {
+    let clients: i64 =
+        sqlx::query_scalar(r#"SELECT COUNT(*) FROM client_assignments WHERE practice_id = $1 AND user_id = $2"#)
+            .bind(actor.practice_id)
+            .bind(m.user_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let sessions: i64 = sqlx::query_scalar(r#"SELECT COUNT(*) FROM sessions WHERE user_id = $1 AND expires_at > $2"#)
+        .bind(m.user_id)
+        .bind(now())
+        .fetch_one(&mut *conn)
+        .await?;
+    let invitations: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM invitations WHERE {LEAVERS_INVITATIONS}"))
+        .bind(actor.practice_id)
+        .bind(InvitationStatus::Pending.as_str())
+        .bind(m.user_id)
+        .bind(&m.email)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(Offboarding {
+        user_id: m.user_id,
+        name: m.name.clone(),
+        email: m.email.clone(),
+        clients,
+        sessions,
+        invitations,
+    })
+}
+
+pub async fn preview(actor: &PracticeActor, user_id: i64) -> Result<Offboarding, AppError> {
+    let mut conn = actor.state.db.pool().acquire().await?;
+    let m = leaver(actor, &mut conn, user_id).await?;
+    counts(actor, &mut conn, &m).await
+}
+
+#[derive(sqlx::FromRow)]
+struct Held {
+    client_id: i64,
+    client: String,
+    role_kind: String,
+    role_name: String,
+    granted_at: i64,
+    granted_by: Option<String>,
+}
+
+pub async fn offboard(actor: &PracticeActor, user_id: i64) -> Result<Offboarding, AppError> {
+    let mut tx = actor.state.db.begin_write().await?;
+    let m = leaver(actor, &mut tx, user_id).await?;
+    let done = counts(actor, &mut tx, &m).await?;
+    let held: Vec<Held> = sqlx::query_as(
+        r#"SELECT a.client_id, c.name AS client, r.kind AS role_kind, r.name AS role_name, a.granted_at,
+                  g.name AS granted_by
+           FROM client_assignments a JOIN clients c ON c.id = a.client_id JOIN roles r ON r.id = a.role_id
+                LEFT JOIN users g ON g.id = a.granted_by
+           WHERE a.practice_id = $1 AND a.user_id = $2
+           ORDER BY LOWER(c.name)"#,
+    )
+    .bind(actor.practice_id)
+    .bind(user_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    sqlx::query(r#"DELETE FROM client_assignments WHERE practice_id = $1 AND user_id = $2"#)
+        .bind(actor.practice_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(r#"UPDATE practice_members SET status = $1 WHERE practice_id = $2 AND user_id = $3"#)
+        .bind(MemberStatus::Deactivated.as_str())
+        .bind(actor.practice_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    end_all_for_user(&mut tx, user_id).await?;
+    sqlx::query(&format!(
+        "UPDATE invitations SET status = $5 WHERE {LEAVERS_INVITATIONS}"
+    ))
+    .bind(actor.practice_id)
+    .bind(InvitationStatus::Pending.as_str())
+    .bind(user_id)
+    .bind(&m.email)
+    .bind(InvitationStatus::Revoked.as_str())
+    .execute(&mut *tx)
+    .await?;
+    let removed: Vec<serde_json::Value> = held
+        .iter()
+        .map(|h| {
+            serde_json::json!({
+                "client_id": h.client_id,
+                "client": h.client,
+                "role": display_role_name(&h.role_kind, &h.role_name),
+                "granted_at": h.granted_at,
+                "granted_by": h.granted_by,
+            })
+        })
+        .collect();
+    audit::record(
+        &mut tx,
+        AuditEvent {
+            before: Some(
+                serde_json::json!({ "status": m.status.as_str(), "role": m.role_name, "assignments": removed }),
+            ),
+            after: Some(serde_json::json!({
+                "status": MemberStatus::Deactivated.as_str(),
+                "sessions_ended": done.sessions,
+                "invitations_revoked": done.invitations,
+            })),
+            affected_count: Some(done.clients),
+            ..actor.audit_on(AuditAction::MemberOffboarded, "user", user_id, &m.email)
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(done)
+}
+
+/// An audit event about the person's client access, as the report reads it.
+#[derive(sqlx::FromRow)]
+struct AccessEvent {
+    action: String,
+    actor: Option<String>,
+    before_json: Option<String>,
+    after_json: Option<String>,
+    created_at: i64,
+}
+
+fn field<'a>(json: &'a Option<serde_json::Value>, key: &str) -> Option<&'a serde_json::Value> {
+    json.as_ref().and_then(|j| j.get(key))
+}
+
+/// Every client `user_id` (a member or past member) could reach in the last
+/// [`REPORT_DAYS`] days: what they hold now (or held until offboarding) with when and who
+/// granted it, and every role that ended in that time by a click, a bulk action or
+/// offboarding, from the audit trail. A start before the records reach is left empty.
+pub async fn report(actor: &PracticeActor, user_id: i64) -> Result<LeaverReport, AppError> {
+    let mut conn = actor.state.db.pool().acquire().await?;
+    let m = member(actor, &mut conn, user_id).await?;
+    let t = now();
+    let since = t - REPORT_DAYS * 86_400;
+    let mut rows = Vec::new();
+
+    // Held now.
+    let held: Vec<Held> = sqlx::query_as(
+        r#"SELECT a.client_id, c.name AS client, r.kind AS role_kind, r.name AS role_name, a.granted_at,
+                  g.name AS granted_by
+           FROM client_assignments a JOIN clients c ON c.id = a.client_id JOIN roles r ON r.id = a.role_id
+                LEFT JOIN users g ON g.id = a.granted_by
+           WHERE a.practice_id = $1 AND a.user_id = $2"#,
+    )
+    .bind(actor.practice_id)
+    .bind(user_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.extend(held.into_iter().map(|h| ReachRow {
+        client: h.client,
+        role: display_role_name(&h.role_kind, &h.role_name),
+        from: Some(h.granted_at),
+        to: None,
+        granted_by: h.granted_by,
+    }));
+
+    // Ended, from the trail: every access event about this person, oldest first, so a
+    // role that ended can be matched with the click that gave it.
+    let events: Vec<AccessEvent> = sqlx::query_as(
+        r#"SELECT e.action, u.name AS actor, e.before_json, e.after_json, e.created_at
+           FROM audit_events e LEFT JOIN users u ON u.id = e.actor_user_id
+           WHERE e.practice_id = $1 AND e.target_id = $2 AND e.target_type IN ('staff_access', 'user')
+             AND e.action IN ($3, $4)
+           ORDER BY e.id"#,
+    )
+    .bind(actor.practice_id)
+    .bind(user_id)
+    .bind(AuditAction::AccessSet.as_str())
+    .bind(AuditAction::MemberOffboarded.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut offboarded_at = None;
+    // The latest single click that gave (client id, role), for when and by whom.
+    let mut given: HashMap<(i64, String), (i64, Option<String>)> = HashMap::new();
+    for e in events {
+        let before = e.before_json.as_deref().and_then(|j| serde_json::from_str(j).ok());
+        let after = e.after_json.as_deref().and_then(|j| serde_json::from_str(j).ok());
+        match AuditAction::parse(&e.action) {
+            Some(AuditAction::AccessSet) => {
+                let client_id = field(&after, "client_id").and_then(|v| v.as_i64()).unwrap_or(0);
+                let client = field(&after, "client")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+                    .to_owned();
+                if let Some(old) = field(&before, "role").and_then(|v| v.as_str())
+                    && e.created_at >= since
+                {
+                    let (from, by) = given.get(&(client_id, old.to_owned())).cloned().unzip();
+                    rows.push(ReachRow {
+                        client: client.clone(),
+                        role: old.to_owned(),
+                        from,
+                        to: Some(e.created_at),
+                        granted_by: by.flatten(),
+                    });
+                }
+                if let Some(new) = field(&after, "role").and_then(|v| v.as_str()) {
+                    given.insert((client_id, new.to_owned()), (e.created_at, e.actor.clone()));
+                }
+            }
+            Some(AuditAction::MemberOffboarded) => {
+                offboarded_at = Some(e.created_at);
+                let removed = field(&before, "assignments")
+                    .and_then(|v| v.as_array())
+                    .cloned()
+                    .unwrap_or_default();
+                if e.created_at >= since {
+                    rows.extend(removed.iter().map(|a| ReachRow {
+                        client: a["client"].as_str().unwrap_or("").to_owned(),
+                        role: a["role"].as_str().unwrap_or("").to_owned(),
+                        from: a["granted_at"].as_i64(),
+                        to: Some(e.created_at),
+                        granted_by: a["granted_by"].as_str().map(str::to_owned),
+                    }));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    // Ended by bulk actions (bulk remove, or a bulk assign replacing a role): the batch
+    // rows say which clients and which role each had.
+    let bulk: Vec<(String, Option<String>, Option<String>, i64)> = sqlx::query_as(
+        r#"SELECT c.name, r.kind, r.name, b.created_at
+           FROM bulk_batches b JOIN bulk_batch_rows br ON br.batch_id = b.id
+                JOIN clients c ON c.id = br.client_id
+                LEFT JOIN roles r ON r.id = br.previous_role_id
+           WHERE b.practice_id = $1 AND b.user_id = $2 AND b.created_at >= $3
+             AND br.previous_role_id IS NOT NULL"#,
+    )
+    .bind(actor.practice_id)
+    .bind(user_id)
+    .bind(since)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.extend(bulk.into_iter().map(|(client, kind, name, at)| ReachRow {
+        client,
+        role: match (kind, name) {
+            (Some(k), Some(n)) => display_role_name(&k, &n),
+            _ => "A role since deleted".to_owned(),
+        },
+        from: None,
+        to: Some(at),
+        granted_by: None,
+    }));
+
+    rows.sort_by(|a, b| {
+        a.client
+            .to_lowercase()
+            .cmp(&b.client.to_lowercase())
+            .then(a.from.unwrap_or(0).cmp(&b.from.unwrap_or(0)))
+            .then(a.to.unwrap_or(i64::MAX).cmp(&b.to.unwrap_or(i64::MAX)))
+    });
+    Ok(LeaverReport {
+        user_id,
+        name: m.name,
+        email: m.email,
+        since,
+        generated_at: t,
+        offboarded_at,
+        rows,
+    })
+}
+
+/// The report as CSV (formulas made inert), for "Download leaver report".
+pub fn report_csv(report: &LeaverReport) -> String {
+    use crate::practice::audit_log::format_time;
+    crate::platform::csv_export::to_csv(
+        &["Client", "Role", "From", "To", "Granted by"],
+        report.rows.iter().map(|r| {
+            vec![
+                r.client.clone(),
+                r.role.clone(),
+                r.from.map(format_time).unwrap_or_default(),
+                r.to.map(format_time).unwrap_or_else(|| "still has access".to_owned()),
+                r.granted_by.clone().unwrap_or_default(),
+            ]
+        }),
+    )
+}
