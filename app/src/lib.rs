@@ -59,6 +59,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=identity::auth::SignInPage ssr=SsrMode::Async/>
                     <Route path=path!("/login/two-step") view=identity::two_step::VerifySignInPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/two-step") view=identity::two_step::TwoStepPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account/access") view=identity::my_access::MyAccessPage ssr=SsrMode::Async/>
                     <Route path=path!("/invite/:token") view=identity::invitations::AcceptInvitationPage ssr=SsrMode::Async/>
                     <Route path=path!("/manage-users") view=practice::manage_users::ManageUsersRoute ssr=SsrMode::Async/>
                     <Route path=path!("/manage-users/roles") view=practice::roles::RolesPage ssr=SsrMode::Async/>
@@ -67,6 +68,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/outbox") view=platform::outbox::OutboxPage ssr=SsrMode::Async/>
                     <Route path=path!("/audit") view=practice::audit_log::AuditLogPage ssr=SsrMode::Async/>
                     <Route path=path!("/partner/clients") view=partner::clients::ClientOverviewPage ssr=SsrMode::Async/>
+                    <Route path=path!("/partner/clients/staff") view=partner::client_staff::ClientStaffPage ssr=SsrMode::Async/>
                     <Route path=path!("/partner/users") view=partner::matrix::MatrixPageView ssr=SsrMode::Async/>
                 </Routes>
             </main>

@@ -36,3 +36,14 @@ pub fn Person(#[prop(optional)] remove: bool) -> impl IntoView {
         </svg>
     }
 }
+
+/// A calendar page: when access ends.
+#[component]
+pub fn Calendar() -> impl IntoView {
+    view! {
+        <svg class="calendar" width="18" height="18" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <rect x="3" y="5" width="18" height="16" rx="2.5" fill="none" stroke="currentColor" stroke-width="2"/>
+            <path d="M3 10h18M8 3v4M16 3v4" stroke="currentColor" stroke-width="2" stroke-linecap="round"/>
+        </svg>
+    }
+}

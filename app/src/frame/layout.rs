@@ -145,6 +145,7 @@ fn SignedInNav(me: Me) -> impl IntoView {
             <AccountsMenu accounts=me.accounts.clone() total=me.accounts_total/>
             <Menu label=user_label id="menu-user">
                 <p class="menu-note">{me.email.clone()}</p>
+                <A href="/account/access">"My access"</A>
                 <A href="/account/two-step">"Two-step sign-in"</A>
                 <ActionForm action=sign_out>
                     <button type="submit" class="menu-item">"Sign out"</button>

@@ -53,6 +53,38 @@ pub async fn list_accounts(search: String) -> Result<Vec<Account>, AppError> {
         .0)
 }
 
+/// One client the signed-in user can open, on "My access".
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MyClientAccess {
+    pub client_id: i64,
+    pub client: String,
+    pub plan: Option<Plan>,
+    pub role_name: String,
+    /// Unix seconds; `None`: no end date.
+    pub ends_at: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MyAccess {
+    pub rows: Vec<MyClientAccess>,
+    pub matching: i64,
+    pub total: i64,
+}
+
+/// Clients per page of "My access".
+pub const MY_ACCESS_PAGE: i64 = 100;
+
+/// "My access": every client the signed-in user can open, with the role there, whose name
+/// contains `search`, a page at a time.
+#[server(endpoint = "list_my_access")]
+pub async fn list_my_access(
+    #[server(default)] search: String,
+    #[server(default)] page: i64,
+) -> Result<MyAccess, AppError> {
+    let (state, session) = crate::identity::session::require().await?;
+    ssr::my_access(&state.db, &session, &search, page).await
+}
+
 /// Makes `id` of `kind` the account the user acts in, if they belong to it.
 #[server(endpoint = "switch_account")]
 pub async fn switch_account(kind: String, id: i64) -> Result<(), AppError> {
@@ -96,7 +128,7 @@ pub mod ssr {
         WHERE m.user_id = $1 AND m.status = '{active}'
         UNION ALL
         SELECT 'client' AS kind, c.id, c.name, c.plan, r.id AS role_id, r.kind AS role_kind, r.name AS role_name
-        FROM client_assignments a
+        FROM current_assignments a
         JOIN practice_members m ON m.practice_id = a.practice_id AND m.user_id = a.user_id AND m.status = '{active}'
         JOIN clients c ON c.id = a.client_id AND c.archived = 0
         JOIN roles r ON r.id = a.role_id
@@ -107,7 +139,7 @@ pub mod ssr {
         JOIN clients c ON c.id = cu.client_id AND c.archived = 0
         JOIN roles r ON r.id = cu.role_id
         WHERE cu.user_id = $1 AND cu.status = '{active}'
-          AND NOT EXISTS (SELECT 1 FROM client_assignments a2 WHERE a2.user_id = $1 AND a2.client_id = c.id)
+          AND NOT EXISTS (SELECT 1 FROM current_assignments a2 WHERE a2.user_id = $1 AND a2.client_id = c.id)
     ) acc"#,
             active = MemberStatus::Active.as_str()
         )
@@ -208,6 +240,44 @@ pub mod ssr {
             })
             .collect();
         Ok((accounts, total))
+    }
+
+    pub async fn my_access(db: &Db, session: &Session, search: &str, page: i64) -> Result<MyAccess, AppError> {
+        let pattern = crate::platform::db::like_pattern(search);
+        let (total, matching): (i64, i64) = sqlx::query_as(&format!(
+            r#"SELECT COUNT(*), COALESCE(SUM(CASE WHEN LOWER(acc.name) LIKE $2 ESCAPE '\' THEN 1 ELSE 0 END), 0)
+               FROM {} WHERE acc.kind = 'client'"#,
+            accounts()
+        ))
+        .bind(session.user_id)
+        .bind(&pattern)
+        .fetch_one(db.pool())
+        .await?;
+        let rows: Vec<AccountRow> = sqlx::query_as(&format!(
+            r#"SELECT {COLUMNS} FROM {} WHERE acc.kind = 'client' AND LOWER(acc.name) LIKE $2 ESCAPE '\' {ORDER} LIMIT $3 OFFSET $4"#,
+            accounts()
+        ))
+        .bind(session.user_id)
+        .bind(&pattern)
+        .bind(MY_ACCESS_PAGE)
+        .bind(crate::platform::db::page_offset(page, MY_ACCESS_PAGE))
+        .fetch_all(db.pool())
+        .await?;
+        Ok(MyAccess {
+            rows: rows
+                .into_iter()
+                .map(to_account)
+                .map(|a| MyClientAccess {
+                    client_id: a.id,
+                    client: a.name,
+                    plan: a.plan,
+                    role_name: a.role_name,
+                    ends_at: None,
+                })
+                .collect(),
+            matching,
+            total,
+        })
     }
 
     /// The labels of what a role permits, in catalogue order.
@@ -323,7 +393,7 @@ pub mod ssr {
                     return Ok(false);
                 }
                 sqlx::query_as(
-                    r#"SELECT r.id, r.kind FROM client_assignments a JOIN roles r ON r.id = a.role_id
+                    r#"SELECT r.id, r.kind FROM current_assignments a JOIN roles r ON r.id = a.role_id
                        WHERE a.client_id = $1 AND a.user_id = $2
                        UNION ALL
                        SELECT r.id, r.kind FROM client_users cu JOIN roles r ON r.id = cu.role_id

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod invitations;
+pub mod my_access;
 pub mod sign_up;
 pub mod two_step;
 pub mod users;

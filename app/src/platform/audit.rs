@@ -32,6 +32,8 @@ pub enum AuditAction {
     AccessBulkAssigned,
     AccessBulkRemoved,
     AccessBulkUndone,
+    AccessEndSet,
+    AccessExpired,
     SignInFailed,
     TwoStepEnabled,
     TwoStepDisabled,
@@ -40,7 +42,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 30] = [
+    pub const ALL: [AuditAction; 32] = [
         Self::PracticeCreated,
         Self::MainUserTransferred,
         Self::InvitationCreated,
@@ -66,6 +68,8 @@ impl AuditAction {
         Self::AccessBulkAssigned,
         Self::AccessBulkRemoved,
         Self::AccessBulkUndone,
+        Self::AccessEndSet,
+        Self::AccessExpired,
         Self::SignInFailed,
         Self::TwoStepEnabled,
         Self::TwoStepDisabled,
@@ -101,6 +105,8 @@ impl AuditAction {
             Self::AccessBulkAssigned => "access.bulk_assigned",
             Self::AccessBulkRemoved => "access.bulk_removed",
             Self::AccessBulkUndone => "access.bulk_undone",
+            Self::AccessEndSet => "access.end_set",
+            Self::AccessExpired => "access.expired",
             Self::SignInFailed => "auth.sign_in_failed",
             Self::TwoStepEnabled => "auth.two_step_enabled",
             Self::TwoStepDisabled => "auth.two_step_disabled",
@@ -141,6 +147,8 @@ impl AuditAction {
             Self::AccessBulkAssigned => "Gave client access in bulk",
             Self::AccessBulkRemoved => "Removed client access in bulk",
             Self::AccessBulkUndone => "Undid a bulk change",
+            Self::AccessEndSet => "Set when client access ends",
+            Self::AccessExpired => "Client access ended on its end date",
             Self::SignInFailed => "Failed sign-in",
             Self::TwoStepEnabled => "Turned on two-step sign-in",
             Self::TwoStepDisabled => "Turned off two-step sign-in",

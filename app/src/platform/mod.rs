@@ -3,6 +3,7 @@
 //! input newtypes, CSV, and the demo seed.
 
 pub mod audit;
+pub mod dates;
 pub mod error;
 pub mod names;
 pub mod outbox;

@@ -72,6 +72,17 @@ fn case(name: &str, ids: &Ids) -> Option<Case> {
         "preview_offboarding" => (ManageUsers, f(&[("user_id", &ids.staff)]), true),
         "offboard_member" => (ManageUsers, f(&[("user_id", &ids.staff)]), true),
         "get_leaver_report" => (ManageUsers, f(&[("user_id", &ids.staff)]), true),
+        "set_access_end" => (
+            ManageUsers,
+            f(&[
+                ("user_id", &ids.staff),
+                ("client_id", &ids.client),
+                ("ends_on", "2099-01-31"),
+            ]),
+            true,
+        ),
+        "list_client_staff" => (ManageUsers, f(&[("client_id", &ids.client)]), true),
+        "list_my_access" => (SignedIn, f(&[]), false),
         "list_client_users" => (ClientManageUsers, f(&[]), false),
         "invite_client_user" => (
             ClientManageUsers,

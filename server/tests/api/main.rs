@@ -5,6 +5,7 @@
 mod helpers;
 mod smtp_sink;
 
+mod access_end;
 mod audit_log;
 mod auth;
 mod client_users;

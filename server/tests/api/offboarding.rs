@@ -252,7 +252,57 @@ async fn the_leaver_report_lists_every_client_they_could_reach_and_downloads_as_
     assert_eq!(admin.client.http.get(&garbage).send().await.unwrap().status(), 422);
 }
 
+async fn a_clients_staff_with_access_and_my_access(app: &TestApp) {
+    let admin = app.sign_up("reach").await;
+    let employee = app.role_id(admin.practice_id, "Employee").await;
+    let (sam, sam_id) = join(app, &admin, "Sam Staff", "sam.reach@example.com", employee).await;
+    let acme = add_client(app, &admin, "Acme Ltd").await;
+    let birch = add_client(app, &admin, "Birch Ltd").await;
+    set(app, &admin, sam_id, acme, Some(employee)).await;
+
+    let (status, page) = app
+        .call(&admin.client, "list_client_staff", &[("client_id", &acme.to_string())])
+        .await;
+    assert!(status.is_success(), "{page}");
+    assert_eq!(page["client_name"], "Acme Ltd");
+    let rows = page["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["name"], "Sam Staff");
+    assert_eq!(rows[0]["role_name"], "Employee (predefined)");
+    assert_eq!(rows[0]["granted_by"], "Ada Admin");
+    let others: Vec<&str> = page["others"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(others, ["Ada Admin"], "Add staff offers those without access");
+    // Another practice sees nothing of it.
+    let other = app.sign_up("reach-b").await;
+    let (status, _) = app
+        .call(&other.client, "list_client_staff", &[("client_id", &acme.to_string())])
+        .await;
+    assert_eq!(status, 404);
+
+    // "My access": the staff member's own list, searchable.
+    set(app, &admin, sam_id, birch, Some(employee)).await;
+    let mine = app.call(&sam, "list_my_access", &[]).await.1;
+    assert_eq!(mine["total"], 2, "{mine}");
+    let names: Vec<&str> = mine["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["client"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Acme Ltd", "Birch Ltd"]);
+    let found = app.call(&sam, "list_my_access", &[("search", "birch")]).await.1;
+    assert_eq!(found["matching"], 1);
+    assert_eq!(found["rows"][0]["role_name"], "Employee (predefined)");
+    assert_eq!(app.call(&app.client(), "list_my_access", &[]).await.0, 401);
+}
+
 crate::on_both_backends!(
+    a_clients_staff_with_access_and_my_access,
     offboarding_removes_everything_at_once_in_one_audited_step,
     the_leaver_report_lists_every_client_they_could_reach_and_downloads_as_safe_csv,
 );

@@ -50,7 +50,7 @@ pub async fn list(c: &ClientActor) -> Result<ClientUsers, AppError> {
              WHERE i.client_id = $1 AND i.status = $2
              UNION ALL
              SELECT a.user_id, CAST(NULL AS BIGINT), u.name, u.email, r.id, r.kind, r.name, 'active', 1
-             FROM client_assignments a
+             FROM current_assignments a
              JOIN practice_members m ON m.practice_id = a.practice_id AND m.user_id = a.user_id AND m.status = 'active'
              JOIN users u ON u.id = a.user_id JOIN roles r ON r.id = a.role_id
              WHERE a.client_id = $1

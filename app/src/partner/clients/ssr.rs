@@ -104,7 +104,7 @@ pub async fn list(
     let total = count_unarchived(&mut conn, actor.practice_id).await?;
     let rows: Vec<Row> = sqlx::query_as(&format!(
         r#"SELECT c.id, c.name, c.plan, c.archived,
-                  (SELECT COUNT(*) FROM client_assignments a WHERE a.client_id = c.id) AS staff_with_access,
+                  (SELECT COUNT(*) FROM current_assignments a WHERE a.client_id = c.id) AS staff_with_access,
                   (SELECT COUNT(*) FROM client_users cu WHERE cu.client_id = c.id AND cu.status = 'active') AS client_users
            FROM clients c WHERE {MATCHES_FILTER} AND c.archived = $2
            ORDER BY LOWER(c.name), c.id LIMIT $5 OFFSET $6"#

@@ -194,7 +194,7 @@ fn ClientTable(
                                         <td>{c.plan.label()}</td>
                                     }.into_any()
                                 }}
-                                <td>{c.staff_with_access}</td>
+                                <td>{c.staff_with_access}" "<a href=format!("/partner/clients/staff?client={id}")>"Staff with access"</a></td>
                                 <td>{c.client_users}</td>
                                 <td><div class="row-actions">
                                     <button type="button" class="link" aria-label=format!("Edit {}", c.name) on:click=move |_| editing.set(Some(id))>"Edit"</button>

@@ -50,6 +50,9 @@ pub struct MatrixRow {
     pub plan: Plan,
     /// `None`: N/A.
     pub role_id: Option<i64>,
+    /// When this access ends (Unix seconds, the midnight UTC after its last day); `None`:
+    /// no end date.
+    pub ends_at: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -110,6 +113,18 @@ pub async fn get_matrix(user_id: i64, search: String, plan: String, page: i64) -
 pub async fn set_client_role(user_id: i64, client_id: i64, role_id: Option<i64>) -> Result<(), AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
     ssr::set_one(&actor, user_id, client_id, role_id).await
+}
+
+/// Sets the day one staff member's access to one client ends (`YYYY-MM-DD`; it lasts
+/// through that day, UTC), or clears it (empty). Answers the new end.
+#[server(endpoint = "set_access_end")]
+pub async fn set_access_end(
+    user_id: i64,
+    client_id: i64,
+    #[server(default)] ends_on: String,
+) -> Result<Option<i64>, AppError> {
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    ssr::set_end(&actor, user_id, client_id, &ends_on).await
 }
 
 #[server(endpoint = "preview_bulk")]

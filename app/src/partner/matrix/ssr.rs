@@ -37,7 +37,7 @@ pub async fn staff_table(actor: &PracticeActor) -> Result<StaffTable, AppError> 
     let mut conn = actor.state.db.pool().acquire().await?;
     let rows: Vec<StaffSql> = sqlx::query_as(
         r#"SELECT m.user_id, u.name, u.email, r.kind AS role_kind, r.name AS role_name, m.status,
-                  (SELECT COUNT(*) FROM client_assignments a JOIN clients c ON c.id = a.client_id AND c.archived = 0
+                  (SELECT COUNT(*) FROM current_assignments a JOIN clients c ON c.id = a.client_id AND c.archived = 0
                    WHERE a.user_id = m.user_id AND a.practice_id = m.practice_id) AS clients
            FROM practice_members m JOIN users u ON u.id = m.user_id JOIN roles r ON r.id = m.role_id
            WHERE m.practice_id = $1
@@ -112,6 +112,7 @@ struct RowSql {
     name: String,
     plan: String,
     role_id: Option<i64>,
+    ends_at: Option<i64>,
 }
 
 pub async fn matrix(actor: &PracticeActor, user_id: i64, scope: &Scope, page: i64) -> Result<Matrix, AppError> {
@@ -119,8 +120,8 @@ pub async fn matrix(actor: &PracticeActor, user_id: i64, scope: &Scope, page: i6
     let staff_name = staff_member(actor, &mut conn, user_id).await?.name;
     let filter = ClientFilter::parse(&scope.search, &scope.plan)?;
     let rows: Vec<RowSql> = sqlx::query_as(&format!(
-        r#"SELECT c.id, c.name, c.plan, a.role_id
-           FROM clients c LEFT JOIN client_assignments a ON a.client_id = c.id AND a.user_id = $2
+        r#"SELECT c.id, c.name, c.plan, a.role_id, a.ends_at
+           FROM clients c LEFT JOIN current_assignments a ON a.client_id = c.id AND a.user_id = $2
            WHERE {}
            ORDER BY LOWER(c.name), c.id LIMIT $5 OFFSET $6"#,
         in_scope()
@@ -158,6 +159,7 @@ pub async fn matrix(actor: &PracticeActor, user_id: i64, scope: &Scope, page: i6
                 name: r.name,
                 plan: Plan::parse(&r.plan).unwrap_or(Plan::PracticeEdition),
                 role_id: r.role_id,
+                ends_at: r.ends_at,
             })
             .collect(),
         matching,
@@ -165,6 +167,11 @@ pub async fn matrix(actor: &PracticeActor, user_id: i64, scope: &Scope, page: i6
         version: version(actor, user_id).await?,
     })
 }
+
+/// On a role change, a live end date stays with the grant; an end date already passed
+/// (a row the sweeper has not removed yet) does not carry over to the new grant.
+const KEEP_LIVE_END: &str =
+    "CASE WHEN client_assignments.ends_at > excluded.granted_at THEN client_assignments.ends_at ELSE NULL END";
 
 /// Writes a role for one pair; `None` removes it. One statement either way, so two admins
 /// clicking the same row at once end with one row holding the last click.
@@ -178,12 +185,13 @@ async fn write_pair(
 ) -> Result<(), sqlx::Error> {
     match role_id {
         Some(role) => {
-            sqlx::query(
+            sqlx::query(&format!(
                 r#"INSERT INTO client_assignments (practice_id, user_id, client_id, role_id, granted_by, granted_at)
                    VALUES ($1, $2, $3, $4, $5, $6)
                    ON CONFLICT (user_id, client_id) DO UPDATE SET
-                       role_id = excluded.role_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at"#,
-            )
+                       role_id = excluded.role_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at,
+                       ends_at = {KEEP_LIVE_END}"#
+            ))
             .bind(practice_id)
             .bind(user_id)
             .bind(client_id)
@@ -241,7 +249,7 @@ pub async fn set_one(
         None => None,
     };
     let before: Option<(i64, String, String)> = sqlx::query_as(
-        r#"SELECT r.id, r.kind, r.name FROM client_assignments a JOIN roles r ON r.id = a.role_id WHERE a.user_id = $1 AND a.client_id = $2"#,
+        r#"SELECT r.id, r.kind, r.name FROM current_assignments a JOIN roles r ON r.id = a.role_id WHERE a.user_id = $1 AND a.client_id = $2"#,
     )
     .bind(user_id)
     .bind(client_id)
@@ -282,7 +290,7 @@ pub async fn preview(
         r#"SELECT COALESCE(SUM(CASE WHEN COALESCE(a.role_id, 0) <> $5 THEN 1 ELSE 0 END), 0),
                   COALESCE(SUM(CASE WHEN a.role_id IS NOT NULL AND a.role_id <> $5 THEN 1 ELSE 0 END), 0),
                   COUNT(*)
-           FROM clients c LEFT JOIN client_assignments a ON a.client_id = c.id AND a.user_id = $2
+           FROM clients c LEFT JOIN current_assignments a ON a.client_id = c.id AND a.user_id = $2
            WHERE {}"#,
         in_scope()
     ))
@@ -330,7 +338,7 @@ pub async fn apply(
     let changed = sqlx::query(&format!(
         r#"INSERT INTO bulk_batch_rows (batch_id, client_id, previous_role_id)
            SELECT $6, c.id, a.role_id
-           FROM clients c LEFT JOIN client_assignments a ON a.client_id = c.id AND a.user_id = $2
+           FROM clients c LEFT JOIN current_assignments a ON a.client_id = c.id AND a.user_id = $2
            WHERE {} AND COALESCE(a.role_id, 0) <> $5"#,
         in_scope()
     ))
@@ -397,13 +405,14 @@ async fn upsert_from_batch(
     batch_id: i64,
     role: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query(&format!(
         r#"INSERT INTO client_assignments (practice_id, user_id, client_id, role_id, granted_by, granted_at)
            SELECT $1, $2, b.client_id, $3, $4, $5 FROM bulk_batch_rows b
            WHERE b.batch_id = $6
            ON CONFLICT (user_id, client_id) DO UPDATE SET
-               role_id = excluded.role_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at"#,
-    )
+               role_id = excluded.role_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at,
+               ends_at = {KEEP_LIVE_END}"#
+    ))
     .bind(actor.practice_id)
     .bind(user_id)
     .bind(role)
@@ -482,18 +491,19 @@ pub async fn undo(actor: &PracticeActor, batch_id: i64) -> Result<i64, AppError>
     // Clients that had a role: give it back where the access is still what the batch left
     // (its new role, or none when it removed access), the client is not archived and the
     // role still exists.
-    let restored = sqlx::query(
+    let restored = sqlx::query(&format!(
         r#"INSERT INTO client_assignments (practice_id, user_id, client_id, role_id, granted_by, granted_at)
            SELECT $1, $2, b.client_id, b.previous_role_id, $4, $5
            FROM bulk_batch_rows b
            JOIN roles r ON r.id = b.previous_role_id AND r.practice_id = $1
            JOIN clients c ON c.id = b.client_id AND c.practice_id = $1 AND c.archived = 0
-           LEFT JOIN client_assignments a ON a.user_id = $2 AND a.client_id = b.client_id
+           LEFT JOIN current_assignments a ON a.user_id = $2 AND a.client_id = b.client_id
            WHERE b.batch_id = $6 AND b.previous_role_id IS NOT NULL
              AND ((a.role_id IS NULL AND $3 IS NULL) OR a.role_id = $3)
            ON CONFLICT (user_id, client_id) DO UPDATE SET
-               role_id = excluded.role_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at"#,
-    )
+               role_id = excluded.role_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at,
+               ends_at = {KEEP_LIVE_END}"#
+    ))
     .bind(actor.practice_id)
     .bind(user_id)
     .bind(new_role)
@@ -515,4 +525,144 @@ pub async fn undo(actor: &PracticeActor, batch_id: i64) -> Result<i64, AppError>
     .await?;
     tx.commit().await?;
     Ok(back)
+}
+
+/// Sets (or with an empty `ends_on`, clears) when `user_id`'s access to `client_id` ends.
+/// Only someone who may give the role held there may change how long it lasts.
+pub async fn set_end(
+    actor: &PracticeActor,
+    user_id: i64,
+    client_id: i64,
+    ends_on: &str,
+) -> Result<Option<i64>, AppError> {
+    use crate::platform::dates::{end_of_day, last_day};
+    let ends_at = match ends_on.trim() {
+        "" => None,
+        day => {
+            let end =
+                end_of_day(day).ok_or_else(|| AppError::invalid("ends_on", "Enter a date such as 2027-01-31."))?;
+            if end <= now() {
+                return Err(AppError::invalid("ends_on", "Choose today or a later date."));
+            }
+            Some(end)
+        }
+    };
+    let mut tx = actor.state.db.begin_write().await?;
+    let staff = staff_member(actor, &mut tx, user_id).await?;
+    let held: Option<(String, i64, Option<i64>)> = sqlx::query_as(
+        r#"SELECT c.name, a.role_id, a.ends_at FROM current_assignments a JOIN clients c ON c.id = a.client_id
+           WHERE a.user_id = $1 AND a.client_id = $2 AND a.practice_id = $3"#,
+    )
+    .bind(user_id)
+    .bind(client_id)
+    .bind(actor.practice_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((client, role_id, before)) = held else {
+        return Err(AppError::Conflict(format!(
+            "{} has no access to that client, so there is nothing to end.",
+            staff.name
+        )));
+    };
+    let role = practice_role(actor, &mut tx, role_id).await?;
+    if before == ends_at {
+        return Ok(ends_at);
+    }
+    sqlx::query(r#"UPDATE client_assignments SET ends_at = $1 WHERE user_id = $2 AND client_id = $3"#)
+        .bind(ends_at)
+        .bind(user_id)
+        .bind(client_id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        AuditEvent {
+            before: Some(serde_json::json!({ "client": client, "client_id": client_id, "role": role, "ends": before.map(last_day) })),
+            after: Some(serde_json::json!({ "client": client, "client_id": client_id, "role": role, "ends": ends_at.map(last_day) })),
+            affected_count: Some(1),
+            ..actor.audit_on(AuditAction::AccessEndSet, "staff_access", user_id, &staff.name)
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ends_at)
+}
+
+#[derive(sqlx::FromRow)]
+struct Lapsed {
+    practice_id: i64,
+    user_id: i64,
+    client_id: i64,
+    ends_at: i64,
+    staff: String,
+    client: String,
+    role_kind: String,
+    role_name: String,
+}
+
+/// Removes every grant whose end has passed, recording "access.expired" for each (the
+/// access itself was already gone: every query reads `current_assignments`). Returns how
+/// many lapsed. Safe to run on several servers at once: a row is audited by whoever
+/// deletes it.
+pub async fn sweep_ended(db: &crate::platform::db::Db) -> Result<u64, sqlx::Error> {
+    let t = now();
+    let mut tx = db.begin_write().await?;
+    let lapsed: Vec<Lapsed> = sqlx::query_as(
+        r#"SELECT a.practice_id, a.user_id, a.client_id, a.ends_at, u.name AS staff, c.name AS client,
+                  r.kind AS role_kind, r.name AS role_name
+           FROM client_assignments a JOIN users u ON u.id = a.user_id JOIN clients c ON c.id = a.client_id
+                JOIN roles r ON r.id = a.role_id
+           WHERE a.ends_at IS NOT NULL AND a.ends_at <= $1
+           ORDER BY a.ends_at LIMIT 1000"#,
+    )
+    .bind(t)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut count = 0;
+    for l in lapsed {
+        let gone =
+            sqlx::query(r#"DELETE FROM client_assignments WHERE user_id = $1 AND client_id = $2 AND ends_at = $3"#)
+                .bind(l.user_id)
+                .bind(l.client_id)
+                .bind(l.ends_at)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        if gone == 0 {
+            continue;
+        }
+        count += 1;
+        audit::record(
+            &mut tx,
+            AuditEvent {
+                practice_id: Some(l.practice_id),
+                target_type: Some("staff_access"),
+                target_id: Some(l.user_id),
+                target_label: Some(&l.staff),
+                before: Some(serde_json::json!({
+                    "client": l.client, "client_id": l.client_id,
+                    "role": display_role_name(&l.role_kind, &l.role_name),
+                    "ends": crate::platform::dates::last_day(l.ends_at),
+                })),
+                after: Some(serde_json::json!({ "client": l.client, "client_id": l.client_id, "role": null })),
+                affected_count: Some(1),
+                ..AuditEvent::new(AuditAction::AccessExpired)
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(count)
+}
+
+/// Sweeps lapsed grants once a minute, for the audit trail's sake (correctness does not
+/// wait for it).
+pub async fn run_sweeper(db: crate::platform::db::Db) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        if let Err(error) = sweep_ended(&db).await {
+            tracing::warn!(%error, "sweeping ended access failed; trying again in a minute");
+        }
+    }
 }

@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use super::*;
-use crate::frame::icons::{Person, Tick};
+use crate::frame::icons::{Calendar, Person, Tick};
 use crate::frame::widgets::{LinkPager, address_with, thousands, url_encode};
 use crate::partner::plans::PlanSelect;
 
@@ -378,6 +378,23 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>) -> impl IntoView {
         });
     };
 
+    // "Set end date for <client>": saved at once; the row then says "until 31 Jan 2027".
+    let set_end = Callback::new(move |(client_id, ends_on): (i64, String)| {
+        leptos::task::spawn_local(async move {
+            match set_access_end(user_id, client_id, ends_on).await {
+                Ok(ends) => {
+                    rows.update(|r| {
+                        if let Some(x) = r.iter_mut().find(|x| x.client_id == client_id) {
+                            x.ends_at = ends;
+                        }
+                    });
+                    changes.update(|c| *c += 1);
+                }
+                Err(e) => message.set(Some((false, format!("Could not set the end date: {e}")))),
+            }
+        });
+    });
+
     let run_bulk = Callback::new(move |role_id: Option<i64>| {
         busy.set(true);
         leptos::task::spawn_local(async move {
@@ -447,7 +464,7 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>) -> impl IntoView {
                                     <ColumnHeads columns=m.columns.clone() busy start_bulk/>
                                     <tbody>
                                         {move || rows.get().into_iter().enumerate().map(|(i, row)| {
-                                            view! { <MatrixRowView user_id index=i row columns grant/> }
+                                            view! { <MatrixRowView user_id index=i row columns grant set_end/> }
                                         }).collect_view()}
                                     </tbody>
                                 </table>
@@ -654,8 +671,12 @@ fn MatrixRowView(
     row: MatrixRow,
     columns: StoredValue<Vec<RoleColumn>>,
     grant: impl Fn(usize, Option<i64>) + Copy + Send + Sync + 'static,
+    set_end: Callback<(i64, String)>,
 ) -> impl IntoView {
     let current = row.role_id;
+    let ends_at = row.ends_at;
+    let editing_end = RwSignal::new(false);
+    let end_field = format!("ends-{}", row.client_id);
     let client = row.name.clone();
     let form_id = format!("grant-{}", row.client_id);
     let client_id = row.client_id;
@@ -704,12 +725,40 @@ fn MatrixRowView(
                     <input type="hidden" name="client_id" value=client_id.to_string()/>
                 </form>
                 <div class="client-head">
-                    <span class="client-name">{row.name.clone()}<small>{row.plan.label()}</small></span>
+                    <span class="client-name">
+                        {row.name.clone()}<small>{row.plan.label()}</small>
+                        {ends_at.map(|e| view! { <small class="ends">{format!("until {}", crate::platform::dates::last_day(e))}</small> })}
+                    </span>
+                    <button type="button" class="icon end-date" aria-label=format!("Set end date for {}", row.name) title=format!("Set end date for {}", row.name)
+                        aria-expanded=move || editing_end.get().to_string()
+                        disabled=current.is_none() on:click=move |_| editing_end.update(|o| *o = !*o)>
+                        <Calendar/>
+                    </button>
                     <button type="submit" form=form_id.clone() class="icon remove" aria-label=format!("Remove {}", row.name) title=format!("Remove {}", row.name)
                         disabled=current.is_none() on:click=move |ev| { ev.prevent_default(); grant(index, None) }>
                         <Person remove=true/>
                     </button>
                 </div>
+                <Show when=move || editing_end.get()>
+                    {
+                        let end_field = end_field.clone();
+                        let input = NodeRef::<leptos::html::Input>::new();
+                        view! {
+                            <div class="end-date-form">
+                                <label for=end_field.clone()>"Access ends on"</label>
+                                <input type="date" id=end_field.clone() node_ref=input value=ends_at.map(crate::platform::dates::last_day_iso).unwrap_or_default()/>
+                                <button type="button" class="secondary" on:click=move |_| {
+                                    let day = input.get_untracked().map(|i| i.value()).unwrap_or_default();
+                                    editing_end.set(false);
+                                    set_end.run((client_id, day));
+                                }>"Save end date"</button>
+                                {ends_at.is_some().then(|| view! {
+                                    <button type="button" class="link" on:click=move |_| { editing_end.set(false); set_end.run((client_id, String::new())); }>"No end date"</button>
+                                })}
+                            </div>
+                        }
+                    }
+                </Show>
             </th>
             {cell(0, None, "N/A".into())}
             {columns.get_value().into_iter().enumerate().map(|(i, c)| cell(i + 1, Some(c.id), c.name)).collect_view()}

@@ -38,7 +38,7 @@ const LEAVERS_INVITATIONS: &str = r#"practice_id = $1 AND status = $2 AND (invit
 
 async fn counts(actor: &PracticeActor, conn: &mut AnyConnection, m: &Member) -> Result<Offboarding, AppError> {
     let clients: i64 =
-        sqlx::query_scalar(r#"SELECT COUNT(*) FROM client_assignments WHERE practice_id = $1 AND user_id = $2"#)
+        sqlx::query_scalar(r#"SELECT COUNT(*) FROM current_assignments WHERE practice_id = $1 AND user_id = $2"#)
             .bind(actor.practice_id)
             .bind(m.user_id)
             .fetch_one(&mut *conn)
@@ -180,7 +180,7 @@ pub async fn report(actor: &PracticeActor, user_id: i64) -> Result<LeaverReport,
     let held: Vec<Held> = sqlx::query_as(
         r#"SELECT a.client_id, c.name AS client, r.kind AS role_kind, r.name AS role_name, a.granted_at,
                   g.name AS granted_by
-           FROM client_assignments a JOIN clients c ON c.id = a.client_id JOIN roles r ON r.id = a.role_id
+           FROM current_assignments a JOIN clients c ON c.id = a.client_id JOIN roles r ON r.id = a.role_id
                 LEFT JOIN users g ON g.id = a.granted_by
            WHERE a.practice_id = $1 AND a.user_id = $2"#,
     )
@@ -202,13 +202,14 @@ pub async fn report(actor: &PracticeActor, user_id: i64) -> Result<LeaverReport,
         r#"SELECT e.action, u.name AS actor, e.before_json, e.after_json, e.created_at
            FROM audit_events e LEFT JOIN users u ON u.id = e.actor_user_id
            WHERE e.practice_id = $1 AND e.target_id = $2 AND e.target_type IN ('staff_access', 'user')
-             AND e.action IN ($3, $4)
+             AND e.action IN ($3, $4, $5)
            ORDER BY e.id"#,
     )
     .bind(actor.practice_id)
     .bind(user_id)
     .bind(AuditAction::AccessSet.as_str())
     .bind(AuditAction::MemberOffboarded.as_str())
+    .bind(AuditAction::AccessExpired.as_str())
     .fetch_all(&mut *conn)
     .await?;
     let mut offboarded_at = None;
@@ -218,7 +219,7 @@ pub async fn report(actor: &PracticeActor, user_id: i64) -> Result<LeaverReport,
         let before = e.before_json.as_deref().and_then(|j| serde_json::from_str(j).ok());
         let after = e.after_json.as_deref().and_then(|j| serde_json::from_str(j).ok());
         match AuditAction::parse(&e.action) {
-            Some(AuditAction::AccessSet) => {
+            Some(AuditAction::AccessSet | AuditAction::AccessExpired) => {
                 let client_id = field(&after, "client_id").and_then(|v| v.as_i64()).unwrap_or(0);
                 let client = field(&after, "client")
                     .and_then(|v| v.as_str())

@@ -1,0 +1,215 @@
+//! Partner → Clients → Client overview → "Staff with access": the client's side of the
+//! matrix. Every staff member with a role on one client (role, since when, who granted
+//! it), "Remove <staff name>" per row and "Add staff". Changes go through the matrix's
+//! own `set_client_role`, so the same rules and audit apply.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+use crate::partner::matrix::SetClientRole;
+use crate::platform::error::AppError;
+use crate::practice::manage_users::RoleOption;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StaffAccess {
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    pub role_name: String,
+    pub since: i64,
+    pub granted_by: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StaffOption {
+    pub user_id: i64,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClientStaff {
+    pub client_id: i64,
+    pub client_name: String,
+    pub archived: bool,
+    pub rows: Vec<StaffAccess>,
+    /// Active staff without a role here, for "Add staff".
+    pub others: Vec<StaffOption>,
+    pub roles: Vec<RoleOption>,
+}
+
+#[server(endpoint = "list_client_staff")]
+pub async fn list_client_staff(client_id: i64) -> Result<ClientStaff, AppError> {
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    ssr::client_staff(&actor, client_id).await
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use super::*;
+    use crate::identity::session::PracticeActor;
+    use crate::practice::roles::display_role_name;
+    use crate::practice::roles::ssr::practice_roles;
+
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        user_id: i64,
+        name: String,
+        email: String,
+        role_kind: String,
+        role_name: String,
+        since: i64,
+        granted_by: Option<String>,
+    }
+
+    pub async fn client_staff(actor: &PracticeActor, client_id: i64) -> Result<ClientStaff, AppError> {
+        let mut conn = actor.state.db.pool().acquire().await?;
+        let client: Option<(String, i64)> =
+            sqlx::query_as(r#"SELECT name, archived FROM clients WHERE id = $1 AND practice_id = $2"#)
+                .bind(client_id)
+                .bind(actor.practice_id)
+                .fetch_optional(&mut *conn)
+                .await?;
+        let (client_name, archived) = client.ok_or_else(|| AppError::NotFound("That client".into()))?;
+        let rows: Vec<Row> = sqlx::query_as(
+            r#"SELECT a.user_id, u.name, u.email, r.kind AS role_kind, r.name AS role_name, a.granted_at AS since,
+                      g.name AS granted_by
+               FROM current_assignments a JOIN users u ON u.id = a.user_id JOIN roles r ON r.id = a.role_id
+                    LEFT JOIN users g ON g.id = a.granted_by
+               WHERE a.practice_id = $1 AND a.client_id = $2
+               ORDER BY LOWER(u.name), u.email"#,
+        )
+        .bind(actor.practice_id)
+        .bind(client_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let others: Vec<(i64, String)> = sqlx::query_as(
+            r#"SELECT m.user_id, u.name FROM practice_members m JOIN users u ON u.id = m.user_id
+               WHERE m.practice_id = $1 AND m.status = 'active'
+                 AND NOT EXISTS (SELECT 1 FROM current_assignments a WHERE a.user_id = m.user_id AND a.client_id = $2)
+               ORDER BY LOWER(u.name), u.email"#,
+        )
+        .bind(actor.practice_id)
+        .bind(client_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok(ClientStaff {
+            client_id,
+            client_name,
+            archived: archived == 1,
+            rows: rows
+                .into_iter()
+                .map(|r| StaffAccess {
+                    user_id: r.user_id,
+                    name: r.name,
+                    email: r.email,
+                    role_name: display_role_name(&r.role_kind, &r.role_name),
+                    since: r.since,
+                    granted_by: r.granted_by,
+                })
+                .collect(),
+            others: others
+                .into_iter()
+                .map(|(user_id, name)| StaffOption { user_id, name })
+                .collect(),
+            roles: practice_roles(&mut conn, actor.practice_id)
+                .await?
+                .into_iter()
+                .map(|r| RoleOption {
+                    name: r.display_name(),
+                    id: r.id,
+                })
+                .collect(),
+        })
+    }
+}
+
+/// `/partner/clients/staff?client=<id>`. Every control is a form posting to
+/// `set_client_role`, so the page works without JavaScript too.
+#[component]
+pub fn ClientStaffPage() -> impl IntoView {
+    let query = use_query_map();
+    let client = Memo::new(move |_| query.with(|q| q.get("client").and_then(|c| c.parse::<i64>().ok()).unwrap_or(0)));
+    let change = ServerAction::<SetClientRole>::new();
+    let data = Resource::new(
+        move || (client.get(), change.version().get()),
+        |(c, _)| list_client_staff(c),
+    );
+    let error = crate::frame::forms::action_error(change);
+    view! {
+        <Title text="Staff with access"/>
+        <p class="crumbs"><A href="/partner/clients">"Partner › Clients › Client overview"</A></p>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || data.get().map(|r| match r {
+                Err(e) => view! { <div class="alert error" role="alert">{e.to_string()}</div> }.into_any(),
+                Ok(d) => {
+                    let client_id = d.client_id.to_string();
+                    let heading = format!("{}: staff with access", d.client_name);
+                    view! {
+                        <h1>{heading.clone()}</h1>
+                        <Show when=move || error.get().is_some()>
+                            <div class="alert error" role="alert">{move || error.get().map(|e| e.to_string())}</div>
+                        </Show>
+                        {(!d.archived && !d.others.is_empty()).then(|| {
+                            let client_id = client_id.clone();
+                            view! {
+                                <section class="card" aria-labelledby="add-staff-heading">
+                                    <h2 id="add-staff-heading">"Add staff"</h2>
+                                    <ActionForm action=change attr:class="inline-form">
+                                        <input type="hidden" name="client_id" value=client_id/>
+                                        <div class="field">
+                                            <label for="add-staff-user">"Staff member"</label>
+                                            <select id="add-staff-user" name="user_id">
+                                                {d.others.iter().map(|s| view! { <option value=s.user_id.to_string()>{s.name.clone()}</option> }).collect_view()}
+                                            </select>
+                                        </div>
+                                        <div class="field">
+                                            <label for="add-staff-role">"Role"</label>
+                                            <select id="add-staff-role" name="role_id">
+                                                {d.roles.iter().map(|r| view! { <option value=r.id.to_string()>{r.name.clone()}</option> }).collect_view()}
+                                            </select>
+                                        </div>
+                                        <button type="submit" disabled=move || change.pending().get()>"Add staff"</button>
+                                    </ActionForm>
+                                </section>
+                            }
+                        })}
+                        <p class="count" role="status">{match d.rows.len() { 0 => "No staff have access to this client.".to_owned(), 1 => "1 staff member has access.".to_owned(), n => format!("{n} staff members have access.") }}</p>
+                        <div class="table-wrap">
+                            <table class="data">
+                                <caption>{heading}</caption>
+                                <thead><tr>
+                                    <th scope="col">"Staff member"</th><th scope="col">"Role"</th><th scope="col">"Since"</th>
+                                    <th scope="col">"Granted by"</th><th scope="col">"Ends"</th><th scope="col">"Actions"</th>
+                                </tr></thead>
+                                <tbody>
+                                    {d.rows.into_iter().map(|row| {
+                                        let client_id = client_id.clone();
+                                        view! {
+                                            <tr>
+                                                <th scope="row">{row.name.clone()}<small class="muted">{format!(" {}", row.email)}</small></th>
+                                                <td>{row.role_name.clone()}</td>
+                                                <td>{crate::practice::audit_log::format_time(row.since)}</td>
+                                                <td>{row.granted_by.clone().unwrap_or_else(|| "–".to_owned())}</td>
+                                                <td>"–"</td>
+                                                <td>
+                                                    <ActionForm action=change attr:class="row-form">
+                                                        <input type="hidden" name="client_id" value=client_id/>
+                                                        <input type="hidden" name="user_id" value=row.user_id.to_string()/>
+                                                        <button type="submit" class="link danger" aria-label=format!("Remove {}", row.name)>"Remove"</button>
+                                                    </ActionForm>
+                                                </td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any()
+                }
+            })}
+        </Transition>
+    }
+}
