@@ -263,16 +263,25 @@ pub mod ssr {
         .bind(crate::platform::db::page_offset(page, MY_ACCESS_PAGE))
         .fetch_all(db.pool())
         .await?;
+        // End dates belong to grants through the practice's matrix.
+        let ends: std::collections::HashMap<i64, i64> = sqlx::query_as::<_, (i64, i64)>(
+            r#"SELECT client_id, ends_at FROM current_assignments WHERE user_id = $1 AND ends_at IS NOT NULL"#,
+        )
+        .bind(session.user_id)
+        .fetch_all(db.pool())
+        .await?
+        .into_iter()
+        .collect();
         Ok(MyAccess {
             rows: rows
                 .into_iter()
                 .map(to_account)
                 .map(|a| MyClientAccess {
+                    ends_at: ends.get(&a.id).copied(),
                     client_id: a.id,
                     client: a.name,
                     plan: a.plan,
                     role_name: a.role_name,
-                    ends_at: None,
                 })
                 .collect(),
             matching,

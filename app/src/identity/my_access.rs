@@ -54,7 +54,7 @@ pub fn MyAccessPage() -> impl IntoView {
                                             <th scope="row">{a.client}</th>
                                             <td>{a.plan.map(|p| p.label()).unwrap_or("")}</td>
                                             <td>{a.role_name}</td>
-                                            <td>{a.ends_at.map(crate::practice::audit_log::format_time).unwrap_or_else(|| "No end date".to_owned())}</td>
+                                            <td>{a.ends_at.map(|e| format!("until {}", crate::platform::dates::last_day(e))).unwrap_or_else(|| "No end date".to_owned())}</td>
                                         </tr>
                                     }).collect_view()}
                                 </tbody>

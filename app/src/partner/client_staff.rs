@@ -21,6 +21,7 @@ pub struct StaffAccess {
     pub role_name: String,
     pub since: i64,
     pub granted_by: Option<String>,
+    pub ends_at: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -62,6 +63,7 @@ pub mod ssr {
         role_name: String,
         since: i64,
         granted_by: Option<String>,
+        ends_at: Option<i64>,
     }
 
     pub async fn client_staff(actor: &PracticeActor, client_id: i64) -> Result<ClientStaff, AppError> {
@@ -75,7 +77,7 @@ pub mod ssr {
         let (client_name, archived) = client.ok_or_else(|| AppError::NotFound("That client".into()))?;
         let rows: Vec<Row> = sqlx::query_as(
             r#"SELECT a.user_id, u.name, u.email, r.kind AS role_kind, r.name AS role_name, a.granted_at AS since,
-                      g.name AS granted_by
+                      g.name AS granted_by, a.ends_at
                FROM current_assignments a JOIN users u ON u.id = a.user_id JOIN roles r ON r.id = a.role_id
                     LEFT JOIN users g ON g.id = a.granted_by
                WHERE a.practice_id = $1 AND a.client_id = $2
@@ -108,6 +110,7 @@ pub mod ssr {
                     role_name: display_role_name(&r.role_kind, &r.role_name),
                     since: r.since,
                     granted_by: r.granted_by,
+                    ends_at: r.ends_at,
                 })
                 .collect(),
             others: others
@@ -193,7 +196,7 @@ pub fn ClientStaffPage() -> impl IntoView {
                                                 <td>{row.role_name.clone()}</td>
                                                 <td>{crate::practice::audit_log::format_time(row.since)}</td>
                                                 <td>{row.granted_by.clone().unwrap_or_else(|| "–".to_owned())}</td>
-                                                <td>"–"</td>
+                                                <td>{row.ends_at.map(|e| format!("until {}", crate::platform::dates::last_day(e))).unwrap_or_else(|| "–".to_owned())}</td>
                                                 <td>
                                                     <ActionForm action=change attr:class="row-form">
                                                         <input type="hidden" name="client_id" value=client_id/>

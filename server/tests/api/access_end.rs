@@ -115,6 +115,15 @@ async fn an_end_date_takes_access_away_on_the_next_request_and_is_swept_into_the
     assert_eq!(matrix_row(app, &admin, sam_id, acme).await["ends_at"], row["ends_at"]);
     let mine = app.call(&sam, "list_my_access", &[]).await.1;
     assert_eq!(mine["total"], 1);
+    assert_eq!(
+        mine["rows"][0]["ends_at"], row["ends_at"],
+        "My access says when it ends"
+    );
+    let staff_page = app
+        .call(&admin.client, "list_client_staff", &[("client_id", &acme.to_string())])
+        .await
+        .1;
+    assert_eq!(staff_page["rows"][0]["ends_at"], row["ends_at"]);
 
     // The day passes (the test moves the end into the past): gone on the next request.
     sqlx::query("UPDATE client_assignments SET ends_at = $1 WHERE user_id = $2")
