@@ -23,6 +23,9 @@ test("a client's admin invites the client's own user, who sees only that client"
   await page.getByRole('list', { name: 'Employee role manager' }).getByRole('button', { name: 'Ada Admin' }).click();
   await page.getByRole('radio', { name: `${client}: Admin` }).click();
   await expect(page.getByRole('radio', { name: `${client}: Admin` })).toHaveAttribute('aria-checked', 'true');
+  // The Accounts menu is read as the page loads: reload to see the new client in it.
+  await page.reload();
+  await waitForHydration(page);
   await page.getByRole('button', { name: 'Accounts' }).click();
   await page.locator('#menu-accounts').getByRole('button', { name: new RegExp(client) }).click();
   await expect(page.locator('.current-account')).toHaveText(client);

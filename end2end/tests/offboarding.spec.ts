@@ -57,7 +57,7 @@ test('offboard a leaver: access, sessions and invitations go at once, and the le
 
   // The leaver's open session ended with it.
   await leaver.reload();
-  await expect(leaver.getByRole('link', { name: 'Sign in' })).toBeVisible();
+  await expect(leaver.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sign in' })).toBeVisible();
   await leaverContext.close();
 
   await openManageUsers(page);

@@ -8,7 +8,7 @@ test('a practice requires two-step sign-in; its admin turns it on and signs in w
   const requirement = page.getByLabel('Require two-step sign-in for all staff');
   await Promise.all([
     page.waitForResponse((r) => r.url().includes('/api/set_two_step_required') && r.ok()),
-    requirement.check(),
+    requirement.click(),
   ]);
   await page.goto('/partner/clients');
   await expect(page).toHaveURL(/\/account\/two-step$/);

@@ -114,17 +114,21 @@ fn SignedInNav(me: Me) -> impl IntoView {
     let can_manage = me.can_manage_users;
     let account_name = me.current.as_ref().map(|a| a.name.clone()).unwrap_or_default();
     let sign_out = ServerAction::<SignOut>::new();
-    // A practice requires two-step sign-in and it is not on: every page leads to setting it up.
-    let must_set_up = me.must_set_up_two_step;
-    let pathname = leptos_router::hooks::use_location().pathname;
+    // A practice requires two-step sign-in and it is not on: every page load leads to
+    // setting it up (a redirect from the server; in between, server functions refuse with
+    // the reason, which pages show).
+    #[cfg(feature = "ssr")]
+    {
+        let path = leptos_router::hooks::use_location().pathname.get_untracked();
+        if me.must_set_up_two_step && path != "/account/two-step" {
+            leptos_axum::redirect("/account/two-step");
+        }
+    }
     let user_label = Signal::derive({
         let name = me.name.clone();
         move || name.clone()
     });
     view! {
-        {move || (must_set_up && pathname.get() != "/account/two-step").then(|| view! {
-            <leptos_router::components::Redirect path="/account/two-step"/>
-        })}
         <nav class="topnav" aria-label="Main">
             <Menu label=Signal::derive(|| "Home".to_owned()) id="menu-home">
                 <A href="/">"Overview"</A>

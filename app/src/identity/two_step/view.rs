@@ -15,14 +15,15 @@ pub fn TwoStepPage() -> impl IntoView {
     let off_error = action_error(turn_off);
     // The recovery codes arrive once, in the answer to turning it on.
     let codes = move || confirm.value().get().and_then(Result::ok);
+
     view! {
         <Title text="Two-step sign-in"/>
         <section class="card narrow two-step">
             <h1>"Two-step sign-in"</h1>
-            <Show
-                when=move || codes().is_none()
-                fallback=move || view! { <RecoveryCodes codes=codes().unwrap_or_default()/> }
-            >
+            // The codes appear above and the form is hidden, not removed: removing the form
+            // while its own submission finishes would touch what was just disposed.
+            {move || codes().map(|c| view! { <RecoveryCodes codes=c/> })}
+            <div hidden=move || codes().is_some()>
                 <Transition fallback=|| view! { <p>"Loading…"</p> }>
                     {move || status.get().map(|r| match r {
                         Err(e) => view! { <div class="alert error" role="alert">{e.to_string()}</div> }.into_any(),
@@ -54,7 +55,7 @@ pub fn TwoStepPage() -> impl IntoView {
                             let setup = s.setup.clone();
                             view! {
                                 {s.required_by.first().map(|practice| view! {
-                                    <div class="alert" role="alert">{format!("{practice} requires two-step sign-in for all staff. Turn it on to continue.")}</div>
+                                    <div class="alert info" role="alert">{format!("{practice} requires two-step sign-in for all staff. Turn it on to continue.")}</div>
                                 })}
                                 <p>"After your password, signing in will ask for a six-digit code from an authenticator app on your phone (such as Google Authenticator, Microsoft Authenticator or 1Password)."</p>
                                 {setup.map(|setup| view! {
@@ -80,7 +81,7 @@ pub fn TwoStepPage() -> impl IntoView {
                         }
                     })}
                 </Transition>
-            </Show>
+            </div>
         </section>
     }
 }
@@ -95,7 +96,8 @@ fn RecoveryCodes(codes: Vec<String>) -> impl IntoView {
         <ul class="recovery-codes" aria-label="Recovery codes">
             {codes.into_iter().map(|c| view! { <li><code>{c}</code></li> }).collect_view()}
         </ul>
-        <p><a href="/" class="button">"I have saved my recovery codes"</a></p>
+        // A full load, so the top bar learns two-step sign-in is on.
+        <p><a href="/" rel="external" class="button">"I have saved my recovery codes"</a></p>
     }
 }
 
