@@ -32,6 +32,7 @@ pub enum AuditAction {
     AccessBulkAssigned,
     AccessBulkRemoved,
     AccessBulkUndone,
+    AccessCopied,
     AccessEndSet,
     AccessExpired,
     SignInFailed,
@@ -42,7 +43,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 32] = [
+    pub const ALL: [AuditAction; 33] = [
         Self::PracticeCreated,
         Self::MainUserTransferred,
         Self::InvitationCreated,
@@ -68,6 +69,7 @@ impl AuditAction {
         Self::AccessBulkAssigned,
         Self::AccessBulkRemoved,
         Self::AccessBulkUndone,
+        Self::AccessCopied,
         Self::AccessEndSet,
         Self::AccessExpired,
         Self::SignInFailed,
@@ -105,6 +107,7 @@ impl AuditAction {
             Self::AccessBulkAssigned => "access.bulk_assigned",
             Self::AccessBulkRemoved => "access.bulk_removed",
             Self::AccessBulkUndone => "access.bulk_undone",
+            Self::AccessCopied => "access.copied",
             Self::AccessEndSet => "access.end_set",
             Self::AccessExpired => "access.expired",
             Self::SignInFailed => "auth.sign_in_failed",
@@ -147,6 +150,7 @@ impl AuditAction {
             Self::AccessBulkAssigned => "Gave client access in bulk",
             Self::AccessBulkRemoved => "Removed client access in bulk",
             Self::AccessBulkUndone => "Undid a bulk change",
+            Self::AccessCopied => "Copied client access",
             Self::AccessEndSet => "Set when client access ends",
             Self::AccessExpired => "Client access ended on its end date",
             Self::SignInFailed => "Failed sign-in",

@@ -72,6 +72,16 @@ fn case(name: &str, ids: &Ids) -> Option<Case> {
         "preview_offboarding" => (ManageUsers, f(&[("user_id", &ids.staff)]), true),
         "offboard_member" => (ManageUsers, f(&[("user_id", &ids.staff)]), true),
         "get_leaver_report" => (ManageUsers, f(&[("user_id", &ids.staff)]), true),
+        "preview_copy" => (
+            ManageUsers,
+            f(&[("user_id", &ids.staff), ("from_user_id", &ids.staff), ("mode", "add")]),
+            true,
+        ),
+        "apply_copy" => (
+            ManageUsers,
+            f(&[("user_id", &ids.staff), ("from_user_id", &ids.staff), ("mode", "add")]),
+            true,
+        ),
         "set_access_end" => (
             ManageUsers,
             f(&[

@@ -10,6 +10,7 @@ mod audit_log;
 mod auth;
 mod client_users;
 mod clients;
+mod copy_access;
 mod crash;
 mod delivery;
 mod endpoints;

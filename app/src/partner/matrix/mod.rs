@@ -150,6 +150,65 @@ pub async fn apply_bulk(
     ssr::apply(&actor, user_id, role_id, &Scope { search, plan }).await
 }
 
+/// How a copy treats the target's access: add the source's where the target has none, or
+/// make the target's access exactly the source's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CopyMode {
+    Add,
+    Replace,
+}
+
+impl CopyMode {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "add" => Some(Self::Add),
+            "replace" => Some(Self::Replace),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Add => "add",
+            Self::Replace => "replace",
+        }
+    }
+
+    /// The choice as the page names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Add => "Add to current access",
+            Self::Replace => "Replace current access",
+        }
+    }
+}
+
+/// What copying `from_user_id`'s access to `user_id` would change (`mode`: add, replace).
+#[server(endpoint = "preview_copy")]
+pub async fn preview_copy(user_id: i64, from_user_id: i64, mode: String) -> Result<BulkPreview, AppError> {
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    ssr::copy(&actor, user_id, from_user_id, &mode, None, false)
+        .await
+        .map(|(p, _)| p)
+}
+
+/// Copies `from_user_id`'s client access to `user_id` in one set-based transaction, with an
+/// optional end date (`YYYY-MM-DD`) on what it gives; undone like a bulk action.
+#[server(endpoint = "apply_copy")]
+pub async fn apply_copy(
+    user_id: i64,
+    from_user_id: i64,
+    mode: String,
+    #[server(default)] ends_on: String,
+) -> Result<BulkResult, AppError> {
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    let (preview, batch) = ssr::copy(&actor, user_id, from_user_id, &mode, Some(&ends_on), true).await?;
+    Ok(BulkResult {
+        batch_id: batch.unwrap_or(0),
+        changed: preview.changes,
+    })
+}
+
 #[server(endpoint = "undo_bulk")]
 pub async fn undo_bulk(batch_id: i64) -> Result<i64, AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;

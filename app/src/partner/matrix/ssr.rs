@@ -478,9 +478,13 @@ pub async fn undo(actor: &PracticeActor, batch_id: i64) -> Result<i64, AppError>
     .await?;
     may_grant_all(&mut tx, actor, &restoring).await?;
     // Clients that had no access before: remove what the batch gave, if it is still that.
+    // (A copy records each client's new role in its row; a bulk action's one role is `$3`.)
     let removed = sqlx::query(
-        r#"DELETE FROM client_assignments WHERE user_id = $1 AND role_id = $3
-             AND client_id IN (SELECT client_id FROM bulk_batch_rows WHERE batch_id = $2 AND previous_role_id IS NULL)"#,
+        r#"DELETE FROM client_assignments WHERE user_id = $1
+             AND EXISTS (SELECT 1 FROM bulk_batch_rows br
+                         WHERE br.batch_id = $2 AND br.client_id = client_assignments.client_id
+                           AND br.previous_role_id IS NULL
+                           AND COALESCE(br.new_role_id, $3) = client_assignments.role_id)"#,
     )
     .bind(user_id)
     .bind(batch_id)
@@ -499,7 +503,7 @@ pub async fn undo(actor: &PracticeActor, batch_id: i64) -> Result<i64, AppError>
            JOIN clients c ON c.id = b.client_id AND c.practice_id = $1 AND c.archived = 0
            LEFT JOIN current_assignments a ON a.user_id = $2 AND a.client_id = b.client_id
            WHERE b.batch_id = $6 AND b.previous_role_id IS NOT NULL
-             AND ((a.role_id IS NULL AND $3 IS NULL) OR a.role_id = $3)
+             AND ((a.role_id IS NULL AND COALESCE(b.new_role_id, $3) IS NULL) OR a.role_id = COALESCE(b.new_role_id, $3))
            ON CONFLICT (user_id, client_id) DO UPDATE SET
                role_id = excluded.role_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at,
                ends_at = {KEEP_LIVE_END}"#
@@ -665,4 +669,142 @@ pub async fn run_sweeper(db: crate::platform::db::Db) {
             tracing::warn!(%error, "sweeping ended access failed; trying again in a minute");
         }
     }
+}
+
+/// Copies `from`'s access to `to` (`apply`), or only counts what would change. The rows
+/// that change are written once, set-based, into the undo record with their previous and
+/// new role; then exactly those are upserted or removed. Only roles the actor may give are
+/// copied; archived clients are left alone.
+pub async fn copy(
+    actor: &PracticeActor,
+    to: i64,
+    from: i64,
+    mode: &str,
+    ends_on: Option<&str>,
+    apply: bool,
+) -> Result<(BulkPreview, Option<i64>), AppError> {
+    let mode = CopyMode::parse(mode)
+        .ok_or_else(|| AppError::invalid("mode", "Choose Add to current access or Replace current access."))?;
+    if to == from {
+        return Err(AppError::invalid("from_user_id", "Choose someone else to copy from."));
+    }
+    let ends_at = match ends_on.map(str::trim).unwrap_or("") {
+        "" => None,
+        day => {
+            let end = crate::platform::dates::end_of_day(day)
+                .ok_or_else(|| AppError::invalid("ends_on", "Enter a date such as 2027-01-31."))?;
+            if end <= now() {
+                return Err(AppError::invalid("ends_on", "Choose today or a later date."));
+            }
+            Some(end)
+        }
+    };
+    let mut tx = actor.state.db.begin_write().await?;
+    let target = staff_member(actor, &mut tx, to).await?;
+    let source = staff_member(actor, &mut tx, from).await?;
+    refuse_if_deactivated(&target, Some(0))?;
+    // What changes, as (client, previous role, new role): one query for both modes.
+    let changes_sql = match mode {
+        CopyMode::Add => {
+            r#"SELECT s.client_id AS client_id, CAST(NULL AS BIGINT) AS previous_role_id, s.role_id AS new_role_id
+               FROM current_assignments s JOIN clients c ON c.id = s.client_id AND c.archived = 0
+               WHERE s.practice_id = $1 AND s.user_id = $2
+                 AND NOT EXISTS (SELECT 1 FROM current_assignments t WHERE t.user_id = $3 AND t.client_id = s.client_id)"#
+        }
+        CopyMode::Replace => {
+            r#"SELECT c.id AS client_id, t.role_id AS previous_role_id, s.role_id AS new_role_id
+               FROM clients c
+               LEFT JOIN current_assignments s ON s.client_id = c.id AND s.user_id = $2
+               LEFT JOIN current_assignments t ON t.client_id = c.id AND t.user_id = $3
+               WHERE c.practice_id = $1 AND c.archived = 0 AND COALESCE(s.role_id, 0) <> COALESCE(t.role_id, 0)"#
+        }
+    };
+    let (changes, overwrites): (i64, i64) = sqlx::query_as(&format!(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN x.previous_role_id IS NOT NULL THEN 1 ELSE 0 END), 0) FROM ({changes_sql}) x"
+    ))
+    .bind(actor.practice_id)
+    .bind(from)
+    .bind(to)
+    .fetch_one(&mut *tx)
+    .await?;
+    let in_scope = count_unarchived(&mut tx, actor.practice_id).await?;
+    let preview = BulkPreview {
+        changes,
+        overwrites,
+        in_scope,
+    };
+    // Nobody copies a role they could not give.
+    let giving: Vec<i64> = sqlx::query_scalar(&format!(
+        "SELECT DISTINCT x.new_role_id FROM ({changes_sql}) x WHERE x.new_role_id IS NOT NULL"
+    ))
+    .bind(actor.practice_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *tx)
+    .await?;
+    may_grant_all(&mut tx, actor, &giving).await?;
+    if !apply || changes == 0 {
+        return Ok((preview, None));
+    }
+    let t = now();
+    let batch_id: i64 = sqlx::query_scalar(
+        r#"INSERT INTO bulk_batches (practice_id, user_id, actor_user_id, new_role_id, changed, created_at)
+           VALUES ($1, $2, $3, NULL, $4, $5) RETURNING id"#,
+    )
+    .bind(actor.practice_id)
+    .bind(to)
+    .bind(actor.user_id())
+    .bind(changes)
+    .bind(t)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query(&format!(
+        "INSERT INTO bulk_batch_rows (batch_id, client_id, previous_role_id, new_role_id)
+         SELECT $4, x.client_id, x.previous_role_id, x.new_role_id FROM ({changes_sql}) x"
+    ))
+    .bind(actor.practice_id)
+    .bind(from)
+    .bind(to)
+    .bind(batch_id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(&format!(
+        r#"INSERT INTO client_assignments (practice_id, user_id, client_id, role_id, granted_by, granted_at, ends_at)
+           SELECT $1, $2, b.client_id, b.new_role_id, $3, $4, $6 FROM bulk_batch_rows b
+           WHERE b.batch_id = $5 AND b.new_role_id IS NOT NULL
+           ON CONFLICT (user_id, client_id) DO UPDATE SET
+               role_id = excluded.role_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at,
+               ends_at = COALESCE(excluded.ends_at, {KEEP_LIVE_END})"#
+    ))
+    .bind(actor.practice_id)
+    .bind(to)
+    .bind(actor.user_id())
+    .bind(t)
+    .bind(batch_id)
+    .bind(ends_at)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        r#"DELETE FROM client_assignments
+           WHERE user_id = $1 AND client_id IN (SELECT client_id FROM bulk_batch_rows WHERE batch_id = $2 AND new_role_id IS NULL)"#,
+    )
+    .bind(to)
+    .bind(batch_id)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        AuditEvent {
+            before: Some(serde_json::json!({ "from": source.name, "from_user_id": from, "mode": mode.as_str() })),
+            after: Some(serde_json::json!({
+                "batch_id": batch_id, "changes": changes, "replaced": overwrites,
+                "ends": ends_at.map(crate::platform::dates::last_day),
+            })),
+            affected_count: Some(changes),
+            ..actor.audit_on(AuditAction::AccessCopied, "staff_access", to, &target.name)
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((preview, Some(batch_id)))
 }
