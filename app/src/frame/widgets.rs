@@ -33,6 +33,15 @@ pub fn LinkPager(page: i64, pages: i64, href: Callback<i64, String>) -> impl Int
 }
 
 /// 1190 → "1,190".
+/// "1 client", "1,190 clients".
+pub fn clients(n: i64) -> String {
+    if n == 1 {
+        "1 client".to_owned()
+    } else {
+        format!("{} clients", thousands(n))
+    }
+}
+
 pub fn thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);

@@ -86,6 +86,14 @@ pub fn MatrixPage() -> impl IntoView {
             })
             .unwrap_or_default()
     });
+    // Everyone access can be copied from.
+    let others = Signal::derive(move || {
+        staff
+            .get()
+            .and_then(Result::ok)
+            .map(|t| t.staff.into_iter().map(|s| (s.user_id, s.name)).collect::<Vec<_>>())
+            .unwrap_or_default()
+    });
     let navigate = use_navigate();
     let select = Callback::new(move |id: i64| {
         navigate(
@@ -149,7 +157,7 @@ pub fn MatrixPage() -> impl IntoView {
             </aside>
             <div class="matrix-pane">
                 {move || match selected.get() {
-                    Some(user_id) => view! { <MatrixPanel user_id changes/> }.into_any(),
+                    Some(user_id) => view! { <MatrixPanel user_id changes others/> }.into_any(),
                     None => view! { <p class="choose-hint">"Choose a staff member to see and change their role on each client."</p> }.into_any(),
                 }}
             </div>
@@ -262,7 +270,7 @@ struct PendingBulk {
 }
 
 #[component]
-fn MatrixPanel(user_id: i64, changes: RwSignal<u32>) -> impl IntoView {
+fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, String)>>) -> impl IntoView {
     // The client search, plan filter and page live in the address (`clients`, `plan`,
     // `page`): a GET form without JavaScript, and a reload keeps them.
     let query = use_query_map();
@@ -457,6 +465,7 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>) -> impl IntoView {
                             <h2 id="matrix-heading" tabindex="-1">{format!("Client access for {}", m.staff_name)}</h2>
                             <MatrixFilters search plan saving matching=m.matching total=m.total/>
                             {filtered.then(|| view! { <p class="filter-note">{format!("A filter is active: actions in the column heads apply to the {} clients shown only.", thousands(m.matching))}</p> })}
+                            <CopyAccess user_id others message undo reload changes/>
                             <BulkFeedback confirm message undo filtered run_bulk reload changes/>
                             <div class="table-wrap matrix-wrap">
                                 <table class="data matrix">
@@ -535,6 +544,113 @@ fn MatrixFilters(
             </p>
             <p class="count" role="status">{format!("Showing {} of {}", thousands(matching), thousands(total))}</p>
         </form>
+    }
+}
+
+/// "Copy access from…": another staff member's client access, added to this person's or
+/// replacing it, with an optional end date; previewed first, then undoable like a bulk
+/// action.
+#[component]
+fn CopyAccess(
+    user_id: i64,
+    others: Signal<Vec<(i64, String)>>,
+    message: RwSignal<Option<(bool, String)>>,
+    undo: RwSignal<Option<i64>>,
+    reload: RwSignal<u32>,
+    changes: RwSignal<u32>,
+) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let from = RwSignal::new(None::<i64>);
+    let mode = RwSignal::new(CopyMode::Add);
+    let ends = RwSignal::new(String::new());
+    let pending = RwSignal::new(None::<BulkPreview>);
+    let choices = Memo::new(move |_| {
+        others
+            .get()
+            .into_iter()
+            .filter(|(id, _)| *id != user_id)
+            .collect::<Vec<_>>()
+    });
+    let chosen = move || from.get().or_else(|| choices.with(|c| c.first().map(|(id, _)| *id)));
+    let preview = move |_| {
+        let Some(source) = chosen() else { return };
+        pending.set(None);
+        leptos::task::spawn_local(async move {
+            match preview_copy(user_id, source, mode.get_untracked().as_str().to_owned()).await {
+                Ok(p) if p.changes == 0 => {
+                    message.set(Some((true, "Nothing to copy: the access already matches.".into())))
+                }
+                Ok(p) => pending.set(Some(p)),
+                Err(e) => message.set(Some((false, e.to_string()))),
+            }
+        });
+    };
+    let apply = move |_| {
+        let Some(source) = chosen() else { return };
+        pending.set(None);
+        leptos::task::spawn_local(async move {
+            match apply_copy(
+                user_id,
+                source,
+                mode.get_untracked().as_str().to_owned(),
+                ends.get_untracked(),
+            )
+            .await
+            {
+                Ok(r) => {
+                    open.set(false);
+                    message.set(Some((
+                        true,
+                        format!("Copied: changed {}.", crate::frame::widgets::clients(r.changed)),
+                    )));
+                    undo.set(Some(r.batch_id));
+                    reload.update(|x| *x += 1);
+                    changes.update(|c| *c += 1);
+                }
+                Err(e) => message.set(Some((false, e.to_string()))),
+            }
+        });
+    };
+    view! {
+        <div class="copy-access">
+            <button type="button" class="secondary" aria-expanded=move || open.get().to_string()
+                on:click=move |_| { open.update(|o| *o = !*o); pending.set(None); }>"Copy access from…"</button>
+            <Show when=move || open.get()>
+                <div class="copy-panel" role="group" aria-label="Copy access">
+                    <div class="field">
+                        <label for="copy-from">"Copy from"</label>
+                        <select id="copy-from" on:change=move |ev| { from.set(event_target_value(&ev).parse().ok()); pending.set(None); }>
+                            {move || choices.get().into_iter().map(|(id, name)| view! { <option value=id.to_string()>{name}</option> }).collect_view()}
+                        </select>
+                    </div>
+                    <fieldset class="modes">
+                        <legend>"How"</legend>
+                        {[CopyMode::Add, CopyMode::Replace].into_iter().map(|m| view! {
+                            <label class="check">
+                                <input type="radio" name="copy-mode" value=m.as_str() checked=m == CopyMode::Add
+                                    on:change=move |_| { mode.set(m); pending.set(None); }/>
+                                {m.label()}
+                            </label>
+                        }).collect_view()}
+                    </fieldset>
+                    <div class="field">
+                        <label for="copy-ends">"Copied access ends on (optional)"</label>
+                        <input id="copy-ends" type="date" on:change=move |ev| ends.set(event_target_value(&ev))/>
+                    </div>
+                    <button type="button" on:click=preview>"Preview copy"</button>
+                    {move || pending.get().map(|p| view! {
+                        <div class="confirm-bar" role="alertdialog" aria-label="Confirm copy">
+                            <p>
+                                <strong>{format!("This changes {}", crate::frame::widgets::clients(p.changes))}</strong>
+                                {if p.overwrites > 0 { format!(": {} of them have another role now.", thousands(p.overwrites)) } else { ".".to_owned() }}
+                            </p>
+                            <button type="button" on:click=apply>"Copy access"</button>
+                            <button type="button" class="secondary" on:click=move |_| pending.set(None)>"Cancel"</button>
+                        </div>
+                    })}
+                </div>
+            </Show>
+        </div>
     }
 }
 
