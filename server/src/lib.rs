@@ -55,6 +55,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/reports/leaver.csv", get(leaver_csv))
+        .route("/reports/audit.csv", get(audit_csv))
         .route(
             "/api/{*fn_name}",
             axum::routing::post(move |req| {
@@ -288,20 +289,9 @@ async fn leaver_csv(
     headers: axum::http::HeaderMap,
     axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> Response {
-    use app::identity::session;
     use app::practice::offboarding::ssr::{report, report_csv};
     let answer = async {
-        let cookies = headers
-            .get_all(axum::http::header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect::<Vec<_>>()
-            .join("; ");
-        let session = session::from_cookie_header(&state, &cookies)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
-        let actor =
-            session::practice_actor(state.clone(), session, Some(app::practice::permissions::MANAGE_USERS)).await?;
+        let actor = download_actor(&state, &headers).await?;
         let user_id: i64 = query
             .get("user")
             .and_then(|u| u.parse().ok())
@@ -333,6 +323,88 @@ async fn leaver_csv(
         }
         Err(e) => (e.status(), e.to_string()).into_response(),
     }
+}
+
+/// The member behind a download request: signed in, with Manage users in the session's
+/// practice (the checks every server function makes).
+async fn download_actor(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+) -> Result<app::identity::session::PracticeActor, AppError> {
+    use app::identity::session;
+    let cookies = headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let session = session::from_cookie_header(state, &cookies)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    session::practice_actor(state.clone(), session, Some(app::practice::permissions::MANAGE_USERS)).await
+}
+
+/// "Export CSV" on the audit log: every event matching the page's filters (the same
+/// query parameters), streamed a chunk at a time so a long history never sits in memory.
+async fn audit_csv(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    use app::practice::audit_log::AuditQuery;
+    use app::practice::audit_log::ssr::{Filters, csv_chunk, csv_header};
+    let get = |k: &str| query.get(k).cloned().unwrap_or_default();
+    let q = AuditQuery {
+        search: get("q"),
+        staff: get("staff"),
+        client: get("client"),
+        action: get("action"),
+        from: get("from"),
+        to: get("to"),
+    };
+    let start = async {
+        let actor = download_actor(&state, &headers).await?;
+        let filters = Filters::parse(&q)?;
+        Ok::<_, AppError>((actor, filters))
+    };
+    let (actor, filters) = match start.await {
+        Ok(found) => found,
+        Err(e) => return (e.status(), e.to_string()).into_response(),
+    };
+    enum Step {
+        Header,
+        Chunk(i64),
+        Done,
+    }
+    let body = futures_util::stream::unfold(Step::Header, move |step| {
+        let (actor, filters) = (actor.clone(), filters.clone());
+        async move {
+            match step {
+                Step::Header => Some((Ok::<_, std::io::Error>(csv_header()), Step::Chunk(0))),
+                Step::Chunk(before) => match csv_chunk(&actor, &filters, before).await {
+                    Ok((rows, Some(next))) => Some((Ok(rows), Step::Chunk(next))),
+                    Ok((rows, None)) => Some((Ok(rows), Step::Done)),
+                    Err(e) => {
+                        tracing::error!(error = %e, "audit export stopped");
+                        Some((Err(std::io::Error::other("audit export stopped")), Step::Done))
+                    }
+                },
+                Step::Done => None,
+            }
+        }
+    });
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"audit-log.csv\"",
+            ),
+            (axum::http::header::CACHE_CONTROL, "no-store"),
+        ],
+        Body::from_stream(body),
+    )
+        .into_response()
 }
 
 /// Liveness and readiness: answers 200 only when the database answers.

@@ -11,7 +11,9 @@ where
     let mut out = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
-    let _ = out.write_record(header);
+    if !header.is_empty() {
+        let _ = out.write_record(header);
+    }
     for row in rows {
         let _ = out.write_record(row.iter().map(|c| inert(c)));
     }

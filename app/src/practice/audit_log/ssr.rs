@@ -1,4 +1,6 @@
-//! The audit log's query: a practice's events, newest first, by cursor.
+//! The audit log's queries: a practice's events, newest first, by cursor, narrowed by
+//! person, client, action and dates; each told as a sentence; and the same events in
+//! chunks for the CSV export.
 
 use super::*;
 use crate::identity::session::PracticeActor;
@@ -28,39 +30,281 @@ fn shorten(text: String) -> String {
     }
 }
 
-/// The events older than `before_id` (all when `None`) whose target, actor or action
-/// contains `search`.
-pub async fn page(actor: &PracticeActor, before_id: Option<i64>, search: &str) -> Result<AuditPage, AppError> {
-    let rows: Vec<EventRow> = sqlx::query_as(
+/// The filters, checked and ready to bind as `$3` to `$8` of [`MATCHES`].
+#[derive(Clone)]
+pub struct Filters {
+    search: String,
+    staff: i64,
+    client: String,
+    action: String,
+    from: i64,
+    to: i64,
+}
+
+impl Filters {
+    pub fn parse(q: &AuditQuery) -> Result<Self, AppError> {
+        let staff = match q.staff.trim() {
+            "" => 0,
+            s => s
+                .parse()
+                .map_err(|_| AppError::invalid("staff", "Choose a staff member from the list."))?,
+        };
+        let action = match q.action.trim() {
+            "" => String::new(),
+            a => AuditAction::parse(a)
+                .ok_or_else(|| AppError::invalid("action", "Choose an action from the list."))?
+                .as_str()
+                .to_owned(),
+        };
+        let day = |text: &str, field: &'static str| -> Result<i64, AppError> {
+            match text.trim() {
+                "" => Ok(0),
+                d => crate::platform::dates::end_of_day(d)
+                    .ok_or_else(|| AppError::invalid(field, "Enter a date such as 2027-01-31.")),
+            }
+        };
+        // "From" a day includes it (from its start); "To" a day includes it (to its end).
+        let from = day(&q.from, "from")?;
+        let from = if from == 0 { 0 } else { from - 86_400 };
+        let to = day(&q.to, "to")?;
+        Ok(Self {
+            search: like_pattern(&q.search),
+            staff,
+            client: match q.client.trim() {
+                "" => String::new(),
+                c => like_pattern(c),
+            },
+            action,
+            from,
+            to,
+        })
+    }
+}
+
+/// Events of practice `$1` older than `$2` (0: all) matching the filters `$3`..`$8`.
+const MATCHES: &str = r#"e.practice_id = $1 AND ($2 = 0 OR e.id < $2)
+    AND (LOWER(COALESCE(e.target_label, '')) LIKE $3 ESCAPE '\'
+         OR LOWER(COALESCE(u.name, '')) LIKE $3 ESCAPE '\'
+         OR LOWER(e.action) LIKE $3 ESCAPE '\')
+    AND ($4 = 0 OR e.actor_user_id = $4
+         OR (e.target_type IN ('staff_access', 'user', 'client_user') AND e.target_id = $4))
+    AND ($5 = '' OR LOWER(COALESCE(e.before_json, '') || ' ' || COALESCE(e.after_json, '') || ' ' || COALESCE(e.target_label, '')) LIKE $5 ESCAPE '\')
+    AND ($6 = '' OR e.action = $6)
+    AND ($7 = 0 OR e.created_at >= $7)
+    AND ($8 = 0 OR e.created_at < $8)"#;
+
+async fn rows(actor: &PracticeActor, f: &Filters, before_id: i64, limit: i64) -> Result<Vec<EventRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
         r#"SELECT e.id, e.created_at, u.name AS actor, e.action, e.target_label, e.before_json, e.after_json, e.affected_count
            FROM audit_events e LEFT JOIN users u ON u.id = e.actor_user_id
-           WHERE e.practice_id = $1 AND ($2 = 0 OR e.id < $2)
-             AND (LOWER(COALESCE(e.target_label, '')) LIKE $3 ESCAPE '\'
-                  OR LOWER(COALESCE(u.name, '')) LIKE $3 ESCAPE '\'
-                  OR LOWER(e.action) LIKE $3 ESCAPE '\')
-           ORDER BY e.id DESC LIMIT $4"#,
-    )
+           WHERE {MATCHES}
+           ORDER BY e.id DESC LIMIT $9"#
+    ))
     .bind(actor.practice_id)
-    .bind(before_id.unwrap_or(0))
-    .bind(like_pattern(search))
-    .bind(PAGE_SIZE + 1)
+    .bind(before_id)
+    .bind(&f.search)
+    .bind(f.staff)
+    .bind(&f.client)
+    .bind(&f.action)
+    .bind(f.from)
+    .bind(f.to)
+    .bind(limit)
     .fetch_all(actor.state.db.pool())
-    .await?;
-    let more = rows.len() as i64 > PAGE_SIZE;
-    let entries: Vec<AuditEntry> = rows
+    .await
+}
+
+fn entry(r: EventRow) -> AuditEntry {
+    let before: Option<serde_json::Value> = r.before_json.as_deref().and_then(|j| serde_json::from_str(j).ok());
+    let after: Option<serde_json::Value> = r.after_json.as_deref().and_then(|j| serde_json::from_str(j).ok());
+    AuditEntry {
+        sentence: sentence(
+            &r.action,
+            r.actor.as_deref(),
+            r.target_label.as_deref(),
+            before.as_ref(),
+            after.as_ref(),
+            r.affected_count,
+        ),
+        id: r.id,
+        at: r.created_at,
+        actor: r.actor,
+        action: r.action,
+        target: r.target_label,
+        before: r.before_json,
+        after: r.after_json,
+        count: r.affected_count,
+    }
+}
+
+/// One page of the events older than `before_id` (all when `None`) matching `q`.
+pub async fn page(actor: &PracticeActor, before_id: Option<i64>, q: &AuditQuery) -> Result<AuditPage, AppError> {
+    let f = Filters::parse(q)?;
+    let found = rows(actor, &f, before_id.unwrap_or(0), PAGE_SIZE + 1).await?;
+    let more = found.len() as i64 > PAGE_SIZE;
+    let entries: Vec<AuditEntry> = found
         .into_iter()
         .take(PAGE_SIZE as usize)
-        .map(|r| AuditEntry {
-            id: r.id,
-            at: r.created_at,
-            actor: r.actor,
-            action: r.action,
-            target: r.target_label,
-            before: r.before_json.map(shorten),
-            after: r.after_json.map(shorten),
-            count: r.affected_count,
+        .map(entry)
+        .map(|e| AuditEntry {
+            before: e.before.map(shorten),
+            after: e.after.map(shorten),
+            ..e
         })
         .collect();
     let next = if more { entries.last().map(|e| e.id) } else { None };
-    Ok(AuditPage { entries, next })
+    let staff: Vec<(i64, String)> = sqlx::query_as(
+        r#"SELECT m.user_id, u.name FROM practice_members m JOIN users u ON u.id = m.user_id
+           WHERE m.practice_id = $1 ORDER BY LOWER(u.name), u.email"#,
+    )
+    .bind(actor.practice_id)
+    .fetch_all(actor.state.db.pool())
+    .await?;
+    Ok(AuditPage { entries, next, staff })
+}
+
+/// Events per chunk of the CSV export.
+pub const CSV_CHUNK: i64 = 1000;
+
+/// The CSV header row of the export.
+pub fn csv_header() -> String {
+    crate::platform::csv_export::to_csv(
+        &[
+            "When (UTC)",
+            "Who",
+            "Action",
+            "What happened",
+            "Target",
+            "Clients",
+            "Before",
+            "After",
+        ],
+        std::iter::empty(),
+    )
+}
+
+/// The next chunk of the export older than `before_id` (0: from the newest): its CSV rows
+/// and where the next chunk starts (`None`: done).
+pub async fn csv_chunk(actor: &PracticeActor, f: &Filters, before_id: i64) -> Result<(String, Option<i64>), AppError> {
+    let found = rows(actor, f, before_id, CSV_CHUNK).await?;
+    let next = (found.len() as i64 == CSV_CHUNK)
+        .then(|| found.last().map(|r| r.id))
+        .flatten();
+    let csv = crate::platform::csv_export::to_csv(
+        &[],
+        found.into_iter().map(entry).map(|e| {
+            vec![
+                format_time(e.at),
+                e.actor.unwrap_or_default(),
+                describe(&e.action),
+                e.sentence,
+                e.target.unwrap_or_default(),
+                e.count.map(|c| c.to_string()).unwrap_or_default(),
+                e.before.unwrap_or_default(),
+                e.after.unwrap_or_default(),
+            ]
+        }),
+    );
+    Ok((csv, next))
+}
+
+/// An event as a sentence people read: "Ada Admin gave Sam Staff Bookkeeper on Acme Ltd",
+/// "Ada Admin moved Sam Staff to Admin on 1,190 clients", "Sam Staff's access to Birch Ltd
+/// ended". Events this version cannot phrase fall back to their label and target.
+pub fn sentence(
+    action: &str,
+    actor: Option<&str>,
+    target: Option<&str>,
+    before: Option<&serde_json::Value>,
+    after: Option<&serde_json::Value>,
+    count: Option<i64>,
+) -> String {
+    use crate::frame::widgets::clients;
+    use crate::platform::audit::AuditAction as A;
+    let who = actor.unwrap_or("Someone");
+    let whom = target.unwrap_or("someone");
+    let text = |v: Option<&serde_json::Value>, key: &str| {
+        v.and_then(|j| j.get(key)).and_then(|x| x.as_str()).map(str::to_owned)
+    };
+    let client = text(after, "client").or_else(|| text(before, "client"));
+    let on_client = |c: &Option<String>| c.as_ref().map(|c| format!(" on {c}")).unwrap_or_default();
+    let n = count.unwrap_or(0);
+    match A::parse(action) {
+        Some(A::AccessSet) => match (text(after, "role"), client) {
+            (Some(role), c) => format!("{who} gave {whom} {role}{}", on_client(&c)),
+            (None, Some(c)) => format!("{who} removed {whom}'s access to {c}"),
+            (None, None) => format!("{who} removed {whom}'s access to a client"),
+        },
+        Some(A::AccessBulkAssigned) => format!(
+            "{who} moved {whom} to {} on {}",
+            text(after, "role").unwrap_or_else(|| "a role".into()),
+            clients(n)
+        ),
+        Some(A::AccessBulkRemoved) => format!("{who} removed {whom}'s access to {}", clients(n)),
+        Some(A::AccessBulkUndone) => format!("{who} undid a change to {whom}'s access ({} back)", clients(n)),
+        Some(A::AccessCopied) => format!(
+            "{who} copied {}'s access to {whom} ({}, {})",
+            text(before, "from").unwrap_or_else(|| "someone".into()),
+            clients(n),
+            if text(before, "mode").as_deref() == Some("replace") {
+                "replacing theirs"
+            } else {
+                "added to theirs"
+            }
+        ),
+        Some(A::AccessEndSet) => match (text(after, "ends"), client) {
+            (Some(day), Some(c)) => format!("{who} set {whom}'s access to {c} to end on {day}"),
+            (None, Some(c)) => format!("{who} removed the end date of {whom}'s access to {c}"),
+            _ => format!("{who} changed when {whom}'s access ends"),
+        },
+        Some(A::AccessExpired) => match client {
+            Some(c) => format!("{whom}'s access to {c} ended"),
+            None => format!("{whom}'s access to a client ended"),
+        },
+        Some(A::MemberOffboarded) => format!("{who} offboarded {whom}, removing access to {}", clients(n)),
+        Some(A::InvitationCreated) => {
+            let role = text(after, "role").unwrap_or_else(|| "a role".into());
+            match text(after, "client") {
+                Some(c) => format!("{who} invited {whom} to {c} as {role}"),
+                None => format!("{who} invited {whom} as {role}"),
+            }
+        }
+        Some(A::InvitationAccepted) => match text(after, "client") {
+            Some(c) => format!("{whom} accepted an invitation to {c}"),
+            None => format!("{whom} accepted an invitation"),
+        },
+        Some(A::InvitationResent) => format!("{who} resent the invitation to {whom}"),
+        Some(A::InvitationRevoked) => format!("{who} revoked the invitation to {whom}"),
+        Some(A::MemberRoleChanged | A::ClientUserRoleChanged) => format!(
+            "{who} changed {whom}'s role from {} to {}",
+            text(before, "role").unwrap_or_else(|| "?".into()),
+            text(after, "role").unwrap_or_else(|| "?".into())
+        ),
+        Some(A::MemberDeactivated | A::ClientUserDeactivated) => format!("{who} deactivated {whom}"),
+        Some(A::MemberReactivated | A::ClientUserReactivated) => format!("{who} reactivated {whom}"),
+        Some(A::MainUserTransferred) => format!("{who} made {whom} the main user"),
+        Some(A::SignInFailed) => format!("A sign-in as {whom} failed"),
+        Some(A::TwoStepEnabled) => format!("{who} turned on two-step sign-in"),
+        Some(A::TwoStepDisabled) => format!("{who} turned off two-step sign-in"),
+        Some(A::TwoStepReset) => format!("{who} reset {whom}'s two-step sign-in"),
+        Some(A::TwoStepRequirementChanged) => {
+            if after.and_then(|a| a.get("require_two_step")).and_then(|v| v.as_bool()) == Some(true) {
+                format!("{who} required two-step sign-in for all staff")
+            } else {
+                format!("{who} stopped requiring two-step sign-in")
+            }
+        }
+        Some(A::ClientCreated) => format!("{who} added the client {whom}"),
+        Some(A::ClientArchived) => format!("{who} archived the client {whom}"),
+        Some(A::ClientRestored) => format!("{who} restored the client {whom}"),
+        Some(A::ClientsImported) => format!("{who} imported {}", clients(n)),
+        Some(A::RoleCreated) => format!("{who} created the role {whom}"),
+        Some(A::RoleUpdated) => format!("{who} edited the role {whom}"),
+        Some(A::RoleDeleted) => format!("{who} deleted the role {whom}"),
+        Some(A::PracticeCreated) => format!("{who} created the practice {whom}"),
+        Some(a) => match target {
+            Some(t) => format!("{who}: {} ({t})", a.label().to_lowercase()),
+            None => format!("{who}: {}", a.label().to_lowercase()),
+        },
+        None => format!("{who}: {action} {}", target.unwrap_or("")),
+    }
 }

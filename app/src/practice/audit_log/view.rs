@@ -1,54 +1,126 @@
-//! Home → Audit log: a searchable table of events, newest first, paged by cursor.
+//! Home → Audit log: what happened, in sentences, newest first; filters by staff member,
+//! client, action and dates (a GET form, so they live in the address and work without
+//! JavaScript); "Export CSV" downloads every matching event.
 
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 use super::*;
-use crate::frame::widgets::thousands;
 
 #[component]
 pub fn AuditLogPage() -> impl IntoView {
-    let search = RwSignal::new(String::new());
+    let query = use_query_map();
+    let filters = Memo::new(move |_| {
+        query.with(|q| AuditQuery {
+            search: q.get("q").unwrap_or_default(),
+            staff: q.get("staff").unwrap_or_default(),
+            client: q.get("client").unwrap_or_default(),
+            action: q.get("action").unwrap_or_default(),
+            from: q.get("from").unwrap_or_default(),
+            to: q.get("to").unwrap_or_default(),
+        })
+    });
     // Cursors of the pages visited, so "Newer events" can go back.
     let cursors = RwSignal::new(vec![None::<i64>]);
+    Effect::new(move |_| {
+        filters.track();
+        cursors.set(vec![None]);
+    });
     let page = Resource::new(
-        move || (cursors.with(|c| *c.last().unwrap_or(&None)), search.get()),
-        |(before, s)| list_audit_events(before, s),
+        move || (cursors.with(|c| *c.last().unwrap_or(&None)), filters.get()),
+        |(before, f)| list_audit_events(before, f.search, f.staff, f.client, f.action, f.from, f.to),
     );
+    // The staff filter's options, kept while the table reloads.
+    let staff = RwSignal::new(Vec::<(i64, String)>::new());
+    Effect::new(move |_| {
+        if let Some(Ok(p)) = page.get() {
+            staff.set(p.staff.clone());
+        }
+    });
+    let initial = filters.get_untracked();
     view! {
         <Title text="Audit log"/>
-        <h1>"Audit log"</h1>
-        <p class="muted">"Every change to users, roles, clients and client access, newest first. The record cannot be edited or deleted."</p>
-        <div class="filters" role="search">
-            <div class="field">
-                <label for="audit-search">"Search by person, client or action"</label>
-                <input id="audit-search" type="search" prop:value=move || search.get()
-                    on:change=move |ev| { search.set(event_target_value(&ev)); cursors.set(vec![None]); }/>
+        <div class="page-head">
+            <div>
+                <h1>"Audit log"</h1>
+                <p class="muted">"Every change to users, roles, clients and client access, newest first. The record cannot be edited or deleted."</p>
+            </div>
+            <div class="actions">
+                <a class="button secondary" download="" href=move || {
+                    let q = filters.get().query_string();
+                    if q.is_empty() { "/reports/audit.csv".to_owned() } else { format!("/reports/audit.csv?{q}") }
+                }>"Export CSV"</a>
             </div>
         </div>
+        <form method="get" action="/audit" class="filters audit-filters" role="search" aria-label="Audit events">
+            <div class="field">
+                <label for="audit-staff">"Staff member"</label>
+                <select id="audit-staff" name="staff">
+                    <option value="">"Anyone"</option>
+                    {move || {
+                        let chosen = filters.with(|f| f.staff.clone());
+                        staff.get().into_iter().map(|(id, name)| {
+                            let id = id.to_string();
+                            let selected = id == chosen;
+                            view! { <option value=id selected=selected>{name}</option> }
+                        }).collect_view()
+                    }}
+                </select>
+            </div>
+            <div class="field">
+                <label for="audit-client">"Client"</label>
+                <input id="audit-client" name="client" type="search" value=initial.client.clone() placeholder="Client name"/>
+            </div>
+            <div class="field">
+                <label for="audit-action">"Action"</label>
+                <select id="audit-action" name="action">
+                    <option value="">"Any action"</option>
+                    {AuditAction::ALL.into_iter().map(|a| view! {
+                        <option value=a.as_str() selected=initial.action == a.as_str()>{a.label()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="audit-from">"From"</label>
+                <input id="audit-from" name="from" type="date" value=initial.from.clone()/>
+            </div>
+            <div class="field">
+                <label for="audit-to">"To"</label>
+                <input id="audit-to" name="to" type="date" value=initial.to.clone()/>
+            </div>
+            <div class="field">
+                <label for="audit-search">"Search"</label>
+                <input id="audit-search" name="q" type="search" value=initial.search.clone() placeholder="Person, client or action"/>
+            </div>
+            <button type="submit" class="secondary">"Show"</button>
+        </form>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || page.get().map(|r| match r {
                 Err(e) => view! { <div class="alert error" role="alert">{e.to_string()}</div> }.into_any(),
                 Ok(data) => {
                     let next = data.next;
                     view! {
+                        {data.entries.is_empty().then(|| view! { <p class="empty">"No events match."</p> })}
                         <div class="table-wrap">
                             <table class="data audit">
                                 <caption>"Audit events"</caption>
                                 <thead><tr>
-                                    <th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"What"</th>
-                                    <th scope="col">"Target"</th><th scope="col">"Before → after"</th>
+                                    <th scope="col">"When"</th><th scope="col">"What happened"</th><th scope="col">"Details"</th>
                                 </tr></thead>
                                 <tbody>
                                     {data.entries.into_iter().map(|e| view! {
                                         <tr>
                                             <td class="nowrap">{format_time(e.at)}</td>
-                                            <td>{e.actor.clone().unwrap_or_else(|| "—".into())}</td>
-                                            <th scope="row">{describe(&e.action)}{e.count.filter(|c| *c > 1).map(|c| format!(" ({} clients)", thousands(c)))}</th>
-                                            <td>{e.target.clone().unwrap_or_default()}</td>
+                                            <th scope="row">{e.sentence.clone()}<small class="muted">{format!(" · {}", describe(&e.action))}</small></th>
                                             <td class="change">
-                                                {e.before.clone().map(|b| view! { <code>{b}</code> })}
-                                                {(e.before.is_some() && e.after.is_some()).then_some(" → ")}
-                                                {e.after.clone().map(|a| view! { <code>{a}</code> })}
+                                                {(e.before.is_some() || e.after.is_some()).then(|| view! {
+                                                    <details>
+                                                        <summary>"Before → after"</summary>
+                                                        {e.before.clone().map(|b| view! { <code>{b}</code> })}
+                                                        {(e.before.is_some() && e.after.is_some()).then_some(" → ")}
+                                                        {e.after.clone().map(|a| view! { <code>{a}</code> })}
+                                                    </details>
+                                                })}
                                             </td>
                                         </tr>
                                     }).collect_view()}
