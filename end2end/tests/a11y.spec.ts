@@ -44,6 +44,13 @@ test('every page passes an axe-core check', async ({ page }) => {
   await waitForHydration(page);
   await expect(page.getByRole('rowheader', { name: 'Created the practice' })).toBeVisible();
   await noViolations(page, 'audit log');
+  await page.screenshot({ path: 'test-results/audit-log.png', fullPage: true });
+
+  for (const [path, what] of [['/account/two-step', 'two-step sign-in'], ['/account/access', 'my access']]) {
+    await page.goto(path);
+    await waitForHydration(page);
+    await noViolations(page, what);
+  }
 
   await page.goto('/outbox');
   await waitForHydration(page);
