@@ -254,7 +254,10 @@ pub async fn run(state: AppState, listener: TcpListener) -> Result<(), StartErro
         state.config.clone(),
         state.outbox.clone(),
     ));
-    tokio::spawn(app::partner::matrix::ssr::run_sweeper(state.db.clone()));
+    tokio::spawn(app::partner::matrix::ssr::run_sweeper(
+        state.db.clone(),
+        state.config.clone(),
+    ));
     // Connect info gives server functions the caller's address for sign-in throttling.
     let service = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service)

@@ -36,6 +36,7 @@ pub enum AuditAction {
     AccessEndSet,
     AccessExpired,
     SignInFailed,
+    AccessEmailsChanged,
     TwoStepEnabled,
     TwoStepDisabled,
     TwoStepReset,
@@ -43,7 +44,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 33] = [
+    pub const ALL: [AuditAction; 34] = [
         Self::PracticeCreated,
         Self::MainUserTransferred,
         Self::InvitationCreated,
@@ -73,6 +74,7 @@ impl AuditAction {
         Self::AccessEndSet,
         Self::AccessExpired,
         Self::SignInFailed,
+        Self::AccessEmailsChanged,
         Self::TwoStepEnabled,
         Self::TwoStepDisabled,
         Self::TwoStepReset,
@@ -111,6 +113,7 @@ impl AuditAction {
             Self::AccessEndSet => "access.end_set",
             Self::AccessExpired => "access.expired",
             Self::SignInFailed => "auth.sign_in_failed",
+            Self::AccessEmailsChanged => "practice.access_emails",
             Self::TwoStepEnabled => "auth.two_step_enabled",
             Self::TwoStepDisabled => "auth.two_step_disabled",
             Self::TwoStepReset => "member.two_step_reset",
@@ -154,6 +157,7 @@ impl AuditAction {
             Self::AccessEndSet => "Set when client access ends",
             Self::AccessExpired => "Client access ended on its end date",
             Self::SignInFailed => "Failed sign-in",
+            Self::AccessEmailsChanged => "Changed the access-change emails setting",
             Self::TwoStepEnabled => "Turned on two-step sign-in",
             Self::TwoStepDisabled => "Turned off two-step sign-in",
             Self::TwoStepReset => "Reset a user's two-step sign-in",

@@ -82,6 +82,7 @@ fn case(name: &str, ids: &Ids) -> Option<Case> {
             f(&[("user_id", &ids.staff), ("from_user_id", &ids.staff), ("mode", "add")]),
             true,
         ),
+        "set_access_emails" => (ManageUsers, f(&[("enabled", "true")]), false),
         "set_access_end" => (
             ManageUsers,
             f(&[

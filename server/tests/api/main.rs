@@ -17,6 +17,7 @@ mod endpoints;
 mod health;
 mod manage_users;
 mod matrix;
+mod notices;
 mod offboarding;
 mod roles;
 mod schema;

@@ -259,6 +259,11 @@ pub async fn set_one(
         return Ok(()); // Already so: nothing to change or audit.
     }
     write_pair(&mut tx, actor.practice_id, user_id, client_id, role_id, actor.user_id()).await?;
+    let line = match &new_role {
+        Some(role) => format!("{client_name}: {role} (given by {})", actor.session.name),
+        None => format!("{client_name}: access removed (by {})", actor.session.name),
+    };
+    crate::partner::access_notices::ssr::note(&mut tx, actor, user_id, &line, false).await?;
     audit::record(
         &mut tx,
         AuditEvent {
@@ -378,6 +383,21 @@ pub async fn apply(
     .bind(batch_id)
     .fetch_all(&mut *tx)
     .await?;
+    if changed > 0 {
+        let line = match &role_name {
+            Some(role) => format!(
+                "{role} on {} (by {})",
+                crate::frame::widgets::clients(changed),
+                actor.session.name
+            ),
+            None => format!(
+                "Access removed from {} (by {})",
+                crate::frame::widgets::clients(changed),
+                actor.session.name
+            ),
+        };
+        crate::partner::access_notices::ssr::note(&mut tx, actor, user_id, &line, true).await?;
+    }
     audit::record(
         &mut tx,
         AuditEvent {
@@ -518,6 +538,14 @@ pub async fn undo(actor: &PracticeActor, batch_id: i64) -> Result<i64, AppError>
     .await?
     .rows_affected() as i64;
     let back = removed + restored;
+    if back > 0 {
+        let line = format!(
+            "A change to your access was undone: {} back as before (by {})",
+            crate::frame::widgets::clients(back),
+            actor.session.name
+        );
+        crate::partner::access_notices::ssr::note(&mut tx, actor, user_id, &line, true).await?;
+    }
     audit::record(
         &mut tx,
         AuditEvent {
@@ -588,6 +616,18 @@ pub async fn set_end(
         },
     )
     .await?;
+    let line = match ends_at {
+        Some(end) => format!(
+            "{client}: your access ends after {} (set by {})",
+            last_day(end),
+            actor.session.name
+        ),
+        None => format!(
+            "{client}: your access no longer has an end date (by {})",
+            actor.session.name
+        ),
+    };
+    crate::partner::access_notices::ssr::note(&mut tx, actor, user_id, &line, false).await?;
     tx.commit().await?;
     Ok(ends_at)
 }
@@ -659,14 +699,19 @@ pub async fn sweep_ended(db: &crate::platform::db::Db) -> Result<u64, sqlx::Erro
     Ok(count)
 }
 
-/// Sweeps lapsed grants once a minute, for the audit trail's sake (correctness does not
-/// wait for it).
-pub async fn run_sweeper(db: crate::platform::db::Db) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+/// Every 30 seconds: sweeps lapsed grants (for the audit trail's sake: correctness does
+/// not wait for it) and queues the access-change emails that are due.
+pub async fn run_sweeper(db: crate::platform::db::Db, config: std::sync::Arc<crate::platform::config::Config>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
     loop {
         tick.tick().await;
         if let Err(error) = sweep_ended(&db).await {
-            tracing::warn!(%error, "sweeping ended access failed; trying again in a minute");
+            tracing::warn!(%error, "sweeping ended access failed; trying again shortly");
+        }
+        let smtp = config.smtp_url.is_some();
+        if let Err(error) = crate::partner::access_notices::ssr::flush_due(&db, smtp, &config.app_base_url, now()).await
+        {
+            tracing::warn!(%error, "queueing access-change emails failed; trying again shortly");
         }
     }
 }
@@ -805,6 +850,13 @@ pub async fn copy(
         },
     )
     .await?;
+    let line = format!(
+        "{} changed: access copied from {} (by {})",
+        crate::frame::widgets::clients(changes),
+        source.name,
+        actor.session.name
+    );
+    crate::partner::access_notices::ssr::note(&mut tx, actor, to, &line, true).await?;
     tx.commit().await?;
     Ok((preview, Some(batch_id)))
 }

@@ -105,10 +105,11 @@ pub async fn users_page(
             two_step: r.two_step == 1,
         })
         .collect();
-    let two_step_required: i64 = sqlx::query_scalar(r#"SELECT require_two_step FROM practices WHERE id = $1"#)
-        .bind(actor.practice_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let (two_step_required, access_emails): (i64, i64) =
+        sqlx::query_as(r#"SELECT require_two_step, access_emails FROM practices WHERE id = $1"#)
+            .bind(actor.practice_id)
+            .fetch_one(&mut *conn)
+            .await?;
     Ok(UsersPage {
         practice_name,
         lines,
@@ -125,6 +126,7 @@ pub async fn users_page(
         my_user_id: actor.user_id(),
         i_am_main: actor.is_main,
         two_step_required: two_step_required == 1,
+        access_emails: access_emails == 1,
     })
 }
 

@@ -9,6 +9,7 @@ use crate::frame::forms::{Field, FormError, action_error};
 use crate::frame::widgets::{LinkPager, thousands, url_encode};
 use crate::identity::invitations::{InviteUser, ResendInvitation, RevokeInvitation};
 use crate::identity::two_step::{ResetTwoStep, SetTwoStepRequired};
+use crate::partner::access_notices::SetAccessEmails;
 
 /// Home › Manage users: the practice's users in the partner account, or the client's own
 /// users in a client account.
@@ -35,6 +36,7 @@ pub fn ManageUsersPage() -> impl IntoView {
     let transfer = ServerAction::<TransferMainUser>::new();
     let reset = ServerAction::<ResetTwoStep>::new();
     let require = ServerAction::<SetTwoStepRequired>::new();
+    let emails = ServerAction::<SetAccessEmails>::new();
     // The search, filters and page live in the address (a GET form without JavaScript).
     let query = use_query_map();
     let filters = Memo::new(move |_| {
@@ -61,6 +63,7 @@ pub fn ManageUsersPage() -> impl IntoView {
                     transfer.version().get(),
                     reset.version().get(),
                     require.version().get(),
+                    emails.version().get(),
                 ),
                 filters.get(),
             )
@@ -91,6 +94,7 @@ pub fn ManageUsersPage() -> impl IntoView {
             action_error(transfer).get(),
             action_error(reset).get(),
             action_error(require).get(),
+            action_error(emails).get(),
         ]
         .into_iter()
         .flatten()
@@ -164,6 +168,7 @@ pub fn ManageUsersPage() -> impl IntoView {
                                 let f = filters.get_untracked();
                                 view! {
                                     <TwoStepSetting required=data.two_step_required require/>
+                                    <AccessEmailsSetting enabled=data.access_emails emails/>
                                     <UsersTable data resend revoke change_role set_active transfer reset/>
                                     <LinkPager page=f.page pages href=Callback::new(move |p| UsersQuery { page: p, ..f.clone() }.url())/>
                                 }
@@ -447,6 +452,22 @@ fn TwoStepSetting(required: bool, require: ServerAction<SetTwoStepRequired>) -> 
             </label>
             <noscript><button type="submit" class="secondary">"Save"</button></noscript>
             <span class="muted">" Staff without it are asked to set it up before anything else."</span>
+        </ActionForm>
+    }
+}
+
+/// The practice setting "Email staff when their client access changes".
+#[component]
+fn AccessEmailsSetting(enabled: bool, emails: ServerAction<SetAccessEmails>) -> impl IntoView {
+    view! {
+        <ActionForm action=emails attr:class="setting">
+            <label class="check">
+                <input type="checkbox" name="enabled" value="true" checked=enabled
+                    on:change=move |ev| { emails.dispatch(SetAccessEmails { enabled: event_target_checked(&ev) }); }/>
+                "Email staff when their client access changes"
+            </label>
+            <noscript><button type="submit" class="secondary">"Save"</button></noscript>
+            <span class="muted">" Clicks within five minutes make one email; a bulk action or a copy, one at once."</span>
         </ActionForm>
     }
 }

@@ -1,0 +1,165 @@
+//! Telling staff when their client access changes: one email per person for single clicks
+//! within [`GATHER_SECS`], one at once for a bulk action, a copy or an undo. A practice
+//! setting turns them off. Mail goes through the outbox like every other message.
+
+use leptos::prelude::*;
+
+use crate::platform::error::AppError;
+
+/// Single changes to one person's access within this long make one message.
+pub const GATHER_SECS: i64 = 5 * 60;
+
+/// The practice setting "Email staff when their client access changes".
+#[server(endpoint = "set_access_emails")]
+pub async fn set_access_emails(#[server(default)] enabled: bool) -> Result<(), AppError> {
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    ssr::set_enabled(&actor, enabled).await
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use sqlx::AnyConnection;
+
+    use super::*;
+    use crate::identity::session::PracticeActor;
+    use crate::platform::audit::{self, AuditAction, AuditEvent};
+    use crate::platform::db::{Db, now};
+    use crate::platform::email::{OutgoingEmail, enqueue, escape_html};
+
+    /// Notes a change to `user_id`'s access for their next message; `at_once` sends it
+    /// without waiting to gather more. Nothing when the practice turned these off, or when
+    /// people change their own access.
+    pub async fn note(
+        conn: &mut AnyConnection,
+        actor: &PracticeActor,
+        user_id: i64,
+        line: &str,
+        at_once: bool,
+    ) -> Result<(), sqlx::Error> {
+        if user_id == actor.user_id() {
+            return Ok(());
+        }
+        let on: i64 = sqlx::query_scalar(r#"SELECT access_emails FROM practices WHERE id = $1"#)
+            .bind(actor.practice_id)
+            .fetch_one(&mut *conn)
+            .await?;
+        if on == 0 {
+            return Ok(());
+        }
+        let t = now();
+        sqlx::query(
+            r#"INSERT INTO access_notices (practice_id, user_id, lines, send_after) VALUES ($1, $2, $3, $4)
+               ON CONFLICT (practice_id, user_id) WHERE sent_at IS NULL DO UPDATE SET
+                   lines = access_notices.lines || $5 || excluded.lines,
+                   send_after = CASE WHEN excluded.send_after < access_notices.send_after
+                                     THEN excluded.send_after ELSE access_notices.send_after END"#,
+        )
+        .bind(actor.practice_id)
+        .bind(user_id)
+        .bind(line)
+        .bind(if at_once { t } else { t + GATHER_SECS })
+        .bind("\n")
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
+
+    #[derive(sqlx::FromRow)]
+    struct Due {
+        id: i64,
+        practice_id: i64,
+        lines: String,
+        email: String,
+        name: String,
+        practice: String,
+    }
+
+    /// Queues the message of every notice due at `t`; returns how many. Safe on several
+    /// servers at once: a notice is sent by whoever marks it.
+    pub async fn flush_due(db: &Db, smtp: bool, base_url: &str, t: i64) -> Result<usize, sqlx::Error> {
+        let due: Vec<Due> = sqlx::query_as(
+            r#"SELECT n.id, n.practice_id, n.lines, u.email, u.name, p.name AS practice
+               FROM access_notices n JOIN users u ON u.id = n.user_id JOIN practices p ON p.id = n.practice_id
+               WHERE n.sent_at IS NULL AND n.send_after <= $1
+               ORDER BY n.send_after LIMIT 200"#,
+        )
+        .bind(t)
+        .fetch_all(db.pool())
+        .await?;
+        let mut sent = 0;
+        for d in due {
+            let mut tx = db.begin_write().await?;
+            let mine = sqlx::query(r#"UPDATE access_notices SET sent_at = $1 WHERE id = $2 AND sent_at IS NULL"#)
+                .bind(t)
+                .bind(d.id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if mine != 1 {
+                continue;
+            }
+            let lines: Vec<&str> = d.lines.lines().filter(|l| !l.trim().is_empty()).collect();
+            let subject = format!("Your client access at {} changed", d.practice);
+            let text = format!(
+                "Hello {},\n\nYour access to clients of {} changed:\n\n{}\n\nEvery client you can open: {base_url}/account/access\n",
+                d.name,
+                d.practice,
+                lines.iter().map(|l| format!("- {l}")).collect::<Vec<_>>().join("\n")
+            );
+            let html = format!(
+                "<p>Hello {},</p><p>Your access to clients of <strong>{}</strong> changed:</p><ul>{}</ul>\
+                 <p><a href=\"{}/account/access\">See every client you can open</a></p>",
+                escape_html(&d.name),
+                escape_html(&d.practice),
+                lines
+                    .iter()
+                    .map(|l| format!("<li>{}</li>", escape_html(l)))
+                    .collect::<String>(),
+                escape_html(base_url)
+            );
+            enqueue(
+                &mut tx,
+                OutgoingEmail {
+                    practice_id: Some(d.practice_id),
+                    link: None,
+                    to: &d.email,
+                    subject: &subject,
+                    text: &text,
+                    html: &html,
+                },
+                smtp,
+            )
+            .await?;
+            tx.commit().await?;
+            sent += 1;
+        }
+        Ok(sent)
+    }
+
+    pub async fn set_enabled(actor: &PracticeActor, enabled: bool) -> Result<(), AppError> {
+        let mut tx = actor.state.db.begin_write().await?;
+        let before: i64 = sqlx::query_scalar(r#"SELECT access_emails FROM practices WHERE id = $1"#)
+            .bind(actor.practice_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if (before == 1) == enabled {
+            return Ok(());
+        }
+        sqlx::query(r#"UPDATE practices SET access_emails = $1 WHERE id = $2"#)
+            .bind(i64::from(enabled))
+            .bind(actor.practice_id)
+            .execute(&mut *tx)
+            .await?;
+        audit::record(
+            &mut tx,
+            AuditEvent {
+                before: Some(serde_json::json!({ "access_emails": before == 1 })),
+                after: Some(serde_json::json!({ "access_emails": enabled })),
+                ..actor.audit(AuditAction::AccessEmailsChanged)
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

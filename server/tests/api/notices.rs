@@ -1,0 +1,156 @@
+//! Telling staff when their access changes: clicks within five minutes make one email
+//! (the clock is the test's: it flushes as if five minutes had passed), a bulk action one
+//! at once; none when the practice turns them off or people change their own access.
+
+use crate::helpers::{PASSWORD, TestApp};
+use app::partner::access_notices::ssr::flush_due;
+
+async fn open_notices(app: &TestApp, user: i64) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM access_notices WHERE user_id = $1 AND sent_at IS NULL")
+        .bind(user)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+}
+
+async fn staff_hear_about_changes_to_their_access_once_per_gathering(app: &TestApp) {
+    let admin = app.sign_up("notice").await;
+    let employee = app.role_id(admin.practice_id, "Employee").await;
+    let token = app
+        .invite_and_read_link(&admin, "Sam Staff", "sam.notice@example.com", employee)
+        .await;
+    app.call(
+        &app.client(),
+        "accept_invitation",
+        &[("token", &token), ("password", PASSWORD)],
+    )
+    .await;
+    let sam: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'sam.notice@example.com'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let mut clients = Vec::new();
+    for name in ["Acme Ltd", "Birch Ltd", "Cedar Ltd"] {
+        let (_, id) = app
+            .call(&admin.client, "add_client", &[("name", name), ("plan", "small")])
+            .await;
+        clients.push(id.as_i64().unwrap());
+    }
+    let click = |client: i64, role: Option<i64>| {
+        let mut form = vec![("user_id", sam.to_string()), ("client_id", client.to_string())];
+        if let Some(r) = role {
+            form.push(("role_id", r.to_string()));
+        }
+        form
+    };
+    for form in [
+        click(clients[0], Some(employee)),
+        click(clients[1], Some(employee)),
+        click(clients[1], None),
+    ] {
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, body) = app.call(&admin.client, "set_client_role", &form).await;
+        assert!(status.is_success(), "{body}");
+    }
+    let t = app::platform::db::now();
+    let mailed = app.mail_count("sam.notice@example.com");
+    assert_eq!(flush_due(&app.db, true, &app.address, t).await.unwrap(), 0, "gathering");
+    assert_eq!(open_notices(app, sam).await, 1, "three clicks, one message");
+    assert_eq!(flush_due(&app.db, true, &app.address, t + 301).await.unwrap(), 1);
+    let message = app
+        .smtp
+        .as_ref()
+        .unwrap()
+        .wait_for("sam.notice@example.com", mailed)
+        .await;
+    assert!(
+        message.data.contains("Your client access at Practice notice changed"),
+        "{}",
+        message.data
+    );
+    for line in [
+        "Acme Ltd: Employee (predefined) (given by Ada Admin)",
+        "Birch Ltd: access removed (by Ada Admin)",
+    ] {
+        assert!(message.data.contains(line), "{line} in {}", message.data);
+    }
+    assert_eq!(
+        flush_due(&app.db, true, &app.address, t + 600).await.unwrap(),
+        0,
+        "sent once"
+    );
+
+    // A bulk action: one message at once.
+    let mailed = app.mail_count("sam.notice@example.com");
+    app.call(
+        &admin.client,
+        "apply_bulk",
+        &[
+            ("user_id", &sam.to_string()),
+            ("role_id", &employee.to_string()),
+            ("search", ""),
+            ("plan", ""),
+        ],
+    )
+    .await;
+    assert_eq!(
+        flush_due(&app.db, true, &app.address, app::platform::db::now())
+            .await
+            .unwrap(),
+        1
+    );
+    let message = app
+        .smtp
+        .as_ref()
+        .unwrap()
+        .wait_for("sam.notice@example.com", mailed)
+        .await;
+    assert!(
+        message
+            .data
+            .contains("Employee (predefined) on 2 clients (by Ada Admin)"),
+        "{}",
+        message.data
+    );
+
+    // Changing one's own access tells nobody; a practice can turn the emails off.
+    let admin_role = app.role_id(admin.practice_id, "Admin").await;
+    app.call(
+        &admin.client,
+        "set_client_role",
+        &[
+            ("user_id", &admin.user_id.to_string()),
+            ("client_id", &clients[2].to_string()),
+            ("role_id", &admin_role.to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(open_notices(app, admin.user_id).await, 0);
+    let (status, body) = app.call(&admin.client, "set_access_emails", &[]).await;
+    assert!(status.is_success(), "an unticked box turns them off: {body}");
+    assert_eq!(
+        app.call(&admin.client, "list_practice_users", &[]).await.1["access_emails"],
+        false
+    );
+    app.call(
+        &admin.client,
+        "set_client_role",
+        &[
+            ("user_id", &sam.to_string()),
+            ("client_id", &clients[2].to_string()),
+            ("role_id", &employee.to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(open_notices(app, sam).await, 0, "turned off");
+    let recorded: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE practice_id = $1 AND action = 'practice.access_emails'",
+    )
+    .bind(admin.practice_id)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(recorded, 1, "the setting's change is audited");
+}
+
+crate::on_both_backends!(staff_hear_about_changes_to_their_access_once_per_gathering);
