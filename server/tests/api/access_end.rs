@@ -193,4 +193,44 @@ async fn an_end_date_takes_access_away_on_the_next_request_and_is_swept_into_the
     assert_eq!(matrix_row(app, &admin, sam_id, acme).await["ends_at"], Value::Null);
 }
 
-crate::on_both_backends!(an_end_date_takes_access_away_on_the_next_request_and_is_swept_into_the_trail);
+async fn a_bulk_action_can_give_access_that_ends(app: &TestApp) {
+    let admin = app.sign_up("bulk-ends").await;
+    let (_, sam) = staff(app, &admin, "sam.bulkends@example.com").await;
+    for name in ["Acme Ltd", "Birch Ltd"] {
+        app.call(&admin.client, "add_client", &[("name", name), ("plan", "small")])
+            .await;
+    }
+    let employee = app.role_id(admin.practice_id, "Employee").await.to_string();
+    let bulk = |ends_on: &str| {
+        vec![
+            ("user_id", sam.to_string()),
+            ("role_id", employee.clone()),
+            ("search", String::new()),
+            ("plan", String::new()),
+            ("ends_on", ends_on.to_owned()),
+        ]
+    };
+    let form = bulk("2020-01-01");
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(app.call(&admin.client, "apply_bulk", &form).await.0, 422, "a past day");
+    let form = bulk(&tomorrow());
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, body) = app.call(&admin.client, "apply_bulk", &form).await;
+    assert!(status.is_success(), "{body}");
+    let ends: Vec<Option<i64>> = sqlx::query_scalar("SELECT ends_at FROM client_assignments WHERE user_id = $1")
+        .bind(sam)
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(ends.len(), 2);
+    assert!(
+        ends.iter()
+            .all(|e| e.map(app::platform::dates::last_day_iso) == Some(tomorrow())),
+        "{ends:?}"
+    );
+}
+
+crate::on_both_backends!(
+    an_end_date_takes_access_away_on_the_next_request_and_is_swept_into_the_trail,
+    a_bulk_action_can_give_access_that_ends,
+);

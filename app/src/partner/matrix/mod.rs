@@ -138,16 +138,18 @@ pub async fn preview_bulk(
     ssr::preview(&actor, user_id, role_id, &Scope { search, plan }).await
 }
 
-/// Moves every client in scope to `role_id` (`None`: removes access), in one transaction.
+/// Moves every client in scope to `role_id` (`None`: removes access), in one transaction;
+/// `ends_on` (optional, `YYYY-MM-DD`) ends the access it gives after that day.
 #[server(endpoint = "apply_bulk")]
 pub async fn apply_bulk(
     user_id: i64,
     role_id: Option<i64>,
     search: String,
     plan: String,
+    #[server(default)] ends_on: String,
 ) -> Result<BulkResult, AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    ssr::apply(&actor, user_id, role_id, &Scope { search, plan }).await
+    ssr::apply(&actor, user_id, role_id, &Scope { search, plan }, &ends_on).await
 }
 
 /// How a copy treats the target's access: add the source's where the target has none, or

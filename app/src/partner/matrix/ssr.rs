@@ -313,12 +313,31 @@ pub async fn preview(
     })
 }
 
+/// An optional end date from a form (`YYYY-MM-DD`, empty: none) as the moment access
+/// ends; refused unless it is a real date from today on.
+pub fn parse_end(ends_on: &str) -> Result<Option<i64>, AppError> {
+    match ends_on.trim() {
+        "" => Ok(None),
+        day => {
+            let end = crate::platform::dates::end_of_day(day)
+                .ok_or_else(|| AppError::invalid("ends_on", "Enter a date such as 2027-01-31."))?;
+            if end <= now() {
+                return Err(AppError::invalid("ends_on", "Choose today or a later date."));
+            }
+            Ok(Some(end))
+        }
+    }
+}
+
+/// A bulk action; `ends_on` (optional) is when the access it gives ends.
 pub async fn apply(
     actor: &PracticeActor,
     user_id: i64,
     role_id: Option<i64>,
     scope: &Scope,
+    ends_on: &str,
 ) -> Result<BulkResult, AppError> {
+    let ends_at = parse_end(ends_on)?;
     let filter = ClientFilter::parse(&scope.search, &scope.plan)?;
     let mut tx = actor.state.db.begin_write().await?;
     let staff = staff_member(actor, &mut tx, user_id).await?;
@@ -359,7 +378,7 @@ pub async fn apply(
     // 2. Change exactly those clients, in one statement.
     match role_id {
         Some(role) => {
-            upsert_from_batch(&mut tx, actor, user_id, batch_id, role).await?;
+            upsert_from_batch(&mut tx, actor, user_id, batch_id, role, ends_at).await?;
         }
         None => {
             sqlx::query(
@@ -424,14 +443,15 @@ async fn upsert_from_batch(
     user_id: i64,
     batch_id: i64,
     role: i64,
+    ends_at: Option<i64>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(&format!(
-        r#"INSERT INTO client_assignments (practice_id, user_id, client_id, role_id, granted_by, granted_at)
-           SELECT $1, $2, b.client_id, $3, $4, $5 FROM bulk_batch_rows b
+        r#"INSERT INTO client_assignments (practice_id, user_id, client_id, role_id, granted_by, granted_at, ends_at)
+           SELECT $1, $2, b.client_id, $3, $4, $5, $7 FROM bulk_batch_rows b
            WHERE b.batch_id = $6
            ON CONFLICT (user_id, client_id) DO UPDATE SET
                role_id = excluded.role_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at,
-               ends_at = {KEEP_LIVE_END}"#
+               ends_at = COALESCE(excluded.ends_at, {KEEP_LIVE_END})"#
     ))
     .bind(actor.practice_id)
     .bind(user_id)
@@ -439,6 +459,7 @@ async fn upsert_from_batch(
     .bind(actor.user_id())
     .bind(now())
     .bind(batch_id)
+    .bind(ends_at)
     .execute(conn)
     .await?;
     Ok(())
@@ -733,17 +754,7 @@ pub async fn copy(
     if to == from {
         return Err(AppError::invalid("from_user_id", "Choose someone else to copy from."));
     }
-    let ends_at = match ends_on.map(str::trim).unwrap_or("") {
-        "" => None,
-        day => {
-            let end = crate::platform::dates::end_of_day(day)
-                .ok_or_else(|| AppError::invalid("ends_on", "Enter a date such as 2027-01-31."))?;
-            if end <= now() {
-                return Err(AppError::invalid("ends_on", "Choose today or a later date."));
-            }
-            Some(end)
-        }
-    };
+    let ends_at = parse_end(ends_on.unwrap_or(""))?;
     let mut tx = actor.state.db.begin_write().await?;
     let target = staff_member(actor, &mut tx, to).await?;
     let source = staff_member(actor, &mut tx, from).await?;

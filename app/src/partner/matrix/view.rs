@@ -403,11 +403,13 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
         });
     });
 
+    // An optional end date for the access bulk actions give.
+    let bulk_ends = RwSignal::new(String::new());
     let run_bulk = Callback::new(move |role_id: Option<i64>| {
         busy.set(true);
         leptos::task::spawn_local(async move {
             let s = scope();
-            match apply_bulk(user_id, role_id, s.search, s.plan).await {
+            match apply_bulk(user_id, role_id, s.search, s.plan, bulk_ends.get_untracked()).await {
                 Ok(result) => {
                     message.set(Some((true, format!("Changed {} clients.", thousands(result.changed)))));
                     undo.set(Some(result.batch_id));
@@ -465,7 +467,14 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
                             <h2 id="matrix-heading" tabindex="-1">{format!("Client access for {}", m.staff_name)}</h2>
                             <MatrixFilters search plan saving matching=m.matching total=m.total/>
                             {filtered.then(|| view! { <p class="filter-note">{format!("A filter is active: actions in the column heads apply to the {} clients shown only.", thousands(m.matching))}</p> })}
-                            <CopyAccess user_id others message undo reload changes/>
+                            <div class="matrix-tools">
+                                <CopyAccess user_id others message undo reload changes/>
+                                <div class="field bulk-ends">
+                                    <label for="bulk-ends">"Access given in bulk ends on (optional)"</label>
+                                    <input id="bulk-ends" type="date" prop:value=move || bulk_ends.get()
+                                        on:change=move |ev| bulk_ends.set(event_target_value(&ev))/>
+                                </div>
+                            </div>
                             <BulkFeedback confirm message undo filtered run_bulk reload changes/>
                             <div class="table-wrap matrix-wrap">
                                 <table class="data matrix">
