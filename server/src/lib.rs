@@ -329,12 +329,20 @@ async fn leaver_csv(
 }
 
 /// The member behind a download request: signed in, with Manage users in the session's
-/// practice (the checks every server function makes).
+/// practice (the checks every server function makes). A download another site starts is
+/// refused: it could not read the file, but it has no business starting one.
 async fn download_actor(
     state: &AppState,
     headers: &axum::http::HeaderMap,
 ) -> Result<app::identity::session::PracticeActor, AppError> {
     use app::identity::session;
+    if headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|site| site == "cross-site")
+    {
+        return Err(AppError::Forbidden);
+    }
     let cookies = headers
         .get_all(axum::http::header::COOKIE)
         .iter()

@@ -9,7 +9,7 @@ use crate::platform::error::AppError;
 /// Single changes to one person's access within this long make one message.
 pub const GATHER_SECS: i64 = 5 * 60;
 
-/// The practice setting "Email staff when their client access changes".
+/// The practice setting "Notify staff when their client access changes".
 #[server(endpoint = "set_access_emails")]
 pub async fn set_access_emails(#[server(default)] enabled: bool) -> Result<(), AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
@@ -68,17 +68,22 @@ pub mod ssr {
     struct Due {
         id: i64,
         practice_id: i64,
-        lines: String,
         email: String,
         name: String,
         practice: String,
+        /// Still staff, and the practice still sends these.
+        wanted: i64,
     }
 
     /// Queues the message of every notice due at `t`; returns how many. Safe on several
     /// servers at once: a notice is sent by whoever marks it.
     pub async fn flush_due(db: &Db, smtp: bool, base_url: &str, t: i64) -> Result<usize, sqlx::Error> {
         let due: Vec<Due> = sqlx::query_as(
-            r#"SELECT n.id, n.practice_id, n.lines, u.email, u.name, p.name AS practice
+            r#"SELECT n.id, n.practice_id, u.email, u.name, p.name AS practice,
+                      CASE WHEN p.access_emails = 1 AND EXISTS (
+                          SELECT 1 FROM practice_members m
+                          WHERE m.practice_id = n.practice_id AND m.user_id = n.user_id AND m.status = 'active'
+                      ) THEN 1 ELSE 0 END AS wanted
                FROM access_notices n JOIN users u ON u.id = n.user_id JOIN practices p ON p.id = n.practice_id
                WHERE n.sent_at IS NULL AND n.send_after <= $1
                ORDER BY n.send_after LIMIT 200"#,
@@ -89,16 +94,22 @@ pub mod ssr {
         let mut sent = 0;
         for d in due {
             let mut tx = db.begin_write().await?;
-            let mine = sqlx::query(r#"UPDATE access_notices SET sent_at = $1 WHERE id = $2 AND sent_at IS NULL"#)
-                .bind(t)
-                .bind(d.id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if mine != 1 {
+            // Marked and read in one statement: a line noted meanwhile is in this message,
+            // or opens the next one.
+            let mine: Option<String> = sqlx::query_scalar(
+                r#"UPDATE access_notices SET sent_at = $1 WHERE id = $2 AND sent_at IS NULL RETURNING lines"#,
+            )
+            .bind(t)
+            .bind(d.id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(all) = mine else { continue };
+            if d.wanted == 0 {
+                // Left, deactivated, or the practice turned these off since: dropped.
+                tx.commit().await?;
                 continue;
             }
-            let lines: Vec<&str> = d.lines.lines().filter(|l| !l.trim().is_empty()).collect();
+            let lines: Vec<&str> = all.lines().filter(|l| !l.trim().is_empty()).collect();
             let subject = format!("Your client access at {} changed", d.practice);
             let text = format!(
                 "Hello {},\n\nYour access to clients of {} changed:\n\n{}\n\nEvery client you can open: {base_url}/account/access\n",
@@ -137,6 +148,12 @@ pub mod ssr {
     }
 
     pub async fn set_enabled(actor: &PracticeActor, enabled: bool) -> Result<(), AppError> {
+        // Silencing these before changing people's access must not be a Manager's choice.
+        if actor.role_kind != crate::practice::permissions::RoleKind::Admin {
+            return Err(AppError::NotAllowed(
+                "Only an Admin can change whether staff are emailed about their access.".into(),
+            ));
+        }
         let mut tx = actor.state.db.begin_write().await?;
         let before: i64 = sqlx::query_scalar(r#"SELECT access_emails FROM practices WHERE id = $1"#)
             .bind(actor.practice_id)

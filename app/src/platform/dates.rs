@@ -37,7 +37,7 @@ pub fn end_of_day(date: &str) -> Option<i64> {
     let year: i64 = parts.next()?.parse().ok()?;
     let month: i64 = parts.next()?.parse().ok()?;
     let day: i64 = parts.next()?.parse().ok()?;
-    if !(1970..=9999).contains(&year) || !(1..=12).contains(&month) || day < 1 {
+    if !(1970..=9999).contains(&year) || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
         return None;
     }
     let days = days_from_civil(year, month, day);

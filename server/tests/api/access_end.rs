@@ -230,7 +230,112 @@ async fn a_bulk_action_can_give_access_that_ends(app: &TestApp) {
     );
 }
 
+async fn end_dates_travel_with_undo_and_copy(app: &TestApp) {
+    let admin = app.sign_up("ends-travel").await;
+    let (_, sam) = staff(app, &admin, "sam.travel@example.com").await;
+    let (_, kim) = staff(app, &admin, "kim.travel@example.com").await;
+    let (_, acme) = app
+        .call(&admin.client, "add_client", &[("name", "Acme Ltd"), ("plan", "small")])
+        .await;
+    let acme = acme.as_i64().unwrap();
+    let employee = app.role_id(admin.practice_id, "Employee").await;
+    app.call(
+        &admin.client,
+        "set_client_role",
+        &[
+            ("user_id", &sam.to_string()),
+            ("client_id", &acme.to_string()),
+            ("role_id", &employee.to_string()),
+        ],
+    )
+    .await;
+    end(app, &admin, sam, acme, &tomorrow()).await;
+    let ends = matrix_row(app, &admin, sam, acme).await["ends_at"].clone();
+    assert!(ends.is_i64());
+
+    // A copy keeps the source's end date.
+    let (status, body) = app
+        .call(
+            &admin.client,
+            "apply_copy",
+            &[
+                ("user_id", &kim.to_string()),
+                ("from_user_id", &sam.to_string()),
+                ("mode", "add"),
+            ],
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    assert_eq!(
+        matrix_row(app, &admin, kim, acme).await["ends_at"],
+        ends,
+        "temporary stays temporary"
+    );
+
+    // Undo of a bulk removal gives the access back with its end date...
+    let remove = |user: i64| {
+        vec![
+            ("user_id", user.to_string()),
+            ("search", String::new()),
+            ("plan", String::new()),
+        ]
+    };
+    let form = remove(sam);
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (_, batch) = app.call(&admin.client, "apply_bulk", &form).await;
+    app.call(
+        &admin.client,
+        "undo_bulk",
+        &[("batch_id", &batch["batch_id"].to_string())],
+    )
+    .await;
+    assert_eq!(
+        matrix_row(app, &admin, sam, acme).await["ends_at"],
+        ends,
+        "the same end back"
+    );
+    // ...but not access whose end has passed in the meantime.
+    let (_, batch) = app.call(&admin.client, "apply_bulk", &form).await;
+    sqlx::query("UPDATE bulk_batch_rows SET previous_ends_at = $1 WHERE batch_id = $2")
+        .bind(app::platform::db::now() - 1)
+        .bind(batch["batch_id"].as_i64().unwrap())
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    app.call(
+        &admin.client,
+        "undo_bulk",
+        &[("batch_id", &batch["batch_id"].to_string())],
+    )
+    .await;
+    assert_eq!(
+        matrix_row(app, &admin, sam, acme).await["role_id"],
+        Value::Null,
+        "ended stays ended"
+    );
+
+    // A deactivated member's access cannot be lengthened.
+    app.call(
+        &admin.client,
+        "set_client_role",
+        &[
+            ("user_id", &kim.to_string()),
+            ("client_id", &acme.to_string()),
+            ("role_id", &employee.to_string()),
+        ],
+    )
+    .await;
+    app.call(
+        &admin.client,
+        "set_member_active",
+        &[("user_id", &kim.to_string()), ("active", "false")],
+    )
+    .await;
+    assert_eq!(end(app, &admin, kim, acme, "").await.0, 409);
+}
+
 crate::on_both_backends!(
+    end_dates_travel_with_undo_and_copy,
     an_end_date_takes_access_away_on_the_next_request_and_is_swept_into_the_trail,
     a_bulk_action_can_give_access_that_ends,
 );

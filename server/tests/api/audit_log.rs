@@ -244,6 +244,16 @@ async fn events_read_as_sentences_filter_and_export_every_match_as_safe_csv(app:
     let other = app.sign_up("sentences-b").await;
     let theirs = other.client.http.get(&url).send().await.unwrap().text().await.unwrap();
     assert!(!theirs.contains("Sam Staff"), "another practice sees only its own");
+    let cross_site = admin
+        .client
+        .http
+        .get(&url)
+        .header("Sec-Fetch-Site", "cross-site")
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(cross_site, 403, "another site cannot start a download");
     let bad = format!("{}/reports/audit.csv?action=nope", app.address);
     assert_eq!(admin.client.http.get(&bad).send().await.unwrap().status(), 422);
 }

@@ -151,6 +151,30 @@ async fn staff_hear_about_changes_to_their_access_once_per_gathering(app: &TestA
     .await
     .unwrap();
     assert_eq!(recorded, 1, "the setting's change is audited");
+
+    // Only an Admin may silence them.
+    let manager_role = crate::manage_users::create_role(app, &admin, "Quiet manager", &["users.manage"]).await;
+    let token = app
+        .invite_and_read_link(&admin, "Mo", "mo.notice@example.com", manager_role)
+        .await;
+    let mo = app.client();
+    app.call(&mo, "accept_invitation", &[("token", &token), ("password", PASSWORD)])
+        .await;
+    assert_eq!(app.call(&mo, "set_access_emails", &[("enabled", "true")]).await.0, 403);
+
+    // A leaver is told nothing more: open notices go with offboarding.
+    app.call(&admin.client, "set_access_emails", &[("enabled", "true")])
+        .await;
+    app.call(
+        &admin.client,
+        "set_client_role",
+        &[("user_id", &sam.to_string()), ("client_id", &clients[2].to_string())],
+    )
+    .await;
+    assert_eq!(open_notices(app, sam).await, 1);
+    app.call(&admin.client, "offboard_member", &[("user_id", &sam.to_string())])
+        .await;
+    assert_eq!(open_notices(app, sam).await, 0, "nothing more to a leaver");
 }
 
 crate::on_both_backends!(staff_hear_about_changes_to_their_access_once_per_gathering);

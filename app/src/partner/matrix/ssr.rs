@@ -360,8 +360,8 @@ pub async fn apply(
     .await?;
     // 1. Remember what is about to change (the undo record), in one statement.
     let changed = sqlx::query(&format!(
-        r#"INSERT INTO bulk_batch_rows (batch_id, client_id, previous_role_id)
-           SELECT $6, c.id, a.role_id
+        r#"INSERT INTO bulk_batch_rows (batch_id, client_id, previous_role_id, previous_ends_at)
+           SELECT $6, c.id, a.role_id, a.ends_at
            FROM clients c LEFT JOIN current_assignments a ON a.client_id = c.id AND a.user_id = $2
            WHERE {} AND COALESCE(a.role_id, 0) <> $5"#,
         in_scope()
@@ -537,17 +537,19 @@ pub async fn undo(actor: &PracticeActor, batch_id: i64) -> Result<i64, AppError>
     // (its new role, or none when it removed access), the client is not archived and the
     // role still exists.
     let restored = sqlx::query(&format!(
-        r#"INSERT INTO client_assignments (practice_id, user_id, client_id, role_id, granted_by, granted_at)
-           SELECT $1, $2, b.client_id, b.previous_role_id, $4, $5
+        r#"INSERT INTO client_assignments (practice_id, user_id, client_id, role_id, granted_by, granted_at, ends_at)
+           SELECT $1, $2, b.client_id, b.previous_role_id, $4, $5, b.previous_ends_at
            FROM bulk_batch_rows b
            JOIN roles r ON r.id = b.previous_role_id AND r.practice_id = $1
            JOIN clients c ON c.id = b.client_id AND c.practice_id = $1 AND c.archived = 0
            LEFT JOIN current_assignments a ON a.user_id = $2 AND a.client_id = b.client_id
            WHERE b.batch_id = $6 AND b.previous_role_id IS NOT NULL
              AND ((a.role_id IS NULL AND COALESCE(b.new_role_id, $3) IS NULL) OR a.role_id = COALESCE(b.new_role_id, $3))
+             -- Access whose end has passed since is not given back.
+             AND (b.previous_ends_at IS NULL OR b.previous_ends_at > $5)
            ON CONFLICT (user_id, client_id) DO UPDATE SET
                role_id = excluded.role_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at,
-               ends_at = {KEEP_LIVE_END}"#
+               ends_at = excluded.ends_at"#
     ))
     .bind(actor.practice_id)
     .bind(user_id)
@@ -611,6 +613,16 @@ pub async fn set_end(
     .bind(actor.practice_id)
     .fetch_optional(&mut *tx)
     .await?;
+    if !staff.is_active() {
+        return Err(AppError::Conflict(
+            "This staff member is deactivated. Reactivate them before changing their access.".into(),
+        ));
+    }
+    crate::practice::manage_users::ssr::only_admins_act_on_admins(
+        actor,
+        &staff,
+        "change how long an Admin's access lasts",
+    )?;
     let Some((client, role_id, before)) = held else {
         return Err(AppError::Conflict(format!(
             "{} has no access to that client, so there is nothing to end.",
@@ -762,82 +774,121 @@ pub async fn copy(
     // What changes, as (client, previous role, new role): one query for both modes.
     let changes_sql = match mode {
         CopyMode::Add => {
-            r#"SELECT s.client_id AS client_id, CAST(NULL AS BIGINT) AS previous_role_id, s.role_id AS new_role_id
+            r#"SELECT s.client_id AS client_id, CAST(NULL AS BIGINT) AS previous_role_id, s.role_id AS new_role_id,
+                      CAST(NULL AS BIGINT) AS previous_ends_at, s.ends_at AS source_ends
                FROM current_assignments s JOIN clients c ON c.id = s.client_id AND c.archived = 0
                WHERE s.practice_id = $1 AND s.user_id = $2
                  AND NOT EXISTS (SELECT 1 FROM current_assignments t WHERE t.user_id = $3 AND t.client_id = s.client_id)"#
         }
         CopyMode::Replace => {
-            r#"SELECT c.id AS client_id, t.role_id AS previous_role_id, s.role_id AS new_role_id
+            r#"SELECT c.id AS client_id, t.role_id AS previous_role_id, s.role_id AS new_role_id,
+                      t.ends_at AS previous_ends_at, s.ends_at AS source_ends
                FROM clients c
                LEFT JOIN current_assignments s ON s.client_id = c.id AND s.user_id = $2
                LEFT JOIN current_assignments t ON t.client_id = c.id AND t.user_id = $3
                WHERE c.practice_id = $1 AND c.archived = 0 AND COALESCE(s.role_id, 0) <> COALESCE(t.role_id, 0)"#
         }
     };
-    let (changes, overwrites): (i64, i64) = sqlx::query_as(&format!(
-        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN x.previous_role_id IS NOT NULL THEN 1 ELSE 0 END), 0) FROM ({changes_sql}) x"
+    let in_scope = count_unarchived(&mut tx, actor.practice_id).await?;
+    if !apply {
+        let (changes, overwrites): (i64, i64) = sqlx::query_as(&format!(
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN x.previous_role_id IS NOT NULL THEN 1 ELSE 0 END), 0) FROM ({changes_sql}) x"
+        ))
+        .bind(actor.practice_id)
+        .bind(from)
+        .bind(to)
+        .fetch_one(&mut *tx)
+        .await?;
+        let giving: Vec<i64> = sqlx::query_scalar(&format!(
+            "SELECT DISTINCT x.new_role_id FROM ({changes_sql}) x WHERE x.new_role_id IS NOT NULL"
+        ))
+        .bind(actor.practice_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&mut *tx)
+        .await?;
+        may_grant_all(&mut tx, actor, &giving).await?;
+        return Ok((
+            BulkPreview {
+                changes,
+                overwrites,
+                in_scope,
+            },
+            None,
+        ));
+    }
+    // The change is written once into the undo record, and everything after reads that
+    // record: what is checked, counted and applied is the same set of rows.
+    let t = now();
+    let batch_id: i64 = sqlx::query_scalar(
+        r#"INSERT INTO bulk_batches (practice_id, user_id, actor_user_id, new_role_id, changed, created_at)
+           VALUES ($1, $2, $3, NULL, 0, $4) RETURNING id"#,
+    )
+    .bind(actor.practice_id)
+    .bind(to)
+    .bind(actor.user_id())
+    .bind(t)
+    .fetch_one(&mut *tx)
+    .await?;
+    // What it gives ends when the source's access ends, or on the chosen day if earlier.
+    sqlx::query(&format!(
+        "INSERT INTO bulk_batch_rows (batch_id, client_id, previous_role_id, new_role_id, previous_ends_at, new_ends_at)
+         SELECT $4, x.client_id, x.previous_role_id, x.new_role_id, x.previous_ends_at,
+                CASE WHEN x.new_role_id IS NULL THEN NULL
+                     WHEN x.source_ends IS NULL THEN $5
+                     WHEN $5 IS NULL OR x.source_ends < $5 THEN x.source_ends
+                     ELSE $5 END
+         FROM ({changes_sql}) x"
     ))
     .bind(actor.practice_id)
     .bind(from)
     .bind(to)
+    .bind(batch_id)
+    .bind(ends_at)
+    .execute(&mut *tx)
+    .await?;
+    let (changes, overwrites): (i64, i64) = sqlx::query_as(
+        r#"SELECT COUNT(*), COALESCE(SUM(CASE WHEN previous_role_id IS NOT NULL THEN 1 ELSE 0 END), 0)
+           FROM bulk_batch_rows WHERE batch_id = $1"#,
+    )
+    .bind(batch_id)
     .fetch_one(&mut *tx)
     .await?;
-    let in_scope = count_unarchived(&mut tx, actor.practice_id).await?;
     let preview = BulkPreview {
         changes,
         overwrites,
         in_scope,
     };
     // Nobody copies a role they could not give.
-    let giving: Vec<i64> = sqlx::query_scalar(&format!(
-        "SELECT DISTINCT x.new_role_id FROM ({changes_sql}) x WHERE x.new_role_id IS NOT NULL"
-    ))
-    .bind(actor.practice_id)
-    .bind(from)
-    .bind(to)
+    let giving: Vec<i64> = sqlx::query_scalar(
+        r#"SELECT DISTINCT new_role_id FROM bulk_batch_rows WHERE batch_id = $1 AND new_role_id IS NOT NULL"#,
+    )
+    .bind(batch_id)
     .fetch_all(&mut *tx)
     .await?;
     may_grant_all(&mut tx, actor, &giving).await?;
-    if !apply || changes == 0 {
+    if changes == 0 {
+        // Nothing to do: the transaction (with its empty batch) is dropped.
         return Ok((preview, None));
     }
-    let t = now();
-    let batch_id: i64 = sqlx::query_scalar(
-        r#"INSERT INTO bulk_batches (practice_id, user_id, actor_user_id, new_role_id, changed, created_at)
-           VALUES ($1, $2, $3, NULL, $4, $5) RETURNING id"#,
+    sqlx::query(r#"UPDATE bulk_batches SET changed = $1 WHERE id = $2"#)
+        .bind(changes)
+        .bind(batch_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        r#"INSERT INTO client_assignments (practice_id, user_id, client_id, role_id, granted_by, granted_at, ends_at)
+           SELECT $1, $2, b.client_id, b.new_role_id, $3, $4, b.new_ends_at FROM bulk_batch_rows b
+           WHERE b.batch_id = $5 AND b.new_role_id IS NOT NULL
+           ON CONFLICT (user_id, client_id) DO UPDATE SET
+               role_id = excluded.role_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at,
+               ends_at = excluded.ends_at"#,
     )
     .bind(actor.practice_id)
     .bind(to)
     .bind(actor.user_id())
-    .bind(changes)
-    .bind(t)
-    .fetch_one(&mut *tx)
-    .await?;
-    sqlx::query(&format!(
-        "INSERT INTO bulk_batch_rows (batch_id, client_id, previous_role_id, new_role_id)
-         SELECT $4, x.client_id, x.previous_role_id, x.new_role_id FROM ({changes_sql}) x"
-    ))
-    .bind(actor.practice_id)
-    .bind(from)
-    .bind(to)
-    .bind(batch_id)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(&format!(
-        r#"INSERT INTO client_assignments (practice_id, user_id, client_id, role_id, granted_by, granted_at, ends_at)
-           SELECT $1, $2, b.client_id, b.new_role_id, $3, $4, $6 FROM bulk_batch_rows b
-           WHERE b.batch_id = $5 AND b.new_role_id IS NOT NULL
-           ON CONFLICT (user_id, client_id) DO UPDATE SET
-               role_id = excluded.role_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at,
-               ends_at = COALESCE(excluded.ends_at, {KEEP_LIVE_END})"#
-    ))
-    .bind(actor.practice_id)
-    .bind(to)
-    .bind(actor.user_id())
     .bind(t)
     .bind(batch_id)
-    .bind(ends_at)
     .execute(&mut *tx)
     .await?;
     sqlx::query(

@@ -84,7 +84,7 @@ pub struct UsersPage {
     pub i_am_main: bool,
     /// The practice setting "Require two-step sign-in for all staff".
     pub two_step_required: bool,
-    /// The practice setting "Email staff when their client access changes".
+    /// The practice setting "Notify staff when their client access changes".
     pub access_emails: bool,
 }
 

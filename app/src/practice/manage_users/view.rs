@@ -456,7 +456,7 @@ fn TwoStepSetting(required: bool, require: ServerAction<SetTwoStepRequired>) -> 
     }
 }
 
-/// The practice setting "Email staff when their client access changes".
+/// The practice setting "Notify staff when their client access changes".
 #[component]
 fn AccessEmailsSetting(enabled: bool, emails: ServerAction<SetAccessEmails>) -> impl IntoView {
     view! {
@@ -464,7 +464,7 @@ fn AccessEmailsSetting(enabled: bool, emails: ServerAction<SetAccessEmails>) -> 
             <label class="check">
                 <input type="checkbox" name="enabled" value="true" checked=enabled
                     on:change=move |ev| { emails.dispatch(SetAccessEmails { enabled: event_target_checked(&ev) }); }/>
-                "Email staff when their client access changes"
+                "Notify staff when their client access changes"
             </label>
             <noscript><button type="submit" class="secondary">"Save"</button></noscript>
             <span class="muted">" Clicks within five minutes make one email; a bulk action or a copy, one at once."</span>

@@ -88,7 +88,7 @@ pub async fn offboard(actor: &PracticeActor, user_id: i64) -> Result<Offboarding
     let held: Vec<Held> = sqlx::query_as(
         r#"SELECT a.client_id, c.name AS client, r.kind AS role_kind, r.name AS role_name, a.granted_at,
                   g.name AS granted_by
-           FROM client_assignments a JOIN clients c ON c.id = a.client_id JOIN roles r ON r.id = a.role_id
+           FROM current_assignments a JOIN clients c ON c.id = a.client_id JOIN roles r ON r.id = a.role_id
                 LEFT JOIN users g ON g.id = a.granted_by
            WHERE a.practice_id = $1 AND a.user_id = $2
            ORDER BY LOWER(c.name)"#,
@@ -109,6 +109,12 @@ pub async fn offboard(actor: &PracticeActor, user_id: i64) -> Result<Offboarding
         .execute(&mut *tx)
         .await?;
     end_all_for_user(&mut tx, user_id).await?;
+    // Nothing more is told to someone who has left.
+    sqlx::query(r#"DELETE FROM access_notices WHERE practice_id = $1 AND user_id = $2 AND sent_at IS NULL"#)
+        .bind(actor.practice_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query(&format!(
         "UPDATE invitations SET status = $5 WHERE {LEAVERS_INVITATIONS}"
     ))
@@ -150,6 +156,9 @@ pub async fn offboard(actor: &PracticeActor, user_id: i64) -> Result<Offboarding
     tx.commit().await?;
     Ok(done)
 }
+
+/// The leaver report reads at most this many of the person's newest access events.
+const EVENTS_READ: i64 = 20_000;
 
 /// An audit event about the person's client access, as the report reads it.
 #[derive(sqlx::FromRow)]
@@ -202,16 +211,21 @@ pub async fn report(actor: &PracticeActor, user_id: i64) -> Result<LeaverReport,
         r#"SELECT e.action, u.name AS actor, e.before_json, e.after_json, e.created_at
            FROM audit_events e LEFT JOIN users u ON u.id = e.actor_user_id
            WHERE e.practice_id = $1 AND e.target_id = $2 AND e.target_type IN ('staff_access', 'user')
-             AND e.action IN ($3, $4, $5)
-           ORDER BY e.id"#,
+             AND e.action IN ($3, $4, $5) AND e.created_at >= $6
+           ORDER BY e.id DESC LIMIT $7"#,
     )
     .bind(actor.practice_id)
     .bind(user_id)
     .bind(AuditAction::AccessSet.as_str())
     .bind(AuditAction::MemberOffboarded.as_str())
     .bind(AuditAction::AccessExpired.as_str())
+    // A year back finds the clicks that gave what ended in the last 90 days; the newest
+    // events, bounded, keep the report's cost fixed however busy the person was.
+    .bind(since - 365 * 86_400)
+    .bind(EVENTS_READ)
     .fetch_all(&mut *conn)
     .await?;
+    let events: Vec<AccessEvent> = events.into_iter().rev().collect();
     let mut offboarded_at = None;
     // The latest single click that gave (client id, role), for when and by whom.
     let mut given: HashMap<(i64, String), (i64, Option<String>)> = HashMap::new();
@@ -269,7 +283,8 @@ pub async fn report(actor: &PracticeActor, user_id: i64) -> Result<LeaverReport,
                 JOIN clients c ON c.id = br.client_id
                 LEFT JOIN roles r ON r.id = br.previous_role_id
            WHERE b.practice_id = $1 AND b.user_id = $2 AND b.created_at >= $3
-             AND br.previous_role_id IS NOT NULL"#,
+             AND br.previous_role_id IS NOT NULL
+           LIMIT 20000"#,
     )
     .bind(actor.practice_id)
     .bind(user_id)
