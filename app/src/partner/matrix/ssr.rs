@@ -536,7 +536,7 @@ pub async fn undo(actor: &PracticeActor, batch_id: i64) -> Result<i64, AppError>
     // Clients that had a role: give it back where the access is still what the batch left
     // (its new role, or none when it removed access), the client is not archived and the
     // role still exists.
-    let restored = sqlx::query(&format!(
+    let restored = sqlx::query(
         r#"INSERT INTO client_assignments (practice_id, user_id, client_id, role_id, granted_by, granted_at, ends_at)
            SELECT $1, $2, b.client_id, b.previous_role_id, $4, $5, b.previous_ends_at
            FROM bulk_batch_rows b
@@ -549,8 +549,8 @@ pub async fn undo(actor: &PracticeActor, batch_id: i64) -> Result<i64, AppError>
              AND (b.previous_ends_at IS NULL OR b.previous_ends_at > $5)
            ON CONFLICT (user_id, client_id) DO UPDATE SET
                role_id = excluded.role_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at,
-               ends_at = excluded.ends_at"#
-    ))
+               ends_at = excluded.ends_at"#,
+    )
     .bind(actor.practice_id)
     .bind(user_id)
     .bind(new_role)
