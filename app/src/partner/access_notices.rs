@@ -22,7 +22,6 @@ pub mod ssr {
 
     use super::*;
     use crate::identity::session::PracticeActor;
-    use crate::platform::audit::{self, AuditAction, AuditEvent};
     use crate::platform::db::{Db, now};
     use crate::platform::email::{OutgoingEmail, enqueue, escape_html};
 
@@ -149,34 +148,7 @@ pub mod ssr {
 
     pub async fn set_enabled(actor: &PracticeActor, enabled: bool) -> Result<(), AppError> {
         // Silencing these before changing people's access must not be a Manager's choice.
-        if actor.role_kind != crate::practice::permissions::RoleKind::Admin {
-            return Err(AppError::NotAllowed(
-                "Only an Admin can change whether staff are emailed about their access.".into(),
-            ));
-        }
-        let mut tx = actor.state.db.begin_write().await?;
-        let before: i64 = sqlx::query_scalar(r#"SELECT access_emails FROM practices WHERE id = $1"#)
-            .bind(actor.practice_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        if (before == 1) == enabled {
-            return Ok(());
-        }
-        sqlx::query(r#"UPDATE practices SET access_emails = $1 WHERE id = $2"#)
-            .bind(i64::from(enabled))
-            .bind(actor.practice_id)
-            .execute(&mut *tx)
-            .await?;
-        audit::record(
-            &mut tx,
-            AuditEvent {
-                before: Some(serde_json::json!({ "access_emails": before == 1 })),
-                after: Some(serde_json::json!({ "access_emails": enabled })),
-                ..actor.audit(AuditAction::AccessEmailsChanged)
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        use crate::practice::practices::ssr::{Setting, set_setting};
+        set_setting(actor, Setting::AccessEmails, enabled).await
     }
 }

@@ -115,6 +115,72 @@ pub mod ssr {
         Ok(())
     }
 
+    /// A practice's on/off settings, each an integer 0/1 column of `practices`.
+    #[derive(Clone, Copy, Debug)]
+    pub enum Setting {
+        /// "Require two-step sign-in for all staff".
+        RequireTwoStep,
+        /// "Notify staff when their client access changes".
+        AccessEmails,
+    }
+
+    impl Setting {
+        fn column(self) -> &'static str {
+            match self {
+                Self::RequireTwoStep => "require_two_step",
+                Self::AccessEmails => "access_emails",
+            }
+        }
+
+        fn action(self) -> crate::platform::audit::AuditAction {
+            match self {
+                Self::RequireTwoStep => crate::platform::audit::AuditAction::TwoStepRequirementChanged,
+                Self::AccessEmails => crate::platform::audit::AuditAction::AccessEmailsChanged,
+            }
+        }
+    }
+
+    /// Turns one of the practice's settings on or off, audited; only an Admin may (these
+    /// settings decide how every member signs in or is told about access). Nothing is
+    /// recorded when it is already so.
+    pub async fn set_setting(
+        actor: &crate::identity::session::PracticeActor,
+        setting: Setting,
+        on: bool,
+    ) -> Result<(), crate::platform::error::AppError> {
+        use crate::platform::error::AppError;
+        if actor.role_kind != RoleKind::Admin {
+            return Err(AppError::NotAllowed(
+                "Only an Admin can change this practice setting.".into(),
+            ));
+        }
+        let column = setting.column();
+        let mut tx = actor.state.db.begin_write().await?;
+        let before: i64 = sqlx::query_scalar(&format!("SELECT {column} FROM practices WHERE id = $1"))
+            .bind(actor.practice_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if (before == 1) == on {
+            return Ok(());
+        }
+        sqlx::query(&format!("UPDATE practices SET {column} = $1 WHERE id = $2"))
+            .bind(i64::from(on))
+            .bind(actor.practice_id)
+            .execute(&mut *tx)
+            .await?;
+        audit::record(
+            &mut tx,
+            AuditEvent {
+                before: Some(serde_json::json!({ column: before == 1 })),
+                after: Some(serde_json::json!({ column: on })),
+                ..actor.audit(setting.action())
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The practice's name.
     pub async fn practice_name(conn: &mut AnyConnection, practice_id: i64) -> Result<String, sqlx::Error> {
         sqlx::query_scalar(r#"SELECT name FROM practices WHERE id = $1"#)

@@ -506,39 +506,12 @@ async fn finish(state: &AppState, token: &str, c: &ChallengeRow) -> Result<(), A
 }
 
 pub async fn set_required(actor: &PracticeActor, required: bool) -> Result<(), AppError> {
-    if actor.role_kind != crate::practice::permissions::RoleKind::Admin {
-        return Err(AppError::NotAllowed(
-            "Only an Admin can change the two-step sign-in requirement.".into(),
-        ));
-    }
-    if required && actor.state.config.secret_key.is_none() {
+    if required && actor.role_kind == crate::practice::permissions::RoleKind::Admin {
         // Requiring what nobody can set up would lock the whole practice out.
         key(&actor.state)?;
     }
-    let mut tx = actor.state.db.begin_write().await?;
-    let before: i64 = sqlx::query_scalar(r#"SELECT require_two_step FROM practices WHERE id = $1"#)
-        .bind(actor.practice_id)
-        .fetch_one(&mut *tx)
-        .await?;
-    if (before == 1) == required {
-        return Ok(());
-    }
-    sqlx::query(r#"UPDATE practices SET require_two_step = $1 WHERE id = $2"#)
-        .bind(i64::from(required))
-        .bind(actor.practice_id)
-        .execute(&mut *tx)
-        .await?;
-    audit::record(
-        &mut tx,
-        AuditEvent {
-            before: Some(serde_json::json!({ "require_two_step": before == 1 })),
-            after: Some(serde_json::json!({ "require_two_step": required })),
-            ..actor.audit(AuditAction::TwoStepRequirementChanged)
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    use crate::practice::practices::ssr::{Setting, set_setting};
+    set_setting(actor, Setting::RequireTwoStep, required).await
 }
 
 #[cfg(test)]
