@@ -1,20 +1,11 @@
-import { test, expect, waitForHydration, signUp, unique } from './fixtures';
+import { test, expect, signUp, unique, openPartner, addClient } from './fixtures';
 
 test('access with an end date: set in the matrix, shown on the row and on the client', async ({ page }) => {
   await signUp(page);
   const client = `Elm ${unique('e')} Ltd`;
-  const nav = page.getByRole('navigation', { name: 'Main' });
-  await nav.getByRole('button', { name: 'Partner' }).click();
-  await nav.getByRole('link', { name: 'Client overview' }).click();
-  await waitForHydration(page);
-  await page.getByRole('button', { name: 'Add client', exact: true }).click();
-  await page.getByLabel('Client name').fill(client);
-  await page.getByRole('button', { name: 'Add client', exact: true }).last().click();
-  await expect(page.getByRole('rowheader', { name: client })).toBeVisible();
-
-  await nav.getByRole('button', { name: 'Partner' }).click();
-  await nav.getByRole('link', { name: 'Users' }).click();
-  await waitForHydration(page);
+  await openPartner(page, 'Client overview');
+  await addClient(page, client);
+  await openPartner(page, 'Users');
   await page.getByRole('list', { name: 'Employee role manager' }).getByRole('button', { name: 'Ada Admin' }).click();
   const cell = page.getByRole('radio', { name: `${client}: Employee (predefined)` });
   await cell.click();

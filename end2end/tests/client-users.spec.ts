@@ -1,22 +1,10 @@
-import { Page } from '@playwright/test';
-import { test, expect, waitForHydration, signUp, openManageUsers, invite, invitationLink, unique } from './fixtures';
-
-async function openPartner(page: Page, item: 'Client overview' | 'Users') {
-  const nav = page.getByRole('navigation', { name: 'Main' });
-  await nav.getByRole('button', { name: 'Partner' }).click();
-  await nav.getByRole('link', { name: item }).click();
-  await waitForHydration(page);
-}
+import { test, expect, waitForHydration, signUp, openManageUsers, invite, invitationLink, unique, openPartner, addClient } from './fixtures';
 
 test("a client's admin invites the client's own user, who sees only that client", async ({ page, browser }) => {
   const admin = await signUp(page);
   const client = `Bakery ${unique('c')} Ltd`;
   await openPartner(page, 'Client overview');
-  await page.getByRole('button', { name: 'Add client', exact: true }).click();
-  await page.getByLabel('Client name').fill(client);
-  await page.locator('#add-plan').selectOption({ label: 'Small' });
-  await page.getByRole('button', { name: 'Add client', exact: true }).last().click();
-  await expect(page.getByRole('rowheader', { name: client })).toBeVisible();
+  await addClient(page, client, 'Small');
 
   // The practice's admin gives themselves Admin on the client, then acts in it.
   await openPartner(page, 'Users');

@@ -1,4 +1,4 @@
-import { test, expect, waitForHydration, signUp, openManageUsers, invite, invitationLink, unique } from './fixtures';
+import { test, expect, waitForHydration, signUp, openManageUsers, invite, invitationLink, unique, openPartner, addClient } from './fixtures';
 
 test('copy access from one staff member to another, then undo it', async ({ page, browser }) => {
   await signUp(page);
@@ -16,18 +16,9 @@ test('copy access from one staff member to another, then undo it', async ({ page
   await expect(cole.getByText('with the role Employee (predefined)')).toBeVisible();
   await context.close();
 
-  const nav = page.getByRole('navigation', { name: 'Main' });
-  await nav.getByRole('button', { name: 'Partner' }).click();
-  await nav.getByRole('link', { name: 'Client overview' }).click();
-  await waitForHydration(page);
-  await page.getByRole('button', { name: 'Add client', exact: true }).click();
-  await page.getByLabel('Client name').fill(client);
-  await page.getByRole('button', { name: 'Add client', exact: true }).last().click();
-  await expect(page.getByRole('rowheader', { name: client })).toBeVisible();
-
-  await nav.getByRole('button', { name: 'Partner' }).click();
-  await nav.getByRole('link', { name: 'Users' }).click();
-  await waitForHydration(page);
+  await openPartner(page, 'Client overview');
+  await addClient(page, client);
+  await openPartner(page, 'Users');
   const people = page.getByRole('list', { name: 'Employee role manager' });
   await people.getByRole('button', { name: 'Ada Admin' }).click();
   await page.getByRole('radio', { name: `${client}: Employee (predefined)` }).click();

@@ -107,3 +107,20 @@ export function totp(key: string, unixSeconds = Date.now() / 1000): string {
   const value = (hmac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
   return value.toString().padStart(6, '0');
 }
+
+/** Opens Partner → Clients → `item` from the top bar. */
+export async function openPartner(page: Page, item: 'Client overview' | 'Users') {
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await nav.getByRole('button', { name: 'Partner' }).click();
+  await nav.getByRole('link', { name: item }).click();
+  await waitForHydration(page);
+}
+
+/** Adds a client on Client overview with the "Add client" form. */
+export async function addClient(page: Page, name: string, plan = 'Practice Edition') {
+  await page.getByRole('button', { name: 'Add client', exact: true }).click();
+  await page.getByLabel('Client name').fill(name);
+  await page.locator('#add-plan').selectOption({ label: plan });
+  await page.getByRole('button', { name: 'Add client', exact: true }).last().click();
+  await expect(page.getByRole('rowheader', { name })).toBeVisible();
+}

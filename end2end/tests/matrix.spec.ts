@@ -1,21 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import { Page } from '@playwright/test';
-import { test, expect, waitForHydration, signUp, openManageUsers, invite, invitationLink, unique } from './fixtures';
-
-async function openPartner(page: Page, item: 'Client overview' | 'Users') {
-  const nav = page.getByRole('navigation', { name: 'Main' });
-  await nav.getByRole('button', { name: 'Partner' }).click();
-  await nav.getByRole('link', { name: item }).click();
-  await waitForHydration(page);
-}
-
-async function addClient(page: Page, name: string, plan: string) {
-  await page.getByRole('button', { name: 'Add client', exact: true }).click();
-  await page.getByLabel('Client name').fill(name);
-  await page.locator('#add-plan').selectOption({ label: plan });
-  await page.getByRole('button', { name: 'Add client', exact: true }).last().click();
-  await expect(page.getByRole('rowheader', { name })).toBeVisible();
-}
+import { test, expect, waitForHydration, signUp, openManageUsers, invite, invitationLink, unique, openPartner, addClient } from './fixtures';
 
 async function accountsMenu(page: Page) {
   await page.reload();

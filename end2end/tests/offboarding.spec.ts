@@ -1,13 +1,5 @@
-import { Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { test, expect, waitForHydration, signUp, openManageUsers, invite, invitationLink, unique } from './fixtures';
-
-async function openPartner(page: Page, item: 'Client overview' | 'Users') {
-  const nav = page.getByRole('navigation', { name: 'Main' });
-  await nav.getByRole('button', { name: 'Partner' }).click();
-  await nav.getByRole('link', { name: item }).click();
-  await waitForHydration(page);
-}
+import { test, expect, waitForHydration, signUp, openManageUsers, invite, invitationLink, unique, openPartner, addClient } from './fixtures';
 
 test('offboard a leaver: access, sessions and invitations go at once, and the leaver report follows', async ({ page, browser }) => {
   await signUp(page);
@@ -25,10 +17,7 @@ test('offboard a leaver: access, sessions and invitations go at once, and the le
   await expect(leaver.getByText('with the role Employee (predefined)')).toBeVisible();
 
   await openPartner(page, 'Client overview');
-  await page.getByRole('button', { name: 'Add client', exact: true }).click();
-  await page.getByLabel('Client name').fill(client);
-  await page.getByRole('button', { name: 'Add client', exact: true }).last().click();
-  await expect(page.getByRole('rowheader', { name: client })).toBeVisible();
+  await addClient(page, client);
   await openPartner(page, 'Users');
   await page.getByRole('list', { name: 'Employee role manager' }).getByRole('button', { name: 'Lee Leaver' }).click();
   await page.getByRole('radio', { name: `${client}: Employee (predefined)` }).click();

@@ -4,7 +4,7 @@
 use leptos_meta::Title;
 
 use super::*;
-use crate::frame::forms::{Field, FormError, action_error};
+use crate::frame::forms::action_error;
 
 #[component]
 pub fn ClientUsersPage() -> impl IntoView {
@@ -83,16 +83,7 @@ pub fn ClientUsersPage() -> impl IntoView {
                             <section class="card" aria-labelledby="invite-heading">
                                 <h2 id="invite-heading">{invite_heading.clone()}</h2>
                                 <ActionForm action=invite attr:novalidate="true" attr:class="inline-form">
-                                    <FormError error=invite_error/>
-                                    <Field label="Name" name="name" error=invite_error autocomplete="off"/>
-                                    <Field label="Email" name="email" kind="email" error=invite_error autocomplete="off"/>
-                                    <div class="field">
-                                        <label for="field-role_id">"Role"</label>
-                                        <select id="field-role_id" name="role_id">
-                                            {roles.get_value().into_iter().map(|r| view! { <option value=r.id.to_string()>{r.name}</option> }).collect_view()}
-                                        </select>
-                                    </div>
-                                    <button type="submit" disabled=move || invite.pending().get()>"Invite user"</button>
+                                    <crate::practice::manage_users::InviteFields roles=roles.get_value() error=invite_error pending=invite.pending()/>
                                 </ActionForm>
                             </section>
                         </Show>

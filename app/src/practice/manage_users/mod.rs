@@ -10,7 +10,7 @@ use crate::platform::error::AppError;
 pub mod ssr;
 mod view;
 
-pub use view::{ManageUsersPage, ManageUsersRoute};
+pub use view::{InviteFields, ManageUsersPage, ManageUsersRoute};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum UserStatus {

@@ -145,16 +145,7 @@ pub fn ManageUsersPage() -> impl IntoView {
                                 <section class="card" aria-labelledby="invite-heading">
                                     <h2 id="invite-heading">"Invite a user"</h2>
                                     <ActionForm action=invite attr:novalidate="true" attr:class="inline-form">
-                                        <FormError error=invite_error/>
-                                        <Field label="Name" name="name" error=invite_error autocomplete="off"/>
-                                        <Field label="Email" name="email" kind="email" error=invite_error autocomplete="off"/>
-                                        <div class="field">
-                                            <label for="field-role_id">"Role"</label>
-                                            <select id="field-role_id" name="role_id">
-                                                {roles.get_value().into_iter().map(|r| view! { <option value=r.id.to_string()>{r.name}</option> }).collect_view()}
-                                            </select>
-                                        </div>
-                                        <button type="submit" disabled=move || invite.pending().get()>"Invite user"</button>
+                                        <InviteFields roles=roles.get_value() error=invite_error pending=invite.pending()/>
                                     </ActionForm>
                                 </section>
                             </Show>
@@ -469,5 +460,27 @@ fn AccessEmailsSetting(enabled: bool, emails: ServerAction<SetAccessEmails>) -> 
             <noscript><button type="submit" class="secondary">"Save"</button></noscript>
             <span class="muted">" Clicks within five minutes make one email; a bulk action or a copy, one at once."</span>
         </ActionForm>
+    }
+}
+
+/// The invite form's fields and button ("Name", "Email", "Role", "Invite user"), shared by
+/// the practice's Manage users and a client's; each page's form posts to its own function.
+#[component]
+pub fn InviteFields(
+    roles: Vec<RoleOption>,
+    error: Signal<Option<crate::platform::error::AppError>>,
+    #[prop(into)] pending: Signal<bool>,
+) -> impl IntoView {
+    view! {
+        <FormError error=error/>
+        <Field label="Name" name="name" error=error autocomplete="off"/>
+        <Field label="Email" name="email" kind="email" error=error autocomplete="off"/>
+        <div class="field">
+            <label for="field-role_id">"Role"</label>
+            <select id="field-role_id" name="role_id">
+                {roles.into_iter().map(|r| view! { <option value=r.id.to_string()>{r.name}</option> }).collect_view()}
+            </select>
+        </div>
+        <button type="submit" disabled=move || pending.get()>"Invite user"</button>
     }
 }
