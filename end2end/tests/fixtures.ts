@@ -76,10 +76,23 @@ export async function signUp(page: Page, tag = unique('practice')) {
 
 /** Opens Home → Manage users from the top bar. */
 export async function openManageUsers(page: Page) {
-  const nav = page.getByRole('navigation', { name: 'Main' });
-  await nav.getByRole('button', { name: 'Home' }).click();
-  await nav.getByRole('link', { name: 'Manage users' }).click();
+  await openMenu(page, 'Home', 'Manage users');
   await expect(page.getByRole('heading', { name: 'Manage users' })).toBeVisible();
+}
+
+/**
+ * Opens the top bar's `menu` and follows its `item`. Waits for hydration first (the menus
+ * open with JavaScript) and opens the menu again if the bar was redrawn in between (right
+ * after signing in, the bar re-renders once the signed-in user is read, closing the menu).
+ */
+async function openMenu(page: Page, menu: string, item: string) {
+  await waitForHydration(page);
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await expect(async () => {
+    const button = nav.getByRole('button', { name: menu });
+    if ((await button.getAttribute('aria-expanded')) !== 'true') await button.click();
+    await nav.getByRole('link', { name: item }).click({ timeout: 2_000 });
+  }).toPass();
 }
 
 /** Fills and sends the invite form. */
@@ -110,9 +123,7 @@ export function totp(key: string, unixSeconds = Date.now() / 1000): string {
 
 /** Opens Partner → Clients → `item` from the top bar. */
 export async function openPartner(page: Page, item: 'Client overview' | 'Users') {
-  const nav = page.getByRole('navigation', { name: 'Main' });
-  await nav.getByRole('button', { name: 'Partner' }).click();
-  await nav.getByRole('link', { name: item }).click();
+  await openMenu(page, 'Partner', item);
   await waitForHydration(page);
 }
 
