@@ -4,5 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/ensure-tools.sh
-cargo leptos build --release
+# Files are named by their content hash (hash-files in Cargo.toml): start from an empty
+# pkg/ so the names of earlier builds do not pile up (and are not hashed twice).
+rm -rf target/site/pkg
+# --split: every page's code is its own WASM chunk (app/src/pages.rs).
+cargo leptos build --release --split
 node scripts/precompress.mjs target/site

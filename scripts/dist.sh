@@ -10,6 +10,8 @@ out=dist/practice-access
 rm -rf "$out"
 mkdir -p "$out"
 cp target/release/server "$out/server"
+# The content-hashed names of the site's files: the server reads them beside itself.
+cp target/release/hash.txt "$out/hash.txt"
 # -a keeps modification times: the server drops a .br/.gz older than its source.
 cp -a target/site "$out/site"
 sed -e 's|^LEPTOS_SITE_ROOT=target/site|# LEPTOS_SITE_ROOT=  (unset: the site/ folder beside the server)|' \

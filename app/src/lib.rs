@@ -4,14 +4,15 @@
 
 pub mod frame;
 pub mod identity;
+pub mod pages;
 pub mod partner;
 pub mod platform;
 pub mod practice;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, SsrMode, path};
 
 use crate::frame::layout::{TopBar, provide_me};
 
@@ -24,6 +25,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                // `practice-access.<hash>.css` in a release build (see server::hash_file_beside_binary).
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -46,30 +49,29 @@ pub fn App() -> impl IntoView {
     });
     provide_me();
     view! {
-        <Stylesheet id="leptos" href="/pkg/practice-access.css"/>
         <Title formatter=|page: String| if page.is_empty() { "Practice Access".to_owned() } else { format!("{page} · Practice Access") }/>
         <Router>
             <TopBar/>
             <main id="main" class="page">
                 <Routes fallback=NotFound>
-                    <Route path=path!("") view=frame::home::HomePage ssr=SsrMode::Async/>
-                    <Route path=path!("/signup") view=identity::sign_up::SignUpPage ssr=SsrMode::Async/>
-                    <Route path=path!("/signup/sent") view=identity::sign_up::SignUpSentPage ssr=SsrMode::Async/>
-                    <Route path=path!("/signup/confirm/:token") view=identity::sign_up::ConfirmSignUpPage ssr=SsrMode::Async/>
-                    <Route path=path!("/login") view=identity::auth::SignInPage ssr=SsrMode::Async/>
-                    <Route path=path!("/login/two-step") view=identity::two_step::VerifySignInPage ssr=SsrMode::Async/>
-                    <Route path=path!("/account/two-step") view=identity::two_step::TwoStepPage ssr=SsrMode::Async/>
-                    <Route path=path!("/account/access") view=identity::my_access::MyAccessPage ssr=SsrMode::Async/>
-                    <Route path=path!("/invite/:token") view=identity::invitations::AcceptInvitationPage ssr=SsrMode::Async/>
-                    <Route path=path!("/manage-users") view=practice::manage_users::ManageUsersRoute ssr=SsrMode::Async/>
-                    <Route path=path!("/manage-users/roles") view=practice::roles::RolesPage ssr=SsrMode::Async/>
-                    <Route path=path!("/manage-users/offboard") view=practice::offboarding::OffboardPage ssr=SsrMode::Async/>
-                    <Route path=path!("/manage-users/leaver-report") view=practice::offboarding::LeaverReportPage ssr=SsrMode::Async/>
-                    <Route path=path!("/outbox") view=platform::outbox::OutboxPage ssr=SsrMode::Async/>
-                    <Route path=path!("/audit") view=practice::audit_log::AuditLogPage ssr=SsrMode::Async/>
-                    <Route path=path!("/partner/clients") view=partner::clients::ClientOverviewPage ssr=SsrMode::Async/>
-                    <Route path=path!("/partner/clients/staff") view=partner::client_staff::ClientStaffPage ssr=SsrMode::Async/>
-                    <Route path=path!("/partner/users") view=partner::matrix::MatrixPageView ssr=SsrMode::Async/>
+                    <Route path=path!("") view={Lazy::<pages::Home>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/signup") view={Lazy::<pages::SignUp>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/signup/sent") view={Lazy::<pages::SignUpSent>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/signup/confirm/:token") view={Lazy::<pages::ConfirmSignUp>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view={Lazy::<pages::SignIn>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/login/two-step") view={Lazy::<pages::VerifySignIn>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/account/two-step") view={Lazy::<pages::TwoStep>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/account/access") view={Lazy::<pages::MyAccess>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/invite/:token") view={Lazy::<pages::AcceptInvitation>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/manage-users") view={Lazy::<pages::ManageUsers>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/manage-users/roles") view={Lazy::<pages::Roles>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/manage-users/offboard") view={Lazy::<pages::Offboard>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/manage-users/leaver-report") view={Lazy::<pages::LeaverReport>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/outbox") view={Lazy::<pages::Outbox>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/audit") view={Lazy::<pages::AuditLog>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/partner/clients") view={Lazy::<pages::ClientOverview>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/partner/clients/staff") view={Lazy::<pages::ClientStaff>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/partner/users") view={Lazy::<pages::Matrix>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

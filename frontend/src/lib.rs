@@ -10,5 +10,6 @@ pub fn hydrate() {
     let _ = leptos::server_fn::redirect::set_redirect_hook(|location: &str| {
         let _ = leptos::prelude::window().location().set_href(location);
     });
-    leptos::mount::hydrate_body(app::App);
+    // Lazy: the current page's WASM chunk is fetched before hydrating (see app::pages).
+    leptos::mount::hydrate_lazy(app::App);
 }

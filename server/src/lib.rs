@@ -36,6 +36,7 @@ pub async fn prepare_state(config: Config) -> Result<AppState, StartError> {
         .site_root(config.site_root.clone())
         .site_pkg_dir("pkg")
         .site_addr(config.site_addr)
+        .hash_files(hash_file_beside_binary())
         .build();
     drop_stale_twins(std::path::Path::new(&config.site_root).join("pkg").as_path());
     Ok(AppState {
@@ -86,9 +87,21 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Whether the release build named the site's files by their content: cargo-leptos
+/// (`hash-files`) then writes `hash.txt` beside the server binary, and the pages must ask
+/// for `practice-access.<hash>.wasm` and so on. A binary built by plain `cargo build`
+/// without that file asks for the plain names.
+fn hash_file_beside_binary() -> bool {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")))
+        .is_some_and(|file| file.is_file())
+}
+
 /// Static files of the compiled site, served precompressed where a `.br` or `.gz` sits
-/// beside them. Their names carry no content hash, so browsers keep them but ask whether
-/// they changed (`no-cache` with Last-Modified: a 304 costs a round trip, not a download).
+/// beside them. A name that carries its content's hash (`practice-access.<hash>.wasm`)
+/// never changes meaning, so browsers keep it for a year without asking; any other name
+/// is kept but revalidated (`no-cache` with Last-Modified: a 304 costs a round trip).
 fn static_files(dir: &str) -> axum::routing::MethodRouter {
     use tower_http::set_header::SetResponseHeaderLayer;
     let files = tower_http::services::ServeDir::new(dir)
@@ -96,10 +109,7 @@ fn static_files(dir: &str) -> axum::routing::MethodRouter {
         .precompressed_gzip();
     axum::routing::get_service(
         tower::ServiceBuilder::new()
-            .layer(SetResponseHeaderLayer::if_not_present(
-                axum::http::header::CACHE_CONTROL,
-                axum::http::HeaderValue::from_static("no-cache"),
-            ))
+            .layer(axum::middleware::from_fn(static_cache_control))
             // The body depends on Accept-Encoding: a shared cache must key on it.
             .layer(SetResponseHeaderLayer::appending(
                 axum::http::header::VARY,
@@ -107,6 +117,36 @@ fn static_files(dir: &str) -> axum::routing::MethodRouter {
             ))
             .service(files),
     )
+}
+
+async fn static_cache_control(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let immutable = has_content_hash(request.uri().path());
+    let mut response = next.run(request).await;
+    if response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED {
+        let value = if immutable {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        };
+        response.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static(value),
+        );
+    }
+    response
+}
+
+/// Whether a file name holds a content hash as cargo-leptos writes it: a 22-character
+/// URL-safe base64 MD5 between dots (`name.<hash>.wasm`) or after `__wasm_split.`.
+fn has_content_hash(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    name.split('.').any(|part| {
+        part.len() == 22
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            && part.bytes().any(|b| b != b'_')
+    })
 }
 
 /// Removes `.br` and `.gz` files older than the file they compress (a build without
