@@ -481,9 +481,14 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
                                     <caption class="sr-only">{format!("Roles of {} on each client", m.staff_name)}</caption>
                                     <ColumnHeads columns=m.columns.clone() busy start_bulk/>
                                     <tbody>
-                                        {move || rows.get().into_iter().enumerate().map(|(i, row)| {
-                                            view! { <MatrixRowView user_id index=i row columns grant set_end/> }
-                                        }).collect_view()}
+                                        // Keyed by position and client: a click changes one row's state
+                                        // (below), never rebuilds the table, and keeps the focus where it is.
+                                        <For each=move || rows.get().into_iter().enumerate() key=|(i, row)| (*i, row.client_id) let:((i, row))>
+                                            {
+                                                let state = Memo::new(move |_| rows.with(|r| r.get(i).map(|x| (x.role_id, x.ends_at)).unwrap_or_default()));
+                                                view! { <MatrixRowView user_id index=i row state columns grant set_end/> }
+                                            }
+                                        </For>
                                     </tbody>
                                 </table>
                             </div>
@@ -794,12 +799,15 @@ fn MatrixRowView(
     user_id: i64,
     index: usize,
     row: MatrixRow,
+    /// The row's role and end as they change (a click, an end date): only what depends on
+    /// them is redrawn.
+    state: Memo<(Option<i64>, Option<i64>)>,
     columns: StoredValue<Vec<RoleColumn>>,
     grant: impl Fn(usize, Option<i64>) + Copy + Send + Sync + 'static,
     set_end: Callback<(i64, String)>,
 ) -> impl IntoView {
-    let current = row.role_id;
-    let ends_at = row.ends_at;
+    let current = move || state.get().0;
+    let ends_at = move || state.get().1;
     let editing_end = RwSignal::new(false);
     let end_field = format!("ends-{}", row.client_id);
     let client = row.name.clone();
@@ -809,7 +817,7 @@ fn MatrixRowView(
         let form_id = form_id.clone();
         move |col: usize, role_id: Option<i64>, column_name: String| {
             let form_id = form_id.clone();
-            let checked = current == role_id;
+            let checked = move || current() == role_id;
             let label = format!("{client}: {column_name}");
             view! {
                 <td class="cell">
@@ -818,11 +826,11 @@ fn MatrixRowView(
                         role="radio"
                         id=format!("cell-{index}-{col}")
                         class="tick-button"
-                        class:granted=checked && role_id.is_some()
-                        class:none=checked && role_id.is_none()
-                        aria-checked=checked.to_string()
+                        class:granted=move || checked() && role_id.is_some()
+                        class:none=move || checked() && role_id.is_none()
+                        aria-checked=move || checked().to_string()
                         aria-label=label
-                        tabindex=if checked { "0" } else { "-1" }
+                        tabindex=move || if checked() { "0" } else { "-1" }
                         form=form_id.clone()
                         name=role_id.map(|_| "role_id")
                         value=role_id.map(|r| r.to_string())
@@ -852,15 +860,15 @@ fn MatrixRowView(
                 <div class="client-head">
                     <span class="client-name">
                         {row.name.clone()}<small>{row.plan.label()}</small>
-                        {ends_at.map(|e| view! { <small class="ends">{format!("until {}", crate::platform::dates::last_day(e))}</small> })}
+                        {move || ends_at().map(|e| view! { <small class="ends">{format!("until {}", crate::platform::dates::last_day(e))}</small> })}
                     </span>
                     <button type="button" class="icon end-date" aria-label=format!("Set end date for {}", row.name) title=format!("Set end date for {}", row.name)
                         aria-expanded=move || editing_end.get().to_string()
-                        disabled=current.is_none() on:click=move |_| editing_end.update(|o| *o = !*o)>
+                        disabled=move || current().is_none() on:click=move |_| editing_end.update(|o| *o = !*o)>
                         <Calendar/>
                     </button>
                     <button type="submit" form=form_id.clone() class="icon remove" aria-label=format!("Remove {}", row.name) title=format!("Remove {}", row.name)
-                        disabled=current.is_none() on:click=move |ev| { ev.prevent_default(); grant(index, None) }>
+                        disabled=move || current().is_none() on:click=move |ev| { ev.prevent_default(); grant(index, None) }>
                         <Person remove=true/>
                     </button>
                 </div>
@@ -871,13 +879,13 @@ fn MatrixRowView(
                         view! {
                             <div class="end-date-form">
                                 <label for=end_field.clone()>"Access ends on"</label>
-                                <input type="date" id=end_field.clone() node_ref=input value=ends_at.map(crate::platform::dates::last_day_iso).unwrap_or_default()/>
+                                <input type="date" id=end_field.clone() node_ref=input value=state.get_untracked().1.map(crate::platform::dates::last_day_iso).unwrap_or_default()/>
                                 <button type="button" class="secondary" on:click=move |_| {
                                     let day = input.get_untracked().map(|i| i.value()).unwrap_or_default();
                                     editing_end.set(false);
                                     set_end.run((client_id, day));
                                 }>"Save end date"</button>
-                                {ends_at.is_some().then(|| view! {
+                                {move || ends_at().is_some().then(|| view! {
                                     <button type="button" class="link" on:click=move |_| { editing_end.set(false); set_end.run((client_id, String::new())); }>"No end date"</button>
                                 })}
                             </div>
