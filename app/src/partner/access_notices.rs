@@ -42,7 +42,20 @@ pub mod ssr {
             .bind(actor.practice_id)
             .fetch_one(&mut *conn)
             .await?;
-        if on == 0 {
+        note_if(conn, actor, on == 1, user_id, line, at_once).await
+    }
+
+    /// [`note`] for a caller that has read the practice's setting (`on`) already, in the
+    /// same transaction.
+    pub async fn note_if(
+        conn: &mut AnyConnection,
+        actor: &PracticeActor,
+        on: bool,
+        user_id: i64,
+        line: &str,
+        at_once: bool,
+    ) -> Result<(), sqlx::Error> {
+        if !on || user_id == actor.user_id() {
             return Ok(());
         }
         let t = now();

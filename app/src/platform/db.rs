@@ -15,6 +15,9 @@ use sqlx::{Any, AnyPool, Executor, Transaction};
 
 use crate::platform::error::AppError;
 
+/// How long a writer waits for SQLite's write lock (and for its turn at it) before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
 
@@ -60,6 +63,38 @@ pub enum DbError {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite: the one write lock, taken in this process first. Writers then queue here,
+    /// in order, and start the moment the previous one commits, instead of polling
+    /// SQLite's lock in its busy handler (which sleeps between tries: the lock sits idle
+    /// and a waiting click can lose many rounds in a row).
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A transaction that will write ([`Db::begin_write`]); on SQLite it holds this process's
+/// turn at the write lock until it commits or is dropped (rolled back). Used like the
+/// transaction itself: `&mut *tx` is its connection.
+pub struct WriteTx {
+    tx: Transaction<'static, Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
 }
 
 impl Db {
@@ -96,7 +131,11 @@ impl Db {
             .connect_with(options)
             .await
             .map_err(DbError::Connect)?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            writer: Default::default(),
+        })
     }
 
     /// Applies pending migrations of this backend's folder; fails on any error.
@@ -121,11 +160,25 @@ impl Db {
     ///
     /// On SQLite a plain (deferred) `BEGIN` that reads before it writes can fail with
     /// SQLITE_BUSY when another writer committed meanwhile; `BEGIN IMMEDIATE` takes the
-    /// write lock up front so concurrent writers queue behind the busy timeout instead.
-    pub async fn begin_write(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
+    /// write lock up front. Writers of this process first queue for their turn (see
+    /// `writer`); SQLite's busy timeout still covers writers outside it (autocommit
+    /// statements, another process). A turn not given within the busy timeout is an error,
+    /// as the lock itself would be.
+    pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
         match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+            Backend::Sqlite => {
+                let turn = tokio::time::timeout(BUSY_TIMEOUT, self.writer.clone().lock_owned())
+                    .await
+                    .map_err(|_| sqlx::Error::PoolTimedOut)?;
+                Ok(WriteTx {
+                    tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+                    _turn: Some(turn),
+                })
+            }
+            Backend::Postgres => Ok(WriteTx {
+                tx: self.pool.begin().await?,
+                _turn: None,
+            }),
         }
     }
 

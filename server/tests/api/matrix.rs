@@ -262,21 +262,24 @@ async fn bulk_actions_cover_every_client_in_one_audited_transaction_and_can_be_u
             .all(|(_, role)| *role == s.employee)
     );
     assert_eq!(roles_of(app, s.staff_id).await.len(), 40);
-    let (count, before): (i64, String) = sqlx::query_as(
-        "SELECT affected_count, before_json FROM audit_events WHERE action = 'access.bulk_assigned' ORDER BY id DESC LIMIT 1",
+    let (count, after): (i64, String) = sqlx::query_as(
+        "SELECT affected_count, after_json FROM audit_events WHERE action = 'access.bulk_assigned' ORDER BY id DESC LIMIT 1",
     )
     .fetch_one(app.db.pool())
     .await
     .unwrap();
     assert_eq!(count, 40);
-    assert_eq!(
-        serde_json::from_str::<Value>(&before).unwrap()["clients"]
-            .as_array()
-            .unwrap()
-            .len(),
-        40,
-        "affected rows are recorded"
-    );
+    // The event names its batch; the batch's undo record lists every client changed.
+    let batch = serde_json::from_str::<Value>(&after).unwrap()["batch_id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(batch, r["batch_id"].as_i64().unwrap());
+    let recorded: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM bulk_batch_rows WHERE batch_id = $1")
+        .bind(batch)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(recorded, 40, "affected rows are recorded");
 
     // Assign to all with the custom role, then undo: back to all Employee.
     let r2 = bulk(app, &s.admin, "apply_bulk", s.staff_id, Some(bookkeeper), "", "").await;

@@ -227,14 +227,85 @@ pub async fn set_one(
     client_id: i64,
     role_id: Option<i64>,
 ) -> Result<(), AppError> {
+    // Checked first without the write lock (SQLite has one: every statement inside it
+    // makes every other click wait), with the errors a person reads...
+    let mut conn = actor.state.db.pool().acquire().await?;
+    let checked = check_one(actor, &mut conn, user_id, client_id, role_id).await?;
+    drop(conn);
     let mut tx = actor.state.db.begin_write().await?;
-    let staff = staff_member(actor, &mut tx, user_id).await?;
+    // ...then confirmed inside it in one statement, which also reads what the change
+    // needs. Should anything have changed in between (deactivated, archived, role
+    // deleted), the whole check runs again under the lock.
+    let guard = guard_one(actor, &mut tx, user_id, client_id, role_id).await?;
+    let checked = match guard {
+        Some(g) if g.still_valid(&checked, role_id) => OneChange {
+            before: g.before(),
+            access_emails: g.access_emails == 1,
+            ..checked
+        },
+        _ => {
+            let mut checked = check_one(actor, &mut tx, user_id, client_id, role_id).await?;
+            let g = guard_one(actor, &mut tx, user_id, client_id, role_id)
+                .await?
+                .ok_or(AppError::Internal)?;
+            checked.before = g.before();
+            checked.access_emails = g.access_emails == 1;
+            checked
+        }
+    };
+    if checked.before.as_ref().map(|b| b.0) == role_id {
+        return Ok(()); // Already so: nothing to change or audit.
+    }
+    write_pair(&mut tx, actor.practice_id, user_id, client_id, role_id, actor.user_id()).await?;
+    let client_name = &checked.client_name;
+    let line = match &checked.new_role {
+        Some(role) => format!("{client_name}: {role} (given by {})", actor.session.name),
+        None => format!("{client_name}: access removed (by {})", actor.session.name),
+    };
+    crate::partner::access_notices::ssr::note_if(&mut tx, actor, checked.access_emails, user_id, &line, false).await?;
+    audit::record(
+        &mut tx,
+        AuditEvent {
+            before: Some(serde_json::json!({ "client": client_name, "client_id": client_id, "role": checked.before.map(|(_, k, n)| display_role_name(&k, &n)) })),
+            after: Some(serde_json::json!({ "client": client_name, "client_id": client_id, "role": checked.new_role })),
+            affected_count: Some(1),
+            ..actor.audit_on(AuditAction::AccessSet, "staff_access", user_id, &checked.staff_name)
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One click, checked: who, which client, which role (its column name).
+struct OneChange {
+    staff_name: String,
+    staff_active: bool,
+    client_name: String,
+    archived: bool,
+    new_role: Option<String>,
+    /// The role held before (id, kind, name); read under the write lock.
+    before: Option<(i64, String, String)>,
+    access_emails: bool,
+}
+
+/// Refuses a click on someone outside the practice, a deactivated person (unless removing),
+/// another practice's client, an archived client (unless removing), or a role the actor
+/// may not give.
+async fn check_one(
+    actor: &PracticeActor,
+    conn: &mut AnyConnection,
+    user_id: i64,
+    client_id: i64,
+    role_id: Option<i64>,
+) -> Result<OneChange, AppError> {
+    let staff = staff_member(actor, conn, user_id).await?;
     refuse_if_deactivated(&staff, role_id)?;
     let client: Option<(String, i64)> =
         sqlx::query_as(r#"SELECT name, archived FROM clients WHERE id = $1 AND practice_id = $2"#)
             .bind(client_id)
             .bind(actor.practice_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut *conn)
             .await?;
     let Some((client_name, archived)) = client else {
         return Err(AppError::NotFound("That client".into()));
@@ -245,37 +316,73 @@ pub async fn set_one(
         )));
     }
     let new_role = match role_id {
-        Some(r) => Some(practice_role(actor, &mut tx, r).await?),
+        Some(r) => Some(practice_role(actor, conn, r).await?),
         None => None,
     };
-    let before: Option<(i64, String, String)> = sqlx::query_as(
-        r#"SELECT r.id, r.kind, r.name FROM current_assignments a JOIN roles r ON r.id = a.role_id WHERE a.user_id = $1 AND a.client_id = $2"#,
+    Ok(OneChange {
+        staff_active: staff.is_active(),
+        staff_name: staff.name,
+        client_name,
+        archived: archived == 1,
+        new_role,
+        before: None,
+        access_emails: false,
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct OneGuard {
+    status: String,
+    archived: i64,
+    /// 1 when the role to give is still one of the practice's (always 1 for removing).
+    role_exists: i64,
+    access_emails: i64,
+    before_id: Option<i64>,
+    before_kind: Option<String>,
+    before_name: Option<String>,
+}
+
+impl OneGuard {
+    /// Whether nothing [`check_one`] decided on changed since.
+    fn still_valid(&self, checked: &OneChange, role_id: Option<i64>) -> bool {
+        let active = self.status == crate::practice::practices::MemberStatus::Active.as_str();
+        active == checked.staff_active
+            && (self.archived == 1) == checked.archived
+            && (role_id.is_none() || self.role_exists == 1)
+    }
+
+    fn before(&self) -> Option<(i64, String, String)> {
+        Some((self.before_id?, self.before_kind.clone()?, self.before_name.clone()?))
+    }
+}
+
+/// The state one click depends on, in one statement: the person's status, the client's,
+/// whether the role still exists, the practice's notification setting and the role held
+/// now. `None` when the person or the client is gone.
+async fn guard_one(
+    actor: &PracticeActor,
+    conn: &mut AnyConnection,
+    user_id: i64,
+    client_id: i64,
+    role_id: Option<i64>,
+) -> Result<Option<OneGuard>, sqlx::Error> {
+    sqlx::query_as(
+        r#"SELECT m.status, c.archived, p.access_emails,
+                  CASE WHEN $4 = 0 THEN 1 ELSE (SELECT COUNT(*) FROM roles r WHERE r.id = $4 AND r.practice_id = $1) END AS role_exists,
+                  a.role_id AS before_id, br.kind AS before_kind, br.name AS before_name
+           FROM practice_members m
+           JOIN practices p ON p.id = m.practice_id
+           JOIN clients c ON c.id = $3 AND c.practice_id = m.practice_id
+           LEFT JOIN current_assignments a ON a.user_id = m.user_id AND a.client_id = c.id
+           LEFT JOIN roles br ON br.id = a.role_id
+           WHERE m.practice_id = $1 AND m.user_id = $2"#,
     )
+    .bind(actor.practice_id)
     .bind(user_id)
     .bind(client_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if before.as_ref().map(|b| b.0) == role_id {
-        return Ok(()); // Already so: nothing to change or audit.
-    }
-    write_pair(&mut tx, actor.practice_id, user_id, client_id, role_id, actor.user_id()).await?;
-    let line = match &new_role {
-        Some(role) => format!("{client_name}: {role} (given by {})", actor.session.name),
-        None => format!("{client_name}: access removed (by {})", actor.session.name),
-    };
-    crate::partner::access_notices::ssr::note(&mut tx, actor, user_id, &line, false).await?;
-    audit::record(
-        &mut tx,
-        AuditEvent {
-            before: Some(serde_json::json!({ "client": client_name, "client_id": client_id, "role": before.map(|(_, k, n)| display_role_name(&k, &n)) })),
-            after: Some(serde_json::json!({ "client": client_name, "client_id": client_id, "role": new_role })),
-            affected_count: Some(1),
-            ..actor.audit_on(AuditAction::AccessSet, "staff_access", user_id, &staff.name)
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    .bind(role_id.unwrap_or(0))
+    .fetch_optional(conn)
+    .await
 }
 
 pub async fn preview(
@@ -396,12 +503,6 @@ pub async fn apply(
         .bind(batch_id)
         .execute(&mut *tx)
         .await?;
-    let affected: Vec<(i64, Option<i64>)> = sqlx::query_as(
-        r#"SELECT client_id, previous_role_id FROM bulk_batch_rows WHERE batch_id = $1 ORDER BY client_id"#,
-    )
-    .bind(batch_id)
-    .fetch_all(&mut *tx)
-    .await?;
     if changed > 0 {
         let line = match &role_name {
             Some(role) => format!(
@@ -417,18 +518,27 @@ pub async fn apply(
         };
         crate::partner::access_notices::ssr::note(&mut tx, actor, user_id, &line, true).await?;
     }
+    // Which clients changed, and what each had before, is the batch's undo record
+    // (`bulk_batch_rows`, kept for good): the event names the batch rather than copying
+    // thousands of rows into JSON.
     audit::record(
         &mut tx,
         AuditEvent {
-            before: Some(serde_json::json!({
-                "clients": affected.iter().map(|(c, r)| serde_json::json!({ "client_id": c, "role_id": r })).collect::<Vec<_>>()
-            })),
             after: Some(serde_json::json!({
                 "role": role_name, "role_id": role_id, "batch_id": batch_id,
                 "scope": { "search": scope.search, "plan": scope.plan }
             })),
             affected_count: Some(changed),
-            ..actor.audit_on(if role_id.is_some() { AuditAction::AccessBulkAssigned } else { AuditAction::AccessBulkRemoved }, "staff_access", user_id, &staff.name)
+            ..actor.audit_on(
+                if role_id.is_some() {
+                    AuditAction::AccessBulkAssigned
+                } else {
+                    AuditAction::AccessBulkRemoved
+                },
+                "staff_access",
+                user_id,
+                &staff.name,
+            )
         },
     )
     .await?;
