@@ -9,6 +9,9 @@ use crate::platform::error::AppError;
 /// Single changes to one person's access within this long make one message.
 pub const GATHER_SECS: i64 = 5 * 60;
 
+/// A message lists this many changes; it counts the rest ("and 12 more changes").
+pub const LISTED_CHANGES: i64 = 40;
+
 /// The practice setting "Notify staff when their client access changes".
 #[server(endpoint = "set_access_emails")]
 pub async fn set_access_emails(#[server(default)] enabled: bool) -> Result<(), AppError> {
@@ -62,7 +65,9 @@ pub mod ssr {
         sqlx::query(
             r#"INSERT INTO access_notices (practice_id, user_id, lines, send_after) VALUES ($1, $2, $3, $4)
                ON CONFLICT (practice_id, user_id) WHERE sent_at IS NULL DO UPDATE SET
-                   lines = access_notices.lines || $5 || excluded.lines,
+                   lines = CASE WHEN access_notices.changes < $6 THEN access_notices.lines || $5 || excluded.lines
+                                ELSE access_notices.lines END,
+                   changes = access_notices.changes + 1,
                    send_after = CASE WHEN excluded.send_after < access_notices.send_after
                                      THEN excluded.send_after ELSE access_notices.send_after END"#,
         )
@@ -71,6 +76,7 @@ pub mod ssr {
         .bind(line)
         .bind(if at_once { t } else { t + GATHER_SECS })
         .bind("\n")
+        .bind(LISTED_CHANGES)
         .execute(conn)
         .await?;
         Ok(())
@@ -108,20 +114,32 @@ pub mod ssr {
             let mut tx = db.begin_write().await?;
             // Marked and read in one statement: a line noted meanwhile is in this message,
             // or opens the next one.
-            let mine: Option<String> = sqlx::query_scalar(
-                r#"UPDATE access_notices SET sent_at = $1 WHERE id = $2 AND sent_at IS NULL RETURNING lines"#,
+            let mine: Option<(String, i64)> = sqlx::query_as(
+                r#"UPDATE access_notices SET sent_at = $1 WHERE id = $2 AND sent_at IS NULL RETURNING lines, changes"#,
             )
             .bind(t)
             .bind(d.id)
             .fetch_optional(&mut *tx)
             .await?;
-            let Some(all) = mine else { continue };
+            let Some((all, changes)) = mine else { continue };
             if d.wanted == 0 {
                 // Left, deactivated, or the practice turned these off since: dropped.
                 tx.commit().await?;
                 continue;
             }
-            let lines: Vec<&str> = all.lines().filter(|l| !l.trim().is_empty()).collect();
+            let mut lines: Vec<String> = all
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(str::to_owned)
+                .collect();
+            let unlisted = changes - lines.len() as i64;
+            if unlisted > 0 {
+                lines.push(format!(
+                    "and {} more {}",
+                    crate::frame::widgets::thousands(unlisted),
+                    if unlisted == 1 { "change" } else { "changes" }
+                ));
+            }
             let subject = format!("Your client access at {} changed", d.practice);
             let text = format!(
                 "Hello {},\n\nYour access to clients of {} changed:\n\n{}\n\nEvery client you can open: {base_url}/account/access\n",

@@ -177,4 +177,71 @@ async fn staff_hear_about_changes_to_their_access_once_per_gathering(app: &TestA
     assert_eq!(open_notices(app, sam).await, 0, "nothing more to a leaver");
 }
 
-crate::on_both_backends!(staff_hear_about_changes_to_their_access_once_per_gathering);
+/// A morning of clicks on one person: the message lists the first changes and counts the
+/// rest, and the stored notice stops growing.
+async fn a_long_run_of_changes_is_listed_then_counted(app: &TestApp) {
+    use app::partner::access_notices::LISTED_CHANGES;
+    let admin = app.sign_up("many").await;
+    let employee = app.role_id(admin.practice_id, "Employee").await;
+    let token = app
+        .invite_and_read_link(&admin, "Mia Many", "mia.many@example.com", employee)
+        .await;
+    app.call(
+        &app.client(),
+        "accept_invitation",
+        &[("token", &token), ("password", PASSWORD)],
+    )
+    .await;
+    let mia: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'mia.many@example.com'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let (_, client) = app
+        .call(&admin.client, "add_client", &[("name", "Oak Ltd"), ("plan", "small")])
+        .await;
+    let (user, client) = (mia.to_string(), client.to_string());
+    let clicks = LISTED_CHANGES + 5;
+    for i in 0..clicks {
+        let mut form = vec![("user_id", user.as_str()), ("client_id", client.as_str())];
+        let role = employee.to_string();
+        if i % 2 == 0 {
+            form.push(("role_id", role.as_str()));
+        }
+        let (status, body) = app.call(&admin.client, "set_client_role", &form).await;
+        assert!(status.is_success(), "{body}");
+    }
+    let (changes, stored): (i64, String) =
+        sqlx::query_as("SELECT changes, lines FROM access_notices WHERE user_id = $1 AND sent_at IS NULL")
+            .bind(mia)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(changes, clicks);
+    assert_eq!(
+        stored.lines().count() as i64,
+        LISTED_CHANGES,
+        "the stored list stops growing"
+    );
+    let mailed = app.mail_count("mia.many@example.com");
+    let t = app::platform::db::now();
+    assert_eq!(flush_due(&app.db, true, &app.address, t + 301).await.unwrap(), 1);
+    let message = app
+        .smtp
+        .as_ref()
+        .unwrap()
+        .wait_for("mia.many@example.com", mailed)
+        .await;
+    assert!(message.data.contains("and 5 more changes"), "{}", message.data);
+    // The plain-text part lists each change on a line of its own.
+    assert_eq!(
+        message.data.matches("- Oak Ltd: ").count(),
+        LISTED_CHANGES as usize,
+        "{}",
+        message.data
+    );
+}
+
+crate::on_both_backends!(
+    staff_hear_about_changes_to_their_access_once_per_gathering,
+    a_long_run_of_changes_is_listed_then_counted,
+);
