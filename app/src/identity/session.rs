@@ -191,6 +191,9 @@ pub struct Session {
     /// A practice this user is staff of requires two-step sign-in and it is not on yet:
     /// nothing but setting it up (and signing out) is allowed.
     pub must_set_up_two_step: bool,
+    /// The user's active membership of `current_practice_id` (role id, role kind, is main),
+    /// read in the same statement as the session: [`practice_actor`] needs no query of its own.
+    membership: Option<(i64, String, bool)>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -203,6 +206,9 @@ struct SessionRow {
     last_seen_at: i64,
     expires_at: i64,
     must_set_up_two_step: i64,
+    member_role_id: Option<i64>,
+    member_role_kind: Option<String>,
+    member_is_main: Option<i64>,
 }
 
 /// Starts a new session for `user_id` (a new id at every sign-in) acting in `account`
@@ -309,8 +315,11 @@ async fn by_token(state: &AppState, token: &str, activity: Activity) -> Result<O
                   CASE WHEN u.totp_secret IS NULL AND EXISTS (
                       SELECT 1 FROM practice_members m JOIN practices p ON p.id = m.practice_id
                       WHERE m.user_id = u.id AND m.status = 'active' AND p.require_two_step = 1
-                  ) THEN 1 ELSE 0 END AS must_set_up_two_step
+                  ) THEN 1 ELSE 0 END AS must_set_up_two_step,
+                  m.role_id AS member_role_id, r.kind AS member_role_kind, m.is_main AS member_is_main
            FROM sessions s JOIN users u ON u.id = s.user_id
+           LEFT JOIN practice_members m ON m.user_id = s.user_id AND m.practice_id = s.current_practice_id AND m.status = 'active'
+           LEFT JOIN roles r ON r.id = m.role_id
            WHERE s.token_hash = $1"#,
     )
     .bind(&token_hash)
@@ -340,6 +349,10 @@ async fn by_token(state: &AppState, token: &str, activity: Activity) -> Result<O
         current_practice_id: row.current_practice_id,
         current_client_id: row.current_client_id,
         must_set_up_two_step: row.must_set_up_two_step == 1,
+        membership: match (row.member_role_id, row.member_role_kind, row.member_is_main) {
+            (Some(role_id), Some(kind), Some(is_main)) => Some((role_id, kind, is_main == 1)),
+            _ => None,
+        },
     }))
 }
 
@@ -420,14 +433,6 @@ impl PracticeActor {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct MembershipRow {
-    practice_id: i64,
-    role_id: i64,
-    kind: String,
-    is_main: i64,
-}
-
 /// The permissions a role grants: predefined ones from code, custom ones from the table.
 pub async fn role_permissions(
     conn: &mut AnyConnection,
@@ -471,30 +476,26 @@ pub async fn practice_actor(
         )
         .respond());
     }
-    let membership: Option<MembershipRow> = sqlx::query_as(
-        r#"SELECT m.practice_id, m.role_id, r.kind, m.is_main
-           FROM practice_members m JOIN roles r ON r.id = m.role_id
-           WHERE m.user_id = $1 AND m.practice_id = $2 AND m.status = $3"#,
-    )
-    .bind(session.user_id)
-    .bind(session.current_practice_id)
-    .bind(crate::practice::practices::MemberStatus::Active.as_str())
-    .fetch_optional(state.db.pool())
-    .await?;
-    let Some(m) = membership else {
+    // The active membership of the session's practice, read with the session itself.
+    let (Some(practice_id), Some((role_id, kind, is_main))) = (session.current_practice_id, session.membership.clone())
+    else {
         return Err(AppError::Forbidden.respond());
     };
-    let role_kind = RoleKind::parse(&m.kind).ok_or(AppError::Internal)?;
-    let mut conn = state.db.pool().acquire().await?;
-    let permissions = role_permissions(&mut conn, m.role_id, role_kind).await?;
-    drop(conn);
+    let role_kind = RoleKind::parse(&kind).ok_or(AppError::Internal)?;
+    let permissions = match role_kind.predefined_permissions() {
+        Some(keys) => keys.into_iter().map(str::to_owned).collect(),
+        None => {
+            let mut conn = state.db.pool().acquire().await?;
+            role_permissions(&mut conn, role_id, role_kind).await?
+        }
+    };
     let actor = PracticeActor {
         state,
         session,
-        practice_id: m.practice_id,
-        role_id: m.role_id,
+        practice_id,
+        role_id,
         role_kind,
-        is_main: m.is_main == 1,
+        is_main,
         permissions,
     };
     if let Some(p) = permission
