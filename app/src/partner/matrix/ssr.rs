@@ -213,7 +213,12 @@ async fn write_pair(
 }
 
 fn refuse_if_deactivated(staff: &Member, role_id: Option<i64>) -> Result<(), AppError> {
-    if !staff.is_active() && role_id.is_some() {
+    refuse_if_inactive(staff.is_active(), role_id)
+}
+
+/// Nobody is given access while deactivated (removing it is always allowed).
+fn refuse_if_inactive(active: bool, role_id: Option<i64>) -> Result<(), AppError> {
+    if !active && role_id.is_some() {
         return Err(AppError::Conflict(
             "This staff member is deactivated. Reactivate them before granting access.".into(),
         ));
@@ -227,32 +232,15 @@ pub async fn set_one(
     client_id: i64,
     role_id: Option<i64>,
 ) -> Result<(), AppError> {
-    // Checked first without the write lock (SQLite has one: every statement inside it
-    // makes every other click wait), with the errors a person reads...
+    // Checked first without the write lock (SQLite has one: every statement inside it makes
+    // every other click wait), so a refused click never queues for it...
     let mut conn = actor.state.db.pool().acquire().await?;
-    let checked = check_one(actor, &mut conn, user_id, client_id, role_id).await?;
+    check_one(actor, &mut conn, user_id, client_id, role_id).await?;
     drop(conn);
+    // ...then checked again under the lock, where it counts: one statement reads all a click
+    // depends on (plus, for a custom role, its permissions).
     let mut tx = actor.state.db.begin_write().await?;
-    // ...then confirmed inside it in one statement, which also reads what the change
-    // needs. Should anything have changed in between (deactivated, archived, role
-    // deleted), the whole check runs again under the lock.
-    let guard = guard_one(actor, &mut tx, user_id, client_id, role_id).await?;
-    let checked = match guard {
-        Some(g) if g.still_valid(&checked, role_id) => OneChange {
-            before: g.before(),
-            access_emails: g.access_emails == 1,
-            ..checked
-        },
-        _ => {
-            let mut checked = check_one(actor, &mut tx, user_id, client_id, role_id).await?;
-            let g = guard_one(actor, &mut tx, user_id, client_id, role_id)
-                .await?
-                .ok_or(AppError::Internal)?;
-            checked.before = g.before();
-            checked.access_emails = g.access_emails == 1;
-            checked
-        }
-    };
+    let checked = check_one(actor, &mut tx, user_id, client_id, role_id).await?;
     if checked.before.as_ref().map(|b| b.0) == role_id {
         return Ok(()); // Already so: nothing to change or audit.
     }
@@ -277,21 +265,20 @@ pub async fn set_one(
     Ok(())
 }
 
-/// One click, checked: who, which client, which role (its column name).
+/// One click, checked: who, which client, which role (its column name), what was held
+/// before (id, kind, name) and whether the practice sends access emails.
 struct OneChange {
     staff_name: String,
-    staff_active: bool,
     client_name: String,
-    archived: bool,
     new_role: Option<String>,
-    /// The role held before (id, kind, name); read under the write lock.
     before: Option<(i64, String, String)>,
     access_emails: bool,
 }
 
 /// Refuses a click on someone outside the practice, a deactivated person (unless removing),
 /// another practice's client, an archived client (unless removing), or a role the actor
-/// may not give.
+/// may not give. One statement reads the person, the client, the role, the practice's
+/// setting and the role held now.
 async fn check_one(
     actor: &PracticeActor,
     conn: &mut AnyConnection,
@@ -299,80 +286,29 @@ async fn check_one(
     client_id: i64,
     role_id: Option<i64>,
 ) -> Result<OneChange, AppError> {
-    let staff = staff_member(actor, conn, user_id).await?;
-    refuse_if_deactivated(&staff, role_id)?;
-    let client: Option<(String, i64)> =
-        sqlx::query_as(r#"SELECT name, archived FROM clients WHERE id = $1 AND practice_id = $2"#)
-            .bind(client_id)
-            .bind(actor.practice_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let Some((client_name, archived)) = client else {
-        return Err(AppError::NotFound("That client".into()));
-    };
-    if archived == 1 && role_id.is_some() {
-        return Err(AppError::Conflict(format!(
-            "{client_name} is archived. Restore it before granting access."
-        )));
+    #[derive(sqlx::FromRow)]
+    struct Found {
+        staff_name: String,
+        status: String,
+        access_emails: i64,
+        client_name: Option<String>,
+        archived: Option<i64>,
+        role_id: Option<i64>,
+        role_kind: Option<String>,
+        role_name: Option<String>,
+        before_id: Option<i64>,
+        before_kind: Option<String>,
+        before_name: Option<String>,
     }
-    let new_role = match role_id {
-        Some(r) => Some(practice_role(actor, conn, r).await?),
-        None => None,
-    };
-    Ok(OneChange {
-        staff_active: staff.is_active(),
-        staff_name: staff.name,
-        client_name,
-        archived: archived == 1,
-        new_role,
-        before: None,
-        access_emails: false,
-    })
-}
-
-#[derive(sqlx::FromRow)]
-struct OneGuard {
-    status: String,
-    archived: i64,
-    /// 1 when the role to give is still one of the practice's (always 1 for removing).
-    role_exists: i64,
-    access_emails: i64,
-    before_id: Option<i64>,
-    before_kind: Option<String>,
-    before_name: Option<String>,
-}
-
-impl OneGuard {
-    /// Whether nothing [`check_one`] decided on changed since.
-    fn still_valid(&self, checked: &OneChange, role_id: Option<i64>) -> bool {
-        let active = self.status == crate::practice::practices::MemberStatus::Active.as_str();
-        active == checked.staff_active
-            && (self.archived == 1) == checked.archived
-            && (role_id.is_none() || self.role_exists == 1)
-    }
-
-    fn before(&self) -> Option<(i64, String, String)> {
-        Some((self.before_id?, self.before_kind.clone()?, self.before_name.clone()?))
-    }
-}
-
-/// The state one click depends on, in one statement: the person's status, the client's,
-/// whether the role still exists, the practice's notification setting and the role held
-/// now. `None` when the person or the client is gone.
-async fn guard_one(
-    actor: &PracticeActor,
-    conn: &mut AnyConnection,
-    user_id: i64,
-    client_id: i64,
-    role_id: Option<i64>,
-) -> Result<Option<OneGuard>, sqlx::Error> {
-    sqlx::query_as(
-        r#"SELECT m.status, c.archived, p.access_emails,
-                  CASE WHEN $4 = 0 THEN 1 ELSE (SELECT COUNT(*) FROM roles r WHERE r.id = $4 AND r.practice_id = $1) END AS role_exists,
+    let found: Option<Found> = sqlx::query_as(
+        r#"SELECT u.name AS staff_name, m.status, p.access_emails, c.name AS client_name, c.archived,
+                  r.id AS role_id, r.kind AS role_kind, r.name AS role_name,
                   a.role_id AS before_id, br.kind AS before_kind, br.name AS before_name
            FROM practice_members m
+           JOIN users u ON u.id = m.user_id
            JOIN practices p ON p.id = m.practice_id
-           JOIN clients c ON c.id = $3 AND c.practice_id = m.practice_id
+           LEFT JOIN clients c ON c.id = $3 AND c.practice_id = m.practice_id
+           LEFT JOIN roles r ON r.id = $4 AND r.practice_id = m.practice_id
            LEFT JOIN current_assignments a ON a.user_id = m.user_id AND a.client_id = c.id
            LEFT JOIN roles br ON br.id = a.role_id
            WHERE m.practice_id = $1 AND m.user_id = $2"#,
@@ -381,8 +317,42 @@ async fn guard_one(
     .bind(user_id)
     .bind(client_id)
     .bind(role_id.unwrap_or(0))
-    .fetch_optional(conn)
-    .await
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(found) = found else {
+        return Err(AppError::NotFound("That staff member".into()));
+    };
+    refuse_if_inactive(found.status == MemberStatus::Active.as_str(), role_id)?;
+    let (Some(client_name), Some(archived)) = (found.client_name, found.archived) else {
+        return Err(AppError::NotFound("That client".into()));
+    };
+    if archived == 1 && role_id.is_some() {
+        return Err(AppError::Conflict(format!(
+            "{client_name} is archived. Restore it before granting access."
+        )));
+    }
+    let new_role = match role_id {
+        Some(_) => {
+            let (Some(id), Some(kind), Some(name)) = (found.role_id, found.role_kind, found.role_name) else {
+                return Err(AppError::invalid("role_id", "Choose one of the practice's roles."));
+            };
+            let role = crate::practice::roles::ssr::PracticeRole { id, kind, name };
+            may_grant(conn, actor, &role).await?;
+            Some(role.display_name())
+        }
+        None => None,
+    };
+    let before = match (found.before_id, found.before_kind, found.before_name) {
+        (Some(id), Some(kind), Some(name)) => Some((id, kind, name)),
+        _ => None,
+    };
+    Ok(OneChange {
+        staff_name: found.staff_name,
+        client_name,
+        new_role,
+        before,
+        access_emails: found.access_emails == 1,
+    })
 }
 
 pub async fn preview(
