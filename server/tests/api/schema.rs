@@ -135,6 +135,66 @@ async fn the_audit_log_cannot_be_edited_or_deleted(app: &TestApp) {
     assert_eq!(after, events);
 }
 
+/// A bulk action's undo record is the detail of its audit event: rows cannot be changed or
+/// removed, nor the batch's fixed columns; only its count and undo time are set.
+async fn a_bulk_actions_record_cannot_be_edited_or_deleted(app: &TestApp) {
+    let p = seed_practice(&app.db, "bulkrec").await;
+    let batch: i64 = sqlx::query_scalar(
+        "INSERT INTO bulk_batches (practice_id, user_id, actor_user_id, new_role_id, changed, created_at)
+         VALUES ($1, $2, $3, $4, 0, 0) RETURNING id",
+    )
+    .bind(p.id)
+    .bind(p.staff)
+    .bind(p.admin)
+    .bind(p.employee_role)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO bulk_batch_rows (batch_id, client_id, previous_role_id) VALUES ($1, $2, NULL)")
+        .bind(batch)
+        .bind(p.client)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let forged = sqlx::query("UPDATE bulk_batch_rows SET previous_role_id = $1 WHERE batch_id = $2")
+        .bind(p.custom_role)
+        .bind(batch)
+        .execute(app.db.pool())
+        .await;
+    assert!(forged.is_err(), "a row must not change");
+    let removed = sqlx::query("DELETE FROM bulk_batch_rows WHERE batch_id = $1")
+        .bind(batch)
+        .execute(app.db.pool())
+        .await;
+    assert!(removed.is_err(), "a row must not go");
+    let moved = sqlx::query("UPDATE bulk_batches SET user_id = $1 WHERE id = $2")
+        .bind(p.admin)
+        .bind(batch)
+        .execute(app.db.pool())
+        .await;
+    assert!(moved.is_err(), "whose access it was must not change");
+    assert!(
+        sqlx::query("DELETE FROM bulk_batches WHERE id = $1")
+            .bind(batch)
+            .execute(app.db.pool())
+            .await
+            .is_err()
+    );
+    // What the app itself sets still works.
+    sqlx::query("UPDATE bulk_batches SET changed = 1, undone_at = 5 WHERE id = $1")
+        .bind(batch)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let rows: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM bulk_batch_rows WHERE batch_id = $1 AND previous_role_id IS NULL")
+            .bind(batch)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(rows, 1);
+}
+
 async fn an_unknown_plan_is_rejected(app: &TestApp) {
     let p = seed_practice(&app.db, "plan").await;
     let bad = sqlx::query(
@@ -153,5 +213,6 @@ crate::on_both_backends!(
     an_email_has_at_most_one_pending_invitation_per_practice,
     role_names_are_unique_in_a_practice_ignoring_case,
     the_audit_log_cannot_be_edited_or_deleted,
+    a_bulk_actions_record_cannot_be_edited_or_deleted,
     an_unknown_plan_is_rejected,
 );
