@@ -38,6 +38,7 @@ pub async fn prepare_state(config: Config) -> Result<AppState, StartError> {
         .site_addr(config.site_addr)
         .hash_files(hash_file_beside_binary())
         .build();
+    check_site_files(&config.site_root, leptos_options.hash_files);
     drop_stale_twins(std::path::Path::new(&config.site_root).join("pkg").as_path());
     Ok(AppState {
         db,
@@ -98,6 +99,36 @@ fn hash_file_beside_binary() -> bool {
         .is_some_and(|file| file.is_file())
 }
 
+/// Warns at start-up when the site does not hold the files the pages will ask for (a
+/// `hash.txt` from another build, or a site copied without its binary's): pages would
+/// load without their WASM and never become interactive.
+fn check_site_files(site_root: &str, hashed: bool) {
+    let pkg = std::path::Path::new(site_root).join("pkg");
+    let mut wanted = vec![];
+    if hashed {
+        let hashes = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")))
+            .and_then(|file| std::fs::read_to_string(file).ok())
+            .unwrap_or_default();
+        for (ext, hash) in hashes.lines().filter_map(|l| l.split_once(':')) {
+            if matches!(ext.trim(), "js" | "wasm" | "css") {
+                wanted.push(format!("practice-access.{}.{}", hash.trim(), ext.trim()));
+            }
+        }
+    } else {
+        wanted.extend(["practice-access.js", "practice-access.wasm", "practice-access.css"].map(String::from));
+    }
+    let missing: Vec<_> = wanted.iter().filter(|f| !pkg.join(f).is_file()).collect();
+    if !missing.is_empty() {
+        tracing::warn!(
+            site = %pkg.display(),
+            ?missing,
+            "the site lacks files the pages ask for: build it with scripts/build-release.sh and keep hash.txt beside the server"
+        );
+    }
+}
+
 /// Static files of the compiled site, served precompressed where a `.br` or `.gz` sits
 /// beside them. A name that carries its content's hash (`practice-access.<hash>.wasm`)
 /// never changes meaning, so browsers keep it for a year without asking; any other name
@@ -122,17 +153,18 @@ fn static_files(dir: &str) -> axum::routing::MethodRouter {
 async fn static_cache_control(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let immutable = has_content_hash(request.uri().path());
     let mut response = next.run(request).await;
-    if response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED {
-        let value = if immutable {
-            "public, max-age=31536000, immutable"
-        } else {
-            "no-cache"
-        };
-        response.headers_mut().insert(
-            axum::http::header::CACHE_CONTROL,
-            axum::http::HeaderValue::from_static(value),
-        );
-    }
+    let value = if !(response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED) {
+        // A missing file may exist after the next deployment: nobody keeps the miss.
+        "no-store"
+    } else if immutable {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static(value),
+    );
     response
 }
 
