@@ -251,9 +251,9 @@ pub async fn start(state: &AppState, user_id: i64, account: (Option<i64>, Option
 /// Ends the request's session and clears the cookie.
 pub async fn end(state: &AppState) -> Result<(), AppError> {
     if let Some(token) = cookie_token(state.config.serves_https()) {
-        sqlx::query(r#"DELETE FROM sessions WHERE token_hash = $1"#)
-            .bind(hash_token(&token))
-            .execute(state.db.pool())
+        state
+            .db
+            .execute_write(sqlx::query(r#"DELETE FROM sessions WHERE token_hash = $1"#).bind(hash_token(&token)))
             .await?;
     }
     set_cookie("", 0, state.config.serves_https());
@@ -328,17 +328,20 @@ async fn by_token(state: &AppState, token: &str, activity: Activity) -> Result<O
     let Some(row) = row else { return Ok(None) };
     let t = now();
     if row.expires_at <= t || row.last_seen_at + IDLE_TIMEOUT_SECS <= t {
-        sqlx::query(r#"DELETE FROM sessions WHERE token_hash = $1"#)
-            .bind(&token_hash)
-            .execute(state.db.pool())
+        state
+            .db
+            .execute_write(sqlx::query(r#"DELETE FROM sessions WHERE token_hash = $1"#).bind(&token_hash))
             .await?;
         return Ok(None);
     }
     if activity == Activity::Person && t - row.last_seen_at >= TOUCH_EVERY_SECS {
-        sqlx::query(r#"UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2"#)
-            .bind(t)
-            .bind(&token_hash)
-            .execute(state.db.pool())
+        state
+            .db
+            .execute_write(
+                sqlx::query(r#"UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2"#)
+                    .bind(t)
+                    .bind(&token_hash),
+            )
             .await?;
     }
     Ok(Some(Session {

@@ -182,6 +182,24 @@ impl Db {
         }
     }
 
+    /// Runs one writing statement on its own (no transaction of the caller's). On SQLite it
+    /// takes its turn at the write lock like [`Db::begin_write`]; left to SQLite's busy
+    /// handler it could lose the lock to queued writers again and again under load.
+    pub async fn execute_write<'q>(
+        &self,
+        query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    ) -> Result<sqlx::any::AnyQueryResult, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => {
+                let mut tx = self.begin_write().await?;
+                let done = query.execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(done)
+            }
+            Backend::Postgres => query.execute(&self.pool).await,
+        }
+    }
+
     /// Number of migrations applied, for the health endpoint.
     pub async fn schema_version(&self) -> Result<i64, sqlx::Error> {
         sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success = TRUE")

@@ -179,6 +179,8 @@ pub async fn send_due(
     let t = now();
     // The lease condition is repeated outside the subquery so that, on PostgreSQL, a second
     // server racing for the same rows re-checks it after waiting for the first one's lock.
+    // A writing statement: on SQLite it takes its turn at the write lock (Db::begin_write).
+    let mut tx = db.begin_write().await?;
     let claimed: Vec<Claimed> = sqlx::query_as(
         r#"UPDATE email_outbox SET claimed_until = $1
            WHERE id IN (SELECT id FROM email_outbox
@@ -190,8 +192,9 @@ pub async fn send_due(
     .bind(t + LEASE_SECS)
     .bind(t)
     .bind(MailStatus::Pending.as_str())
-    .fetch_all(db.pool())
+    .fetch_all(&mut *tx)
     .await?;
+    tx.commit().await?;
     let mut sent = 0;
     for mut message in claimed {
         if let Some(link) = message.link() {
@@ -202,13 +205,13 @@ pub async fn send_due(
                 }
                 None => {
                     // Closed before it went out: nothing to send.
-                    sqlx::query(
+                    db.execute_write(sqlx::query(
                         r#"UPDATE email_outbox SET status = $1, claimed_until = NULL, last_error = $2 WHERE id = $3"#,
                     )
                     .bind(MailStatus::Failed.as_str())
                     .bind("what its link opens was no longer open when this message was due")
                     .bind(message.id)
-                    .execute(db.pool())
+                    )
                     .await?;
                     continue;
                 }
@@ -216,11 +219,11 @@ pub async fn send_due(
         }
         match deliver(transport, from, &message).await {
             Ok(()) => {
-                sqlx::query(r#"UPDATE email_outbox SET status = $1, sent_at = $2, attempts = attempts + 1, claimed_until = NULL, last_error = NULL WHERE id = $3"#)
+                db.execute_write(sqlx::query(r#"UPDATE email_outbox SET status = $1, sent_at = $2, attempts = attempts + 1, claimed_until = NULL, last_error = NULL WHERE id = $3"#)
                     .bind(MailStatus::Sent.as_str())
                     .bind(now())
                     .bind(message.id)
-                    .execute(db.pool())
+                    )
                     .await?;
                 sent += 1;
             }
@@ -234,7 +237,7 @@ pub async fn send_due(
                 // Back-off: 10 s, 20 s, 40 s … capped at an hour.
                 let delay = (10_i64 << (attempts - 1).min(9)).min(3600);
                 tracing::warn!(id = message.id, attempts, %error, "sending email failed");
-                sqlx::query(
+                db.execute_write(sqlx::query(
                     r#"UPDATE email_outbox SET status = $1, attempts = $2, next_attempt_at = $3, claimed_until = NULL, last_error = $4 WHERE id = $5"#,
                 )
                 .bind(status.as_str())
@@ -242,7 +245,7 @@ pub async fn send_due(
                 .bind(now() + delay)
                 .bind(error.chars().take(500).collect::<String>())
                 .bind(message.id)
-                .execute(db.pool())
+                )
                 .await?;
             }
         }

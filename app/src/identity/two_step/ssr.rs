@@ -242,11 +242,16 @@ pub async fn status(state: &AppState, session: &Session) -> Result<TwoStepStatus
                 let mut secret = vec![0u8; 20];
                 rand::rngs::OsRng.fill_bytes(&mut secret);
                 let sealed = key(state)?.seal(&secret, &context(session.user_id));
-                sqlx::query(r#"UPDATE users SET totp_pending_secret = $1, totp_pending_expires_at = $2 WHERE id = $3"#)
-                    .bind(sealed)
-                    .bind(now() + PENDING_SECS)
-                    .bind(session.user_id)
-                    .execute(state.db.pool())
+                state
+                    .db
+                    .execute_write(
+                        sqlx::query(
+                            r#"UPDATE users SET totp_pending_secret = $1, totp_pending_expires_at = $2 WHERE id = $3"#,
+                        )
+                        .bind(sealed)
+                        .bind(now() + PENDING_SECS)
+                        .bind(session.user_id),
+                    )
                     .await?;
                 secret
             }
@@ -491,9 +496,9 @@ pub async fn verify_sign_in(state: &AppState, code: &str) -> Result<(), AppError
 }
 
 async fn finish(state: &AppState, token: &str, c: &ChallengeRow) -> Result<(), AppError> {
-    let used = sqlx::query(r#"DELETE FROM sign_in_challenges WHERE token_hash = $1"#)
-        .bind(hash_token(token))
-        .execute(state.db.pool())
+    let used = state
+        .db
+        .execute_write(sqlx::query(r#"DELETE FROM sign_in_challenges WHERE token_hash = $1"#).bind(hash_token(token)))
         .await?
         .rows_affected();
     if used != 1 {
