@@ -1,6 +1,6 @@
 # The two commands of the README, plus the pieces they are made of.
 SHELL := /bin/bash
-.PHONY: run test lint test-rust e2e build bench size dist
+.PHONY: run test lint test-rust e2e build bench bench-server bench-browser size dist
 
 ## Build and serve the app on http://127.0.0.1:3000 with SQLite and demo data.
 run:
@@ -30,9 +30,15 @@ size:
 dist:
 	bash scripts/dist.sh
 
-## Timings at 10,000 clients and 200 staff, on SQLite and PostgreSQL (prints numbers).
-bench:
+## Timings at 10,000 clients and 200 staff: the server on SQLite and PostgreSQL, then the
+## browser (Chromium), then the bundle. Prints numbers; see docs/benchmarks.md.
+bench: bench-server bench-browser size
+
+bench-server:
 	. scripts/postgres.sh && cargo bench -p server --bench matrix
+
+bench-browser:
+	bash scripts/bench-browser.sh
 
 e2e: build
 	cd end2end && npx playwright test

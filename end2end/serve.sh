@@ -17,4 +17,6 @@ SECRET_KEY="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
 export SECRET_KEY
 # A practice of 200 staff and 10,000 clients for the journeys at size; its sign-in is
 # written to $data/demo-credentials.txt.
+# The benchmark reads the server's memory through its pid (exec keeps it).
+echo $$ > "$data/server.pid"
 exec "${SERVER_BIN:-target/release/server}" --demo-size 10000

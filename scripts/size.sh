@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # The bundle report: raw, gzip and brotli bytes of every WASM, JS and CSS file the browser
-# downloads, from the last release build (scripts/build-release.sh writes the twins).
+# downloads, from the last release build (scripts/build-release.sh writes the twins), what
+# a first visit to each page downloads (scripts/size.mjs), and the top contributors to
+# the main module by crate (twiggy, built once from crates.io into the tools folder).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pkg=target/site/pkg
-[ -d "$pkg" ] || { echo "no release build in $pkg: run make build first" >&2; exit 1; }
-size() { if [ -f "$1" ]; then stat -c %s "$1"; else echo "-"; fi; }
-printf '%-40s %12s %12s %12s\n' "file" "raw" "gzip" "brotli"
-total_raw=0; total_br=0
-for f in "$pkg"/*; do
-    case "$f" in *.br|*.gz) continue ;; esac
-    raw=$(size "$f"); gz=$(size "$f.gz"); br=$(size "$f.br")
-    printf '%-40s %12s %12s %12s\n' "$(basename "$f")" "$raw" "$gz" "$br"
-    total_raw=$((total_raw + raw))
-    [ "$br" != "-" ] && total_br=$((total_br + br))
-done
-printf '%-40s %12s %12s %12s\n' "total" "$total_raw" "" "$total_br"
+node scripts/size.mjs target/site
+named=target/front/wasm32-unknown-unknown/wasm-release/frontend_split.wasm
+[ -f "$named" ] || named=target/front/wasm32-unknown-unknown/wasm-release/frontend.wasm
+twiggy_dir="${PRACTICE_ACCESS_TOOLS:-$HOME/.cache/practice-access}/twiggy-0.8.0"
+if [ ! -x "$twiggy_dir/bin/twiggy" ]; then
+    printf '\033[1m[tools]\033[0m building twiggy 0.8.0 for the bundle report (a few minutes, once)\n' >&2
+    cargo install twiggy@0.8.0 --root "$twiggy_dir" >&2
+fi
+if [ -f "$named" ]; then
+    echo
+    echo "Main module ($(basename "$named")), top contributors:"
+    "$twiggy_dir/bin/twiggy" top -n 100000 -f csv "$named" | node scripts/wasm-top.mjs 15
+fi

@@ -260,6 +260,7 @@ async fn bench(target: Target, clients: usize) {
     );
 
     load(&base, &login, staff, clients as i64, employee, custom).await;
+    load_floor(&db, practice, staff, clients as i64, employee, custom).await;
 
     db.close().await;
     if let Some((admin, name)) = target.cleanup
@@ -298,14 +299,7 @@ async fn load(
     employee: i64,
     custom: i64,
 ) {
-    let workers: i64 = std::env::var("BENCH_LOAD_CLIENTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(32);
-    let secs: u64 = std::env::var("BENCH_LOAD_SECS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20);
+    let (workers, secs) = load_size();
     let sign_in = || async {
         let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
         call(
@@ -360,12 +354,83 @@ async fn load(
         all.extend(l);
         errors += e;
     }
-    let elapsed = started.elapsed().as_secs_f64();
+    report_load(
+        &format!("{workers} clients toggling over HTTP, {secs} s:"),
+        all,
+        errors,
+        started.elapsed(),
+    );
+}
+
+/// The floor under load: the same clicks as one upsert each in its own write transaction
+/// (the server's queue for the write lock included), from as many tasks, with no HTTP, no
+/// session, no checks and no audit event.
+async fn load_floor(db: &app::platform::db::Db, practice: i64, staff: i64, clients: i64, employee: i64, custom: i64) {
+    let (workers, secs) = load_size();
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for w in 0..workers {
+        let db = db.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut i = 0_i64;
+            while Instant::now() < deadline {
+                let client = 1 + (w + i * workers) % clients;
+                let role = if i % 2 == 0 { custom } else { employee };
+                let start = Instant::now();
+                let mut tx = db.begin_write().await.unwrap();
+                sqlx::query(
+                    "INSERT INTO client_assignments (practice_id, user_id, client_id, role_id, granted_by, granted_at)
+                     VALUES ($1, $2, $3, $4, NULL, $5)
+                     ON CONFLICT (user_id, client_id) DO UPDATE SET role_id = excluded.role_id, granted_at = excluded.granted_at",
+                )
+                .bind(practice)
+                .bind(staff)
+                .bind(client)
+                .bind(role)
+                .bind(app::platform::db::now())
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+                tx.commit().await.unwrap();
+                latencies.push(start.elapsed());
+                i += 1;
+            }
+            latencies
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    report_load(
+        &format!("the floor: {workers} tasks, one raw upsert each, {secs} s:"),
+        all,
+        0,
+        started.elapsed(),
+    );
+}
+
+/// `BENCH_LOAD_CLIENTS` (32) and `BENCH_LOAD_SECS` (20).
+fn load_size() -> (i64, u64) {
+    let workers = std::env::var("BENCH_LOAD_CLIENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(32);
+    let secs = std::env::var("BENCH_LOAD_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
+    (workers, secs)
+}
+
+fn report_load(what: &str, mut all: Vec<Duration>, errors: u64, elapsed: Duration) {
     all.sort();
     let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)];
     println!(
-        "{workers} clients toggling for {secs} s: {:.0} toggles/s   p50 {}   p99 {}   errors {errors}",
-        all.len() as f64 / elapsed,
+        "{what:<46} {:>6.0} toggles/s   p50 {}   p99 {}   errors {errors}",
+        all.len() as f64 / elapsed.as_secs_f64(),
         ms(pct(0.50)).trim(),
         ms(pct(0.99)).trim()
     );
