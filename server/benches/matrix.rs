@@ -4,6 +4,7 @@
 //!     make bench            (SQLite, and PostgreSQL when TEST_POSTGRES_URL answers)
 //!     BENCH_CLIENTS=50000 make bench
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::platform::config::Config;
@@ -325,21 +326,92 @@ async fn load(
         ms(single[100]).trim(),
         ms(single[197]).trim()
     );
+    // Every worker signs in first (password hashing is slow on purpose), then all start.
+    let mut signed_in = Vec::new();
+    for _ in 0..workers {
+        signed_in.push(sign_in().await);
+    }
+    let toggles = {
+        let url = url.clone();
+        Arc::new(move |http: reqwest::Client, w: i64, i: i64| {
+            let url = url.clone();
+            Box::pin(async move {
+                // Worker w clicks its own clients (w, w + workers, …), alternating roles.
+                let client = 1 + (w + i * workers) % clients;
+                let role = if i % 2 == 0 { custom } else { employee };
+                toggle(&http, &url, staff, client, role).await
+            }) as Request
+        })
+    };
+    hammer(
+        &format!("{workers} clients toggling over HTTP, {secs} s:"),
+        &signed_in,
+        secs,
+        toggles,
+    )
+    .await;
+    // Where a toggle's time goes: the same clients asking for less and less.
+    let version_url = format!("{base}/api/matrix_version");
+    let version = Arc::new(move |http: reqwest::Client, _w: i64, _i: i64| {
+        let url = version_url.clone();
+        Box::pin(async move {
+            let start = Instant::now();
+            let ok = http
+                .post(&url)
+                .header("Accept", "application/json")
+                .form(&[("user_id", staff.to_string())])
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success());
+            (start.elapsed(), ok)
+        }) as Request
+    });
+    hammer(
+        &format!("  one read behind the session (matrix_version), {} s:", secs / 2),
+        &signed_in,
+        secs / 2,
+        version,
+    )
+    .await;
+    let health_url = format!("{base}/health");
+    let health = Arc::new(move |http: reqwest::Client, _w: i64, _i: i64| {
+        let url = health_url.clone();
+        Box::pin(async move {
+            let start = Instant::now();
+            let ok = http.get(&url).send().await.is_ok_and(|r| r.status().is_success());
+            (start.elapsed(), ok)
+        }) as Request
+    });
+    hammer(
+        &format!("  HTTP and one read, no session (/health), {} s:", secs / 2),
+        &signed_in,
+        secs / 2,
+        health,
+    )
+    .await;
+}
+
+type Request = std::pin::Pin<Box<dyn std::future::Future<Output = (Duration, bool)> + Send>>;
+
+/// Every client sends `request` (worker, sequence number) again and again for `secs`
+/// seconds, all at once; prints requests per second, p50, p99 and errors.
+async fn hammer(
+    label: &str,
+    clients: &[reqwest::Client],
+    secs: u64,
+    request: Arc<dyn Fn(reqwest::Client, i64, i64) -> Request + Send + Sync>,
+) {
     let deadline = Instant::now() + Duration::from_secs(secs);
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for w in 0..workers {
-        let http = sign_in().await;
-        let url = url.clone();
+    for (w, http) in clients.iter().enumerate() {
+        let (http, request) = (http.clone(), request.clone());
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut errors = 0_u64;
             let mut i = 0_i64;
             while Instant::now() < deadline {
-                // Worker w clicks its own clients (w, w + workers, …), alternating roles.
-                let client = 1 + (w + i * workers) % clients;
-                let role = if i % 2 == 0 { custom } else { employee };
-                let (d, ok) = toggle(&http, &url, staff, client, role).await;
+                let (d, ok) = request(http.clone(), w as i64, i).await;
                 latencies.push(d);
                 errors += u64::from(!ok);
                 i += 1;
@@ -354,12 +426,7 @@ async fn load(
         all.extend(l);
         errors += e;
     }
-    report_load(
-        &format!("{workers} clients toggling over HTTP, {secs} s:"),
-        all,
-        errors,
-        started.elapsed(),
-    );
+    report_load(label, all, errors, started.elapsed());
 }
 
 /// The floor under load: the same clicks as one upsert each in its own write transaction
@@ -429,7 +496,7 @@ fn report_load(what: &str, mut all: Vec<Duration>, errors: u64, elapsed: Duratio
     all.sort();
     let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)];
     println!(
-        "{what:<46} {:>6.0} toggles/s   p50 {}   p99 {}   errors {errors}",
+        "{what:<52} {:>6.0}/s   p50 {}   p99 {}   errors {errors}",
         all.len() as f64 / elapsed.as_secs_f64(),
         ms(pct(0.50)).trim(),
         ms(pct(0.99)).trim()
