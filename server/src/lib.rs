@@ -253,6 +253,12 @@ async fn error_status(response: Response) -> Response {
     };
     if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status = error.status();
+        if matches!(error, AppError::Busy) {
+            parts.headers.insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("1"),
+            );
+        }
     }
     Response::from_parts(parts, Body::from(bytes))
 }

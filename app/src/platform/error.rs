@@ -35,6 +35,10 @@ pub enum AppError {
     /// A state-changing request from another site, refused before any work.
     #[error("This request came from another site and was refused.")]
     CrossSite,
+    /// The database could not take the request in time (the write queue or the pool is
+    /// full): answered 503 with Retry-After, nothing done.
+    #[error("The server is busy. Nothing was changed; please try again in a moment.")]
+    Busy,
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
     /// The request never reached the server, or its answer could not be read.
@@ -84,6 +88,10 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(error: sqlx::Error) -> Self {
+        if matches!(error, sqlx::Error::PoolTimedOut) {
+            tracing::warn!("busy: no database connection or write turn within the timeout");
+            return Self::Busy;
+        }
         tracing::error!(%error, "database error");
         Self::Internal
     }
@@ -105,6 +113,7 @@ impl AppError {
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             // On the server a transport error is a request it could not read: the caller's.
             Self::Transport(_) => StatusCode::BAD_REQUEST,
+            Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

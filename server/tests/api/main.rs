@@ -8,6 +8,7 @@ mod smtp_sink;
 mod access_end;
 mod audit_log;
 mod auth;
+mod busy;
 mod client_users;
 mod clients;
 mod copy_access;
