@@ -25,7 +25,7 @@ const code = files.filter((f) => /\.(wasm|js)$/.test(f.name));
 line('all WASM and JS', kb(sum(code, 'raw')), kb(sum(code, 'gzip')), kb(sum(code, 'brotli')));
 
 // Every page loads the main module, its JS glue, the split loader and the stylesheet.
-const main = files.filter((f) => /^practice-access\.[^.]*\.?(wasm|js|css)$/.test(f.name) || /^practice-access\.(wasm|js|css)$/.test(f.name) || /^__wasm_split\..*\.js$/.test(f.name));
+const main = files.filter((f) => /^practice-access\.([\w-]{22}\.)?(wasm|js|css)$/.test(f.name) || /^__wasm_split\..*\.js$/.test(f.name));
 const manifestFile = files.find((f) => /^__wasm_split_manifest.*\.json$/.test(f.name));
 console.log();
 if (!manifestFile) {

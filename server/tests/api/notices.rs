@@ -183,19 +183,8 @@ async fn a_long_run_of_changes_is_listed_then_counted(app: &TestApp) {
     use app::partner::access_notices::LISTED_CHANGES;
     let admin = app.sign_up("many").await;
     let employee = app.role_id(admin.practice_id, "Employee").await;
-    let token = app
-        .invite_and_read_link(&admin, "Mia Many", "mia.many@example.com", employee)
-        .await;
-    app.call(
-        &app.client(),
-        "accept_invitation",
-        &[("token", &token), ("password", PASSWORD)],
-    )
-    .await;
-    let mia: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'mia.many@example.com'")
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap();
+    let mia = crate::helpers::seed_staff(app, admin.practice_id, "many").await;
+    let mia_email = "staff.many@example.com";
     let (_, client) = app
         .call(&admin.client, "add_client", &[("name", "Oak Ltd"), ("plan", "small")])
         .await;
@@ -222,15 +211,10 @@ async fn a_long_run_of_changes_is_listed_then_counted(app: &TestApp) {
         LISTED_CHANGES,
         "the stored list stops growing"
     );
-    let mailed = app.mail_count("mia.many@example.com");
+    let mailed = app.mail_count(mia_email);
     let t = app::platform::db::now();
     assert_eq!(flush_due(&app.db, true, &app.address, t + 301).await.unwrap(), 1);
-    let message = app
-        .smtp
-        .as_ref()
-        .unwrap()
-        .wait_for("mia.many@example.com", mailed)
-        .await;
+    let message = app.smtp.as_ref().unwrap().wait_for(mia_email, mailed).await;
     assert!(message.data.contains("and 5 more changes"), "{}", message.data);
     // The plain-text part lists each change on a line of its own.
     assert_eq!(
