@@ -19,7 +19,7 @@ macro_rules! on_both_backends {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     let app = $crate::helpers::spawn_app(app::platform::db::Backend::Sqlite).await;
-                    super::$name(&app).await;
+                    $crate::helpers::bounded(super::$name(&app)).await;
                     app.cleanup().await;
                 }
             )*
@@ -29,7 +29,7 @@ macro_rules! on_both_backends {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     let app = $crate::helpers::spawn_app(app::platform::db::Backend::Postgres).await;
-                    super::$name(&app).await;
+                    $crate::helpers::bounded(super::$name(&app)).await;
                     app.cleanup().await;
                 }
             )*
@@ -48,7 +48,7 @@ macro_rules! on_both_backends_with_smtp {
                     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                     async fn $name() {
                         let app = $crate::helpers::spawn_app_with(app::platform::db::Backend::Sqlite, $smtp, None).await;
-                        super::super::$name(&app).await;
+                        $crate::helpers::bounded(super::super::$name(&app)).await;
                         app.cleanup().await;
                     }
                 )*
@@ -58,13 +58,25 @@ macro_rules! on_both_backends_with_smtp {
                     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                     async fn $name() {
                         let app = $crate::helpers::spawn_app_with(app::platform::db::Backend::Postgres, $smtp, None).await;
-                        super::super::$name(&app).await;
+                        $crate::helpers::bounded(super::super::$name(&app)).await;
                         app.cleanup().await;
                     }
                 )*
             }
         }
     };
+}
+
+/// A request the server has not answered in this long fails its test instead of hanging
+/// the whole suite (and CI with it).
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Runs one test's body, failing it if it takes longer than any test should.
+pub async fn bounded(test: impl std::future::Future<Output = ()>) {
+    const LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
+    if tokio::time::timeout(LIMIT, test).await.is_err() {
+        panic!("the test did not finish in {} s", LIMIT.as_secs());
+    }
 }
 
 pub struct TestApp {
@@ -167,6 +179,7 @@ pub async fn spawn_app_configured(
     tokio::spawn(server::run(state, listener));
     let http = reqwest::Client::builder()
         .cookie_store(true)
+        .timeout(REQUEST_TIMEOUT)
         .build()
         .expect("http client");
     TestApp {
@@ -292,6 +305,7 @@ impl TestApp {
             http: reqwest::Client::builder()
                 .cookie_store(true)
                 .redirect(reqwest::redirect::Policy::none())
+                .timeout(REQUEST_TIMEOUT)
                 .build()
                 .unwrap(),
         }
