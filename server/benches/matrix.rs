@@ -251,6 +251,29 @@ async fn bench(target: Target, clients: usize) {
         d,
         Some(remove_floor),
     );
+    // What every bulk action writes besides the change itself: its undo record, one row per
+    // client changed, here alone as raw SQL (a batch id of its own, not a real batch's).
+    let record_start = Instant::now();
+    let recorded = sqlx::query(
+        "INSERT INTO bulk_batch_rows (batch_id, client_id, previous_role_id, previous_ends_at)
+         SELECT $3, c.id, a.role_id, a.ends_at
+         FROM clients c LEFT JOIN client_assignments a ON a.client_id = c.id AND a.user_id = $1
+         WHERE c.practice_id = $2 AND c.archived = 0",
+    )
+    .bind(staff)
+    .bind(practice)
+    .bind(-1_i64)
+    .execute(db.pool())
+    .await
+    .unwrap()
+    .rows_affected();
+    let record = record_start.elapsed();
+    println!(
+        "{:<58} {:>12} {}",
+        format!("  the undo record alone ({recorded} rows), raw SQL"),
+        "",
+        ms(record)
+    );
     println!();
     row(
         "matrix version poll (matrix_version)",

@@ -38,9 +38,10 @@ pub async fn insert_clients(
 
 /// The clients of practice `$1` whose name contains pattern `$3` and whose plan is `$4`
 /// ('' for all plans), over `clients c`: the filter of every client list. `$2` is the
-/// caller's (the archived flag here, the staff member in the matrix).
+/// caller's (the archived flag here, the staff member in the matrix). No search is the
+/// pattern `%%` ([`like_pattern`] of nothing), which skips lowering every name.
 pub const MATCHES_FILTER: &str =
-    r#"c.practice_id = $1 AND LOWER(c.name) LIKE $3 ESCAPE '\' AND ($4 = '' OR c.plan = $4)"#;
+    r#"c.practice_id = $1 AND ($3 = '%%' OR LOWER(c.name) LIKE $3 ESCAPE '\') AND ($4 = '' OR c.plan = $4)"#;
 
 /// A list's search and plan filter, checked and ready to bind as `$3` and `$4` of
 /// [`MATCHES_FILTER`].
