@@ -516,7 +516,9 @@ pub async fn apply(
     Ok(BulkResult { batch_id, changed })
 }
 
-/// Gives `user_id` `role` on every client of bulk batch `batch_id`, in one statement.
+/// Gives `user_id` `role` on every client of bulk batch `batch_id`: the clients that had a
+/// role are updated in place (cheaper than an insert that conflicts), the rest inserted
+/// (an upsert, as a grant past its end may still be there for the sweeper).
 async fn upsert_from_batch(
     conn: &mut AnyConnection,
     actor: &PracticeActor,
@@ -525,10 +527,26 @@ async fn upsert_from_batch(
     role: i64,
     ends_at: Option<i64>,
 ) -> Result<(), sqlx::Error> {
+    let t = now();
+    sqlx::query(
+        r#"UPDATE client_assignments SET
+               role_id = $1, granted_by = $2, granted_at = $3,
+               ends_at = COALESCE($4, CASE WHEN ends_at > $3 THEN ends_at ELSE NULL END)
+           WHERE user_id = $5
+             AND client_id IN (SELECT client_id FROM bulk_batch_rows WHERE batch_id = $6 AND previous_role_id IS NOT NULL)"#,
+    )
+    .bind(role)
+    .bind(actor.user_id())
+    .bind(t)
+    .bind(ends_at)
+    .bind(user_id)
+    .bind(batch_id)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query(&format!(
         r#"INSERT INTO client_assignments (practice_id, user_id, client_id, role_id, granted_by, granted_at, ends_at)
            SELECT $1, $2, b.client_id, $3, $4, $5, $7 FROM bulk_batch_rows b
-           WHERE b.batch_id = $6
+           WHERE b.batch_id = $6 AND b.previous_role_id IS NULL
            ON CONFLICT (user_id, client_id) DO UPDATE SET
                role_id = excluded.role_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at,
                ends_at = COALESCE(excluded.ends_at, {KEEP_LIVE_END})"#
@@ -537,7 +555,7 @@ async fn upsert_from_batch(
     .bind(user_id)
     .bind(role)
     .bind(actor.user_id())
-    .bind(now())
+    .bind(t)
     .bind(batch_id)
     .bind(ends_at)
     .execute(conn)
