@@ -68,6 +68,55 @@ pub struct Db {
     /// SQLite's lock in its busy handler (which sleeps between tries: the lock sits idle
     /// and a waiting click can lose many rounds in a row).
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// SQLite: writes waiting to be run together by whoever holds the write turn next
+    /// ([`Db::write_grouped`]).
+    waiting: std::sync::Arc<std::sync::Mutex<Waiting>>,
+}
+
+/// The most writes one group runs in one transaction; the rest wait for the next group.
+const MOST_IN_A_GROUP: usize = 128;
+
+/// A boxed future borrowing the connection it runs on.
+pub type BoxFuture<'c, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'c>>;
+
+/// What the work given to [`Db::write_grouped`] ends with.
+pub enum Step<T, E> {
+    /// Done (whether or not it wrote): its answer, given once the group has committed.
+    Done(T),
+    /// Refused before it wrote anything: the group goes on without it.
+    Refused(E),
+}
+
+/// A queued write, run on the group's connection; says how it went.
+type Job = Box<dyn for<'c> FnOnce(&'c mut sqlx::AnyConnection) -> BoxFuture<'c, Ran> + Send>;
+
+/// Answers a job's caller once the group's fate is known (`true`: committed).
+type Answer = Box<dyn FnOnce(bool) + Send>;
+
+enum Ran {
+    /// Refused and answered already.
+    Answered,
+    /// Done: answered when the group commits, or as busy if it is rolled back.
+    Done(Answer),
+    /// A statement failed after the job may have written: the group is rolled back.
+    Failed(Answer),
+}
+
+#[derive(Default)]
+struct Waiting {
+    next_id: u64,
+    jobs: std::collections::VecDeque<(u64, Job)>,
+}
+
+impl std::fmt::Debug for Waiting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} waiting writes", self.jobs.len())
+    }
+}
+
+/// The error a write gets when its group could not commit: nothing of it was kept.
+fn busy() -> sqlx::Error {
+    sqlx::Error::PoolTimedOut
 }
 
 /// A transaction that will write ([`Db::begin_write`]); on SQLite it holds this process's
@@ -135,6 +184,7 @@ impl Db {
             pool,
             backend,
             writer: Default::default(),
+            waiting: Default::default(),
         })
     }
 
@@ -197,6 +247,146 @@ impl Db {
                 Ok(done)
             }
             Backend::Postgres => query.execute(&self.pool).await,
+        }
+    }
+
+    /// Runs `work` in a write transaction, on SQLite together with the other writes waiting
+    /// at that moment: one transaction, one commit and one turn at the write lock for the
+    /// whole group (a click is small, and SQLite's lock and commit cost more than its
+    /// statements). `work` answers [`Step::Refused`] for what it refuses before writing;
+    /// the group goes on without it. An error after it may have written rolls the whole
+    /// group back: that write gets its error, the others [`sqlx::Error::PoolTimedOut`]
+    /// (busy: nothing was changed). Every answer is given after the commit. Each write
+    /// waits at most the busy timeout for its group, as [`Db::begin_write`] does; the
+    /// group runs in a task of its own, so a caller that goes away does not cut it short.
+    /// On PostgreSQL each write is its own transaction.
+    pub async fn write_grouped<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<sqlx::Error> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut sqlx::AnyConnection) -> BoxFuture<'c, Result<Step<T, E>, E>> + Send + 'static,
+    {
+        if self.backend == Backend::Postgres {
+            let mut tx = self.pool.begin().await?;
+            return match work(&mut tx).await? {
+                Step::Done(answer) => {
+                    tx.commit().await?;
+                    Ok(answer)
+                }
+                Step::Refused(error) => Err(error),
+            };
+        }
+        let (send, mut answer) = tokio::sync::oneshot::channel::<Result<T, E>>();
+        let job: Job = Box::new(move |conn| {
+            Box::pin(async move {
+                match work(conn).await {
+                    Ok(Step::Refused(error)) => {
+                        let _ = send.send(Err(error));
+                        Ran::Answered
+                    }
+                    Ok(Step::Done(value)) => Ran::Done(Box::new(move |committed| {
+                        let _ = send.send(if committed { Ok(value) } else { Err(busy().into()) });
+                    })),
+                    Err(error) => Ran::Failed(Box::new(move |_| {
+                        let _ = send.send(Err(error));
+                    })),
+                }
+            })
+        });
+        let id = {
+            let mut waiting = self.waiting.lock().expect("write queue");
+            waiting.next_id += 1;
+            let id = waiting.next_id;
+            waiting.jobs.push_back((id, job));
+            id
+        };
+        let deadline = tokio::time::Instant::now() + BUSY_TIMEOUT;
+        loop {
+            tokio::select! {
+                biased;
+                done = &mut answer => return done.unwrap_or_else(|_| Err(busy().into())),
+                turn = self.writer.clone().lock_owned() => {
+                    if let Ok(done) = answer.try_recv() {
+                        return done;
+                    }
+                    // Nobody has run this write yet: run the group it is in. A task of its
+                    // own: the group must not stop halfway because this caller went away.
+                    let db = self.clone();
+                    let _ = tokio::spawn(async move { db.run_group(turn).await }).await;
+                }
+                _ = tokio::time::sleep_until(deadline) => {
+                    let withdrawn = {
+                        let mut waiting = self.waiting.lock().expect("write queue");
+                        let at = waiting.jobs.iter().position(|(queued, _)| *queued == id);
+                        at.and_then(|at| waiting.jobs.remove(at)).is_some()
+                    };
+                    if withdrawn {
+                        return Err(busy().into());
+                    }
+                    // A group is running it: its answer comes when that group ends.
+                    return answer.await.unwrap_or_else(|_| Err(busy().into()));
+                }
+            }
+        }
+    }
+
+    /// How many writes wait for their group now (SQLite; always 0 on PostgreSQL).
+    pub fn waiting_writes(&self) -> usize {
+        self.waiting.lock().expect("write queue").jobs.len()
+    }
+
+    /// Runs the waiting writes (up to [`MOST_IN_A_GROUP`]) in one transaction, holding the
+    /// write turn, and answers them.
+    async fn run_group(&self, _turn: tokio::sync::OwnedMutexGuard<()>) {
+        let mut jobs: std::collections::VecDeque<(u64, Job)> = {
+            let mut waiting = self.waiting.lock().expect("write queue");
+            let n = waiting.jobs.len().min(MOST_IN_A_GROUP);
+            waiting.jobs.drain(..n).collect()
+        };
+        if jobs.is_empty() {
+            return;
+        }
+        let mut tx = match self.pool.begin_with("BEGIN IMMEDIATE").await {
+            Ok(tx) => tx,
+            Err(error) => {
+                // Not one of them ran: back to the front of the queue, in order, for the
+                // next turn (or their callers' timeout).
+                tracing::warn!(%error, "cannot start a write transaction");
+                let mut waiting = self.waiting.lock().expect("write queue");
+                while let Some(job) = jobs.pop_back() {
+                    waiting.jobs.push_front(job);
+                }
+                return;
+            }
+        };
+        let mut done: Vec<Answer> = Vec::with_capacity(jobs.len());
+        while let Some((_, job)) = jobs.pop_front() {
+            match job(&mut tx).await {
+                Ran::Answered => {}
+                Ran::Done(answer) => done.push(answer),
+                Ran::Failed(answer) => {
+                    drop(tx); // rolled back
+                    answer(false);
+                    for answer in done {
+                        answer(false);
+                    }
+                    let mut waiting = self.waiting.lock().expect("write queue");
+                    while let Some(job) = jobs.pop_back() {
+                        waiting.jobs.push_front(job);
+                    }
+                    return;
+                }
+            }
+        }
+        let committed = match tx.commit().await {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::error!(%error, "a group of writes did not commit");
+                false
+            }
+        };
+        for answer in done {
+            answer(committed);
         }
     }
 

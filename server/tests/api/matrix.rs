@@ -246,6 +246,106 @@ async fn concurrent_clicks_from_two_admins_end_in_one_role(app: &TestApp) {
     assert!(rows <= 1, "never two roles for one pair");
 }
 
+/// Clicks that arrive together (on SQLite they share one transaction) stand or fall each
+/// on its own: a refused click is refused, a click whose write fails gets an error, and
+/// every other click is either done and audited (answered 200) or not done at all
+/// (answered 503, busy: its group was rolled back), never half done.
+async fn clicks_at_once_each_stand_or_fall_alone(app: &TestApp) {
+    let s = setup(app, "group", 24).await;
+    let (archived, broken) = (s.clients[0], s.clients[s.clients.len() - 1]);
+    sqlx::query("UPDATE clients SET archived = 1 WHERE id = $1")
+        .bind(archived)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    // A write that fails after the click's checks passed: the database refuses one row.
+    let sqlite = app.db.backend() == app::platform::db::Backend::Sqlite;
+    let breaks: &[String] = &if sqlite {
+        vec![format!(
+            "CREATE TRIGGER broken BEFORE INSERT ON client_assignments WHEN NEW.client_id = {broken}
+             BEGIN SELECT RAISE(ABORT, 'the disk is on fire'); END"
+        )]
+    } else {
+        vec![
+            format!(
+                "CREATE FUNCTION broken() RETURNS trigger LANGUAGE plpgsql AS $$
+                 BEGIN IF NEW.client_id = {broken} THEN RAISE EXCEPTION 'the disk is on fire'; END IF; RETURN NEW; END $$"
+            ),
+            "CREATE TRIGGER broken BEFORE INSERT ON client_assignments FOR EACH ROW EXECUTE FUNCTION broken()".to_owned(),
+        ]
+    };
+    for ddl in breaks {
+        sqlx::query(ddl).execute(app.db.pool()).await.unwrap();
+    }
+    // On SQLite the clicks wait behind the write lock until all are queued, the broken one
+    // last, so that they run as one group.
+    let queued = |n: usize| async move {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while sqlite && app.db.waiting_writes() < n {
+            assert!(std::time::Instant::now() < deadline, "{n} clicks never queued");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    };
+    let held = app.db.begin_write().await.unwrap();
+    let (admin, staff, employee) = (&s.admin, s.staff_id, s.employee);
+    let others: Vec<i64> = s.clients.iter().copied().filter(|&c| c != broken).collect();
+    let first = join_all(
+        others
+            .iter()
+            .map(|&client| async move { (client, set(app, admin, staff, client, Some(employee)).await) })
+            .collect(),
+    );
+    let last = async {
+        queued(others.len()).await;
+        (broken, set(app, admin, staff, broken, Some(employee)).await)
+    };
+    let release = async {
+        queued(others.len() + 1).await;
+        drop(held);
+    };
+    let (mut answers, last, ()) = tokio::join!(first, last, release);
+    answers.push(last);
+    let mut done = Vec::new();
+    let mut busy = Vec::new();
+    for (client, (status, body)) in answers {
+        if client == archived {
+            assert_eq!(status, 409, "{body}");
+            assert!(body.to_string().contains("is archived"), "{body}");
+        } else if client == broken {
+            assert_eq!(status, 500, "{body}");
+        } else if status == 503 {
+            busy.push(client);
+        } else {
+            assert_eq!(status, 200, "{body}");
+            done.push(client);
+        }
+    }
+    if sqlite {
+        assert!(
+            done.is_empty(),
+            "the failed write took its whole group with it: {done:?}"
+        );
+    } else {
+        assert!(busy.is_empty(), "each click is its own transaction: {busy:?}");
+    }
+    let held: Vec<i64> = roles_of(app, s.staff_id).await.into_iter().map(|(c, _)| c).collect();
+    let mut expected = done.clone();
+    expected.sort();
+    assert_eq!(held, expected, "exactly the clicks answered 200 are held");
+    let audited: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'access.set' AND target_id = $1")
+            .bind(s.staff_id)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(audited, done.len() as i64, "each of them audited once, nothing else");
+    // Busy means nothing was changed: the same clicks go through now.
+    for client in busy {
+        assert_eq!(set(app, &s.admin, s.staff_id, client, Some(s.employee)).await.0, 200);
+    }
+    assert_eq!(roles_of(app, s.staff_id).await.len(), s.clients.len() - 2);
+}
+
 async fn bulk_actions_cover_every_client_in_one_audited_transaction_and_can_be_undone(app: &TestApp) {
     let s = setup(app, "bulk", 40).await;
     let bookkeeper = create_role(app, &s.admin, "Bookkeeper", &[]).await;
@@ -649,6 +749,7 @@ crate::on_both_backends!(
     a_click_grants_one_role_per_client_replacing_the_previous_one_and_is_audited,
     the_matrix_refuses_anything_outside_the_callers_practice,
     concurrent_clicks_from_two_admins_end_in_one_role,
+    clicks_at_once_each_stand_or_fall_alone,
     bulk_actions_cover_every_client_in_one_audited_transaction_and_can_be_undone,
     with_a_filter_bulk_actions_touch_only_the_shown_clients,
     access_reaches_the_staff_member_on_the_next_request_and_practice_edition_has_no_manage_users,

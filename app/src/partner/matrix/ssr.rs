@@ -7,7 +7,7 @@ use super::*;
 use crate::identity::session::PracticeActor;
 use crate::partner::clients::ssr::{ClientFilter, MATCHES_FILTER, count_unarchived};
 use crate::platform::audit::{self, AuditAction, AuditEvent};
-use crate::platform::db::{now, page_offset};
+use crate::platform::db::{Step, now, page_offset};
 use crate::practice::practices::MemberStatus;
 use crate::practice::practices::ssr::{Member, find_member};
 use crate::practice::roles::display_role_name;
@@ -232,37 +232,45 @@ pub async fn set_one(
     client_id: i64,
     role_id: Option<i64>,
 ) -> Result<(), AppError> {
-    // Checked first without the write lock (SQLite has one: every statement inside it makes
-    // every other click wait), so a refused click never queues for it...
-    let mut conn = actor.state.db.pool().acquire().await?;
-    check_one(actor, &mut conn, user_id, client_id, role_id).await?;
-    drop(conn);
-    // ...then checked again under the lock, where it counts: one statement reads all a click
-    // depends on (plus, for a custom role, its permissions).
-    let mut tx = actor.state.db.begin_write().await?;
-    let checked = check_one(actor, &mut tx, user_id, client_id, role_id).await?;
-    if checked.before.as_ref().map(|b| b.0) == role_id {
-        return Ok(()); // Already so: nothing to change or audit.
-    }
-    write_pair(&mut tx, actor.practice_id, user_id, client_id, role_id, actor.user_id()).await?;
-    let client_name = &checked.client_name;
-    let line = match &checked.new_role {
-        Some(role) => format!("{client_name}: {role} (given by {})", actor.session.name),
-        None => format!("{client_name}: access removed (by {})", actor.session.name),
-    };
-    crate::partner::access_notices::ssr::note_if(&mut tx, actor, checked.access_emails, user_id, &line, false).await?;
-    audit::record(
-        &mut tx,
-        AuditEvent {
-            before: Some(serde_json::json!({ "client": client_name, "client_id": client_id, "role": checked.before.map(|(_, k, n)| display_role_name(&k, &n)) })),
-            after: Some(serde_json::json!({ "client": client_name, "client_id": client_id, "role": checked.new_role })),
-            affected_count: Some(1),
-            ..actor.audit_on(AuditAction::AccessSet, "staff_access", user_id, &checked.staff_name)
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    // Clicks are many and small: on SQLite the ones waiting at the same moment share one
+    // transaction and one commit (`write_grouped`). Each is checked inside it, where the
+    // check counts: one statement reads all a click depends on (plus, for a custom role,
+    // its permissions). A refused click writes nothing and leaves the others be.
+    let actor = actor.clone();
+    let db = actor.state.db.clone();
+    db.write_grouped(move |conn| {
+        Box::pin(async move {
+            let checked = match check_one(&actor, conn, user_id, client_id, role_id).await {
+                Ok(checked) => checked,
+                Err(refused) => return Ok(Step::Refused(refused)),
+            };
+            if checked.before.as_ref().map(|b| b.0) == role_id {
+                return Ok(Step::Done(())); // Already so: nothing to change or audit.
+            }
+            write_pair(conn, actor.practice_id, user_id, client_id, role_id, actor.user_id()).await?;
+            let client_name = &checked.client_name;
+            let line = match &checked.new_role {
+                Some(role) => format!("{client_name}: {role} (given by {})", actor.session.name),
+                None => format!("{client_name}: access removed (by {})", actor.session.name),
+            };
+            audit::record(
+                conn,
+                AuditEvent {
+                    before: Some(serde_json::json!({ "client": client_name, "client_id": client_id, "role": checked.before.map(|(_, k, n)| display_role_name(&k, &n)) })),
+                    after: Some(serde_json::json!({ "client": client_name, "client_id": client_id, "role": checked.new_role })),
+                    affected_count: Some(1),
+                    ..actor.audit_on(AuditAction::AccessSet, "staff_access", user_id, &checked.staff_name)
+                },
+            )
+            .await?;
+            // Last: on PostgreSQL it locks the person's pending notice row until commit, and
+            // other clicks for the same person wait for that row.
+            crate::partner::access_notices::ssr::note_if(conn, &actor, checked.access_emails, user_id, &line, false)
+                .await?;
+            Ok(Step::Done(()))
+        })
+    })
+    .await
 }
 
 /// One click, checked: who, which client, which role (its column name), what was held
