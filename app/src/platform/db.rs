@@ -257,8 +257,9 @@ impl Db {
     /// the group goes on without it. An error after it may have written rolls the whole
     /// group back: that write gets its error, the others [`sqlx::Error::PoolTimedOut`]
     /// (busy: nothing was changed). Every answer is given after the commit. Each write
-    /// waits at most the busy timeout for its group, as [`Db::begin_write`] does; the
-    /// group runs in a task of its own, so a caller that goes away does not cut it short.
+    /// waits at most the busy timeout for its group, as [`Db::begin_write`] does. A group
+    /// holding others' writes runs in a task of its own, so a caller that goes away does
+    /// not cut it short; a write alone runs in its caller.
     /// On PostgreSQL each write is its own transaction.
     pub async fn write_grouped<T, E, F>(&self, work: F) -> Result<T, E>
     where
@@ -309,10 +310,21 @@ impl Db {
                     if let Ok(done) = answer.try_recv() {
                         return done;
                     }
-                    // Nobody has run this write yet: run the group it is in. A task of its
-                    // own: the group must not stop halfway because this caller went away.
-                    let db = self.clone();
-                    let _ = tokio::spawn(async move { db.run_group(turn).await }).await;
+                    // Nobody has run this write yet: run the group it is in.
+                    let alone = {
+                        let waiting = self.waiting.lock().expect("write queue");
+                        waiting.jobs.len() == 1 && waiting.jobs.front().is_some_and(|(queued, _)| *queued == id)
+                    };
+                    if alone {
+                        // Only this write: run it here (if this caller goes away, nobody
+                        // else's write goes with it). Others that come meanwhile wait.
+                        self.run_group(turn, 1).await;
+                    } else {
+                        // In a task of its own: the group must not stop halfway because
+                        // this caller went away.
+                        let db = self.clone();
+                        let _ = tokio::spawn(async move { db.run_group(turn, MOST_IN_A_GROUP).await }).await;
+                    }
                 }
                 _ = tokio::time::sleep_until(deadline) => {
                     let withdrawn = {
@@ -335,12 +347,12 @@ impl Db {
         self.waiting.lock().expect("write queue").jobs.len()
     }
 
-    /// Runs the waiting writes (up to [`MOST_IN_A_GROUP`]) in one transaction, holding the
-    /// write turn, and answers them.
-    async fn run_group(&self, _turn: tokio::sync::OwnedMutexGuard<()>) {
+    /// Runs the first `most` waiting writes in one transaction, holding the write turn, and
+    /// answers them.
+    async fn run_group(&self, _turn: tokio::sync::OwnedMutexGuard<()>, most: usize) {
         let mut jobs: std::collections::VecDeque<(u64, Job)> = {
             let mut waiting = self.waiting.lock().expect("write queue");
-            let n = waiting.jobs.len().min(MOST_IN_A_GROUP);
+            let n = waiting.jobs.len().min(most);
             waiting.jobs.drain(..n).collect()
         };
         if jobs.is_empty() {
