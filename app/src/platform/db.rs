@@ -87,14 +87,15 @@ pub enum Step<T, E> {
     Refused(E),
 }
 
-/// A queued write, run on the group's connection; says how it went.
-type Job = Box<dyn for<'c> FnOnce(&'c mut sqlx::AnyConnection) -> BoxFuture<'c, Ran> + Send>;
+/// A queued write. Given the group's connection it runs and says how it went; given
+/// `None` it is not run and answers busy (its group failed before it, or it waited too long).
+type Job = Box<dyn for<'c> FnOnce(Option<&'c mut sqlx::AnyConnection>) -> BoxFuture<'c, Ran> + Send>;
 
 /// Answers a job's caller once the group's fate is known (`true`: committed).
 type Answer = Box<dyn FnOnce(bool) + Send>;
 
 enum Ran {
-    /// Refused and answered already.
+    /// Refused, or not run: answered already.
     Answered,
     /// Done: answered when the group commits, or as busy if it is rolled back.
     Done(Answer),
@@ -105,7 +106,33 @@ enum Ran {
 #[derive(Default)]
 struct Waiting {
     next_id: u64,
-    jobs: std::collections::VecDeque<(u64, Job)>,
+    /// Each with its id and when it was queued.
+    jobs: std::collections::VecDeque<(u64, tokio::time::Instant, Job)>,
+}
+
+/// The most writes that may wait at once; more are answered busy straight away.
+const MOST_WAITING: usize = 2048;
+
+/// Takes a queued write back out when its caller goes away (or gives up) before a group
+/// has taken it: a click nobody waits for any more is never run later.
+struct Withdraw<'a> {
+    waiting: &'a std::sync::Mutex<Waiting>,
+    id: u64,
+}
+
+impl Withdraw<'_> {
+    /// Whether the write was still queued (and is now withdrawn, never to run).
+    fn now(&self) -> bool {
+        let mut waiting = self.waiting.lock().expect("write queue");
+        let at = waiting.jobs.iter().position(|(queued, _, _)| *queued == self.id);
+        at.and_then(|at| waiting.jobs.remove(at)).is_some()
+    }
+}
+
+impl Drop for Withdraw<'_> {
+    fn drop(&mut self) {
+        self.now();
+    }
 }
 
 impl std::fmt::Debug for Waiting {
@@ -280,6 +307,10 @@ impl Db {
         let (send, mut answer) = tokio::sync::oneshot::channel::<Result<T, E>>();
         let job: Job = Box::new(move |conn| {
             Box::pin(async move {
+                let Some(conn) = conn else {
+                    let _ = send.send(Err(busy().into()));
+                    return Ran::Answered;
+                };
                 match work(conn).await {
                     Ok(Step::Refused(error)) => {
                         let _ = send.send(Err(error));
@@ -294,14 +325,22 @@ impl Db {
                 }
             })
         });
+        let queued_at = tokio::time::Instant::now();
         let id = {
             let mut waiting = self.waiting.lock().expect("write queue");
+            if waiting.jobs.len() >= MOST_WAITING {
+                return Err(busy().into());
+            }
             waiting.next_id += 1;
             let id = waiting.next_id;
-            waiting.jobs.push_back((id, job));
+            waiting.jobs.push_back((id, queued_at, job));
             id
         };
-        let deadline = tokio::time::Instant::now() + BUSY_TIMEOUT;
+        let withdraw = Withdraw {
+            waiting: &self.waiting,
+            id,
+        };
+        let deadline = queued_at + BUSY_TIMEOUT;
         loop {
             tokio::select! {
                 biased;
@@ -310,10 +349,13 @@ impl Db {
                     if let Ok(done) = answer.try_recv() {
                         return done;
                     }
+                    if tokio::time::Instant::now() >= deadline {
+                        break;
+                    }
                     // Nobody has run this write yet: run the group it is in.
                     let alone = {
                         let waiting = self.waiting.lock().expect("write queue");
-                        waiting.jobs.len() == 1 && waiting.jobs.front().is_some_and(|(queued, _)| *queued == id)
+                        waiting.jobs.len() == 1 && waiting.jobs.front().is_some_and(|(queued, _, _)| *queued == id)
                     };
                     if alone {
                         // Only this write: run it here (if this caller goes away, nobody
@@ -326,20 +368,15 @@ impl Db {
                         let _ = tokio::spawn(async move { db.run_group(turn, MOST_IN_A_GROUP).await }).await;
                     }
                 }
-                _ = tokio::time::sleep_until(deadline) => {
-                    let withdrawn = {
-                        let mut waiting = self.waiting.lock().expect("write queue");
-                        let at = waiting.jobs.iter().position(|(queued, _)| *queued == id);
-                        at.and_then(|at| waiting.jobs.remove(at)).is_some()
-                    };
-                    if withdrawn {
-                        return Err(busy().into());
-                    }
-                    // A group is running it: its answer comes when that group ends.
-                    return answer.await.unwrap_or_else(|_| Err(busy().into()));
-                }
+                _ = tokio::time::sleep_until(deadline) => break,
             }
         }
+        if withdraw.now() {
+            return Err(busy().into());
+        }
+        // A group has it: every write a group takes is answered (done, refused, failed, or
+        // busy when not run), and a group never waits for a lock of ours.
+        answer.await.unwrap_or_else(|_| Err(busy().into()))
     }
 
     /// How many writes wait for their group now (SQLite; always 0 on PostgreSQL).
@@ -348,9 +385,11 @@ impl Db {
     }
 
     /// Runs the first `most` waiting writes in one transaction, holding the write turn, and
-    /// answers them.
+    /// answers every one of them. A write that has waited past the busy timeout is not run
+    /// (its caller has stopped waiting); when the group fails, the writes it has not run
+    /// yet are not run either: all of those are answered busy.
     async fn run_group(&self, _turn: tokio::sync::OwnedMutexGuard<()>, most: usize) {
-        let mut jobs: std::collections::VecDeque<(u64, Job)> = {
+        let mut jobs: std::collections::VecDeque<(u64, tokio::time::Instant, Job)> = {
             let mut waiting = self.waiting.lock().expect("write queue");
             let n = waiting.jobs.len().min(most);
             waiting.jobs.drain(..n).collect()
@@ -358,22 +397,27 @@ impl Db {
         if jobs.is_empty() {
             return;
         }
-        let mut tx = match self.pool.begin_with("BEGIN IMMEDIATE").await {
+        let begun = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        };
+        let mut tx = match begun {
             Ok(tx) => tx,
             Err(error) => {
-                // Not one of them ran: back to the front of the queue, in order, for the
-                // next turn (or their callers' timeout).
                 tracing::warn!(%error, "cannot start a write transaction");
-                let mut waiting = self.waiting.lock().expect("write queue");
-                while let Some(job) = jobs.pop_back() {
-                    waiting.jobs.push_front(job);
+                for (_, _, job) in jobs {
+                    job(None).await;
                 }
                 return;
             }
         };
         let mut done: Vec<Answer> = Vec::with_capacity(jobs.len());
-        while let Some((_, job)) = jobs.pop_front() {
-            match job(&mut tx).await {
+        while let Some((_, queued_at, job)) = jobs.pop_front() {
+            if queued_at.elapsed() >= BUSY_TIMEOUT {
+                job(None).await;
+                continue;
+            }
+            match job(Some(&mut tx)).await {
                 Ran::Answered => {}
                 Ran::Done(answer) => done.push(answer),
                 Ran::Failed(answer) => {
@@ -382,9 +426,8 @@ impl Db {
                     for answer in done {
                         answer(false);
                     }
-                    let mut waiting = self.waiting.lock().expect("write queue");
-                    while let Some(job) = jobs.pop_back() {
-                        waiting.jobs.push_front(job);
+                    for (_, _, job) in jobs {
+                        job(None).await;
                     }
                     return;
                 }

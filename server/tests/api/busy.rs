@@ -1,6 +1,7 @@
 //! A write that cannot have its turn at SQLite's write lock in time (another writer holds
 //! it past the busy timeout) is answered 503 with Retry-After and changes nothing; the
-//! same request goes through once the lock is free.
+//! same request goes through once the lock is free. Grouped writes (matrix clicks) that
+//! nobody waits for any more are never run.
 
 use app::platform::db::Backend;
 
@@ -45,5 +46,51 @@ async fn a_write_that_cannot_get_its_turn_is_answered_busy_and_changes_nothing()
         .call(&admin.client, "add_client", &[("name", "Queue Ltd"), ("plan", "small")])
         .await;
     assert!(status.is_success(), "{body}");
+    app.cleanup().await;
+}
+
+/// A grouped write (a matrix click) whose caller goes away while it waits is taken back
+/// out of the queue and never runs later; one that cannot get its turn in time is answered
+/// busy and withdrawn too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_write_nobody_waits_for_is_never_run() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use app::platform::db::Step;
+    use app::platform::error::AppError;
+
+    let app = spawn_app(Backend::Sqlite).await;
+    let held = app.db.begin_write().await.unwrap();
+    let ran = Arc::new(AtomicBool::new(false));
+    let flag = ran.clone();
+    let gone = tokio::time::timeout(
+        std::time::Duration::from_millis(300),
+        app.db.write_grouped(move |_conn| {
+            Box::pin(async move {
+                flag.store(true, Ordering::SeqCst);
+                Ok::<_, AppError>(Step::Done(()))
+            })
+        }),
+    )
+    .await;
+    assert!(gone.is_err(), "it was still waiting when its caller left");
+    assert_eq!(app.db.waiting_writes(), 0, "and it left the queue with its caller");
+    // Still held: the next one waits its full turn and is answered busy.
+    let started = std::time::Instant::now();
+    let late = app
+        .db
+        .write_grouped(|_conn| Box::pin(async { Ok::<_, AppError>(Step::Done(())) }))
+        .await;
+    assert!(matches!(late, Err(AppError::Busy)), "{late:?}");
+    assert!(started.elapsed() >= std::time::Duration::from_secs(9));
+    assert_eq!(app.db.waiting_writes(), 0);
+    drop(held);
+    let answer = app
+        .db
+        .write_grouped(|_conn| Box::pin(async { Ok::<_, AppError>(Step::Done(7)) }))
+        .await;
+    assert_eq!(answer.unwrap(), 7);
+    assert!(!ran.load(Ordering::SeqCst), "the abandoned write never ran");
     app.cleanup().await;
 }
