@@ -242,6 +242,9 @@ pub async fn set_one(
         Box::pin(async move {
             let checked = match check_one(&actor, conn, user_id, client_id, role_id).await {
                 Ok(checked) => checked,
+                // A database error may have cost the transaction itself (SQLite rolls back
+                // on some): the group must not go on as if nothing happened.
+                Err(error @ (AppError::Internal | AppError::Busy)) => return Err(error),
                 Err(refused) => return Ok(Step::Refused(refused)),
             };
             if checked.before.as_ref().map(|b| b.0) == role_id {
@@ -526,7 +529,8 @@ pub async fn apply(
 
 /// Gives `user_id` `role` on every client of bulk batch `batch_id`: the clients that had a
 /// role are updated in place (cheaper than an insert that conflicts), the rest inserted
-/// (an upsert, as a grant past its end may still be there for the sweeper).
+/// (an upsert, as a grant past its end may still be there for the sweeper), and so is one
+/// whose row went meanwhile (on PostgreSQL another transaction may have removed it).
 async fn upsert_from_batch(
     conn: &mut AnyConnection,
     actor: &PracticeActor,
@@ -554,7 +558,9 @@ async fn upsert_from_batch(
     sqlx::query(&format!(
         r#"INSERT INTO client_assignments (practice_id, user_id, client_id, role_id, granted_by, granted_at, ends_at)
            SELECT $1, $2, b.client_id, $3, $4, $5, $7 FROM bulk_batch_rows b
-           WHERE b.batch_id = $6 AND b.previous_role_id IS NULL
+           WHERE b.batch_id = $6
+             AND (b.previous_role_id IS NULL
+                  OR NOT EXISTS (SELECT 1 FROM client_assignments ca WHERE ca.user_id = $2 AND ca.client_id = b.client_id))
            ON CONFLICT (user_id, client_id) DO UPDATE SET
                role_id = excluded.role_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at,
                ends_at = COALESCE(excluded.ends_at, {KEEP_LIVE_END})"#
