@@ -283,7 +283,7 @@ impl Db {
     /// statements). `work` answers [`Step::Refused`] for what it refuses before writing;
     /// the group goes on without it. An error after it may have written rolls the whole
     /// group back: that write gets its error, the others [`sqlx::Error::PoolTimedOut`]
-    /// (busy: nothing was changed). Every answer is given after the commit. Each write
+    /// (busy: nothing was changed). A done write is answered after the commit. Each write
     /// waits at most the busy timeout for its group, as [`Db::begin_write`] does. A group
     /// holding others' writes runs in a task of its own, so a caller that goes away does
     /// not cut it short; a write alone runs in its caller.
@@ -397,11 +397,8 @@ impl Db {
         if jobs.is_empty() {
             return;
         }
-        let begun = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
-        };
-        let mut tx = match begun {
+        // SQLite only (PostgreSQL writes are not grouped): see `begin_write` for IMMEDIATE.
+        let mut tx = match self.pool.begin_with("BEGIN IMMEDIATE").await {
             Ok(tx) => tx,
             Err(error) => {
                 tracing::warn!(%error, "cannot start a write transaction");

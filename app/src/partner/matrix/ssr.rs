@@ -169,9 +169,11 @@ pub async fn matrix(actor: &PracticeActor, user_id: i64, scope: &Scope, page: i6
 }
 
 /// On a role change, a live end date stays with the grant; an end date already passed
-/// (a row the sweeper has not removed yet) does not carry over to the new grant.
-const KEEP_LIVE_END: &str =
-    "CASE WHEN client_assignments.ends_at > excluded.granted_at THEN client_assignments.ends_at ELSE NULL END";
+/// (a row the sweeper has not removed yet) does not carry over to the new grant, given at
+/// `granted_at` (an SQL expression).
+fn keep_live_end(granted_at: &str) -> String {
+    format!("CASE WHEN client_assignments.ends_at > {granted_at} THEN client_assignments.ends_at ELSE NULL END")
+}
 
 /// Writes a role for one pair; `None` removes it. One statement either way, so two admins
 /// clicking the same row at once end with one row holding the last click.
@@ -190,7 +192,8 @@ async fn write_pair(
                    VALUES ($1, $2, $3, $4, $5, $6)
                    ON CONFLICT (user_id, client_id) DO UPDATE SET
                        role_id = excluded.role_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at,
-                       ends_at = {KEEP_LIVE_END}"#
+                       ends_at = {}"#,
+                keep_live_end("excluded.granted_at")
             ))
             .bind(practice_id)
             .bind(user_id)
@@ -540,13 +543,13 @@ async fn upsert_from_batch(
     ends_at: Option<i64>,
 ) -> Result<(), sqlx::Error> {
     let t = now();
-    sqlx::query(
+    sqlx::query(&format!(
         r#"UPDATE client_assignments SET
-               role_id = $1, granted_by = $2, granted_at = $3,
-               ends_at = COALESCE($4, CASE WHEN ends_at > $3 THEN ends_at ELSE NULL END)
+               role_id = $1, granted_by = $2, granted_at = $3, ends_at = COALESCE($4, {})
            WHERE user_id = $5
              AND client_id IN (SELECT client_id FROM bulk_batch_rows WHERE batch_id = $6 AND previous_role_id IS NOT NULL)"#,
-    )
+        keep_live_end("$3")
+    ))
     .bind(role)
     .bind(actor.user_id())
     .bind(t)
@@ -563,7 +566,8 @@ async fn upsert_from_batch(
                   OR NOT EXISTS (SELECT 1 FROM client_assignments ca WHERE ca.user_id = $2 AND ca.client_id = b.client_id))
            ON CONFLICT (user_id, client_id) DO UPDATE SET
                role_id = excluded.role_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at,
-               ends_at = COALESCE(excluded.ends_at, {KEEP_LIVE_END})"#
+               ends_at = COALESCE(excluded.ends_at, {})"#,
+        keep_live_end("excluded.granted_at")
     ))
     .bind(actor.practice_id)
     .bind(user_id)
