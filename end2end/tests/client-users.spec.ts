@@ -11,6 +11,9 @@ test("a client's admin invites the client's own user, who sees only that client"
   await page.getByRole('list', { name: 'Employee role manager' }).getByRole('button', { name: 'Ada Admin' }).click();
   await page.getByRole('radio', { name: `${client}: Admin` }).click();
   await expect(page.getByRole('radio', { name: `${client}: Admin` })).toHaveAttribute('aria-checked', 'true');
+  // The tick turns green before the server answers: wait until the grant is saved, or the
+  // reload may read the Accounts menu before it is.
+  await expect(page.getByText('All changes saved')).toBeVisible();
   // The Accounts menu is read as the page loads: reload to see the new client in it.
   await page.reload();
   await waitForHydration(page);
