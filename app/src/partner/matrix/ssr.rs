@@ -696,11 +696,11 @@ pub async fn undo(actor: &PracticeActor, batch_id: i64) -> Result<i64, AppError>
     // Clients that had no access before: remove what the batch gave, if it is still that.
     // (A copy records each client's new role in its row; a bulk action's one role is `$3`.)
     let removed = sqlx::query(
+        // Not a correlated EXISTS: the record has no index to look a client up in, so it is
+        // read once, not once per row.
         r#"DELETE FROM client_assignments WHERE user_id = $1
-             AND EXISTS (SELECT 1 FROM bulk_batch_rows br
-                         WHERE br.batch_id = $2 AND br.client_id = client_assignments.client_id
-                           AND br.previous_role_id IS NULL
-                           AND COALESCE(br.new_role_id, $3) = client_assignments.role_id)"#,
+             AND (client_id, role_id) IN (SELECT client_id, COALESCE(new_role_id, $3) FROM bulk_batch_rows
+                                          WHERE batch_id = $2 AND previous_role_id IS NULL)"#,
     )
     .bind(user_id)
     .bind(batch_id)
@@ -714,11 +714,15 @@ pub async fn undo(actor: &PracticeActor, batch_id: i64) -> Result<i64, AppError>
     let restored = sqlx::query(
         r#"INSERT INTO client_assignments (practice_id, user_id, client_id, role_id, granted_by, granted_at, ends_at)
            SELECT $1, $2, b.client_id, b.previous_role_id, $4, $5, b.previous_ends_at
+           -- CROSS JOIN: SQLite reads the record first, once (it has no index to look a
+           -- client up in), and each client's role and row by key.
            FROM bulk_batch_rows b
-           JOIN roles r ON r.id = b.previous_role_id AND r.practice_id = $1
-           JOIN clients c ON c.id = b.client_id AND c.practice_id = $1 AND c.archived = 0
+           CROSS JOIN roles r
+           CROSS JOIN clients c
            LEFT JOIN current_assignments a ON a.user_id = $2 AND a.client_id = b.client_id
            WHERE b.batch_id = $6 AND b.previous_role_id IS NOT NULL
+             AND r.id = b.previous_role_id AND r.practice_id = $1
+             AND c.id = b.client_id AND c.practice_id = $1 AND c.archived = 0
              AND ((a.role_id IS NULL AND COALESCE(b.new_role_id, $3) IS NULL) OR a.role_id = COALESCE(b.new_role_id, $3))
              -- Access whose end has passed since is not given back.
              AND (b.previous_ends_at IS NULL OR b.previous_ends_at > $5)
