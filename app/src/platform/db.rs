@@ -3,11 +3,8 @@
 //! How the two backends share code: all application SQL is portable (`$1` placeholders,
 //! `INSERT … ON CONFLICT`, `RETURNING`, integers for flags and Unix-second timestamps), so
 //! each query is written once and runs through sqlx's `Any` driver on either backend.
-//! The DDL differs, so each backend has its own append-only migrations folder
-//! (`migrations/sqlite`, `migrations/postgres`) with the same numbered steps. So does one
-//! thing in queries: how a bulk action's undo record is packed into its batch's row
-//! (JSON on SQLite, arrays on PostgreSQL; `partner::matrix::ssr::undo_record`), which the
-//! view `bulk_batch_rows` reads back the same way on both.
+//! Only the DDL differs, so each backend has its own append-only migrations folder
+//! (`migrations/sqlite`, `migrations/postgres`) with the same numbered steps.
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -7,7 +7,7 @@ use super::*;
 use crate::identity::session::PracticeActor;
 use crate::partner::clients::ssr::{ClientFilter, MATCHES_FILTER, count_unarchived};
 use crate::platform::audit::{self, AuditAction, AuditEvent};
-use crate::platform::db::{Backend, Step, now, page_offset};
+use crate::platform::db::{Step, now, page_offset};
 use crate::practice::practices::MemberStatus;
 use crate::practice::practices::ssr::{Member, find_member};
 use crate::practice::roles::display_role_name;
@@ -404,47 +404,6 @@ pub async fn preview(
     })
 }
 
-/// A bulk change's undo record, written with its batch (`INSERT INTO bulk_batches (…,
-/// {columns}) SELECT …, {values} FROM <one row per client changed>`): what each client had
-/// before, and for a copy what it was given (a bulk action gives the batch's one role).
-/// The arguments are SQL expressions over the rows aggregated. The record is one value
-/// per batch, not a row per client: on SQLite a JSON array of
-/// `[client, previous role, previous end, new role, new end]`, on PostgreSQL five arrays
-/// (migration 0015). The view `bulk_batch_rows` reads it back a row per client on both.
-pub fn undo_record(
-    backend: Backend,
-    client: &str,
-    previous_role: &str,
-    previous_end: &str,
-    given: Option<(&str, &str)>,
-) -> (&'static str, String) {
-    match backend {
-        Backend::Sqlite => {
-            let given = given.map(|(role, end)| format!(", {role}, {end}")).unwrap_or_default();
-            (
-                "record",
-                format!("json_group_array(json_array({client}, {previous_role}, {previous_end}{given}))"),
-            )
-        }
-        Backend::Postgres => {
-            let agg = |e: &str| format!("COALESCE(array_agg({e}), '{{}}')");
-            let (new_roles, new_ends) = match given {
-                Some((role, end)) => (agg(role), agg(end)),
-                None => ("'{}'".to_owned(), "'{}'".to_owned()),
-            };
-            (
-                "record_clients, record_previous_roles, record_previous_ends, record_new_roles, record_new_ends",
-                format!(
-                    "{}, {}, {}, {new_roles}, {new_ends}",
-                    agg(client),
-                    agg(previous_role),
-                    agg(previous_end)
-                ),
-            )
-        }
-    }
-}
-
 /// An optional end date from a form (`YYYY-MM-DD`, empty: none) as the moment access
 /// ends; refused unless it is a real date from today on.
 pub fn parse_end(ends_on: &str) -> Result<Option<i64>, AppError> {
@@ -479,74 +438,55 @@ pub async fn apply(
         None => None,
     };
     let t = now();
-    let (batch_id, changed): (i64, i64) = match (actor.state.db.backend(), role_id) {
-        // On PostgreSQL "remove from all" deletes and records in one statement: the record
-        // is what the DELETE returns, so it is exactly what went (another transaction may
-        // change a row between two statements there).
-        (Backend::Postgres, None) => {
-            let (columns, values) = undo_record(Backend::Postgres, "client_id", "role_id", "ends_at", None);
-            sqlx::query_as(&format!(
-                r#"WITH gone AS (
-                       DELETE FROM client_assignments
-                       WHERE user_id = $2 AND client_id IN (
-                           SELECT a.client_id FROM clients c JOIN current_assignments a ON a.client_id = c.id AND a.user_id = $2
-                           WHERE {})
-                       RETURNING client_id, role_id, ends_at)
-                   INSERT INTO bulk_batches (practice_id, user_id, actor_user_id, new_role_id, changed, created_at, {columns})
-                   SELECT $1, $2, $5, NULL, COUNT(*), $6, {values} FROM gone
-                   RETURNING id, changed"#,
-                in_scope()
-            ))
-            .bind(actor.practice_id)
-            .bind(user_id)
-            .bind(&filter.pattern)
-            .bind(filter.plan)
-            .bind(actor.user_id())
-            .bind(t)
-            .fetch_one(&mut *tx)
-            .await?
+    let batch_id: i64 = sqlx::query_scalar(
+        r#"INSERT INTO bulk_batches (practice_id, user_id, actor_user_id, new_role_id, changed, created_at)
+           VALUES ($1, $2, $3, $4, 0, $5) RETURNING id"#,
+    )
+    .bind(actor.practice_id)
+    .bind(user_id)
+    .bind(actor.user_id())
+    .bind(role_id)
+    .bind(t)
+    .fetch_one(&mut *tx)
+    .await?;
+    // 1. Remember what is about to change (the undo record), in one statement.
+    let changed = sqlx::query(&format!(
+        r#"INSERT INTO bulk_batch_rows (batch_id, client_id, previous_role_id, previous_ends_at)
+           SELECT $6, c.id, a.role_id, a.ends_at
+           FROM clients c LEFT JOIN current_assignments a ON a.client_id = c.id AND a.user_id = $2
+           WHERE {} AND COALESCE(a.role_id, 0) <> $5"#,
+        in_scope()
+    ))
+    .bind(actor.practice_id)
+    .bind(user_id)
+    .bind(&filter.pattern)
+    .bind(filter.plan)
+    .bind(role_id.unwrap_or(0))
+    .bind(batch_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected() as i64;
+    // 2. Change exactly those clients, in one statement.
+    match role_id {
+        Some(role) => {
+            upsert_from_batch(&mut tx, actor, user_id, batch_id, role, ends_at).await?;
         }
-        (backend, _) => {
-            // 1. Remember what is about to change (the undo record, with its batch), in
-            // one statement.
-            let (columns, values) = undo_record(backend, "c.id", "a.role_id", "a.ends_at", None);
-            let (batch_id, changed) = sqlx::query_as(&format!(
-                r#"INSERT INTO bulk_batches (practice_id, user_id, actor_user_id, new_role_id, changed, created_at, {columns})
-                   SELECT $1, $2, $6, $7, COUNT(*), $8, {values}
-                   FROM clients c LEFT JOIN current_assignments a ON a.client_id = c.id AND a.user_id = $2
-                   WHERE {} AND COALESCE(a.role_id, 0) <> $5
-                   RETURNING id, changed"#,
-                in_scope()
-            ))
-            .bind(actor.practice_id)
+        None => {
+            sqlx::query(
+                r#"DELETE FROM client_assignments
+                   WHERE user_id = $1 AND client_id IN (SELECT client_id FROM bulk_batch_rows WHERE batch_id = $2)"#,
+            )
             .bind(user_id)
-            .bind(&filter.pattern)
-            .bind(filter.plan)
-            .bind(role_id.unwrap_or(0))
-            .bind(actor.user_id())
-            .bind(role_id)
-            .bind(t)
-            .fetch_one(&mut *tx)
+            .bind(batch_id)
+            .execute(&mut *tx)
             .await?;
-            // 2. Change exactly those clients.
-            match role_id {
-                Some(role) => {
-                    upsert_from_batch(&mut tx, actor, user_id, batch_id, role, ends_at).await?;
-                }
-                None => {
-                    sqlx::query(
-                        r#"DELETE FROM client_assignments
-                           WHERE user_id = $1 AND client_id IN (SELECT client_id FROM bulk_batch_rows WHERE batch_id = $2)"#,
-                    )
-                    .bind(user_id)
-                    .bind(batch_id)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-            }
-            (batch_id, changed)
         }
-    };
+    }
+    sqlx::query(r#"UPDATE bulk_batches SET changed = $1 WHERE id = $2"#)
+        .bind(changed)
+        .bind(batch_id)
+        .execute(&mut *tx)
+        .await?;
     if changed > 0 {
         let line = match &role_name {
             Some(role) => format!(
@@ -562,8 +502,9 @@ pub async fn apply(
         };
         crate::partner::access_notices::ssr::note(&mut tx, actor, user_id, &line, true).await?;
     }
-    // Which clients changed, and what each had before, is the batch's undo record (kept
-    // for good): the event names the batch rather than copying thousands of rows into it.
+    // Which clients changed, and what each had before, is the batch's undo record
+    // (`bulk_batch_rows`, kept for good): the event names the batch rather than copying
+    // thousands of rows into JSON.
     audit::record(
         &mut tx,
         AuditEvent {
@@ -696,11 +637,11 @@ pub async fn undo(actor: &PracticeActor, batch_id: i64) -> Result<i64, AppError>
     // Clients that had no access before: remove what the batch gave, if it is still that.
     // (A copy records each client's new role in its row; a bulk action's one role is `$3`.)
     let removed = sqlx::query(
-        // Not a correlated EXISTS: the record has no index to look a client up in, so it is
-        // read once, not once per row.
         r#"DELETE FROM client_assignments WHERE user_id = $1
-             AND (client_id, role_id) IN (SELECT client_id, COALESCE(new_role_id, $3) FROM bulk_batch_rows
-                                          WHERE batch_id = $2 AND previous_role_id IS NULL)"#,
+             AND EXISTS (SELECT 1 FROM bulk_batch_rows br
+                         WHERE br.batch_id = $2 AND br.client_id = client_assignments.client_id
+                           AND br.previous_role_id IS NULL
+                           AND COALESCE(br.new_role_id, $3) = client_assignments.role_id)"#,
     )
     .bind(user_id)
     .bind(batch_id)
@@ -714,15 +655,11 @@ pub async fn undo(actor: &PracticeActor, batch_id: i64) -> Result<i64, AppError>
     let restored = sqlx::query(
         r#"INSERT INTO client_assignments (practice_id, user_id, client_id, role_id, granted_by, granted_at, ends_at)
            SELECT $1, $2, b.client_id, b.previous_role_id, $4, $5, b.previous_ends_at
-           -- CROSS JOIN: SQLite reads the record first, once (it has no index to look a
-           -- client up in), and each client's role and row by key.
            FROM bulk_batch_rows b
-           CROSS JOIN roles r
-           CROSS JOIN clients c
+           JOIN roles r ON r.id = b.previous_role_id AND r.practice_id = $1
+           JOIN clients c ON c.id = b.client_id AND c.practice_id = $1 AND c.archived = 0
            LEFT JOIN current_assignments a ON a.user_id = $2 AND a.client_id = b.client_id
            WHERE b.batch_id = $6 AND b.previous_role_id IS NOT NULL
-             AND r.id = b.previous_role_id AND r.practice_id = $1
-             AND c.id = b.client_id AND c.practice_id = $1 AND c.archived = 0
              AND ((a.role_id IS NULL AND COALESCE(b.new_role_id, $3) IS NULL) OR a.role_id = COALESCE(b.new_role_id, $3))
              -- Access whose end has passed since is not given back.
              AND (b.previous_ends_at IS NULL OR b.previous_ends_at > $5)
@@ -999,32 +936,32 @@ pub async fn copy(
     // The change is written once into the undo record, and everything after reads that
     // record: what is checked, counted and applied is the same set of rows.
     let t = now();
+    let batch_id: i64 = sqlx::query_scalar(
+        r#"INSERT INTO bulk_batches (practice_id, user_id, actor_user_id, new_role_id, changed, created_at)
+           VALUES ($1, $2, $3, NULL, 0, $4) RETURNING id"#,
+    )
+    .bind(actor.practice_id)
+    .bind(to)
+    .bind(actor.user_id())
+    .bind(t)
+    .fetch_one(&mut *tx)
+    .await?;
     // What it gives ends when the source's access ends, or on the chosen day if earlier.
-    let (columns, values) = undo_record(
-        actor.state.db.backend(),
-        "x.client_id",
-        "x.previous_role_id",
-        "x.previous_ends_at",
-        Some(("x.new_role_id", "x.new_ends_at")),
-    );
-    let batch_id: i64 = sqlx::query_scalar(&format!(
-        "INSERT INTO bulk_batches (practice_id, user_id, actor_user_id, new_role_id, changed, created_at, {columns})
-         SELECT $1, $3, $4, NULL, COUNT(*), $5, {values}
-         FROM (SELECT y.client_id, y.previous_role_id, y.previous_ends_at, y.new_role_id,
-                      CASE WHEN y.new_role_id IS NULL THEN NULL
-                           WHEN y.source_ends IS NULL THEN $6
-                           WHEN $6 IS NULL OR y.source_ends < $6 THEN y.source_ends
-                           ELSE $6 END AS new_ends_at
-               FROM ({changes_sql}) y) x
-         RETURNING id"
+    sqlx::query(&format!(
+        "INSERT INTO bulk_batch_rows (batch_id, client_id, previous_role_id, new_role_id, previous_ends_at, new_ends_at)
+         SELECT $4, x.client_id, x.previous_role_id, x.new_role_id, x.previous_ends_at,
+                CASE WHEN x.new_role_id IS NULL THEN NULL
+                     WHEN x.source_ends IS NULL THEN $5
+                     WHEN $5 IS NULL OR x.source_ends < $5 THEN x.source_ends
+                     ELSE $5 END
+         FROM ({changes_sql}) x"
     ))
     .bind(actor.practice_id)
     .bind(from)
     .bind(to)
-    .bind(actor.user_id())
-    .bind(t)
+    .bind(batch_id)
     .bind(ends_at)
-    .fetch_one(&mut *tx)
+    .execute(&mut *tx)
     .await?;
     let (changes, overwrites): (i64, i64) = sqlx::query_as(
         r#"SELECT COUNT(*), COALESCE(SUM(CASE WHEN previous_role_id IS NOT NULL THEN 1 ELSE 0 END), 0)
@@ -1050,6 +987,11 @@ pub async fn copy(
         // Nothing to do: the transaction (with its empty batch) is dropped.
         return Ok((preview, None));
     }
+    sqlx::query(r#"UPDATE bulk_batches SET changed = $1 WHERE id = $2"#)
+        .bind(changes)
+        .bind(batch_id)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query(
         r#"INSERT INTO client_assignments (practice_id, user_id, client_id, role_id, granted_by, granted_at, ends_at)
            SELECT $1, $2, b.client_id, b.new_role_id, $3, $4, b.new_ends_at FROM bulk_batch_rows b

@@ -279,12 +279,10 @@ pub async fn report(actor: &PracticeActor, user_id: i64) -> Result<LeaverReport,
     // rows say which clients and which role each had.
     let bulk: Vec<(String, Option<String>, Option<String>, i64)> = sqlx::query_as(
         r#"SELECT c.name, r.kind, r.name, b.created_at
-           -- CROSS JOIN: SQLite reads each batch's record once (it has no index to look a
-           -- client up in), and each client by key.
-           FROM bulk_batches b CROSS JOIN bulk_batch_rows br CROSS JOIN clients c
+           FROM bulk_batches b JOIN bulk_batch_rows br ON br.batch_id = b.id
+                JOIN clients c ON c.id = br.client_id
                 LEFT JOIN roles r ON r.id = br.previous_role_id
            WHERE b.practice_id = $1 AND b.user_id = $2 AND b.created_at >= $3
-             AND br.batch_id = b.id AND c.id = br.client_id
              AND br.previous_role_id IS NOT NULL
            LIMIT 20000"#,
     )
