@@ -16,8 +16,12 @@ use leptos_router::{Lazy, SsrMode, path};
 
 use crate::frame::layout::{TopBar, provide_me};
 
-/// The HTML document around the app, rendered on the server.
+/// The HTML document around the app, rendered on the server. A page that works the same
+/// without JavaScript, seen by someone not signed in (see [`pages::ships_no_script`]), comes
+/// without the WASM: interactive at once, nothing to download before typing.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let scripts =
+        (!pages::ships_no_script_to_this_request()).then(|| view! { <HydrationScripts options=options.clone()/> });
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -28,7 +32,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // `practice-access.<hash>.css` in a release build (see server::hash_file_beside_binary).
                 <HashedStylesheet options=options.clone() id="leptos"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                {scripts}
                 <MetaTags/>
             </head>
             <body>

@@ -12,6 +12,43 @@
 use leptos::prelude::*;
 use leptos_router::LazyRoute;
 
+/// The pages a visitor meets before signing in: signing in, confirming a sign-up,
+/// accepting an invitation. Each is one form that posts to its server function and shows
+/// its errors from the server's answer, so it works the same without JavaScript and loses
+/// nothing on an error (a failed sign-in keeps its email; the other forms ask only for a
+/// password). The sign-up form is not one of them: its four fields would be lost on an
+/// error without JavaScript. To someone not signed
+/// in the server sends them without the WASM (275 KB of it on the sign-in page, before
+/// it is interactive): the first page anyone sees is ready as soon as its HTML is. Signed
+/// in, the top bar's menus need the WASM, so these pages hydrate as every other page does.
+pub fn ships_no_script(path: &str, signed_in: bool) -> bool {
+    !signed_in
+        && (matches!(path, "/login" | "/signup/sent")
+            || path.starts_with("/signup/confirm/")
+            || path.starts_with("/invite/"))
+}
+
+/// [`ships_no_script`] for the request being rendered (never in the browser). "Signed in"
+/// means a session cookie came with the request: a stale one only costs the WASM.
+pub fn ships_no_script_to_this_request() -> bool {
+    #[cfg(feature = "ssr")]
+    {
+        use crate::identity::session::{SECURE_SESSION_COOKIE, SESSION_COOKIE};
+        if let Some(parts) = use_context::<http::request::Parts>() {
+            let signed_in = parts
+                .headers
+                .get_all(http::header::COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(';'))
+                .filter_map(|c| c.trim().split_once('='))
+                .any(|(name, value)| (name == SESSION_COOKIE || name == SECURE_SESSION_COOKIE) && !value.is_empty());
+            return ships_no_script(parts.uri.path(), signed_in);
+        }
+    }
+    false
+}
+
 /// Pages anyone may open: signing up and in, accepting an invitation.
 #[derive(Clone, Copy)]
 pub enum PublicPage {
@@ -460,5 +497,29 @@ impl LazyRoute for Matrix {
     async fn preload() {
         #[cfg(feature = "hydrate")]
         __preload_matrix_view().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ships_no_script;
+
+    #[test]
+    fn only_the_pages_before_sign_in_ship_no_script_and_only_to_visitors() {
+        for path in ["/login", "/signup/sent", "/signup/confirm/abc", "/invite/abc"] {
+            assert!(ships_no_script(path, false), "{path}");
+            assert!(!ships_no_script(path, true), "{path} signed in");
+        }
+        for path in [
+            "/",
+            "/signup",
+            "/login/two-step",
+            "/partner/users",
+            "/invite",
+            "/signup/confirmed",
+            "/loginx",
+        ] {
+            assert!(!ships_no_script(path, false), "{path}");
+        }
     }
 }

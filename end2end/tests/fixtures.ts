@@ -21,8 +21,14 @@ export const test = base.extend<{ page: Page }>({
 
 export { expect };
 
-/** Resolves once the WASM bundle has hydrated the page (the body gets `data-hydrated`). */
+/**
+ * Resolves once the page is ready for input: the WASM bundle has hydrated it (the body gets
+ * `data-hydrated`), or, on a page the server sends without it (the pages met before signing
+ * in, to someone not signed in: plain forms), once it has loaded.
+ */
 export async function waitForHydration(page: Page) {
+  await page.waitForLoadState('load');
+  if ((await page.locator('script[type="module"]').count()) === 0) return;
   await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
 }
 

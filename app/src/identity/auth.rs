@@ -63,7 +63,13 @@ pub async fn get_me() -> Result<Option<Me>, AppError> {
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     let state = crate::identity::session::app_state()?;
-    let user_id = ssr::sign_in(&state, &email, password).await?;
+    let user_id = match ssr::sign_in(&state, &email, password).await {
+        Ok(id) => id,
+        Err(e) => {
+            crate::identity::session::remember_sign_in_email(&email, state.config.serves_https());
+            return Err(e);
+        }
+    };
     let account = crate::identity::accounts::ssr::starting_account(&state.db, user_id).await?;
     let next = crate::identity::two_step::ssr::sign_in_or_challenge(&state, user_id, account).await?;
     leptos_axum::redirect(next);
@@ -82,13 +88,18 @@ pub async fn sign_out() -> Result<(), AppError> {
 pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
     let error = action_error(action);
+    // After a failed sign-in without JavaScript, the email typed (see `remember_sign_in_email`).
+    #[cfg(feature = "ssr")]
+    let email = crate::identity::session::remembered_sign_in_email().unwrap_or_default();
+    #[cfg(not(feature = "ssr"))]
+    let email = String::new();
     view! {
         <Title text="Sign in"/>
         <section class="card narrow">
             <h1>"Sign in"</h1>
             <ActionForm action=action attr:novalidate="true">
                 <FormError error=error/>
-                <Field label="Email" name="email" kind="email" error=error autocomplete="username"/>
+                <Field label="Email" name="email" kind="email" error=error autocomplete="username" value=email/>
                 <Field label="Password" name="password" kind="password" error=error autocomplete="current-password"/>
                 <button type="submit" disabled=move || action.pending().get()>"Sign in"</button>
             </ActionForm>

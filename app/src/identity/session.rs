@@ -82,6 +82,38 @@ pub fn set_challenge_cookie(value: &str, max_age: i64, secure: bool) {
     write_cookie(challenge_cookie_name(secure), value, max_age, secure, SameSite::Strict);
 }
 
+/// The email of a sign-in that failed on a page without JavaScript, so the form shows it
+/// again (the browser's form post loses what was typed). Hex in the cookie; five minutes.
+const SIGN_IN_EMAIL_COOKIE: &str = "pa_sign_in_email";
+const SIGN_IN_EMAIL_SECS: i64 = 5 * 60;
+
+/// Keeps `email` for the sign-in form's next showing, when this request is a plain form
+/// post (a browser without the WASM asks for HTML; the WASM asks for JSON and keeps its
+/// form as it was).
+pub fn remember_sign_in_email(email: &str, secure: bool) {
+    let from_a_plain_form = request_parts().is_some_and(|p| {
+        p.headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    });
+    if from_a_plain_form && email.len() <= 320 {
+        write_cookie(
+            SIGN_IN_EMAIL_COOKIE,
+            &hex::encode(email.trim()),
+            SIGN_IN_EMAIL_SECS,
+            secure,
+            SameSite::Strict,
+        );
+    }
+}
+
+/// The email [`remember_sign_in_email`] kept, if this request carries it.
+pub fn remembered_sign_in_email() -> Option<String> {
+    let bytes = hex::decode(named_cookie(SIGN_IN_EMAIL_COOKIE)?).ok()?;
+    String::from_utf8(bytes).ok().filter(|e| e.len() <= 320)
+}
+
 fn named_cookie(name: &str) -> Option<String> {
     let parts = request_parts()?;
     parts

@@ -132,3 +132,61 @@ async fn static_files_are_served_precompressed_and_pages_compressed_per_request(
 async fn static_files_are_served_precompressed_and_pages_compressed_per_request_on_sqlite() {
     static_files_are_served_precompressed_and_pages_compressed_per_request(Backend::Sqlite).await;
 }
+
+/// The pages met before signing in work without JavaScript, so a visitor who is not
+/// signed in gets them without the WASM (and without its preload hints); every other page,
+/// and these pages to someone signed in (whose top bar needs it), come with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_before_sign_in_come_without_the_wasm() {
+    let app = crate::helpers::spawn_app(Backend::Sqlite).await;
+    let html = |client: reqwest::Client, path: &'static str| {
+        let url = format!("{}{path}", app.address);
+        async move {
+            let page = client.get(url).send().await.unwrap();
+            assert_eq!(page.status(), 200, "{path}");
+            page.text().await.unwrap()
+        }
+    };
+    let scripted = |page: &str| page.contains(r#"<script type="module""#) || page.contains(".wasm");
+    let invitation = Box::leak(format!("/invite/{}", "0".repeat(64)).into_boxed_str());
+    let confirm = Box::leak(format!("/signup/confirm/{}", "0".repeat(64)).into_boxed_str());
+    for path in ["/login", "/signup/sent", &*invitation, &*confirm] {
+        let page = html(app.client().http, path).await;
+        assert!(page.contains("<form") || page.contains("<h1>"), "{path} is a page");
+        assert!(!scripted(&page), "{path} ships no script to a visitor");
+    }
+    // Signing up (four fields an error would lose without JavaScript) and the second step
+    // of signing in are not among them.
+    assert!(scripted(&html(app.client().http, "/signup").await));
+    assert!(scripted(&html(app.client().http, "/login/two-step").await));
+
+    // A failed sign-in from the plain form shows its email again; the WASM's own request
+    // (JSON) keeps its form as it is and gets no such cookie.
+    let browser = app.client().http;
+    let post = |client: &reqwest::Client, accept: &'static str| {
+        client
+            .post(format!("{}/api/sign_in", app.address))
+            .header("Accept", accept)
+            .header("Referer", format!("{}/login", app.address))
+            .form(&[("email", "typed.by.hand@example.com"), ("password", "not the password")])
+            .send()
+    };
+    let answer = post(&browser, "text/html").await.unwrap();
+    assert_eq!(answer.status(), 302);
+    let back_to = answer.headers()["location"].to_str().unwrap().to_owned();
+    let again = browser.get(&back_to).send().await.unwrap().text().await.unwrap();
+    assert!(again.contains(r#"value="typed.by.hand@example.com""#), "{again}");
+    assert!(again.contains("Email or password is incorrect."));
+    let scripted_client = app.client().http;
+    assert_eq!(post(&scripted_client, "application/json").await.unwrap().status(), 422);
+    assert!(!html(scripted_client, "/login").await.contains("typed.by.hand"));
+
+    let admin = app.sign_up("noscript").await;
+    for path in ["/", "/login", "/signup"] {
+        assert!(
+            scripted(&html(admin.client.http.clone(), path).await),
+            "{path} signed in"
+        );
+    }
+    app.cleanup().await;
+}
