@@ -335,16 +335,22 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
                     return;
                 }
                 leptos::task::spawn_local(async move {
-                    match matrix_version(user_id).await {
-                        Ok(v) if v != version.get_untracked() && !busy.get_untracked() => {
-                            reload.update(|r| *r += 1);
-                            changes.update(|c| *c += 1);
+                    let answer = matrix_version(user_id).await;
+                    // By the time the answer comes, another person may be chosen and this
+                    // one's signals disposed: then the answer is dropped (`try_` reads).
+                    match answer {
+                        Ok(v)
+                            if version.try_get_untracked().is_some_and(|current| current != v)
+                                && busy.try_get_untracked() == Some(false) =>
+                        {
+                            reload.try_update(|r| *r += 1);
+                            changes.try_update(|c| *c += 1);
                         }
                         // The session ended (idle, signed out elsewhere, deactivated): stop
                         // asking and say so, instead of failing silently every 3 seconds.
                         Err(AppError::Unauthenticated) | Err(AppError::Forbidden) => {
-                            session_ended.set(true);
-                            if let Some(h) = handle.get_value() {
+                            session_ended.try_set(true);
+                            if let Some(h) = handle.try_get_value().flatten() {
                                 h.clear();
                             }
                         }
