@@ -33,16 +33,8 @@ pub fn ships_no_script(path: &str, signed_in: bool) -> bool {
 pub fn ships_no_script_to_this_request() -> bool {
     #[cfg(feature = "ssr")]
     {
-        use crate::identity::session::{SECURE_SESSION_COOKIE, SESSION_COOKIE};
         if let Some(parts) = use_context::<http::request::Parts>() {
-            let signed_in = parts
-                .headers
-                .get_all(http::header::COOKIE)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(|v| v.split(';'))
-                .filter_map(|c| c.trim().split_once('='))
-                .any(|(name, value)| (name == SESSION_COOKIE || name == SECURE_SESSION_COOKIE) && !value.is_empty());
+            let signed_in = crate::identity::session::has_session_cookie();
             return ships_no_script(parts.uri.path(), signed_in);
         }
     }

@@ -114,6 +114,11 @@ pub fn remembered_sign_in_email() -> Option<String> {
     String::from_utf8(bytes).ok().filter(|e| e.len() <= 320)
 }
 
+/// Whether the request carries a session cookie (valid or not: nothing is looked up).
+pub fn has_session_cookie() -> bool {
+    named_cookie(SESSION_COOKIE).is_some() || named_cookie(SECURE_SESSION_COOKIE).is_some()
+}
+
 fn named_cookie(name: &str) -> Option<String> {
     let parts = request_parts()?;
     parts
