@@ -175,7 +175,7 @@ fn AccountsMenu(accounts: Vec<Account>, total: i64) -> impl IntoView {
         }
         leptos::task::spawn_local(async move {
             if let Ok(found) = crate::identity::accounts::list_accounts(text.clone()).await
-                && search.get_untracked() == text
+                && search.try_with_untracked(|s| *s == text) == Some(true)
             {
                 shown.set(found);
             }

@@ -413,9 +413,13 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
     let bulk_ends = RwSignal::new(String::new());
     let run_bulk = Callback::new(move |role_id: Option<i64>| {
         busy.set(true);
+        // Everything the request needs is read now: by the time a task runs or its answer
+        // comes, another person may be chosen and these signals disposed. After an await
+        // only `set`/`update` (a no-op on a disposed signal) and `try_` calls are used.
+        let s = scope();
+        let ends = bulk_ends.get_untracked();
         leptos::task::spawn_local(async move {
-            let s = scope();
-            match apply_bulk(user_id, role_id, s.search, s.plan, bulk_ends.get_untracked()).await {
+            match apply_bulk(user_id, role_id, s.search, s.plan, ends).await {
                 Ok(result) => {
                     message.set(Some((true, format!("Changed {} clients.", thousands(result.changed)))));
                     undo.set(Some(result.batch_id));
@@ -432,9 +436,9 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
         confirm.set(None);
         message.set(None);
         undo.set(None);
+        let s = scope();
+        let filtered = s.is_filtered();
         leptos::task::spawn_local(async move {
-            let s = scope();
-            let filtered = s.is_filtered();
             match preview_bulk(user_id, role_id, s.search, s.plan).await {
                 Err(e) => message.set(Some((false, e.to_string()))),
                 Ok(p) if p.changes == 0 => message.set(Some((
@@ -447,7 +451,9 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
                     what,
                     preview: p,
                 })),
-                Ok(_) => run_bulk.run(role_id),
+                Ok(_) => {
+                    run_bulk.try_run(role_id);
+                }
             }
         });
     });
@@ -595,8 +601,9 @@ fn CopyAccess(
     let preview = move |_| {
         let Some(source) = chosen() else { return };
         pending.set(None);
+        let mode = mode.get_untracked().as_str().to_owned();
         leptos::task::spawn_local(async move {
-            match preview_copy(user_id, source, mode.get_untracked().as_str().to_owned()).await {
+            match preview_copy(user_id, source, mode).await {
                 Ok(p) if p.changes == 0 => {
                     message.set(Some((true, "Nothing to copy: the access already matches.".into())))
                 }
@@ -608,15 +615,9 @@ fn CopyAccess(
     let apply = move |_| {
         let Some(source) = chosen() else { return };
         pending.set(None);
+        let (mode, ends) = (mode.get_untracked().as_str().to_owned(), ends.get_untracked());
         leptos::task::spawn_local(async move {
-            match apply_copy(
-                user_id,
-                source,
-                mode.get_untracked().as_str().to_owned(),
-                ends.get_untracked(),
-            )
-            .await
-            {
+            match apply_copy(user_id, source, mode, ends).await {
                 Ok(r) => {
                     open.set(false);
                     message.set(Some((
