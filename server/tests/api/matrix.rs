@@ -740,11 +740,113 @@ async fn two_simultaneous_undos_of_one_batch_apply_once(app: &TestApp) {
     assert_eq!(undone, 1);
 }
 
+/// Every bulk path at the size the product is for: 10,000 clients. The integration tests
+/// otherwise use a few clients, where any query plan is fast; a plan that goes quadratic
+/// (a nested loop over the undo record, say) only shows at this size, and then as a
+/// request that does not finish: `REQUEST_TIMEOUT` fails it. Nothing here is timed.
+async fn every_bulk_path_and_its_undo_works_over_ten_thousand_clients(app: &TestApp) {
+    const N: i64 = 10_000;
+    let admin = app.sign_up("scale").await;
+    let staff = crate::helpers::seed_staff(app, admin.practice_id, "scale").await;
+    let other = crate::helpers::seed_staff(app, admin.practice_id, "scale-other").await;
+    let clients: Vec<(String, app::partner::plans::Plan)> = (0..N)
+        .map(|i| (format!("Scale client {i:05}"), app::partner::plans::Plan::Small))
+        .collect();
+    let mut tx = app.db.begin_write().await.unwrap();
+    app::partner::clients::ssr::insert_clients(&mut tx, admin.practice_id, &clients)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let employee = app.role_id(admin.practice_id, "Employee").await;
+    let bookkeeper = create_role(app, &admin, "Bookkeeper", &[]).await;
+    let all_as = |role: i64| async move {
+        let n =
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM client_assignments WHERE user_id = $1 AND role_id = $2")
+                .bind(staff)
+                .bind(role)
+                .fetch_one(app.db.pool())
+                .await
+                .unwrap();
+        n == N
+    };
+
+    let p = bulk(app, &admin, "preview_bulk", staff, Some(employee), "", "").await;
+    assert_eq!(p, json!({ "changes": N, "overwrites": 0, "in_scope": N }));
+    let given = bulk(app, &admin, "apply_bulk", staff, Some(employee), "", "").await;
+    assert_eq!(given["changed"], N);
+    assert!(all_as(employee).await);
+    // Moving every client to another role reads the rows just written.
+    let moved = bulk(app, &admin, "apply_bulk", staff, Some(bookkeeper), "", "").await;
+    assert_eq!(moved["changed"], N);
+    assert!(all_as(bookkeeper).await);
+    let (status, body) = app
+        .call(
+            &admin.client,
+            "undo_bulk",
+            &[("batch_id", &moved["batch_id"].to_string())],
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    assert_eq!(body, json!(N));
+    assert!(all_as(employee).await, "the undo put every client back as Employee");
+
+    // Copying all of it to someone else, and undoing that.
+    let (to, from) = (other.to_string(), staff.to_string());
+    let form = [
+        ("user_id", to.as_str()),
+        ("from_user_id", from.as_str()),
+        ("mode", "add"),
+        ("ends_on", ""),
+    ];
+    let (status, copied) = app.call(&admin.client, "apply_copy", &form).await;
+    assert!(status.is_success(), "{copied}");
+    assert_eq!(copied["changed"], N);
+    let (status, body) = app
+        .call(
+            &admin.client,
+            "undo_bulk",
+            &[("batch_id", &copied["batch_id"].to_string())],
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    assert_eq!(body, json!(N));
+    assert!(roles_of(app, other).await.is_empty());
+
+    // The last page of the matrix, then removing all and undoing that.
+    let (status, page) = app
+        .call(
+            &admin.client,
+            "get_matrix",
+            &[("user_id", &from), ("search", ""), ("plan", ""), ("page", "99")],
+        )
+        .await;
+    assert!(status.is_success(), "{page}");
+    assert_eq!(page["matching"], N);
+    let rows = page["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 100);
+    assert_eq!(rows[99]["name"], "Scale client 09999");
+    assert_eq!(rows[99]["role_id"], employee);
+    let removed = bulk(app, &admin, "apply_bulk", staff, None, "", "").await;
+    assert_eq!(removed["changed"], N);
+    assert!(roles_of(app, staff).await.is_empty());
+    let (status, body) = app
+        .call(
+            &admin.client,
+            "undo_bulk",
+            &[("batch_id", &removed["batch_id"].to_string())],
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    assert_eq!(body, json!(N));
+    assert!(all_as(employee).await);
+}
+
 crate::on_both_backends!(
     undo_reverts_only_what_is_still_as_the_bulk_action_left_it,
     undo_survives_a_role_deleted_since_and_skips_archived_clients,
     undo_refuses_a_deactivated_staff_member_like_a_click,
     two_simultaneous_undos_of_one_batch_apply_once,
+    every_bulk_path_and_its_undo_works_over_ten_thousand_clients,
     the_accounts_menu_lists_a_few_accounts_and_searches_the_rest,
     a_click_grants_one_role_per_client_replacing_the_previous_one_and_is_audited,
     the_matrix_refuses_anything_outside_the_callers_practice,
