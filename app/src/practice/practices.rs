@@ -219,6 +219,41 @@ pub mod ssr {
         }
     }
 
+    /// How a write transaction holds a member's row until it ends, so that a change to
+    /// someone's access and a change to their membership never both commit unseen by each
+    /// other. PostgreSQL only: reading a member does not wait for a writer there, so a
+    /// click could read "active" while an offboarding removes every grant, and its grant
+    /// would outlive the offboarding. SQLite runs one writer at a time already.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum MemberLock {
+        /// A change to their access (a click, a bulk action, a copy, an undo, an end
+        /// date): any number at once, but never while their membership is changing.
+        Share,
+        /// A change to their membership (offboarding): it waits for changes to their
+        /// access in progress, and later ones wait for it and then see it.
+        Update,
+    }
+
+    /// Takes `lock` on member `user_id`'s row (no row: nothing to lock; the caller's own
+    /// read then finds nobody). Take it before reading what it guards: on PostgreSQL each
+    /// statement after it sees what the transactions it waited for committed.
+    pub async fn lock_member(
+        conn: &mut AnyConnection,
+        practice_id: i64,
+        user_id: i64,
+        lock: MemberLock,
+    ) -> Result<(), sqlx::Error> {
+        if conn.backend_name() != <sqlx::Postgres as sqlx::Database>::NAME {
+            return Ok(());
+        }
+        let sql = match lock {
+            MemberLock::Share => "SELECT 1 FROM practice_members WHERE practice_id = $1 AND user_id = $2 FOR SHARE",
+            MemberLock::Update => "SELECT 1 FROM practice_members WHERE practice_id = $1 AND user_id = $2 FOR UPDATE",
+        };
+        sqlx::query(sql).bind(practice_id).bind(user_id).execute(conn).await?;
+        Ok(())
+    }
+
     /// Member `user_id` of the practice; `None` for anyone else (another practice's staff too).
     pub async fn find_member(
         conn: &mut AnyConnection,

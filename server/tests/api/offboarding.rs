@@ -306,3 +306,132 @@ crate::on_both_backends!(
     offboarding_removes_everything_at_once_in_one_audited_step,
     the_leaver_report_lists_every_client_they_could_reach_and_downloads_as_safe_csv,
 );
+
+/// Waits until a request to the server is waiting for a row lock on PostgreSQL (or has
+/// answered: then it did not wait, which the caller's assertions catch).
+async fn until_waiting_for_a_lock<T>(app: &TestApp, request: &tokio::task::JoinHandle<T>) {
+    for _ in 0..200 {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+        if waiting > 0 || request.is_finished() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("the request neither waited for the lock nor answered");
+}
+
+/// On PostgreSQL reading a row does not wait for a transaction changing it. A click that
+/// comes while an offboarding (or deactivation) of its person is being written must wait
+/// for it and then be refused, not grant access to someone who has just left.
+async fn a_click_during_an_offboarding_waits_and_is_refused(app: &TestApp) {
+    let admin = app.sign_up("race-click").await;
+    let staff = crate::helpers::seed_staff(app, admin.practice_id, "race-click").await;
+    let client = add_client(app, &admin, "Raced Ltd").await;
+    let employee = app.role_id(admin.practice_id, "Employee").await;
+    // The offboarding, half done: the member's row changed, not yet committed.
+    let mut offboarding = app.db.pool().begin().await.unwrap();
+    sqlx::query("UPDATE practice_members SET status = 'deactivated' WHERE practice_id = $1 AND user_id = $2")
+        .bind(admin.practice_id)
+        .bind(staff)
+        .execute(&mut *offboarding)
+        .await
+        .unwrap();
+    let click = {
+        let (http, address) = (admin.client.http.clone(), app.address.clone());
+        let form = [
+            ("user_id", staff.to_string()),
+            ("client_id", client.to_string()),
+            ("role_id", employee.to_string()),
+        ];
+        tokio::spawn(async move {
+            let answer = http
+                .post(format!("{address}/api/set_client_role"))
+                .header("Accept", "application/json")
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            (answer.status(), answer.text().await.unwrap())
+        })
+    };
+    until_waiting_for_a_lock(app, &click).await;
+    offboarding.commit().await.unwrap();
+    let (status, body) = click.await.unwrap();
+    assert_eq!(
+        status, 409,
+        "the click was refused once the offboarding committed: {body}"
+    );
+    assert_eq!(
+        count(app, "SELECT COUNT(*) FROM client_assignments WHERE user_id = $1", staff).await,
+        0
+    );
+}
+
+/// The other order: a click being written when the offboarding comes. The offboarding
+/// waits for it, then removes its grant too: nothing outlives an offboarding.
+async fn an_offboarding_during_a_click_waits_and_removes_its_grant(app: &TestApp) {
+    let admin = app.sign_up("race-off").await;
+    let employee = app.role_id(admin.practice_id, "Employee").await;
+    let (_, staff) = join(app, &admin, "Lee Leaver", "lee.race@example.com", employee).await;
+    let client = add_client(app, &admin, "Raced Ltd").await;
+    // The click, half done: it has checked its person (holding their row as clicks do)
+    // and written its grant, not yet committed.
+    let mut click = app.db.pool().begin().await.unwrap();
+    sqlx::query("SELECT 1 FROM practice_members WHERE practice_id = $1 AND user_id = $2 FOR SHARE")
+        .bind(admin.practice_id)
+        .bind(staff)
+        .execute(&mut *click)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO client_assignments (practice_id, user_id, client_id, role_id, granted_by, granted_at)
+         VALUES ($1, $2, $3, $4, $5, 0)",
+    )
+    .bind(admin.practice_id)
+    .bind(staff)
+    .bind(client)
+    .bind(employee)
+    .bind(admin.user_id)
+    .execute(&mut *click)
+    .await
+    .unwrap();
+    let offboarding = {
+        let (http, address) = (admin.client.http.clone(), app.address.clone());
+        tokio::spawn(async move {
+            let answer = http
+                .post(format!("{address}/api/offboard_member"))
+                .header("Accept", "application/json")
+                .form(&[("user_id", staff.to_string())])
+                .send()
+                .await
+                .unwrap();
+            (answer.status(), answer.text().await.unwrap())
+        })
+    };
+    until_waiting_for_a_lock(app, &offboarding).await;
+    click.commit().await.unwrap();
+    let (status, body) = offboarding.await.unwrap();
+    assert!(status.is_success(), "{status} {body}");
+    assert_eq!(
+        count(app, "SELECT COUNT(*) FROM client_assignments WHERE user_id = $1", staff).await,
+        0,
+        "the grant committed while the offboarding waited is gone too"
+    );
+}
+
+/// Both races exist only on PostgreSQL: SQLite runs one writer at a time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_to_access_and_to_membership_are_ordered_on_postgres() {
+    let app = crate::helpers::spawn_app(app::platform::db::Backend::Postgres).await;
+    crate::helpers::bounded(async {
+        a_click_during_an_offboarding_waits_and_is_refused(&app).await;
+        an_offboarding_during_a_click_waits_and_removes_its_grant(&app).await;
+    })
+    .await;
+    app.cleanup().await;
+}

@@ -9,7 +9,7 @@ use crate::partner::clients::ssr::{ClientFilter, MATCHES_FILTER, count_unarchive
 use crate::platform::audit::{self, AuditAction, AuditEvent};
 use crate::platform::db::{Step, now, page_offset};
 use crate::practice::practices::MemberStatus;
-use crate::practice::practices::ssr::{Member, find_member};
+use crate::practice::practices::ssr::{Member, MemberLock, find_member, lock_member};
 use crate::practice::roles::display_role_name;
 use crate::practice::roles::ssr::{chosen_role, may_grant, may_grant_all, practice_roles};
 
@@ -69,6 +69,18 @@ async fn staff_member(actor: &PracticeActor, conn: &mut AnyConnection, user_id: 
     find_member(conn, actor.practice_id, user_id)
         .await?
         .ok_or_else(|| AppError::NotFound("That staff member".into()))
+}
+
+/// [`staff_member`] in a transaction that changes their access: their row is held (shared,
+/// `MemberLock::Share`) until it ends, so an offboarding or deactivation cannot commit in
+/// between unseen.
+async fn staff_member_to_change(
+    actor: &PracticeActor,
+    conn: &mut AnyConnection,
+    user_id: i64,
+) -> Result<Member, AppError> {
+    lock_member(conn, actor.practice_id, user_id, MemberLock::Share).await?;
+    staff_member(actor, conn, user_id).await
 }
 
 /// The column name of role `role_id`, refused unless it is one of the practice's and the
@@ -314,6 +326,7 @@ async fn check_one(
         before_kind: Option<String>,
         before_name: Option<String>,
     }
+    lock_member(conn, actor.practice_id, user_id, MemberLock::Share).await?;
     let found: Option<Found> = sqlx::query_as(
         r#"SELECT u.name AS staff_name, m.status, p.access_emails, c.name AS client_name, c.archived,
                   r.id AS role_id, r.kind AS role_kind, r.name AS role_name,
@@ -431,7 +444,7 @@ pub async fn apply(
     let ends_at = parse_end(ends_on)?;
     let filter = ClientFilter::parse(&scope.search, &scope.plan)?;
     let mut tx = actor.state.db.begin_write().await?;
-    let staff = staff_member(actor, &mut tx, user_id).await?;
+    let staff = staff_member_to_change(actor, &mut tx, user_id).await?;
     refuse_if_deactivated(&staff, role_id)?;
     let role_name = match role_id {
         Some(r) => Some(practice_role(actor, &mut tx, r).await?),
@@ -614,7 +627,7 @@ pub async fn undo(actor: &PracticeActor, batch_id: i64) -> Result<i64, AppError>
             Some(None) => AppError::Conflict("That change is too old to undo; change the access directly.".into()),
         });
     };
-    let staff = staff_member(actor, &mut tx, user_id).await?;
+    let staff = staff_member_to_change(actor, &mut tx, user_id).await?;
     if !staff.is_active() {
         let grants: i64 = sqlx::query_scalar(
             r#"SELECT COUNT(*) FROM bulk_batch_rows WHERE batch_id = $1 AND previous_role_id IS NOT NULL"#,
@@ -719,7 +732,7 @@ pub async fn set_end(
         }
     };
     let mut tx = actor.state.db.begin_write().await?;
-    let staff = staff_member(actor, &mut tx, user_id).await?;
+    let staff = staff_member_to_change(actor, &mut tx, user_id).await?;
     let held: Option<(String, i64, Option<i64>)> = sqlx::query_as(
         r#"SELECT c.name, a.role_id, a.ends_at FROM current_assignments a JOIN clients c ON c.id = a.client_id
            WHERE a.user_id = $1 AND a.client_id = $2 AND a.practice_id = $3"#,
@@ -884,7 +897,7 @@ pub async fn copy(
     }
     let ends_at = parse_end(ends_on.unwrap_or(""))?;
     let mut tx = actor.state.db.begin_write().await?;
-    let target = staff_member(actor, &mut tx, to).await?;
+    let target = staff_member_to_change(actor, &mut tx, to).await?;
     let source = staff_member(actor, &mut tx, from).await?;
     refuse_if_deactivated(&target, Some(0))?;
     // What changes, as (client, previous role, new role): one query for both modes.
