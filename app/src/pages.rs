@@ -12,18 +12,18 @@
 use leptos::prelude::*;
 use leptos_router::LazyRoute;
 
-/// The pages a visitor meets before signing in: signing in, confirming a sign-up,
+/// The pages a visitor meets before signing in: signing up and in, confirming a sign-up,
 /// accepting an invitation. Each is one form that posts to its server function and shows
 /// its errors from the server's answer, so it works the same without JavaScript and loses
-/// nothing on an error (a failed sign-in keeps its email; the other forms ask only for a
-/// password). The sign-up form is not one of them: its four fields would be lost on an
-/// error without JavaScript. To someone not signed
+/// nothing on an error but the password (a failed sign-in keeps its email, a failed
+/// sign-up its other three fields: `session::keep_form`; the other forms ask only for a
+/// password). To someone not signed
 /// in the server sends them without the WASM (275 KB of it on the sign-in page, before
 /// it is interactive): the first page anyone sees is ready as soon as its HTML is. Signed
 /// in, the top bar's menus need the WASM, so these pages hydrate as every other page does.
 pub fn ships_no_script(path: &str, signed_in: bool) -> bool {
     !signed_in
-        && (matches!(path, "/login" | "/signup/sent")
+        && (matches!(path, "/login" | "/signup" | "/signup/sent")
             || path.starts_with("/signup/confirm/")
             || path.starts_with("/invite/"))
 }
@@ -498,13 +498,19 @@ mod tests {
 
     #[test]
     fn only_the_pages_before_sign_in_ship_no_script_and_only_to_visitors() {
-        for path in ["/login", "/signup/sent", "/signup/confirm/abc", "/invite/abc"] {
+        for path in [
+            "/login",
+            "/signup",
+            "/signup/sent",
+            "/signup/confirm/abc",
+            "/invite/abc",
+        ] {
             assert!(ships_no_script(path, false), "{path}");
             assert!(!ships_no_script(path, true), "{path} signed in");
         }
         for path in [
             "/",
-            "/signup",
+            "/signup/",
             "/login/two-step",
             "/partner/users",
             "/invite",

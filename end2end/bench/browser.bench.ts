@@ -89,14 +89,18 @@ async function fresh(browser: Browser, storage?: Awaited<ReturnType<BrowserConte
 test('the matrix at 10,000 clients in the browser', async ({ browser }) => {
   const runs = Number(process.env.BENCH_BROWSER_RUNS ?? 5);
 
-  // The sign-in page on a first visit (nothing cached): what a new user downloads.
-  {
+  // The sign-in and sign-up pages on a first visit (nothing cached): what a new user
+  // downloads.
+  for (const [what, path] of [
+    ['sign-in', '/login'],
+    ['sign-up', '/signup'],
+  ]) {
     const { context, page } = await fresh(browser);
-    await page.goto('/login');
+    await page.goto(path);
     await waitForHydration(page);
     await page.waitForLoadState('networkidle');
     const bytes = await transferred(page);
-    row('sign-in page, first visit: bytes transferred (all)', `${kb(bytes.total)} in ${bytes.files} files`);
+    row(`${what} page, first visit: bytes transferred (all)`, `${kb(bytes.total)} in ${bytes.files} files`);
     row('  of which WASM / JS / CSS / HTML', `${kb(bytes.wasm)} / ${kb(bytes.js)} / ${kb(bytes.css)} / ${kb(bytes.html)}`);
     await context.close();
   }

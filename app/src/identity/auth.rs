@@ -66,10 +66,12 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     let user_id = match ssr::sign_in(&state, &email, password).await {
         Ok(id) => id,
         Err(e) => {
-            crate::identity::session::remember_sign_in_email(&email, state.config.serves_https());
+            use crate::identity::session::{KeptForm, keep_form};
+            keep_form(KeptForm::SignIn, &[&email], state.config.serves_https());
             return Err(e);
         }
     };
+    crate::identity::session::forget_form(crate::identity::session::KeptForm::SignIn, state.config.serves_https());
     let account = crate::identity::accounts::ssr::starting_account(&state.db, user_id).await?;
     let next = crate::identity::two_step::ssr::sign_in_or_challenge(&state, user_id, account).await?;
     leptos_axum::redirect(next);
@@ -88,9 +90,11 @@ pub async fn sign_out() -> Result<(), AppError> {
 pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
     let error = action_error(action);
-    // After a failed sign-in without JavaScript, the email typed (see `remember_sign_in_email`).
+    // After a failed sign-in without JavaScript, the email typed (see `keep_form`).
     #[cfg(feature = "ssr")]
-    let email = crate::identity::session::remembered_sign_in_email().unwrap_or_default();
+    let email = crate::identity::session::kept_form(crate::identity::session::KeptForm::SignIn, 1)
+        .and_then(|v| v.into_iter().next())
+        .unwrap_or_default();
     #[cfg(not(feature = "ssr"))]
     let email = String::new();
     view! {

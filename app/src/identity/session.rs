@@ -82,36 +82,65 @@ pub fn set_challenge_cookie(value: &str, max_age: i64, secure: bool) {
     write_cookie(challenge_cookie_name(secure), value, max_age, secure, SameSite::Strict);
 }
 
-/// The email of a sign-in that failed on a page without JavaScript, so the form shows it
-/// again (the browser's form post loses what was typed). Hex in the cookie; five minutes.
-const SIGN_IN_EMAIL_COOKIE: &str = "pa_sign_in_email";
-const SIGN_IN_EMAIL_SECS: i64 = 5 * 60;
+/// What was typed into a form that failed on a page without JavaScript, so the form
+/// shows it again (the browser's plain form post loses it): the sign-in's email, the
+/// sign-up's practice name, name and email. Never a password. Hex in a cookie that lasts
+/// five minutes, HttpOnly and SameSite=Strict, one per form.
+#[derive(Clone, Copy, Debug)]
+pub enum KeptForm {
+    SignIn,
+    SignUp,
+}
 
-/// Keeps `email` for the sign-in form's next showing, when this request is a plain form
-/// post (a browser without the WASM asks for HTML; the WASM asks for JSON and keeps its
-/// form as it was).
-pub fn remember_sign_in_email(email: &str, secure: bool) {
+impl KeptForm {
+    fn cookie(self) -> &'static str {
+        match self {
+            Self::SignIn => "pa_sign_in_email",
+            Self::SignUp => "pa_sign_up_fields",
+        }
+    }
+}
+
+const KEPT_FORM_SECS: i64 = 5 * 60;
+/// The most a kept form may hold (before hex): a longer value is not kept.
+const KEPT_FORM_BYTES: usize = 1024;
+
+/// Keeps `values` for `form`'s next showing, when this request is a plain form post (a
+/// browser without the WASM asks for HTML; the WASM asks for JSON and keeps its form as it
+/// was). Values are separated by a NUL, which no field may hold.
+pub fn keep_form(form: KeptForm, values: &[&str], secure: bool) {
     let from_a_plain_form = request_parts().is_some_and(|p| {
         p.headers
             .get(http::header::ACCEPT)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("text/html"))
     });
-    if from_a_plain_form && email.len() <= 320 {
+    let joined = values.iter().map(|v| v.trim()).collect::<Vec<_>>().join("\0");
+    if from_a_plain_form && joined.len() <= KEPT_FORM_BYTES {
         write_cookie(
-            SIGN_IN_EMAIL_COOKIE,
-            &hex::encode(email.trim()),
-            SIGN_IN_EMAIL_SECS,
+            form.cookie(),
+            &hex::encode(joined),
+            KEPT_FORM_SECS,
             secure,
             SameSite::Strict,
         );
     }
 }
 
-/// The email [`remember_sign_in_email`] kept, if this request carries it.
-pub fn remembered_sign_in_email() -> Option<String> {
-    let bytes = hex::decode(named_cookie(SIGN_IN_EMAIL_COOKIE)?).ok()?;
-    String::from_utf8(bytes).ok().filter(|e| e.len() <= 320)
+/// Clears what [`keep_form`] kept for `form` (once the form went through), if anything.
+pub fn forget_form(form: KeptForm, secure: bool) {
+    if named_cookie(form.cookie()).is_some() {
+        write_cookie(form.cookie(), "", 0, secure, SameSite::Strict);
+    }
+}
+
+/// The values [`keep_form`] kept for `form`, if this request carries them: `count` of
+/// them, or none when the cookie holds anything else.
+pub fn kept_form(form: KeptForm, count: usize) -> Option<Vec<String>> {
+    let bytes = hex::decode(named_cookie(form.cookie())?).ok()?;
+    let text = String::from_utf8(bytes).ok().filter(|t| t.len() <= KEPT_FORM_BYTES)?;
+    let values: Vec<String> = text.split('\0').map(str::to_owned).collect();
+    (values.len() == count).then_some(values)
 }
 
 /// Whether the request carries a session cookie (valid or not: nothing is looked up).

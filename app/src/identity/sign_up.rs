@@ -39,7 +39,19 @@ pub struct SignUpView {
 #[server(endpoint = "sign_up")]
 pub async fn sign_up(practice_name: String, name: String, email: String, password: String) -> Result<(), AppError> {
     let state = crate::identity::session::app_state()?;
-    let next = ssr::request(&state, &practice_name, &name, &email, password).await?;
+    let next = match ssr::request(&state, &practice_name, &name, &email, password).await {
+        Ok(next) => next,
+        Err(e) => {
+            use crate::identity::session::{KeptForm, keep_form};
+            keep_form(
+                KeptForm::SignUp,
+                &[&practice_name, &name, &email],
+                state.config.serves_https(),
+            );
+            return Err(e);
+        }
+    };
+    crate::identity::session::forget_form(crate::identity::session::KeptForm::SignUp, state.config.serves_https());
     leptos_axum::redirect(&next);
     Ok(())
 }
@@ -64,6 +76,12 @@ pub async fn confirm_sign_up(token: String, password: String) -> Result<(), AppE
 pub fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
     let error = action_error(action);
+    // After a failed sign-up without JavaScript, what was typed (see `keep_form`).
+    #[cfg(feature = "ssr")]
+    let kept = crate::identity::session::kept_form(crate::identity::session::KeptForm::SignUp, 3);
+    #[cfg(not(feature = "ssr"))]
+    let kept = None::<Vec<String>>;
+    let [practice_name, name, email] = kept.and_then(|v| <[String; 3]>::try_from(v).ok()).unwrap_or_default();
     view! {
         <Title text="Create practice account"/>
         <section class="card narrow">
@@ -71,9 +89,9 @@ pub fn SignUpPage() -> impl IntoView {
             <p class="muted">"You become the practice's main user, with the Admin role."</p>
             <ActionForm action=action attr:novalidate="true">
                 <FormError error=error/>
-                <Field label="Practice name" name="practice_name" error=error autocomplete="organization"/>
-                <Field label="Your name" name="name" error=error autocomplete="name"/>
-                <Field label="Email" name="email" kind="email" error=error autocomplete="email"/>
+                <Field label="Practice name" name="practice_name" error=error autocomplete="organization" value=practice_name/>
+                <Field label="Your name" name="name" error=error autocomplete="name" value=name/>
+                <Field label="Email" name="email" kind="email" error=error autocomplete="email" value=email/>
                 <Field label="Password" name="password" kind="password" error=error autocomplete="new-password"/>
                 <p class="hint">"At least 8 characters. We email you a link to confirm."</p>
                 <button type="submit" disabled=move || action.pending().get()>"Create practice account"</button>

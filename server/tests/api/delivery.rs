@@ -150,14 +150,12 @@ async fn pages_before_sign_in_come_without_the_wasm() {
     let scripted = |page: &str| page.contains(r#"<script type="module""#) || page.contains(".wasm");
     let invitation = Box::leak(format!("/invite/{}", "0".repeat(64)).into_boxed_str());
     let confirm = Box::leak(format!("/signup/confirm/{}", "0".repeat(64)).into_boxed_str());
-    for path in ["/login", "/signup/sent", &*invitation, &*confirm] {
+    for path in ["/login", "/signup", "/signup/sent", &*invitation, &*confirm] {
         let page = html(app.client().http, path).await;
         assert!(page.contains("<form") || page.contains("<h1>"), "{path} is a page");
         assert!(!scripted(&page), "{path} ships no script to a visitor");
     }
-    // Signing up (four fields an error would lose without JavaScript) and the second step
-    // of signing in are not among them.
-    assert!(scripted(&html(app.client().http, "/signup").await));
+    // The second step of signing in is not among them.
     assert!(scripted(&html(app.client().http, "/login/two-step").await));
 
     // A failed sign-in from the plain form shows its email again; the WASM's own request
@@ -180,6 +178,40 @@ async fn pages_before_sign_in_come_without_the_wasm() {
     let scripted_client = app.client().http;
     assert_eq!(post(&scripted_client, "application/json").await.unwrap().status(), 422);
     assert!(!html(scripted_client, "/login").await.contains("typed.by.hand"));
+
+    // A failed sign-up from the plain form shows its three fields again (not the
+    // password), and its error beside the field; once it goes through they are forgotten.
+    let browser = app.client().http;
+    let sign_up = |password: &'static str| {
+        browser
+            .post(format!("{}/api/sign_up", app.address))
+            .header("Accept", "text/html")
+            .header("Referer", format!("{}/signup", app.address))
+            .form(&[
+                ("practice_name", "Hand & Typed <LLP>"),
+                ("name", "Noor Script"),
+                ("email", "noor.script@example.com"),
+                ("password", password),
+            ])
+            .send()
+    };
+    let answer = sign_up("short").await.unwrap();
+    assert_eq!(answer.status(), 302);
+    let back_to = answer.headers()["location"].to_str().unwrap().to_owned();
+    let again = browser.get(&back_to).send().await.unwrap().text().await.unwrap();
+    assert!(!scripted(&again));
+    for kept in [
+        r#"value="Hand &amp; Typed &lt;LLP&gt;""#,
+        r#"value="Noor Script""#,
+        r#"value="noor.script@example.com""#,
+    ] {
+        assert!(again.contains(kept), "{kept} in {again}");
+    }
+    assert!(!again.contains(r#"value="short""#), "never the password");
+    assert!(again.contains("at least 8"), "the error is shown: {again}");
+    let answer = sign_up("a long enough password").await.unwrap();
+    assert_eq!(answer.status(), 302);
+    assert!(!html(browser.clone(), "/signup").await.contains("Noor Script"));
 
     let admin = app.sign_up("noscript").await;
     for path in ["/", "/login", "/signup"] {
