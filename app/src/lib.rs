@@ -18,7 +18,8 @@ use crate::frame::layout::{TopBar, provide_me};
 
 /// The HTML document around the app, rendered on the server. A page that works the same
 /// without JavaScript, seen by someone not signed in (see [`pages::ships_no_script`]), comes
-/// without the WASM: interactive at once, nothing to download before typing.
+/// without the WASM: interactive at once, nothing to download before typing; it asks the
+/// browser to fetch the app's files when idle ([`pages::PrefetchHints`]).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let scripts =
         (!pages::ships_no_script_to_this_request()).then(|| view! { <HydrationScripts options=options.clone()/> });
@@ -33,6 +34,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HashedStylesheet options=options.clone() id="leptos"/>
                 <AutoReload options=options.clone()/>
                 {scripts}
+                <pages::PrefetchHints/>
                 <MetaTags/>
             </head>
             <body>

@@ -41,6 +41,28 @@ pub fn ships_no_script_to_this_request() -> bool {
     false
 }
 
+/// On a page sent without the WASM, `<link rel="prefetch">` for the signed-in app's files
+/// (`AppState::prefetch`): the browser fetches them when idle, at the lowest priority,
+/// while the visitor types, so the page after signing in (or confirming, or accepting)
+/// finds them in its cache. Nothing on any other page.
+#[component]
+pub fn PrefetchHints() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let files: Vec<String> = if ships_no_script_to_this_request() {
+        use_context::<crate::platform::state::AppState>()
+            .map(|s| s.prefetch.to_vec())
+            .unwrap_or_default()
+    } else {
+        vec![]
+    };
+    #[cfg(not(feature = "ssr"))]
+    let files: Vec<String> = vec![];
+    files
+        .into_iter()
+        .map(|file| view! { <link rel="prefetch" href=format!("/pkg/{file}")/> })
+        .collect_view()
+}
+
 /// Pages anyone may open: signing up and in, accepting an invitation.
 #[derive(Clone, Copy)]
 pub enum PublicPage {

@@ -39,13 +39,38 @@ pub async fn prepare_state(config: Config) -> Result<AppState, StartError> {
         .hash_files(hash_file_beside_binary())
         .build();
     check_site_files(&config.site_root, leptos_options.hash_files);
-    drop_stale_twins(std::path::Path::new(&config.site_root).join("pkg").as_path());
+    let pkg = std::path::Path::new(&config.site_root).join("pkg");
+    drop_stale_twins(&pkg);
+    let prefetch = if leptos_options.hash_files {
+        files_to_prefetch(&pkg).into()
+    } else {
+        Arc::from([])
+    };
     Ok(AppState {
         db,
         config: Arc::new(config),
         leptos_options,
         outbox: Default::default(),
+        prefetch,
     })
+}
+
+/// The WASM and JavaScript files of the site named by their content (a release build's
+/// `pkg/` holds only the current build's: scripts/build-release.sh starts it empty), the
+/// main module first, then the pages' chunks by name. Compressed twins are left out: the
+/// browser asks for the file and the server picks its twin.
+pub fn files_to_prefetch(pkg: &std::path::Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(pkg) else {
+        return vec![];
+    };
+    let mut files: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|name| (name.ends_with(".wasm") || name.ends_with(".js")) && has_content_hash(name))
+        .collect();
+    files.sort_by_key(|name| (!name.starts_with("practice-access."), name.clone()));
+    files
 }
 
 /// The complete router: health check, server functions, pages and static files.
@@ -512,5 +537,41 @@ async fn health(State(state): State<AppState>) -> impl IntoResponse {
                 Json(serde_json::json!({ "status": "unavailable" })),
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::files_to_prefetch;
+
+    #[test]
+    fn only_the_content_named_wasm_and_javascript_is_prefetched_main_module_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let hash = "IlJbLSex_pdt-bAqj3tp4A";
+        for name in [
+            format!("split_matrix_view_1.{hash}.wasm"),
+            format!("chunk_9.{hash}.wasm"),
+            format!("chunk_9.{hash}.wasm.br"),
+            format!("practice-access.{hash}.wasm"),
+            format!("practice-access.{hash}.js"),
+            format!("practice-access.{hash}.css"),
+            format!("__wasm_split.{hash}.js"),
+            "practice-access.wasm".to_owned(),
+            "notes.txt".to_owned(),
+        ] {
+            std::fs::write(dir.path().join(name), b"x").unwrap();
+        }
+        std::fs::create_dir(dir.path().join(format!("folder.{hash}.js"))).unwrap();
+        assert_eq!(
+            files_to_prefetch(dir.path()),
+            vec![
+                format!("practice-access.{hash}.js"),
+                format!("practice-access.{hash}.wasm"),
+                format!("__wasm_split.{hash}.js"),
+                format!("chunk_9.{hash}.wasm"),
+                format!("split_matrix_view_1.{hash}.wasm"),
+            ]
+        );
+        assert!(files_to_prefetch(&dir.path().join("missing")).is_empty());
     }
 }

@@ -16,6 +16,11 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Wakes this process's outbox worker when a request queued email.
     pub outbox: OutboxSignal,
+    /// The signed-in app's WASM and JavaScript files (under `/pkg/`), named by their
+    /// content, which a page sent without the WASM asks the browser to fetch when idle
+    /// (see `pages::PrefetchHints`). Empty when the files are not named by content (a
+    /// development build): a name that may change meaning is not worth fetching ahead.
+    pub prefetch: Arc<[String]>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
