@@ -52,6 +52,7 @@ pub async fn prepare_state(config: Config) -> Result<AppState, StartError> {
         leptos_options,
         outbox: Default::default(),
         prefetch,
+        in_flight: Default::default(),
     })
 }
 

@@ -260,6 +260,66 @@ pub struct Session {
     /// The user's active membership of `current_practice_id` (role id, role kind, is main),
     /// read in the same statement as the session: [`practice_actor`] needs no query of its own.
     membership: Option<(i64, String, bool)>,
+    /// This request's place among the person's requests in progress on this server
+    /// (`InFlight`): given back when the last copy of this session is dropped, as the
+    /// request ends.
+    _in_flight: std::sync::Arc<InFlightSlot>,
+}
+
+/// How many requests one signed-in person may have in progress at once on one server.
+/// A page makes a handful; a script may make many, but not so many that it fills the
+/// write queue (2,048 on SQLite) or the database pool for every other practice on the
+/// server: the request after these is answered 429 at once, with nothing done.
+pub const MOST_IN_FLIGHT_PER_PERSON: usize = 64;
+
+/// The requests in progress per person on this server (`AppState::in_flight`).
+#[derive(Debug, Default)]
+pub struct InFlight(std::sync::Mutex<std::collections::HashMap<i64, usize>>);
+
+/// One request's place in [`InFlight`]; dropping it gives the place back.
+#[derive(Debug)]
+pub struct InFlightSlot {
+    of: std::sync::Arc<InFlight>,
+    user_id: i64,
+}
+
+impl InFlight {
+    /// A place for one more request of `user_id`, or `None` when they have
+    /// [`MOST_IN_FLIGHT_PER_PERSON`] in progress already.
+    pub fn enter(self: &std::sync::Arc<Self>, user_id: i64) -> Option<InFlightSlot> {
+        let mut counts = self.0.lock().expect("requests in flight");
+        let count = counts.entry(user_id).or_default();
+        if *count >= MOST_IN_FLIGHT_PER_PERSON {
+            return None;
+        }
+        *count += 1;
+        Some(InFlightSlot {
+            of: self.clone(),
+            user_id,
+        })
+    }
+
+    /// How many requests of `user_id` are in progress.
+    pub fn of(&self, user_id: i64) -> usize {
+        self.0
+            .lock()
+            .expect("requests in flight")
+            .get(&user_id)
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for InFlightSlot {
+    fn drop(&mut self) {
+        let mut counts = self.of.0.lock().expect("requests in flight");
+        if let Some(count) = counts.get_mut(&self.user_id) {
+            *count -= 1;
+            if *count == 0 {
+                counts.remove(&self.user_id);
+            }
+        }
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -400,6 +460,12 @@ async fn by_token(state: &AppState, token: &str, activity: Activity) -> Result<O
             .await?;
         return Ok(None);
     }
+    // Before anything that may wait (the touch below writes).
+    let Some(in_flight) = state.in_flight.enter(row.user_id) else {
+        return Err(AppError::TooMany(
+            "You have too many requests in progress. Wait for them to finish, then try again.".into(),
+        ));
+    };
     if activity == Activity::Person && t - row.last_seen_at >= TOUCH_EVERY_SECS {
         state
             .db
@@ -422,6 +488,7 @@ async fn by_token(state: &AppState, token: &str, activity: Activity) -> Result<O
             (Some(role_id), Some(kind), Some(is_main)) => Some((role_id, kind, is_main == 1)),
             _ => None,
         },
+        _in_flight: std::sync::Arc::new(in_flight),
     }))
 }
 

@@ -21,6 +21,8 @@ pub struct AppState {
     /// (see `pages::PrefetchHints`). Empty when the files are not named by content (a
     /// development build): a name that may change meaning is not worth fetching ahead.
     pub prefetch: Arc<[String]>,
+    /// Each signed-in person's requests in progress on this server, capped per person.
+    pub in_flight: Arc<crate::identity::session::InFlight>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -94,3 +94,82 @@ async fn a_queued_write_nobody_waits_for_is_never_run() {
     assert!(!ran.load(Ordering::SeqCst), "the abandoned write never ran");
     app.cleanup().await;
 }
+
+/// One person's requests in progress are capped per server: a script that sends many at
+/// once cannot fill the write queue (or the database pool) for every other practice. The
+/// request past the cap is answered 429 at once, with nothing done; everyone else, and the
+/// same person once their requests finish, is answered as usual.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_persons_requests_in_progress_are_capped() {
+    use app::identity::session::MOST_IN_FLIGHT_PER_PERSON as MOST;
+
+    let app = spawn_app(Backend::Sqlite).await;
+    crate::helpers::bounded(async {
+        let admin = app.sign_up("inflight").await;
+        let other = app.sign_up("inflight-other").await;
+        let staff = crate::helpers::seed_staff(&app, admin.practice_id, "inflight").await;
+        let (status, client) = app
+            .call(
+                &admin.client,
+                "add_client",
+                &[("name", "Flight Ltd"), ("plan", "small")],
+            )
+            .await;
+        assert!(status.is_success(), "{client}");
+        let employee = app.role_id(admin.practice_id, "Employee").await;
+        let click = |http: reqwest::Client| {
+            let url = format!("{}/api/set_client_role", app.address);
+            let form = [
+                ("user_id", staff.to_string()),
+                ("client_id", client.to_string()),
+                ("role_id", employee.to_string()),
+            ];
+            async move {
+                http.post(url)
+                    .header("Accept", "application/json")
+                    .form(&form)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            }
+        };
+        // The clicks wait behind a writer that holds the lock: all of them in progress.
+        let held = app.db.begin_write().await.unwrap();
+        let clicks: Vec<_> = (0..MOST)
+            .map(|_| tokio::spawn(click(admin.client.http.clone())))
+            .collect();
+        for _ in 0..400 {
+            if app.db.waiting_writes() == MOST {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert_eq!(app.db.waiting_writes(), MOST);
+
+        // One more, even a read, is refused at once and does nothing.
+        let (status, body) = app
+            .call(&admin.client, "matrix_version", &[("user_id", &staff.to_string())])
+            .await;
+        assert_eq!(status, 429, "{body}");
+        assert!(body.to_string().contains("too many requests in progress"), "{body}");
+        assert_eq!(click(admin.client.http.clone()).await, 429);
+        assert_eq!(app.db.waiting_writes(), MOST, "the refused click was never queued");
+        // Someone else is answered as usual meanwhile.
+        let (status, body) = app.call(&other.client, "get_me", &[]).await;
+        assert!(status.is_success(), "{status} {body}");
+        assert_eq!(body["email"], other.email.as_str());
+
+        drop(held);
+        for c in clicks {
+            assert_eq!(c.await.unwrap(), 200);
+        }
+        // Their places are given back.
+        let (status, body) = app
+            .call(&admin.client, "matrix_version", &[("user_id", &staff.to_string())])
+            .await;
+        assert!(status.is_success(), "{status} {body}");
+    })
+    .await;
+    app.cleanup().await;
+}
