@@ -64,8 +64,49 @@ fn hasher() -> Argon2<'static> {
 /// A PHC-format hash. Never serialised: it only travels between this module and the database.
 pub struct PasswordHashString(pub String);
 
-pub async fn hash(password: String) -> PasswordHashString {
+/// How many hashes may run at once: one per core. A hash takes a core and 19 MiB for its
+/// whole run, so more at once finish no sooner; a burst of sign-ins (from many addresses,
+/// past the per-address throttle) then queues here instead of taking a thread and 19 MiB
+/// each.
+pub fn hashes_at_once() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Hashes running now, and the most that ever ran at once (read by tests).
+static RUNNING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static MOST_RUNNING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// The most hashes that have run at once in this process.
+pub fn most_hashes_seen_at_once() -> usize {
+    MOST_RUNNING.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// Runs `work` (one hash) on a blocking thread once a turn is free; the turn is held until
+/// the hash ends, even if the caller stops waiting.
+/// `None` if the hash panicked.
+async fn in_turn<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    use std::sync::atomic::Ordering::SeqCst;
+    static TURNS: std::sync::OnceLock<std::sync::Arc<tokio::sync::Semaphore>> = std::sync::OnceLock::new();
+    let turns = TURNS.get_or_init(|| std::sync::Arc::new(tokio::sync::Semaphore::new(hashes_at_once())));
+    let turn = turns
+        .clone()
+        .acquire_owned()
+        .await
+        .expect("the semaphore is never closed");
     tokio::task::spawn_blocking(move || {
+        let now = RUNNING.fetch_add(1, SeqCst) + 1;
+        MOST_RUNNING.fetch_max(now, SeqCst);
+        let done = work();
+        RUNNING.fetch_sub(1, SeqCst);
+        drop(turn);
+        done
+    })
+    .await
+    .ok()
+}
+
+pub async fn hash(password: String) -> PasswordHashString {
+    in_turn(move || {
         let salt = SaltString::generate(&mut OsRng);
         let hash = hasher()
             .hash_password(password.as_bytes(), &salt)
@@ -86,7 +127,7 @@ pub async fn verify(password: String, stored: Option<String>) -> bool {
     } else {
         (password, stored)
     };
-    tokio::task::spawn_blocking(move || match stored {
+    in_turn(move || match stored {
         Some(stored) => match PasswordHash::new(&stored) {
             Ok(parsed) => hasher().verify_password(password.as_bytes(), &parsed).is_ok(),
             Err(_) => false,
@@ -104,6 +145,23 @@ pub async fn verify(password: String, stored: Option<String>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn no_more_hashes_run_at_once_than_there_are_cores() {
+        let many = 4 * hashes_at_once().max(2);
+        let checks: Vec<_> = (0..many)
+            .map(|_| tokio::spawn(verify("correct horse battery".into(), None)))
+            .collect();
+        for check in checks {
+            assert!(!check.await.unwrap());
+        }
+        let most = most_hashes_seen_at_once();
+        assert!(
+            (1..=hashes_at_once()).contains(&most),
+            "{most} at once, {} allowed",
+            hashes_at_once()
+        );
+    }
 
     #[test]
     fn short_and_common_passwords_are_refused() {
