@@ -42,7 +42,7 @@ pub async fn prepare_state(config: Config) -> Result<AppState, StartError> {
     let pkg = std::path::Path::new(&config.site_root).join("pkg");
     drop_stale_twins(&pkg);
     let prefetch = if leptos_options.hash_files {
-        files_to_prefetch(&pkg).into()
+        files_to_prefetch(&pkg, &build_hashes()).into()
     } else {
         Arc::from([])
     };
@@ -56,21 +56,48 @@ pub async fn prepare_state(config: Config) -> Result<AppState, StartError> {
     })
 }
 
-/// The WASM and JavaScript files of the site named by their content (a release build's
-/// `pkg/` holds only the current build's: scripts/build-release.sh starts it empty), the
-/// main module first, then the pages' chunks by name. Compressed twins are left out: the
-/// browser asks for the file and the server picks its twin.
-pub fn files_to_prefetch(pkg: &std::path::Path) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(pkg) else {
-        return vec![];
-    };
-    let mut files: Vec<String> = entries
+/// The content hashes of this binary's build (`hash.txt` beside it, written by
+/// cargo-leptos): `js`, `wasm`, `css`, `manifest` and `split` to their hash.
+fn build_hashes() -> std::collections::HashMap<String, String> {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")))
+        .and_then(|file| std::fs::read_to_string(file).ok())
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .map(|(kind, hash)| (kind.trim().to_owned(), hash.trim().to_owned()))
+        .collect()
+}
+
+/// The WASM and JavaScript files of this build (by `hashes`, so files an earlier build
+/// left in `pkg/` are never among them): the main module, the split loader, then every
+/// page chunk its manifest names. Only files that exist; compressed twins are left out
+/// (the browser asks for the file and the server picks its twin).
+pub fn files_to_prefetch(pkg: &std::path::Path, hashes: &std::collections::HashMap<String, String>) -> Vec<String> {
+    let hash = |kind: &str| hashes.get(kind).filter(|h| has_content_hash(&format!("x.{h}.x")));
+    let mut files = vec![];
+    if let Some(h) = hash("js") {
+        files.push(format!("practice-access.{h}.js"));
+    }
+    if let Some(h) = hash("wasm") {
+        files.push(format!("practice-access.{h}.wasm"));
+    }
+    if let Some(h) = hash("split") {
+        files.push(format!("__wasm_split.{h}.js"));
+    }
+    // {"<page>": ["chunk_6.<hash>", …, "split_<page>.<hash>"], …}
+    let chunks: std::collections::BTreeSet<String> = hash("manifest")
+        .and_then(|h| std::fs::read_to_string(pkg.join(format!("__wasm_split_manifest.{h}.json"))).ok())
+        .and_then(|text| serde_json::from_str::<std::collections::HashMap<String, Vec<String>>>(&text).ok())
+        .unwrap_or_default()
+        .into_values()
         .flatten()
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|name| (name.ends_with(".wasm") || name.ends_with(".js")) && has_content_hash(name))
+        .filter(|name| has_content_hash(name) && !name.contains(['/', '\\']))
+        .map(|name| format!("{name}.wasm"))
         .collect();
-    files.sort_by_key(|name| (!name.starts_with("practice-access."), name.clone()));
+    files.extend(chunks);
+    files.retain(|name| pkg.join(name).is_file());
     files
 }
 
@@ -132,14 +159,9 @@ fn check_site_files(site_root: &str, hashed: bool) {
     let pkg = std::path::Path::new(site_root).join("pkg");
     let mut wanted = vec![];
     if hashed {
-        let hashes = std::env::current_exe()
-            .ok()
-            .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")))
-            .and_then(|file| std::fs::read_to_string(file).ok())
-            .unwrap_or_default();
-        for (ext, hash) in hashes.lines().filter_map(|l| l.split_once(':')) {
-            if matches!(ext.trim(), "js" | "wasm" | "css") {
-                wanted.push(format!("practice-access.{}.{}", hash.trim(), ext.trim()));
+        for (ext, hash) in build_hashes() {
+            if matches!(ext.as_str(), "js" | "wasm" | "css") {
+                wanted.push(format!("practice-access.{hash}.{ext}"));
             }
         }
     } else {
@@ -546,33 +568,57 @@ mod tests {
     use super::files_to_prefetch;
 
     #[test]
-    fn only_the_content_named_wasm_and_javascript_is_prefetched_main_module_first() {
+    fn only_this_builds_wasm_and_javascript_is_prefetched_main_module_first() {
         let dir = tempfile::tempdir().unwrap();
-        let hash = "IlJbLSex_pdt-bAqj3tp4A";
+        let (main, split, manifest, chunk, page, old) = (
+            "IlJbLSex_pdt-bAqj3tp4A",
+            "iS0yIH10VSyQiM-9NVwycw",
+            "HXoym_sj0hBsdQXKIaPaag",
+            "XVPpKTvQvLeIwaTuWovg3g",
+            "VDOhMlzxiljmrXdljzMwdg",
+            "5ts322CGRsJevM8qX_iMKw",
+        );
         for name in [
-            format!("split_matrix_view_1.{hash}.wasm"),
-            format!("chunk_9.{hash}.wasm"),
-            format!("chunk_9.{hash}.wasm.br"),
-            format!("practice-access.{hash}.wasm"),
-            format!("practice-access.{hash}.js"),
-            format!("practice-access.{hash}.css"),
-            format!("__wasm_split.{hash}.js"),
-            "practice-access.wasm".to_owned(),
-            "notes.txt".to_owned(),
+            format!("practice-access.{main}.wasm"),
+            format!("practice-access.{main}.js"),
+            format!("practice-access.{main}.css"),
+            format!("__wasm_split.{split}.js"),
+            format!("chunk_6.{chunk}.wasm"),
+            format!("chunk_6.{chunk}.wasm.br"),
+            format!("split_account_view_1.{page}.wasm"),
+            // An earlier build's files, left behind by a deployment that copies over.
+            format!("practice-access.{old}.wasm"),
+            format!("chunk_7.{old}.wasm"),
         ] {
             std::fs::write(dir.path().join(name), b"x").unwrap();
         }
-        std::fs::create_dir(dir.path().join(format!("folder.{hash}.js"))).unwrap();
+        std::fs::write(
+            dir.path().join(format!("__wasm_split_manifest.{manifest}.json")),
+            format!(
+                r#"{{"account_view_1":["chunk_6.{chunk}","split_account_view_1.{page}"],"matrix_view_2":["chunk_6.{chunk}","chunk_9.{chunk}","../secret"]}}"#
+            ),
+        )
+        .unwrap();
+        let hashes = [
+            ("js", main),
+            ("wasm", main),
+            ("css", main),
+            ("split", split),
+            ("manifest", manifest),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .into();
         assert_eq!(
-            files_to_prefetch(dir.path()),
+            files_to_prefetch(dir.path(), &hashes),
             vec![
-                format!("practice-access.{hash}.js"),
-                format!("practice-access.{hash}.wasm"),
-                format!("__wasm_split.{hash}.js"),
-                format!("chunk_9.{hash}.wasm"),
-                format!("split_matrix_view_1.{hash}.wasm"),
-            ]
+                format!("practice-access.{main}.js"),
+                format!("practice-access.{main}.wasm"),
+                format!("__wasm_split.{split}.js"),
+                format!("chunk_6.{chunk}.wasm"),
+                format!("split_account_view_1.{page}.wasm"),
+            ],
+            "chunk_9 is named but missing; the earlier build's files are not this build's"
         );
-        assert!(files_to_prefetch(&dir.path().join("missing")).is_empty());
+        assert!(files_to_prefetch(dir.path(), &Default::default()).is_empty());
     }
 }

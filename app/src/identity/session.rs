@@ -93,10 +93,14 @@ pub enum KeptForm {
 }
 
 impl KeptForm {
-    fn cookie(self) -> &'static str {
-        match self {
-            Self::SignIn => "pa_sign_in_email",
-            Self::SignUp => "pa_sign_up_fields",
+    /// Over https `__Host-` names, as the session's: no other host (a sibling subdomain)
+    /// can plant one.
+    fn cookie(self, secure: bool) -> &'static str {
+        match (self, secure) {
+            (Self::SignIn, false) => "pa_sign_in_email",
+            (Self::SignIn, true) => "__Host-pa_sign_in_email",
+            (Self::SignUp, false) => "pa_sign_up_fields",
+            (Self::SignUp, true) => "__Host-pa_sign_up_fields",
         }
     }
 }
@@ -115,29 +119,36 @@ pub fn keep_form(form: KeptForm, values: &[&str], secure: bool) {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("text/html"))
     });
+    if !from_a_plain_form {
+        return;
+    }
     let joined = values.iter().map(|v| v.trim()).collect::<Vec<_>>().join("\0");
-    if from_a_plain_form && joined.len() <= KEPT_FORM_BYTES {
+    if joined.len() <= KEPT_FORM_BYTES {
         write_cookie(
-            form.cookie(),
+            form.cookie(secure),
             &hex::encode(joined),
             KEPT_FORM_SECS,
             secure,
             SameSite::Strict,
         );
+    } else {
+        // Too long to keep: at least an earlier attempt's values do not come back.
+        forget_form(form, secure);
     }
 }
 
 /// Clears what [`keep_form`] kept for `form` (once the form went through), if anything.
 pub fn forget_form(form: KeptForm, secure: bool) {
-    if named_cookie(form.cookie()).is_some() {
-        write_cookie(form.cookie(), "", 0, secure, SameSite::Strict);
+    if named_cookie(form.cookie(secure)).is_some() {
+        write_cookie(form.cookie(secure), "", 0, secure, SameSite::Strict);
     }
 }
 
 /// The values [`keep_form`] kept for `form`, if this request carries them: `count` of
 /// them, or none when the cookie holds anything else.
 pub fn kept_form(form: KeptForm, count: usize) -> Option<Vec<String>> {
-    let bytes = hex::decode(named_cookie(form.cookie())?).ok()?;
+    let secure = use_context::<AppState>().is_some_and(|s| s.config.serves_https());
+    let bytes = hex::decode(named_cookie(form.cookie(secure))?).ok()?;
     let text = String::from_utf8(bytes).ok().filter(|t| t.len() <= KEPT_FORM_BYTES)?;
     let values: Vec<String> = text.split('\0').map(str::to_owned).collect();
     (values.len() == count).then_some(values)
@@ -287,7 +298,7 @@ impl InFlight {
     /// A place for one more request of `user_id`, or `None` when they have
     /// [`MOST_IN_FLIGHT_PER_PERSON`] in progress already.
     pub fn enter(self: &std::sync::Arc<Self>, user_id: i64) -> Option<InFlightSlot> {
-        let mut counts = self.0.lock().expect("requests in flight");
+        let mut counts = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let count = counts.entry(user_id).or_default();
         if *count >= MOST_IN_FLIGHT_PER_PERSON {
             return None;
@@ -303,7 +314,7 @@ impl InFlight {
     pub fn of(&self, user_id: i64) -> usize {
         self.0
             .lock()
-            .expect("requests in flight")
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(&user_id)
             .copied()
             .unwrap_or(0)
@@ -312,7 +323,7 @@ impl InFlight {
 
 impl Drop for InFlightSlot {
     fn drop(&mut self) {
-        let mut counts = self.of.0.lock().expect("requests in flight");
+        let mut counts = self.of.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(count) = counts.get_mut(&self.user_id) {
             *count -= 1;
             if *count == 0 {

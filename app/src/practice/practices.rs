@@ -226,11 +226,12 @@ pub mod ssr {
     /// would outlive the offboarding. SQLite runs one writer at a time already.
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     pub enum MemberLock {
-        /// A change to their access (a click, a bulk action, a copy, an undo, an end
-        /// date): any number at once, but never while their membership is changing.
+        /// A change to one client's access (a click, an end date): any number at once,
+        /// but never while their membership or all their access is changing.
         Share,
-        /// A change to their membership (offboarding): it waits for changes to their
-        /// access in progress, and later ones wait for it and then see it.
+        /// A change to their membership (offboarding) or to many clients' access at once (a
+        /// bulk action, its undo, a copy): it waits for the changes in progress, and later
+        /// ones wait for it and then see it.
         Update,
     }
 

@@ -71,15 +71,19 @@ async fn staff_member(actor: &PracticeActor, conn: &mut AnyConnection, user_id: 
         .ok_or_else(|| AppError::NotFound("That staff member".into()))
 }
 
-/// [`staff_member`] in a transaction that changes their access: their row is held (shared,
-/// `MemberLock::Share`) until it ends, so an offboarding or deactivation cannot commit in
-/// between unseen.
+/// [`staff_member`] in a transaction that changes their access: their row is held until
+/// it ends, so an offboarding or deactivation cannot commit in between unseen. One client's
+/// change holds it shared (`MemberLock::Share`: many at once); a change over many clients
+/// (a bulk action, its undo, a copy) holds it alone (`MemberLock::Update`), so two of them
+/// never write the same rows in different orders at once (on PostgreSQL a deadlock, one of
+/// them failed).
 async fn staff_member_to_change(
     actor: &PracticeActor,
     conn: &mut AnyConnection,
     user_id: i64,
+    lock: MemberLock,
 ) -> Result<Member, AppError> {
-    lock_member(conn, actor.practice_id, user_id, MemberLock::Share).await?;
+    lock_member(conn, actor.practice_id, user_id, lock).await?;
     staff_member(actor, conn, user_id).await
 }
 
@@ -444,7 +448,7 @@ pub async fn apply(
     let ends_at = parse_end(ends_on)?;
     let filter = ClientFilter::parse(&scope.search, &scope.plan)?;
     let mut tx = actor.state.db.begin_write().await?;
-    let staff = staff_member_to_change(actor, &mut tx, user_id).await?;
+    let staff = staff_member_to_change(actor, &mut tx, user_id, MemberLock::Update).await?;
     refuse_if_deactivated(&staff, role_id)?;
     let role_name = match role_id {
         Some(r) => Some(practice_role(actor, &mut tx, r).await?),
@@ -627,7 +631,7 @@ pub async fn undo(actor: &PracticeActor, batch_id: i64) -> Result<i64, AppError>
             Some(None) => AppError::Conflict("That change is too old to undo; change the access directly.".into()),
         });
     };
-    let staff = staff_member_to_change(actor, &mut tx, user_id).await?;
+    let staff = staff_member_to_change(actor, &mut tx, user_id, MemberLock::Update).await?;
     if !staff.is_active() {
         let grants: i64 = sqlx::query_scalar(
             r#"SELECT COUNT(*) FROM bulk_batch_rows WHERE batch_id = $1 AND previous_role_id IS NOT NULL"#,
@@ -732,7 +736,7 @@ pub async fn set_end(
         }
     };
     let mut tx = actor.state.db.begin_write().await?;
-    let staff = staff_member_to_change(actor, &mut tx, user_id).await?;
+    let staff = staff_member_to_change(actor, &mut tx, user_id, MemberLock::Share).await?;
     let held: Option<(String, i64, Option<i64>)> = sqlx::query_as(
         r#"SELECT c.name, a.role_id, a.ends_at FROM current_assignments a JOIN clients c ON c.id = a.client_id
            WHERE a.user_id = $1 AND a.client_id = $2 AND a.practice_id = $3"#,
@@ -897,7 +901,7 @@ pub async fn copy(
     }
     let ends_at = parse_end(ends_on.unwrap_or(""))?;
     let mut tx = actor.state.db.begin_write().await?;
-    let target = staff_member_to_change(actor, &mut tx, to).await?;
+    let target = staff_member_to_change(actor, &mut tx, to, MemberLock::Update).await?;
     let source = staff_member(actor, &mut tx, from).await?;
     refuse_if_deactivated(&target, Some(0))?;
     // What changes, as (client, previous role, new role): one query for both modes.
