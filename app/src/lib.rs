@@ -47,12 +47,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Effects run only in the browser, after hydration: end-to-end tests wait for this mark.
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "");
-        }
-    });
+    // The body is marked `data-hydrated` by the frontend once hydration has ended.
     provide_me();
     view! {
         <Title formatter=|page: String| if page.is_empty() { "Practice Access".to_owned() } else { format!("{page} · Practice Access") }/>

@@ -10,6 +10,15 @@ pub fn hydrate() {
     let _ = leptos::server_fn::redirect::set_redirect_hook(|location: &str| {
         let _ = leptos::prelude::window().location().set_href(location);
     });
-    // Lazy: the current page's WASM chunk is fetched before hydrating (see app::pages).
-    leptos::mount::hydrate_lazy(app::App);
+    // Lazy: the current page's WASM chunk is fetched before its part of the page is
+    // hydrated (see app::pages), so hydration ends only once that chunk has come. The body
+    // is marked `data-hydrated` then, when every button of the page answers: end-to-end
+    // tests and the browser benchmark wait for the mark. (An effect in `App` ran before the
+    // page's chunk had come, and a click in between was lost.)
+    wasm_bindgen_futures::spawn_local(async {
+        let body = leptos::prelude::document().body().expect("the page has a body");
+        let owner = leptos::mount::hydrate_from_async(body.clone(), app::App).await;
+        owner.forget();
+        let _ = body.set_attribute("data-hydrated", "");
+    });
 }
