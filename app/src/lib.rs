@@ -19,10 +19,13 @@ use crate::frame::layout::{TopBar, provide_me};
 /// The HTML document around the app, rendered on the server. A page that works the same
 /// without JavaScript, seen by someone not signed in (see [`pages::ships_no_script`]), comes
 /// without the WASM: interactive at once, nothing to download before typing; it asks the
-/// browser to fetch the app's files when idle ([`pages::PrefetchHints`]).
+/// browser to fetch the app's files when idle ([`pages::prefetch_hints`]).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    let scripts =
-        (!pages::ships_no_script_to_this_request()).then(|| view! { <HydrationScripts options=options.clone()/> });
+    let scripts = if pages::ships_no_script_to_this_request() {
+        pages::prefetch_hints().into_any()
+    } else {
+        view! { <HydrationScripts options=options.clone()/> }.into_any()
+    };
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -34,7 +37,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HashedStylesheet options=options.clone() id="leptos"/>
                 <AutoReload options=options.clone()/>
                 {scripts}
-                <pages::PrefetchHints/>
                 <MetaTags/>
             </head>
             <body>

@@ -16,7 +16,7 @@ use leptos_router::LazyRoute;
 /// accepting an invitation. Each is one form that posts to its server function and shows
 /// its errors from the server's answer, so it works the same without JavaScript and loses
 /// nothing on an error but the password (a failed sign-in keeps its email, a failed
-/// sign-up its other three fields: `session::keep_form`; the other forms ask only for a
+/// sign-up its other three fields: `session::keep_form_if_failed`; the other forms ask only for a
 /// password). To someone not signed
 /// in the server sends them without the WASM (275 KB of it on the sign-in page, before
 /// it is interactive): the first page anyone sees is ready as soon as its HTML is. Signed
@@ -41,20 +41,15 @@ pub fn ships_no_script_to_this_request() -> bool {
     false
 }
 
-/// On a page sent without the WASM, `<link rel="prefetch">` for the signed-in app's files
-/// (`AppState::prefetch`): the browser fetches them when idle, at the lowest priority,
+/// For a page sent without the WASM: `<link rel="prefetch">` for the signed-in app's files
+/// (`AppState::prefetch`). The browser fetches them when idle, at the lowest priority,
 /// while the visitor types, so the page after signing in (or confirming, or accepting)
-/// finds them in its cache. Nothing on any other page.
-#[component]
-pub fn PrefetchHints() -> impl IntoView {
+/// finds them in its cache.
+pub fn prefetch_hints() -> impl IntoView {
     #[cfg(feature = "ssr")]
-    let files: Vec<String> = if ships_no_script_to_this_request() {
-        use_context::<crate::platform::state::AppState>()
-            .map(|s| s.prefetch.to_vec())
-            .unwrap_or_default()
-    } else {
-        vec![]
-    };
+    let files: Vec<String> = use_context::<crate::platform::state::AppState>()
+        .map(|s| s.prefetch.to_vec())
+        .unwrap_or_default();
     #[cfg(not(feature = "ssr"))]
     let files: Vec<String> = vec![];
     files

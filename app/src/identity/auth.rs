@@ -63,15 +63,8 @@ pub async fn get_me() -> Result<Option<Me>, AppError> {
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     let state = crate::identity::session::app_state()?;
-    let user_id = match ssr::sign_in(&state, &email, password).await {
-        Ok(id) => id,
-        Err(e) => {
-            use crate::identity::session::{KeptForm, keep_form};
-            keep_form(KeptForm::SignIn, &[&email], state.config.serves_https());
-            return Err(e);
-        }
-    };
-    crate::identity::session::forget_form(crate::identity::session::KeptForm::SignIn, state.config.serves_https());
+    let signed_in = ssr::sign_in(&state, &email, password).await;
+    let user_id = crate::identity::session::keep_form_if_failed(super::KeptForm::SignIn, &[&email], signed_in)?;
     let account = crate::identity::accounts::ssr::starting_account(&state.db, user_id).await?;
     let next = crate::identity::two_step::ssr::sign_in_or_challenge(&state, user_id, account).await?;
     leptos_axum::redirect(next);
@@ -90,13 +83,8 @@ pub async fn sign_out() -> Result<(), AppError> {
 pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
     let error = action_error(action);
-    // After a failed sign-in without JavaScript, the email typed (see `keep_form`).
-    #[cfg(feature = "ssr")]
-    let email = crate::identity::session::kept_form(crate::identity::session::KeptForm::SignIn, 1)
-        .and_then(|v| v.into_iter().next())
-        .unwrap_or_default();
-    #[cfg(not(feature = "ssr"))]
-    let email = String::new();
+    // After a failed sign-in without JavaScript, the email typed.
+    let [email] = super::kept_values(super::KeptForm::SignIn);
     view! {
         <Title text="Sign in"/>
         <section class="card narrow">

@@ -16,3 +16,23 @@ pub mod password;
 pub mod session;
 #[cfg(feature = "ssr")]
 pub mod throttle;
+
+/// A form whose typed values (never a password) survive a failed plain-form post, for
+/// browsers without the WASM: the sign-in's email, the sign-up's practice name, name and
+/// email (see `session::keep_form_if_failed`).
+#[derive(Clone, Copy, Debug)]
+pub enum KeptForm {
+    SignIn,
+    SignUp,
+}
+
+/// The `N` values a failed plain-form post of `form` kept for this request, or empty ones
+/// (always in the browser: the WASM keeps its form as it is).
+pub fn kept_values<const N: usize>(form: KeptForm) -> [String; N] {
+    #[cfg(feature = "ssr")]
+    if let Some(Ok(values)) = session::kept_form(form, N).map(<[String; N]>::try_from) {
+        return values;
+    }
+    let _ = form;
+    std::array::from_fn(|_| String::new())
+}

@@ -12,6 +12,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
 
+use crate::identity::KeptForm;
 use crate::platform::db::now;
 use crate::platform::error::AppError;
 use crate::platform::state::AppState;
@@ -82,26 +83,15 @@ pub fn set_challenge_cookie(value: &str, max_age: i64, secure: bool) {
     write_cookie(challenge_cookie_name(secure), value, max_age, secure, SameSite::Strict);
 }
 
-/// What was typed into a form that failed on a page without JavaScript, so the form
-/// shows it again (the browser's plain form post loses it): the sign-in's email, the
-/// sign-up's practice name, name and email. Never a password. Hex in a cookie that lasts
-/// five minutes, HttpOnly and SameSite=Strict, one per form.
-#[derive(Clone, Copy, Debug)]
-pub enum KeptForm {
-    SignIn,
-    SignUp,
-}
-
-impl KeptForm {
-    /// Over https `__Host-` names, as the session's: no other host (a sibling subdomain)
-    /// can plant one.
-    fn cookie(self, secure: bool) -> &'static str {
-        match (self, secure) {
-            (Self::SignIn, false) => "pa_sign_in_email",
-            (Self::SignIn, true) => "__Host-pa_sign_in_email",
-            (Self::SignUp, false) => "pa_sign_up_fields",
-            (Self::SignUp, true) => "__Host-pa_sign_up_fields",
-        }
+/// The cookie of a [`KeptForm`]: hex, five minutes, HttpOnly and SameSite=Strict; over
+/// https a `__Host-` name, as the session's, so no other host (a sibling subdomain) can
+/// plant one.
+fn kept_form_cookie(form: KeptForm, secure: bool) -> &'static str {
+    match (form, secure) {
+        (KeptForm::SignIn, false) => "pa_sign_in_email",
+        (KeptForm::SignIn, true) => "__Host-pa_sign_in_email",
+        (KeptForm::SignUp, false) => "pa_sign_up_fields",
+        (KeptForm::SignUp, true) => "__Host-pa_sign_up_fields",
     }
 }
 
@@ -109,46 +99,38 @@ const KEPT_FORM_SECS: i64 = 5 * 60;
 /// The most a kept form may hold (before hex): a longer value is not kept.
 const KEPT_FORM_BYTES: usize = 1024;
 
-/// Keeps `values` for `form`'s next showing, when this request is a plain form post (a
-/// browser without the WASM asks for HTML; the WASM asks for JSON and keeps its form as it
-/// was). Values are separated by a NUL, which no field may hold.
-pub fn keep_form(form: KeptForm, values: &[&str], secure: bool) {
+fn serves_https() -> bool {
+    use_context::<AppState>().is_some_and(|s| s.config.serves_https())
+}
+
+/// `result` of a form's server function, passed on: when it failed and the request is a
+/// plain form post (a browser without the WASM asks for HTML; the WASM asks for JSON and
+/// keeps its form as it was), `values` are kept for the form's next showing (the browser's
+/// form post loses what was typed); when it went through, what an earlier attempt kept is
+/// cleared. Values are joined by a NUL, which no field may hold.
+pub fn keep_form_if_failed<T>(form: KeptForm, values: &[&str], result: Result<T, AppError>) -> Result<T, AppError> {
+    let secure = serves_https();
+    let name = kept_form_cookie(form, secure);
     let from_a_plain_form = request_parts().is_some_and(|p| {
         p.headers
             .get(http::header::ACCEPT)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("text/html"))
     });
-    if !from_a_plain_form {
-        return;
-    }
     let joined = values.iter().map(|v| v.trim()).collect::<Vec<_>>().join("\0");
-    if joined.len() <= KEPT_FORM_BYTES {
-        write_cookie(
-            form.cookie(secure),
-            &hex::encode(joined),
-            KEPT_FORM_SECS,
-            secure,
-            SameSite::Strict,
-        );
-    } else {
-        // Too long to keep: at least an earlier attempt's values do not come back.
-        forget_form(form, secure);
+    if result.is_err() && from_a_plain_form && joined.len() <= KEPT_FORM_BYTES {
+        write_cookie(name, &hex::encode(joined), KEPT_FORM_SECS, secure, SameSite::Strict);
+    } else if named_cookie(name).is_some() && (result.is_ok() || from_a_plain_form) {
+        // Gone through, or too long to keep: an earlier attempt's values do not come back.
+        write_cookie(name, "", 0, secure, SameSite::Strict);
     }
+    result
 }
 
-/// Clears what [`keep_form`] kept for `form` (once the form went through), if anything.
-pub fn forget_form(form: KeptForm, secure: bool) {
-    if named_cookie(form.cookie(secure)).is_some() {
-        write_cookie(form.cookie(secure), "", 0, secure, SameSite::Strict);
-    }
-}
-
-/// The values [`keep_form`] kept for `form`, if this request carries them: `count` of
-/// them, or none when the cookie holds anything else.
+/// The values [`keep_form_if_failed`] kept for `form`, if this request carries them:
+/// `count` of them, or none when the cookie holds anything else.
 pub fn kept_form(form: KeptForm, count: usize) -> Option<Vec<String>> {
-    let secure = use_context::<AppState>().is_some_and(|s| s.config.serves_https());
-    let bytes = hex::decode(named_cookie(form.cookie(secure))?).ok()?;
+    let bytes = hex::decode(named_cookie(kept_form_cookie(form, serves_https()))?).ok()?;
     let text = String::from_utf8(bytes).ok().filter(|t| t.len() <= KEPT_FORM_BYTES)?;
     let values: Vec<String> = text.split('\0').map(str::to_owned).collect();
     (values.len() == count).then_some(values)
@@ -308,16 +290,6 @@ impl InFlight {
             of: self.clone(),
             user_id,
         })
-    }
-
-    /// How many requests of `user_id` are in progress.
-    pub fn of(&self, user_id: i64) -> usize {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(&user_id)
-            .copied()
-            .unwrap_or(0)
     }
 }
 

@@ -39,19 +39,9 @@ pub struct SignUpView {
 #[server(endpoint = "sign_up")]
 pub async fn sign_up(practice_name: String, name: String, email: String, password: String) -> Result<(), AppError> {
     let state = crate::identity::session::app_state()?;
-    let next = match ssr::request(&state, &practice_name, &name, &email, password).await {
-        Ok(next) => next,
-        Err(e) => {
-            use crate::identity::session::{KeptForm, keep_form};
-            keep_form(
-                KeptForm::SignUp,
-                &[&practice_name, &name, &email],
-                state.config.serves_https(),
-            );
-            return Err(e);
-        }
-    };
-    crate::identity::session::forget_form(crate::identity::session::KeptForm::SignUp, state.config.serves_https());
+    let requested = ssr::request(&state, &practice_name, &name, &email, password).await;
+    let fields = [practice_name.as_str(), name.as_str(), email.as_str()];
+    let next = crate::identity::session::keep_form_if_failed(super::KeptForm::SignUp, &fields, requested)?;
     leptos_axum::redirect(&next);
     Ok(())
 }
@@ -76,12 +66,8 @@ pub async fn confirm_sign_up(token: String, password: String) -> Result<(), AppE
 pub fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
     let error = action_error(action);
-    // After a failed sign-up without JavaScript, what was typed (see `keep_form`).
-    #[cfg(feature = "ssr")]
-    let kept = crate::identity::session::kept_form(crate::identity::session::KeptForm::SignUp, 3);
-    #[cfg(not(feature = "ssr"))]
-    let kept = None::<Vec<String>>;
-    let [practice_name, name, email] = kept.and_then(|v| <[String; 3]>::try_from(v).ok()).unwrap_or_default();
+    // After a failed sign-up without JavaScript, what was typed (not the password).
+    let [practice_name, name, email] = super::kept_values(super::KeptForm::SignUp);
     view! {
         <Title text="Create practice account"/>
         <section class="card narrow">

@@ -18,7 +18,7 @@ pub struct AppState {
     pub outbox: OutboxSignal,
     /// The signed-in app's WASM and JavaScript files (under `/pkg/`), named by their
     /// content, which a page sent without the WASM asks the browser to fetch when idle
-    /// (see `pages::PrefetchHints`). Empty when the files are not named by content (a
+    /// (see `pages::prefetch_hints`). Empty when the files are not named by content (a
     /// development build): a name that may change meaning is not worth fetching ahead.
     pub prefetch: Arc<[String]>,
     /// Each signed-in person's requests in progress on this server, capped per person.
