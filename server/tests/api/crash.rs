@@ -4,8 +4,6 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use app::partner::plans::Plan;
-
 use crate::helpers::TestApp;
 
 const CLIENTS: usize = 10_000;
@@ -63,14 +61,7 @@ async fn state(app: &TestApp, staff: i64) -> (i64, i64, i64) {
 async fn a_bulk_action_killed_midway_happened_all_or_not_at_all(app: &TestApp) {
     let admin = app.sign_up("crash").await;
     let staff = crate::helpers::seed_staff(app, admin.practice_id, "crash").await;
-    let clients: Vec<(String, Plan)> = (0..CLIENTS)
-        .map(|i| (format!("Crash client {i:05}"), Plan::Small))
-        .collect();
-    let mut tx = app.db.begin_write().await.unwrap();
-    app::partner::clients::ssr::insert_clients(&mut tx, admin.practice_id, &clients)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    crate::helpers::seed_clients(app, admin.practice_id, "Crash client", CLIENTS).await;
     let employee = app.role_id(admin.practice_id, "Employee").await.to_string();
     let user = staff.to_string();
 

@@ -337,6 +337,25 @@ impl TestApp {
         (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
 
+    /// [`TestApp::call`] in a task of its own, for a request the test holds up (behind a
+    /// lock) while it does something else; the answer's status and body text.
+    pub fn call_in_background(
+        &self,
+        client: &Client,
+        name: &str,
+        form: Vec<(&'static str, String)>,
+    ) -> tokio::task::JoinHandle<(StatusCode, String)> {
+        let request = client
+            .http
+            .post(format!("{}/api/{name}", self.address))
+            .header("Accept", "application/json")
+            .form(&form);
+        tokio::spawn(async move {
+            let answer = request.send().await.unwrap();
+            (answer.status(), answer.text().await.unwrap())
+        })
+    }
+
     /// Calls server function `name` with a JSON body.
     pub async fn call_json(&self, client: &Client, name: &str, body: Value) -> (StatusCode, Value) {
         let response = client
@@ -543,6 +562,19 @@ pub async fn join_all<F: std::future::Future<Output = T>, T>(futures: Vec<F>) ->
         }
     })
     .await
+}
+
+/// Adds `n` clients on the Small plan, named `<prefix> 00000` onwards, directly in the
+/// database (one statement: the size tests seed 10,000).
+pub async fn seed_clients(app: &TestApp, practice_id: i64, prefix: &str, n: usize) {
+    let clients: Vec<(String, app::partner::plans::Plan)> = (0..n)
+        .map(|i| (format!("{prefix} {i:05}"), app::partner::plans::Plan::Small))
+        .collect();
+    let mut tx = app.db.begin_write().await.unwrap();
+    app::partner::clients::ssr::insert_clients(&mut tx, practice_id, &clients)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
 }
 
 /// Adds an active staff member (Employee, no password) to the practice, directly in the

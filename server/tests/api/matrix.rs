@@ -749,14 +749,7 @@ async fn every_bulk_path_and_its_undo_works_over_ten_thousand_clients(app: &Test
     let admin = app.sign_up("scale").await;
     let staff = crate::helpers::seed_staff(app, admin.practice_id, "scale").await;
     let other = crate::helpers::seed_staff(app, admin.practice_id, "scale-other").await;
-    let clients: Vec<(String, app::partner::plans::Plan)> = (0..N)
-        .map(|i| (format!("Scale client {i:05}"), app::partner::plans::Plan::Small))
-        .collect();
-    let mut tx = app.db.begin_write().await.unwrap();
-    app::partner::clients::ssr::insert_clients(&mut tx, admin.practice_id, &clients)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    crate::helpers::seed_clients(app, admin.practice_id, "Scale client", N as usize).await;
     let employee = app.role_id(admin.practice_id, "Employee").await;
     let bookkeeper = create_role(app, &admin, "Bookkeeper", &[]).await;
     let all_as = |role: i64| async move {
@@ -769,6 +762,15 @@ async fn every_bulk_path_and_its_undo_works_over_ten_thousand_clients(app: &Test
                 .unwrap();
         n == N
     };
+    // Undoes a batch: every one of the N clients goes back.
+    let caller = &admin.client;
+    let undo_all = |done: Value| async move {
+        let (status, body) = app
+            .call(caller, "undo_bulk", &[("batch_id", &done["batch_id"].to_string())])
+            .await;
+        assert!(status.is_success(), "{body}");
+        assert_eq!(body, json!(N));
+    };
 
     let p = bulk(app, &admin, "preview_bulk", staff, Some(employee), "", "").await;
     assert_eq!(p, json!({ "changes": N, "overwrites": 0, "in_scope": N }));
@@ -779,15 +781,7 @@ async fn every_bulk_path_and_its_undo_works_over_ten_thousand_clients(app: &Test
     let moved = bulk(app, &admin, "apply_bulk", staff, Some(bookkeeper), "", "").await;
     assert_eq!(moved["changed"], N);
     assert!(all_as(bookkeeper).await);
-    let (status, body) = app
-        .call(
-            &admin.client,
-            "undo_bulk",
-            &[("batch_id", &moved["batch_id"].to_string())],
-        )
-        .await;
-    assert!(status.is_success(), "{body}");
-    assert_eq!(body, json!(N));
+    undo_all(moved).await;
     assert!(all_as(employee).await, "the undo put every client back as Employee");
 
     // Copying all of it to someone else, and undoing that.
@@ -801,15 +795,7 @@ async fn every_bulk_path_and_its_undo_works_over_ten_thousand_clients(app: &Test
     let (status, copied) = app.call(&admin.client, "apply_copy", &form).await;
     assert!(status.is_success(), "{copied}");
     assert_eq!(copied["changed"], N);
-    let (status, body) = app
-        .call(
-            &admin.client,
-            "undo_bulk",
-            &[("batch_id", &copied["batch_id"].to_string())],
-        )
-        .await;
-    assert!(status.is_success(), "{body}");
-    assert_eq!(body, json!(N));
+    undo_all(copied).await;
     assert!(roles_of(app, other).await.is_empty());
 
     // The last page of the matrix, then removing all and undoing that.
@@ -829,15 +815,7 @@ async fn every_bulk_path_and_its_undo_works_over_ten_thousand_clients(app: &Test
     let removed = bulk(app, &admin, "apply_bulk", staff, None, "", "").await;
     assert_eq!(removed["changed"], N);
     assert!(roles_of(app, staff).await.is_empty());
-    let (status, body) = app
-        .call(
-            &admin.client,
-            "undo_bulk",
-            &[("batch_id", &removed["batch_id"].to_string())],
-        )
-        .await;
-    assert!(status.is_success(), "{body}");
-    assert_eq!(body, json!(N));
+    undo_all(removed).await;
     assert!(all_as(employee).await);
 }
 

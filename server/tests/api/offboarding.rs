@@ -341,24 +341,15 @@ async fn a_click_during_an_offboarding_waits_and_is_refused(app: &TestApp) {
         .execute(&mut *offboarding)
         .await
         .unwrap();
-    let click = {
-        let (http, address) = (admin.client.http.clone(), app.address.clone());
-        let form = [
+    let click = app.call_in_background(
+        &admin.client,
+        "set_client_role",
+        vec![
             ("user_id", staff.to_string()),
             ("client_id", client.to_string()),
             ("role_id", employee.to_string()),
-        ];
-        tokio::spawn(async move {
-            let answer = http
-                .post(format!("{address}/api/set_client_role"))
-                .header("Accept", "application/json")
-                .form(&form)
-                .send()
-                .await
-                .unwrap();
-            (answer.status(), answer.text().await.unwrap())
-        })
-    };
+        ],
+    );
     until_waiting_for_a_lock(app, &click).await;
     offboarding.commit().await.unwrap();
     let (status, body) = click.await.unwrap();
@@ -400,19 +391,7 @@ async fn an_offboarding_during_a_click_waits_and_removes_its_grant(app: &TestApp
     .execute(&mut *click)
     .await
     .unwrap();
-    let offboarding = {
-        let (http, address) = (admin.client.http.clone(), app.address.clone());
-        tokio::spawn(async move {
-            let answer = http
-                .post(format!("{address}/api/offboard_member"))
-                .header("Accept", "application/json")
-                .form(&[("user_id", staff.to_string())])
-                .send()
-                .await
-                .unwrap();
-            (answer.status(), answer.text().await.unwrap())
-        })
-    };
+    let offboarding = app.call_in_background(&admin.client, "offboard_member", vec![("user_id", staff.to_string())]);
     until_waiting_for_a_lock(app, &offboarding).await;
     click.commit().await.unwrap();
     let (status, body) = offboarding.await.unwrap();
