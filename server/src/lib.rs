@@ -59,9 +59,7 @@ pub async fn prepare_state(config: Config) -> Result<AppState, StartError> {
 /// The content hashes of this binary's build (`hash.txt` beside it, written by
 /// cargo-leptos): `js`, `wasm`, `css`, `manifest` and `split` to their hash.
 fn build_hashes() -> std::collections::HashMap<String, String> {
-    std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")))
+    hash_file()
         .and_then(|file| std::fs::read_to_string(file).ok())
         .unwrap_or_default()
         .lines()
@@ -146,10 +144,12 @@ pub fn router(state: AppState) -> Router {
 /// for `practice-access.<hash>.wasm` and so on. A binary built by plain `cargo build`
 /// without that file asks for the plain names.
 fn hash_file_beside_binary() -> bool {
-    std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")))
-        .is_some_and(|file| file.is_file())
+    hash_file().is_some_and(|file| file.is_file())
+}
+
+/// Where cargo-leptos writes `hash.txt`: beside the server binary.
+fn hash_file() -> Option<std::path::PathBuf> {
+    std::env::current_exe().ok()?.parent().map(|dir| dir.join("hash.txt"))
 }
 
 /// Warns at start-up when the site does not hold the files the pages will ask for (a
