@@ -255,6 +255,25 @@ pub mod ssr {
         Ok(())
     }
 
+    /// Holds the practice's row until the transaction ends, so changes to who its Admins
+    /// and its main user are (a role change, a deactivation, an offboarding, a transfer of
+    /// the main user) run one after another, each reading what the one before committed.
+    /// PostgreSQL only (SQLite runs one writer at a time already): there, two of them at once
+    /// each read the other's member unchanged, and together could leave the main user
+    /// without the Admin role. Take it first, before any member lock. `NO KEY UPDATE`: it
+    /// does not hold up the key-share locks every insert naming the practice takes (a
+    /// click's grant, an audit event), which would stall the practice's writes behind it.
+    pub async fn lock_practice(conn: &mut AnyConnection, practice_id: i64) -> Result<(), sqlx::Error> {
+        if conn.backend_name() != <sqlx::Postgres as sqlx::Database>::NAME {
+            return Ok(());
+        }
+        sqlx::query("SELECT 1 FROM practices WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(practice_id)
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+
     /// Member `user_id` of the practice; `None` for anyone else (another practice's staff too).
     pub async fn find_member(
         conn: &mut AnyConnection,

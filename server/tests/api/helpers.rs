@@ -600,3 +600,21 @@ pub async fn seed_staff(app: &TestApp, practice_id: i64, tag: &str) -> i64 {
     tx.commit().await.unwrap();
     user
 }
+
+/// Waits until a request to the server is waiting for a row lock on PostgreSQL (or has
+/// answered: then it did not wait, which the caller's assertions catch).
+pub async fn until_waiting_for_a_lock<T>(app: &TestApp, request: &tokio::task::JoinHandle<T>) {
+    for _ in 0..200 {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+        if waiting > 0 || request.is_finished() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("the request neither waited for the lock nor answered");
+}

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{Admin, Client, PASSWORD, TestApp};
+use crate::helpers::{Admin, Client, PASSWORD, TestApp, until_waiting_for_a_lock};
 
 async fn join(app: &TestApp, admin: &Admin, name: &str, email: &str, role: i64) -> (Client, i64) {
     let token = app.invite_and_read_link(admin, name, email, role).await;
@@ -306,24 +306,6 @@ crate::on_both_backends!(
     offboarding_removes_everything_at_once_in_one_audited_step,
     the_leaver_report_lists_every_client_they_could_reach_and_downloads_as_safe_csv,
 );
-
-/// Waits until a request to the server is waiting for a row lock on PostgreSQL (or has
-/// answered: then it did not wait, which the caller's assertions catch).
-async fn until_waiting_for_a_lock<T>(app: &TestApp, request: &tokio::task::JoinHandle<T>) {
-    for _ in 0..200 {
-        let waiting: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
-        )
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap();
-        if waiting > 0 || request.is_finished() {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    panic!("the request neither waited for the lock nor answered");
-}
 
 /// On PostgreSQL reading a row does not wait for a transaction changing it. A click that
 /// comes while an offboarding (or deactivation) of its person is being written must wait

@@ -5,7 +5,7 @@ use crate::platform::audit::{self, AuditAction, AuditEvent};
 use crate::platform::db::now;
 use crate::practice::permissions::RoleKind;
 use crate::practice::practices::MemberStatus;
-use crate::practice::practices::ssr::{Member, find_member, practice_name};
+use crate::practice::practices::ssr::{Member, find_member, lock_practice, practice_name};
 use crate::practice::roles::display_role_name;
 use crate::practice::roles::ssr::{chosen_role, may_grant, may_grant_all, practice_roles};
 
@@ -183,6 +183,7 @@ pub async fn change_role(actor: &PracticeActor, user_id: i64, role_id: i64) -> R
         return Err(AppError::NotAllowed("You cannot change your own role.".into()));
     }
     let mut tx = actor.state.db.begin_write().await?;
+    lock_practice(&mut tx, actor.practice_id).await?;
     let m = member(actor, &mut tx, user_id).await?;
     let role = chosen_role(&mut tx, actor.practice_id, role_id, "role_id").await?;
     if m.is_main && !role.is(RoleKind::Admin) {
@@ -216,6 +217,7 @@ pub async fn change_role(actor: &PracticeActor, user_id: i64, role_id: i64) -> R
 
 pub async fn set_active(actor: &PracticeActor, user_id: i64, active: bool) -> Result<(), AppError> {
     let mut tx = actor.state.db.begin_write().await?;
+    lock_practice(&mut tx, actor.practice_id).await?;
     let m = member(actor, &mut tx, user_id).await?;
     if m.is_main && !active {
         return Err(AppError::Conflict(
@@ -283,6 +285,7 @@ pub async fn transfer_main(actor: &PracticeActor, user_id: i64) -> Result<(), Ap
         return Err(AppError::Forbidden);
     }
     let mut tx = actor.state.db.begin_write().await?;
+    lock_practice(&mut tx, actor.practice_id).await?;
     let m = member(actor, &mut tx, user_id).await?;
     if !m.is_active() {
         return Err(AppError::Conflict(
