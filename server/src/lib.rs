@@ -301,11 +301,10 @@ async fn error_status(response: Response) -> Response {
     };
     if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status = error.status();
-        if matches!(error, AppError::Busy) {
-            parts.headers.insert(
-                axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from_static("1"),
-            );
+        if let Some(secs) = error.retry_after_secs() {
+            parts
+                .headers
+                .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
         }
     }
     Response::from_parts(parts, Body::from(bytes))
@@ -450,8 +449,20 @@ async fn leaver_csv(
             )
                 .into_response()
         }
-        Err(e) => (e.status(), e.to_string()).into_response(),
+        Err(e) => download_error(e),
     }
+}
+
+/// A download's refusal: its status, its Retry-After when waiting helps, and its message
+/// as plain text (a browser shows it in place of the file).
+fn download_error(e: AppError) -> Response {
+    let mut response = (e.status(), e.to_string()).into_response();
+    if let Some(secs) = e.retry_after_secs() {
+        response
+            .headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
+    }
+    response
 }
 
 /// The member behind a download request: signed in, with Manage users in the session's

@@ -7,10 +7,11 @@ use leptos_router::components::A;
 use crate::frame::icons;
 use crate::identity::accounts::{Account, AccountKind, SwitchAccount};
 use crate::identity::auth::{Me, SignOut, get_me};
+use crate::platform::error::AppError;
 
 /// Who is signed in, loaded once per page load and shared with every page.
 #[derive(Clone, Copy)]
-pub struct MeResource(pub Resource<Result<Option<Me>, crate::platform::error::AppError>>);
+pub struct MeResource(pub Resource<Result<Option<Me>, AppError>>);
 
 pub fn provide_me() -> MeResource {
     let me = MeResource(Resource::new(|| (), |_| get_me()));
@@ -93,6 +94,16 @@ pub fn TopBar() -> impl IntoView {
                 {move || {
                     me.0.get().map(|result| match result {
                         Ok(Some(me)) => view! { <SignedInNav me/> }.into_any(),
+                        // Signed in, but who it is could not be read just now (too many
+                        // requests in progress, the server busy): say so, rather than
+                        // offer to sign in someone who is signed in.
+                        Err(e) if e != AppError::Unauthenticated => view! {
+                            <nav class="topnav" aria-label="Main">
+                                <span class="spacer"></span>
+                                <p class="topnav-note" role="status">{e.to_string()}</p>
+                            </nav>
+                        }
+                        .into_any(),
                         _ => view! {
                             <nav class="topnav" aria-label="Main">
                                 <span class="spacer"></span>

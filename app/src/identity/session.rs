@@ -445,9 +445,7 @@ async fn by_token(state: &AppState, token: &str, activity: Activity) -> Result<O
     }
     // Before anything that may wait (the touch below writes).
     let Some(in_flight) = state.in_flight.enter(row.user_id) else {
-        return Err(AppError::TooMany(
-            "You have too many requests in progress. Wait for them to finish, then try again.".into(),
-        ));
+        return Err(AppError::InProgress);
     };
     if activity == Activity::Person && t - row.last_seen_at >= TOUCH_EVERY_SECS {
         state

@@ -29,6 +29,10 @@ pub enum AppError {
     /// A rate limit on an action (invitations per practice, …), said in its own words.
     #[error("{0}")]
     TooMany(String),
+    /// One person has too many requests in progress on this server
+    /// (`session::MOST_IN_FLIGHT_PER_PERSON`): answered 429 with Retry-After, nothing done.
+    #[error("You have too many requests in progress. Wait for them to finish, then try again.")]
+    InProgress,
     /// A request body over the size limit.
     #[error("That is more data than one request may carry.")]
     TooLarge,
@@ -99,6 +103,16 @@ impl From<sqlx::Error> for AppError {
 
 #[cfg(feature = "ssr")]
 impl AppError {
+    /// How many seconds to wait before trying again (`Retry-After`), for the errors that
+    /// pass with time.
+    pub fn retry_after_secs(&self) -> Option<i64> {
+        match self {
+            Self::Busy | Self::InProgress => Some(1),
+            Self::RateLimited { minutes } => Some(minutes.saturating_mul(60).max(1)),
+            _ => None,
+        }
+    }
+
     /// The HTTP status this error is answered with.
     pub fn status(&self) -> http::StatusCode {
         use http::StatusCode;
@@ -108,7 +122,7 @@ impl AppError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::RateLimited { .. } | Self::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::RateLimited { .. } | Self::TooMany(_) | Self::InProgress => StatusCode::TOO_MANY_REQUESTS,
             Self::CrossSite => StatusCode::FORBIDDEN,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             // On the server a transport error is a request it could not read: the caller's.

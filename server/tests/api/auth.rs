@@ -141,7 +141,21 @@ async fn repeated_failures_lock_the_account_even_for_the_right_password(app: &Te
     }
     let (_, status, body) = app.sign_in(&admin.email, PASSWORD).await;
     assert_eq!(status, 429, "{body}");
-    assert!(body["RateLimited"]["minutes"].as_i64().unwrap() > 0);
+    let minutes = body["RateLimited"]["minutes"].as_i64().unwrap();
+    assert!(minutes > 0);
+    // Scripts are told when to try again, in seconds.
+    let locked = app
+        .client()
+        .http
+        .post(format!("{}/api/sign_in", app.address))
+        .header("Accept", "application/json")
+        .form(&[("email", admin.email.as_str()), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(locked.status(), 429);
+    let retry: i64 = locked.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert_eq!(retry, minutes * 60);
     // Unknown emails lock the same way, so the lock reveals nothing either.
     for _ in 0..app::identity::throttle::PER_LOGIN.attempts {
         app.sign_in("ghost@example.com", "x").await;

@@ -144,8 +144,38 @@ async fn one_persons_requests_in_progress_are_capped() {
             .call(&admin.client, "matrix_version", &[("user_id", &staff.to_string())])
             .await;
         assert_eq!(status, 429, "{body}");
-        assert!(body.to_string().contains("too many requests in progress"), "{body}");
+        let error: app::platform::error::AppError = serde_json::from_value(body.clone()).unwrap();
+        assert_eq!(error, app::platform::error::AppError::InProgress, "{body}");
+        assert!(error.to_string().contains("too many requests in progress"), "{body}");
         assert_eq!(click().await.unwrap().0, 429);
+        // The refusal says when to try again; a page loaded meanwhile says what is wrong
+        // instead of offering to sign in someone who is signed in.
+        let refused = admin
+            .client
+            .http
+            .post(format!("{}/api/matrix_version", app.address))
+            .header("Accept", "application/json")
+            .form(&[("user_id", staff.to_string())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 429);
+        assert_eq!(
+            refused.headers().get("retry-after").and_then(|v| v.to_str().ok()),
+            Some("1")
+        );
+        let page = admin
+            .client
+            .http
+            .get(format!("{}/manage-users", app.address))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("You have too many requests in progress."), "{page}");
+        assert!(!page.contains("Create practice account"), "{page}");
         assert_eq!(app.db.waiting_writes(), MOST, "the refused click was never queued");
         // Someone else is answered as usual meanwhile.
         let (status, body) = app.call(&other.client, "get_me", &[]).await;
