@@ -3,6 +3,8 @@
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::{Algorithm, Argon2, Params, Version};
 
+use crate::platform::error::AppError;
+
 /// Passwords shorter than this are refused.
 pub const MIN_LENGTH: usize = 8;
 
@@ -72,54 +74,107 @@ pub fn hashes_at_once() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// Hashes running now, and the most that ever ran at once (read by tests).
-static RUNNING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-static MOST_RUNNING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+/// How many hashes may wait for a turn, per core, before the next is refused as busy (503,
+/// nothing done) rather than queued: at tens of milliseconds a hash, the last in a full
+/// queue waits about a second. A flood of sign-ins then costs real ones a quick "try again"
+/// instead of a wait with no end.
+pub const MOST_WAITING_PER_CORE: usize = 32;
 
-/// The most hashes that have run at once in this process.
-pub fn most_hashes_seen_at_once() -> usize {
-    MOST_RUNNING.load(std::sync::atomic::Ordering::SeqCst)
+/// Turns at hashing: [`hashes_at_once`] run, up to `most_waiting` wait, the rest are refused.
+pub struct HashTurns {
+    turns: std::sync::Arc<tokio::sync::Semaphore>,
+    waiting: std::sync::atomic::AtomicUsize,
+    most_waiting: usize,
+    /// Hashes running now, and the most that ever ran at once (read by tests).
+    running: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    most_running: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
-/// Runs `work` (one hash) on a blocking thread once a turn is free; the turn is held until
-/// the hash ends, even if the caller stops waiting.
-/// `None` if the hash panicked.
-async fn in_turn<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
-    use std::sync::atomic::Ordering::SeqCst;
-    static TURNS: std::sync::OnceLock<std::sync::Arc<tokio::sync::Semaphore>> = std::sync::OnceLock::new();
-    let turns = TURNS.get_or_init(|| std::sync::Arc::new(tokio::sync::Semaphore::new(hashes_at_once())));
-    let turn = turns
-        .clone()
-        .acquire_owned()
+impl HashTurns {
+    pub fn new(at_once: usize, most_waiting: usize) -> Self {
+        Self {
+            turns: std::sync::Arc::new(tokio::sync::Semaphore::new(at_once)),
+            waiting: Default::default(),
+            most_waiting,
+            running: Default::default(),
+            most_running: Default::default(),
+        }
+    }
+
+    /// The process's turns: one hash per core, [`MOST_WAITING_PER_CORE`] waiting per core.
+    fn process() -> &'static Self {
+        static TURNS: std::sync::OnceLock<HashTurns> = std::sync::OnceLock::new();
+        TURNS.get_or_init(|| Self::new(hashes_at_once(), MOST_WAITING_PER_CORE * hashes_at_once()))
+    }
+
+    /// The most hashes that have run at once.
+    pub fn most_seen_at_once(&self) -> usize {
+        self.most_running.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Runs `work` (one hash) on a blocking thread once a turn is free; the turn is held
+    /// until the hash ends, even if the caller stops waiting. `Busy` if too many wait
+    /// already (nothing run), `Internal` if the hash panicked.
+    pub async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let waiting = self.waiting.fetch_add(1, SeqCst);
+        // Given back however the wait ends (a turn, or the caller going away).
+        struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        let place = Waiting(&self.waiting);
+        if waiting >= self.most_waiting && self.turns.available_permits() == 0 {
+            tracing::warn!(waiting, "busy: too many password hashes waiting");
+            return Err(AppError::Busy);
+        }
+        let turn = self
+            .turns
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the semaphore is never closed");
+        drop(place);
+        let (running, most_running) = (self.running.clone(), self.most_running.clone());
+        tokio::task::spawn_blocking(move || {
+            let now = running.fetch_add(1, SeqCst) + 1;
+            most_running.fetch_max(now, SeqCst);
+            let done = work();
+            running.fetch_sub(1, SeqCst);
+            drop(turn);
+            done
+        })
         .await
-        .expect("the semaphore is never closed");
-    tokio::task::spawn_blocking(move || {
-        let now = RUNNING.fetch_add(1, SeqCst) + 1;
-        MOST_RUNNING.fetch_max(now, SeqCst);
-        let done = work();
-        RUNNING.fetch_sub(1, SeqCst);
-        drop(turn);
-        done
-    })
-    .await
-    .ok()
+        .map_err(|_| AppError::Internal)
+    }
 }
 
-pub async fn hash(password: String) -> PasswordHashString {
-    in_turn(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        let hash = hasher()
-            .hash_password(password.as_bytes(), &salt)
-            .expect("argon2 hashing cannot fail with valid params");
-        PasswordHashString(hash.to_string())
-    })
-    .await
-    .expect("hashing task panicked")
+pub async fn hash(password: String) -> Result<PasswordHashString, AppError> {
+    hash_in(HashTurns::process(), password).await
+}
+
+async fn hash_in(turns: &HashTurns, password: String) -> Result<PasswordHashString, AppError> {
+    turns
+        .run(move || {
+            let salt = SaltString::generate(&mut OsRng);
+            let hash = hasher()
+                .hash_password(password.as_bytes(), &salt)
+                .expect("argon2 hashing cannot fail with valid params");
+            PasswordHashString(hash.to_string())
+        })
+        .await
 }
 
 /// Verifies against a stored hash; `None` (no password set) burns the same time so the
-/// answer time does not reveal whether an account exists.
-pub async fn verify(password: String, stored: Option<String>) -> bool {
+/// answer time does not reveal whether an account exists. `Busy` when too many checks
+/// wait already (nothing checked).
+pub async fn verify(password: String, stored: Option<String>) -> Result<bool, AppError> {
+    verify_in(HashTurns::process(), password, stored).await
+}
+
+async fn verify_in(turns: &HashTurns, password: String, stored: Option<String>) -> Result<bool, AppError> {
     // No password this long is ever set (check_strength): refuse it, spending the time of
     // one ordinary hash rather than hashing megabytes.
     let (password, stored) = if password.len() > 1024 {
@@ -127,19 +182,19 @@ pub async fn verify(password: String, stored: Option<String>) -> bool {
     } else {
         (password, stored)
     };
-    in_turn(move || match stored {
-        Some(stored) => match PasswordHash::new(&stored) {
-            Ok(parsed) => hasher().verify_password(password.as_bytes(), &parsed).is_ok(),
-            Err(_) => false,
-        },
-        None => {
-            let salt = SaltString::generate(&mut OsRng);
-            let _ = hasher().hash_password(password.as_bytes(), &salt);
-            false
-        }
-    })
-    .await
-    .unwrap_or(false)
+    turns
+        .run(move || match stored {
+            Some(stored) => match PasswordHash::new(&stored) {
+                Ok(parsed) => hasher().verify_password(password.as_bytes(), &parsed).is_ok(),
+                Err(_) => false,
+            },
+            None => {
+                let salt = SaltString::generate(&mut OsRng);
+                let _ = hasher().hash_password(password.as_bytes(), &salt);
+                false
+            }
+        })
+        .await
 }
 
 #[cfg(test)]
@@ -148,18 +203,57 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn no_more_hashes_run_at_once_than_there_are_cores() {
-        let many = 4 * hashes_at_once().max(2);
-        let checks: Vec<_> = (0..many)
-            .map(|_| tokio::spawn(verify("correct horse battery".into(), None)))
+        let turns = std::sync::Arc::new(HashTurns::new(2, 64));
+        let checks: Vec<_> = (0..8)
+            .map(|_| {
+                let turns = turns.clone();
+                tokio::spawn(async move { verify_in(&turns, "correct horse battery".into(), None).await })
+            })
             .collect();
         for check in checks {
-            assert!(!check.await.unwrap());
+            assert_eq!(check.await.unwrap(), Ok(false));
         }
-        let most = most_hashes_seen_at_once();
+        let most = turns.most_seen_at_once();
+        assert!((1..=2).contains(&most), "{most} at once, 2 allowed");
+    }
+
+    /// Past the waiting places a check is refused at once as busy, nothing run; those
+    /// that waited are all answered, and the places come back.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_check_past_the_waiting_places_is_refused_as_busy() {
+        let turns = std::sync::Arc::new(HashTurns::new(1, 3));
+        // One runs (held until told), three wait.
+        let (go, hold) = std::sync::mpsc::channel::<()>();
+        let held = {
+            let turns = turns.clone();
+            tokio::spawn(async move { turns.run(move || hold.recv().is_ok()).await })
+        };
+        while turns.turns.available_permits() > 0 {
+            tokio::task::yield_now().await;
+        }
+        let waiting: Vec<_> = (0..3)
+            .map(|_| {
+                let turns = turns.clone();
+                tokio::spawn(async move { verify_in(&turns, "correct horse battery".into(), None).await })
+            })
+            .collect();
+        while turns.waiting.load(std::sync::atomic::Ordering::SeqCst) < 3 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(
+            verify_in(&turns, "correct horse battery".into(), None).await,
+            Err(AppError::Busy)
+        );
+        assert_eq!(turns.most_seen_at_once(), 1, "the refused one never ran");
+        go.send(()).unwrap();
+        assert_eq!(held.await.unwrap(), Ok(true));
+        for w in waiting {
+            assert_eq!(w.await.unwrap(), Ok(false));
+        }
+        assert_eq!(turns.waiting.load(std::sync::atomic::Ordering::SeqCst), 0);
         assert!(
-            (1..=hashes_at_once()).contains(&most),
-            "{most} at once, {} allowed",
-            hashes_at_once()
+            hash_in(&turns, "correct horse battery".into()).await.is_ok(),
+            "places are back"
         );
     }
 
@@ -172,10 +266,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_hash_verifies_only_its_own_password() {
-        let h = hash("correct horse battery".into()).await;
+        let h = hash("correct horse battery".into()).await.unwrap();
         assert!(h.0.starts_with("$argon2id$"));
-        assert!(verify("correct horse battery".into(), Some(h.0.clone())).await);
-        assert!(!verify("wrong horse battery".into(), Some(h.0)).await);
-        assert!(!verify("anything".into(), None).await);
+        assert_eq!(
+            verify("correct horse battery".into(), Some(h.0.clone())).await,
+            Ok(true)
+        );
+        assert_eq!(verify("wrong horse battery".into(), Some(h.0)).await, Ok(false));
+        assert_eq!(verify("anything".into(), None).await, Ok(false));
     }
 }

@@ -220,7 +220,7 @@ pub mod ssr {
                 .execute(&mut *conn)
                 .await?;
         }
-        let hash = pw::hash(password).await;
+        let hash = pw::hash(password).await?;
         let token = new_token();
         // With SMTP the worker issues the token as the email goes out; until then the
         // request holds a hash no token maps to.

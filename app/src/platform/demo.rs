@@ -125,7 +125,9 @@ pub async fn seed_if_empty(db: &Db, clients: usize) -> Result<Option<DemoLogin>,
         .take(16)
         .map(char::from)
         .collect();
-    let hash = password::hash(secret.clone()).await;
+    let hash = password::hash(secret.clone())
+        .await
+        .expect("the server hashes nothing else while it seeds the demo at start");
 
     let mut tx = db.begin_write().await?;
     let admin_email = EmailAddress::parse(ADMIN_EMAIL).expect("valid");

@@ -120,7 +120,7 @@ async fn confirming_a_sign_up_with_an_existing_login_adds_the_practice_to_it(app
     // The login's own password is asked for, not the one typed at sign-up (PASSWORD):
     // whoever signs up with someone's email learns nothing and gets nothing.
     let own = "the owner's own password";
-    let hash = app::identity::password::hash(own.to_owned()).await;
+    let hash = app::identity::password::hash(own.to_owned()).await.unwrap();
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(&hash.0)
         .bind(owner.user_id)

@@ -108,7 +108,7 @@ pub async fn accept(state: &AppState, token: &str, password: String) -> Result<(
             }
             None
         }
-        _ => Some(pw::hash(password).await),
+        _ => Some(pw::hash(password).await?),
     };
 
     let mut tx = state.db.begin_write().await?;
