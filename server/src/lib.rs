@@ -417,7 +417,7 @@ async fn leaver_csv(
     headers: axum::http::HeaderMap,
     axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> Response {
-    use app::practice::offboarding::ssr::{report, report_csv};
+    use app::practice::offboarding::ssr::{record_download, report, report_csv};
     let answer = async {
         let actor = download_actor(&state, &headers).await?;
         let user_id: i64 = query
@@ -425,6 +425,7 @@ async fn leaver_csv(
             .and_then(|u| u.parse().ok())
             .ok_or_else(|| AppError::invalid("user", "Choose a member."))?;
         let rep = report(&actor, user_id).await?;
+        record_download(&actor, &rep).await?;
         Ok::<_, AppError>((rep.email.clone(), report_csv(&rep)))
     };
     match answer.await {
@@ -500,7 +501,7 @@ async fn audit_csv(
     axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> Response {
     use app::practice::audit_log::AuditQuery;
-    use app::practice::audit_log::ssr::{Filters, csv_chunk, csv_header};
+    use app::practice::audit_log::ssr::{Filters, csv_chunk, csv_header, record_download};
     let get = |k: &str| query.get(k).cloned().unwrap_or_default();
     let q = AuditQuery {
         search: get("q"),
@@ -513,11 +514,12 @@ async fn audit_csv(
     let start = async {
         let actor = download_actor(&state, &headers).await?;
         let filters = Filters::parse(&q)?;
-        Ok::<_, AppError>((actor, filters))
+        let recorded = record_download(&actor, &q, &filters).await?;
+        Ok::<_, AppError>((actor, filters, recorded))
     };
-    let (actor, filters) = match start.await {
+    let (actor, filters, recorded) = match start.await {
         Ok(found) => found,
-        Err(e) => return (e.status(), e.to_string()).into_response(),
+        Err(e) => return download_error(e),
     };
     enum Step {
         Header,
@@ -528,7 +530,7 @@ async fn audit_csv(
         let (actor, filters) = (actor.clone(), filters.clone());
         async move {
             match step {
-                Step::Header => Some((Ok::<_, std::io::Error>(csv_header()), Step::Chunk(0))),
+                Step::Header => Some((Ok::<_, std::io::Error>(csv_header()), Step::Chunk(recorded))),
                 Step::Chunk(before) => match csv_chunk(&actor, &filters, before).await {
                     Ok((rows, Some(next))) => Some((Ok(rows), Step::Chunk(next))),
                     Ok((rows, None)) => Some((Ok(rows), Step::Done)),

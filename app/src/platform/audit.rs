@@ -41,10 +41,12 @@ pub enum AuditAction {
     TwoStepDisabled,
     TwoStepReset,
     TwoStepRequirementChanged,
+    LeaverReportDownloaded,
+    AuditLogDownloaded,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 34] = [
+    pub const ALL: [AuditAction; 36] = [
         Self::PracticeCreated,
         Self::MainUserTransferred,
         Self::InvitationCreated,
@@ -79,6 +81,8 @@ impl AuditAction {
         Self::TwoStepDisabled,
         Self::TwoStepReset,
         Self::TwoStepRequirementChanged,
+        Self::LeaverReportDownloaded,
+        Self::AuditLogDownloaded,
     ];
 
     /// The value stored in `audit_events.action`.
@@ -118,6 +122,8 @@ impl AuditAction {
             Self::TwoStepDisabled => "auth.two_step_disabled",
             Self::TwoStepReset => "member.two_step_reset",
             Self::TwoStepRequirementChanged => "practice.two_step_required",
+            Self::LeaverReportDownloaded => "report.leaver_downloaded",
+            Self::AuditLogDownloaded => "report.audit_downloaded",
         }
     }
 
@@ -162,12 +168,14 @@ impl AuditAction {
             Self::TwoStepDisabled => "Turned off two-step sign-in",
             Self::TwoStepReset => "Reset a user's two-step sign-in",
             Self::TwoStepRequirementChanged => "Changed the two-step sign-in requirement",
+            Self::LeaverReportDownloaded => "Downloaded a leaver report",
+            Self::AuditLogDownloaded => "Downloaded the audit log",
         }
     }
 }
 
 #[cfg(feature = "ssr")]
-pub use ssr::{AuditEvent, record};
+pub use ssr::{AuditEvent, record, record_with_id};
 
 #[cfg(feature = "ssr")]
 mod ssr {
@@ -207,26 +215,42 @@ mod ssr {
     }
 
     pub async fn record(conn: &mut AnyConnection, event: AuditEvent<'_>) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            r#"INSERT INTO audit_events
-                   (practice_id, actor_user_id, action, target_type, target_id, target_label,
-                    before_json, after_json, affected_count, created_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"#,
-        )
-        .bind(event.practice_id)
-        .bind(event.actor_user_id)
-        .bind(event.action.as_str())
-        .bind(event.target_type)
-        .bind(event.target_id)
-        .bind(event.target_label)
-        .bind(event.before.map(|v| v.to_string()))
-        .bind(event.after.map(|v| v.to_string()))
-        .bind(event.affected_count)
-        .bind(now())
-        .execute(conn)
-        .await?;
+        insert(INSERT, event).execute(conn).await?;
         Ok(())
     }
+
+    /// [`record`], answering the event's id (what came before it is older).
+    pub async fn record_with_id(conn: &mut AnyConnection, event: AuditEvent<'_>) -> Result<i64, sqlx::Error> {
+        use sqlx::Row;
+        insert(INSERT_RETURNING_ID, event).fetch_one(conn).await?.try_get(0)
+    }
+
+    /// `sql` (one of the two statements below) with the event's values bound.
+    fn insert<'q>(
+        sql: &'static str,
+        event: AuditEvent<'q>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        sqlx::query(sql)
+            .bind(event.practice_id)
+            .bind(event.actor_user_id)
+            .bind(event.action.as_str())
+            .bind(event.target_type)
+            .bind(event.target_id)
+            .bind(event.target_label)
+            .bind(event.before.map(|v| v.to_string()))
+            .bind(event.after.map(|v| v.to_string()))
+            .bind(event.affected_count)
+            .bind(now())
+    }
+
+    const INSERT: &str = r#"INSERT INTO audit_events
+           (practice_id, actor_user_id, action, target_type, target_id, target_label,
+            before_json, after_json, affected_count, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"#;
+    const INSERT_RETURNING_ID: &str = r#"INSERT INTO audit_events
+           (practice_id, actor_user_id, action, target_type, target_id, target_label,
+            before_json, after_json, affected_count, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id"#;
 }
 
 #[cfg(test)]

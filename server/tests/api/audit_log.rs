@@ -236,6 +236,23 @@ async fn events_read_as_sentences_filter_and_export_every_match_as_safe_csv(app:
         3,
         "a header and Birch's two events: {filtered}"
     );
+    // Each download is on record, with its filters in words, and holds the trail as it was
+    // when asked for (not its own record).
+    let downloads = only(app, &admin, &[("action", "report.audit_downloaded".into())]).await;
+    assert_eq!(
+        downloads,
+        [
+            "Ada Admin downloaded the audit log (clients matching \"birch\")",
+            "Ada Admin downloaded the audit log",
+        ]
+    );
+    let again = admin.client.http.get(format!("{}/reports/audit.csv", app.address));
+    let again = again.send().await.unwrap().text().await.unwrap();
+    assert_eq!(
+        csv::Reader::from_reader(again.as_bytes()).records().count() as i64,
+        total + 2,
+        "the two downloads before it, not itself"
+    );
     // Who may export: not a stranger, not staff without Manage users, not another practice.
     let url = format!("{}/reports/audit.csv", app.address);
     assert_eq!(app.client().http.get(&url).send().await.unwrap().status(), 401);

@@ -239,6 +239,19 @@ async fn the_leaver_report_lists_every_client_they_could_reach_and_downloads_as_
     assert!(csv.starts_with("Client,Role,From,To,Granted by\r\n"), "{csv}");
     assert!(csv.contains("\r\n'=cmd|' /C calc'!A0,"), "{csv}");
     assert!(!csv.contains("\r\n=cmd"), "{csv}");
+    // The download is on record: the report leaves the app, the trail says who took it.
+    let (_, log) = app
+        .call(
+            &admin.client,
+            "list_audit_events",
+            &[("action", "report.leaver_downloaded")],
+        )
+        .await;
+    assert_eq!(
+        log["entries"][0]["sentence"], "Ada Admin downloaded sam.report@example.com's leaver report (3 clients)",
+        "{log}"
+    );
+    assert_eq!(log["entries"].as_array().unwrap().len(), 1, "{log}");
 
     // Who may download it: not a stranger, not staff without Manage users, not another practice.
     let anonymous = app.client();
@@ -250,6 +263,12 @@ async fn the_leaver_report_lists_every_client_they_could_reach_and_downloads_as_
     assert_eq!(other.client.http.get(&url).send().await.unwrap().status(), 404);
     let garbage = format!("{}/reports/leaver.csv?user=%27%3B", app.address);
     assert_eq!(admin.client.http.get(&garbage).send().await.unwrap().status(), 422);
+    let recorded: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'report.leaver_downloaded'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(recorded, 1, "a refused download is not recorded as one");
 }
 
 async fn a_clients_staff_with_access_and_my_access(app: &TestApp) {

@@ -207,6 +207,63 @@ pub async fn csv_chunk(actor: &PracticeActor, f: &Filters, before_id: i64) -> Re
     Ok((csv, next))
 }
 
+/// Records that `actor` is downloading the audit log with these filters, before any of it
+/// is sent (a download that cannot be recorded is refused). Answers the event's id: the
+/// download holds the events before it, the trail as it was when asked for.
+pub async fn record_download(actor: &PracticeActor, q: &AuditQuery, f: &Filters) -> Result<i64, AppError> {
+    use crate::platform::audit::{self, AuditEvent};
+    let staff: Option<String> = match f.staff {
+        0 => None,
+        id => {
+            sqlx::query_scalar(
+                r#"SELECT u.name FROM users u JOIN practice_members m ON m.user_id = u.id
+                   WHERE m.practice_id = $1 AND u.id = $2"#,
+            )
+            .bind(actor.practice_id)
+            .bind(id)
+            .fetch_optional(actor.state.db.pool())
+            .await?
+        }
+    };
+    let words = filters_in_words(q, staff.as_deref());
+    let mut tx = actor.state.db.begin_write().await?;
+    let id = audit::record_with_id(
+        &mut tx,
+        AuditEvent {
+            after: (!words.is_empty()).then(|| serde_json::json!({ "filters": words })),
+            ..actor.audit(AuditAction::AuditLogDownloaded)
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The audit log's filters as words for the record of a download: `matching "acme", by or
+/// about Sam Staff, from 2027-01-01`. Typed text is cut at 100 characters.
+fn filters_in_words(q: &AuditQuery, staff: Option<&str>) -> String {
+    let typed = |text: &str| text.trim().chars().take(100).collect::<String>();
+    let mut parts = Vec::new();
+    if !q.search.trim().is_empty() {
+        parts.push(format!("matching \"{}\"", typed(&q.search)));
+    }
+    if let Some(name) = staff {
+        parts.push(format!("by or about {name}"));
+    }
+    if !q.client.trim().is_empty() {
+        parts.push(format!("clients matching \"{}\"", typed(&q.client)));
+    }
+    if let Some(action) = AuditAction::parse(q.action.trim()) {
+        parts.push(format!("\"{}\" only", action.label()));
+    }
+    for (word, day) in [("from", &q.from), ("to", &q.to)] {
+        if !day.trim().is_empty() {
+            parts.push(format!("{word} {}", typed(day)));
+        }
+    }
+    parts.join(", ")
+}
+
 /// An event as a sentence people read: "Ada Admin gave Sam Staff Bookkeeper on Acme Ltd",
 /// "Ada Admin moved Sam Staff to Admin on 1,190 clients", "Sam Staff's access to Birch Ltd
 /// ended". Events this version cannot phrase fall back to their label and target.
@@ -301,6 +358,11 @@ pub fn sentence(
         Some(A::RoleUpdated) => format!("{who} edited the role {whom}"),
         Some(A::RoleDeleted) => format!("{who} deleted the role {whom}"),
         Some(A::PracticeCreated) => format!("{who} created the practice {whom}"),
+        Some(A::LeaverReportDownloaded) => format!("{who} downloaded {whom}'s leaver report ({})", clients(n)),
+        Some(A::AuditLogDownloaded) => match text(after, "filters") {
+            Some(filters) => format!("{who} downloaded the audit log ({filters})"),
+            None => format!("{who} downloaded the audit log"),
+        },
         Some(a) => match target {
             Some(t) => format!("{who}: {} ({t})", a.label().to_lowercase()),
             None => format!("{who}: {}", a.label().to_lowercase()),

@@ -341,3 +341,20 @@ pub fn report_csv(report: &LeaverReport) -> String {
         }),
     )
 }
+
+/// Records that `actor` is downloading `rep` (whose, and how many clients it names), before
+/// it is sent: a download that cannot be recorded is refused.
+pub async fn record_download(actor: &PracticeActor, rep: &LeaverReport) -> Result<(), AppError> {
+    let clients: std::collections::HashSet<&str> = rep.rows.iter().map(|r| r.client.as_str()).collect();
+    let mut tx = actor.state.db.begin_write().await?;
+    audit::record(
+        &mut tx,
+        AuditEvent {
+            affected_count: Some(clients.len() as i64),
+            ..actor.audit_on(AuditAction::LeaverReportDownloaded, "user", rep.user_id, &rep.email)
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
