@@ -612,7 +612,8 @@ crate::on_both_backends_with_smtp!(no_smtp, None; without_smtp_mail_is_kept_for_
 /// On PostgreSQL reading a member does not wait for a transaction changing it. A demotion,
 /// deactivation or offboarding of someone who is being made the main user must wait for
 /// the handover and then be refused: the main user is always an active Admin, so the
-/// practice never ends up without one. SQLite runs one writer at a time.
+/// practice never ends up without one. And a second handover by the same main user waits,
+/// then finds they are no longer the main user. SQLite runs one writer at a time.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changes_to_who_the_admins_are_wait_for_a_handover_of_the_main_user_on_postgres() {
     use app::platform::db::Backend;
@@ -621,20 +622,41 @@ async fn changes_to_who_the_admins_are_wait_for_a_handover_of_the_main_user_on_p
         let admin = app.sign_up("race-main").await;
         let employee = app.role_id(admin.practice_id, "Employee").await.to_string();
         let admin_role = app.role_id(admin.practice_id, "Admin").await;
+        let new_admin = |tag: String| {
+            let app = &app;
+            async move {
+                let id = crate::helpers::seed_staff(app, admin.practice_id, &tag).await;
+                sqlx::query("UPDATE practice_members SET role_id = $1 WHERE user_id = $2")
+                    .bind(admin_role)
+                    .bind(id)
+                    .execute(app.db.pool())
+                    .await
+                    .unwrap();
+                id
+            }
+        };
+        // (what, endpoint, its other field, whether it acts on the incoming main user, why refused)
         let races = [
-            ("demote", "change_member_role", Some(("role_id", employee))),
-            ("deactivate", "set_member_active", Some(("active", "false".to_owned()))),
-            ("offboard", "offboard_member", None),
+            ("transfer", "transfer_main_user", None, false, "Your own role changed"),
+            (
+                "demote",
+                "change_member_role",
+                Some(("role_id", employee)),
+                true,
+                "main user",
+            ),
+            (
+                "deactivate",
+                "set_member_active",
+                Some(("active", "false".to_owned())),
+                true,
+                "main user",
+            ),
+            ("offboard", "offboard_member", None, true, "main user"),
         ];
         let mut main = admin.user_id;
-        for (tag, endpoint, field) in races {
-            let next = crate::helpers::seed_staff(&app, admin.practice_id, &format!("race-main-{tag}")).await;
-            sqlx::query("UPDATE practice_members SET role_id = $1 WHERE user_id = $2")
-                .bind(admin_role)
-                .bind(next)
-                .execute(app.db.pool())
-                .await
-                .unwrap();
+        for (tag, endpoint, field, on_next, why) in races {
+            let next = new_admin(format!("race-main-{tag}")).await;
             // The handover, half done as `transfer_main` writes it: the practice held, the
             // main user moved, not yet committed.
             let mut handover = app.db.pool().begin().await.unwrap();
@@ -652,28 +674,28 @@ async fn changes_to_who_the_admins_are_wait_for_a_handover_of_the_main_user_on_p
                     .await
                     .unwrap();
             }
-            let mut form = vec![("user_id", next.to_string())];
+            let target = if on_next {
+                next
+            } else {
+                new_admin(format!("race-main-{tag}-other")).await
+            };
+            let mut form = vec![("user_id", target.to_string())];
             form.extend(field);
             let request = app.call_in_background(&admin.client, endpoint, form);
             crate::helpers::until_waiting_for_a_lock(&app, &request).await;
             handover.commit().await.unwrap();
             let (status, body) = request.await.unwrap();
             assert_eq!(status, 409, "{tag}: refused once the handover committed: {body}");
-            assert!(body.to_string().contains("main user"), "{tag}: says why: {body}");
-            let (role, status, is_main): (String, String, i64) = sqlx::query_as(
-                "SELECT r.kind, m.status, m.is_main FROM practice_members m JOIN roles r ON r.id = m.role_id
-                 WHERE m.practice_id = $1 AND m.user_id = $2",
+            assert!(body.contains(why), "{tag}: says why: {body}");
+            let mains: Vec<(i64, String, String)> = sqlx::query_as(
+                "SELECT m.user_id, r.kind, m.status FROM practice_members m JOIN roles r ON r.id = m.role_id
+                 WHERE m.practice_id = $1 AND m.is_main = 1",
             )
             .bind(admin.practice_id)
-            .bind(next)
-            .fetch_one(app.db.pool())
+            .fetch_all(app.db.pool())
             .await
             .unwrap();
-            assert_eq!(
-                (role.as_str(), status.as_str(), is_main),
-                ("admin", "active", 1),
-                "{tag}"
-            );
+            assert_eq!(mains, [(next, "admin".to_owned(), "active".to_owned())], "{tag}");
             main = next;
         }
     })

@@ -141,6 +141,30 @@ pub(crate) async fn member(
         .ok_or_else(|| AppError::NotFound("That user".into()))
 }
 
+/// Holds the practice (`lock_practice`) for a change to who its Admins are, then reads the
+/// actor's own membership again: a change to their role, their main-user flag or their
+/// access that committed before this (while it waited, on PostgreSQL) must not be acted
+/// past with the powers their session was read with.
+pub(crate) async fn hold_practice(conn: &mut sqlx::AnyConnection, actor: &PracticeActor) -> Result<(), AppError> {
+    lock_practice(&mut *conn, actor.practice_id).await?;
+    let now: Option<(i64, i64, String)> = sqlx::query_as(
+        r#"SELECT role_id, is_main, status FROM practice_members WHERE practice_id = $1 AND user_id = $2"#,
+    )
+    .bind(actor.practice_id)
+    .bind(actor.user_id())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let unchanged = now.is_some_and(|(role_id, is_main, status)| {
+        role_id == actor.role_id && (is_main == 1) == actor.is_main && status == MemberStatus::Active.as_str()
+    });
+    if !unchanged {
+        return Err(AppError::Conflict(
+            "Your own role changed while this was being done, so nothing was changed. Reload the page.".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Refuses to leave the practice without an active Admin: `m` must not be the last one
 /// when they lose the role or their access.
 pub(crate) async fn keep_an_admin(
@@ -183,7 +207,7 @@ pub async fn change_role(actor: &PracticeActor, user_id: i64, role_id: i64) -> R
         return Err(AppError::NotAllowed("You cannot change your own role.".into()));
     }
     let mut tx = actor.state.db.begin_write().await?;
-    lock_practice(&mut tx, actor.practice_id).await?;
+    hold_practice(&mut tx, actor).await?;
     let m = member(actor, &mut tx, user_id).await?;
     let role = chosen_role(&mut tx, actor.practice_id, role_id, "role_id").await?;
     if m.is_main && !role.is(RoleKind::Admin) {
@@ -217,7 +241,7 @@ pub async fn change_role(actor: &PracticeActor, user_id: i64, role_id: i64) -> R
 
 pub async fn set_active(actor: &PracticeActor, user_id: i64, active: bool) -> Result<(), AppError> {
     let mut tx = actor.state.db.begin_write().await?;
-    lock_practice(&mut tx, actor.practice_id).await?;
+    hold_practice(&mut tx, actor).await?;
     let m = member(actor, &mut tx, user_id).await?;
     if m.is_main && !active {
         return Err(AppError::Conflict(
@@ -285,7 +309,7 @@ pub async fn transfer_main(actor: &PracticeActor, user_id: i64) -> Result<(), Ap
         return Err(AppError::Forbidden);
     }
     let mut tx = actor.state.db.begin_write().await?;
-    lock_practice(&mut tx, actor.practice_id).await?;
+    hold_practice(&mut tx, actor).await?;
     let m = member(actor, &mut tx, user_id).await?;
     if !m.is_active() {
         return Err(AppError::Conflict(

@@ -11,9 +11,9 @@ use crate::identity::invitations::InvitationStatus;
 use crate::identity::session::{PracticeActor, end_all_for_user};
 use crate::platform::audit::{self, AuditAction, AuditEvent};
 use crate::platform::db::now;
-use crate::practice::manage_users::ssr::{keep_an_admin, member, only_admins_act_on_admins};
+use crate::practice::manage_users::ssr::{hold_practice, keep_an_admin, member, only_admins_act_on_admins};
 use crate::practice::practices::MemberStatus;
-use crate::practice::practices::ssr::{Member, MemberLock, lock_member, lock_practice};
+use crate::practice::practices::ssr::{Member, MemberLock, lock_member};
 use crate::practice::roles::display_role_name;
 
 /// The member to offboard, if they may be: not oneself, not the main user, not the last
@@ -83,8 +83,8 @@ struct Held {
 
 pub async fn offboard(actor: &PracticeActor, user_id: i64) -> Result<Offboarding, AppError> {
     let mut tx = actor.state.db.begin_write().await?;
-    // Changes to who the practice's Admins are, one at a time (see `lock_practice`).
-    lock_practice(&mut tx, actor.practice_id).await?;
+    // Changes to who the practice's Admins are, one at a time (see `hold_practice`).
+    hold_practice(&mut tx, actor).await?;
     // Then exclusive: a click or bulk action on this person's access in progress
     // finishes before the grants are removed below, and none starts until this commits.
     lock_member(&mut tx, actor.practice_id, user_id, MemberLock::Update).await?;
