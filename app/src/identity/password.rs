@@ -90,6 +90,19 @@ pub struct HashTurns {
     most_running: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
+/// A place in the queue for one hash, taken before anything is spent on it (a sign-in's
+/// throttle attempts): when the queue is full the caller is refused before that, so there
+/// is nothing to give back. Dropping it gives the place back.
+pub struct HashPlace<'a> {
+    turns: &'a HashTurns,
+}
+
+impl Drop for HashPlace<'_> {
+    fn drop(&mut self) {
+        self.turns.waiting.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 impl HashTurns {
     pub fn new(at_once: usize, most_waiting: usize) -> Self {
         Self {
@@ -112,32 +125,33 @@ impl HashTurns {
         self.most_running.load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    /// Runs `work` (one hash) on a blocking thread once a turn is free; the turn is held
-    /// until the hash ends, even if the caller stops waiting. `Busy` if too many wait
-    /// already (nothing run), `Internal` if the hash panicked.
-    pub async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+    /// A place in the queue, or `Busy` when `most_waiting` wait already and no turn is free.
+    pub fn place(&self) -> Result<HashPlace<'_>, AppError> {
         use std::sync::atomic::Ordering::SeqCst;
         let waiting = self.waiting.fetch_add(1, SeqCst);
-        // Given back however the wait ends (a turn, or the caller going away).
-        struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
-        impl Drop for Waiting<'_> {
-            fn drop(&mut self) {
-                self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
-            }
-        }
-        let place = Waiting(&self.waiting);
+        let place = HashPlace { turns: self };
         if waiting >= self.most_waiting && self.turns.available_permits() == 0 {
             tracing::warn!(waiting, "busy: too many password hashes waiting");
             return Err(AppError::Busy);
         }
-        let turn = self
+        Ok(place)
+    }
+}
+
+impl HashPlace<'_> {
+    /// Runs `work` (one hash) on a blocking thread once a turn is free; the turn is held
+    /// until the hash ends, even if the caller stops waiting. `Internal` if it panicked.
+    async fn run<T: Send + 'static>(self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let turns = self.turns;
+        let turn = turns
             .turns
             .clone()
             .acquire_owned()
             .await
             .expect("the semaphore is never closed");
-        drop(place);
-        let (running, most_running) = (self.running.clone(), self.most_running.clone());
+        drop(self);
+        let (running, most_running) = (turns.running.clone(), turns.most_running.clone());
         tokio::task::spawn_blocking(move || {
             let now = running.fetch_add(1, SeqCst) + 1;
             most_running.fetch_max(now, SeqCst);
@@ -149,15 +163,9 @@ impl HashTurns {
         .await
         .map_err(|_| AppError::Internal)
     }
-}
 
-pub async fn hash(password: String) -> Result<PasswordHashString, AppError> {
-    hash_in(HashTurns::process(), password).await
-}
-
-async fn hash_in(turns: &HashTurns, password: String) -> Result<PasswordHashString, AppError> {
-    turns
-        .run(move || {
+    pub async fn hash(self, password: String) -> Result<PasswordHashString, AppError> {
+        self.run(move || {
             let salt = SaltString::generate(&mut OsRng);
             let hash = hasher()
                 .hash_password(password.as_bytes(), &salt)
@@ -165,25 +173,19 @@ async fn hash_in(turns: &HashTurns, password: String) -> Result<PasswordHashStri
             PasswordHashString(hash.to_string())
         })
         .await
-}
+    }
 
-/// Verifies against a stored hash; `None` (no password set) burns the same time so the
-/// answer time does not reveal whether an account exists. `Busy` when too many checks
-/// wait already (nothing checked).
-pub async fn verify(password: String, stored: Option<String>) -> Result<bool, AppError> {
-    verify_in(HashTurns::process(), password, stored).await
-}
-
-async fn verify_in(turns: &HashTurns, password: String, stored: Option<String>) -> Result<bool, AppError> {
-    // No password this long is ever set (check_strength): refuse it, spending the time of
-    // one ordinary hash rather than hashing megabytes.
-    let (password, stored) = if password.len() > 1024 {
-        (String::new(), None)
-    } else {
-        (password, stored)
-    };
-    turns
-        .run(move || match stored {
+    /// Verifies against a stored hash; `None` (no password set) burns the same time so
+    /// the answer time does not reveal whether an account exists.
+    pub async fn verify(self, password: String, stored: Option<String>) -> Result<bool, AppError> {
+        // No password this long is ever set (check_strength): refuse it, spending the time
+        // of one ordinary hash rather than hashing megabytes.
+        let (password, stored) = if password.len() > 1024 {
+            (String::new(), None)
+        } else {
+            (password, stored)
+        };
+        self.run(move || match stored {
             Some(stored) => match PasswordHash::new(&stored) {
                 Ok(parsed) => hasher().verify_password(password.as_bytes(), &parsed).is_ok(),
                 Err(_) => false,
@@ -195,6 +197,17 @@ async fn verify_in(turns: &HashTurns, password: String, stored: Option<String>) 
             }
         })
         .await
+    }
+}
+
+/// A place in the process's queue for one hash (see [`HashPlace`]).
+pub fn place() -> Result<HashPlace<'static>, AppError> {
+    HashTurns::process().place()
+}
+
+/// Hashes a new password, once a place and a turn are free.
+pub async fn hash(password: String) -> Result<PasswordHashString, AppError> {
+    place()?.hash(password).await
 }
 
 #[cfg(test)]
@@ -207,7 +220,7 @@ mod tests {
         let checks: Vec<_> = (0..8)
             .map(|_| {
                 let turns = turns.clone();
-                tokio::spawn(async move { verify_in(&turns, "correct horse battery".into(), None).await })
+                tokio::spawn(async move { turns.place()?.verify("correct horse battery".into(), None).await })
             })
             .collect();
         for check in checks {
@@ -217,8 +230,8 @@ mod tests {
         assert!((1..=2).contains(&most), "{most} at once, 2 allowed");
     }
 
-    /// Past the waiting places a check is refused at once as busy, nothing run; those
-    /// that waited are all answered, and the places come back.
+    /// Past the waiting places a check is refused a place at once as busy, before anything
+    /// runs; those that waited are all answered, and the places come back.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_check_past_the_waiting_places_is_refused_as_busy() {
         let turns = std::sync::Arc::new(HashTurns::new(1, 3));
@@ -226,7 +239,7 @@ mod tests {
         let (go, hold) = std::sync::mpsc::channel::<()>();
         let held = {
             let turns = turns.clone();
-            tokio::spawn(async move { turns.run(move || hold.recv().is_ok()).await })
+            tokio::spawn(async move { turns.place()?.run(move || hold.recv().is_ok()).await })
         };
         while turns.turns.available_permits() > 0 {
             tokio::task::yield_now().await;
@@ -234,17 +247,13 @@ mod tests {
         let waiting: Vec<_> = (0..3)
             .map(|_| {
                 let turns = turns.clone();
-                tokio::spawn(async move { verify_in(&turns, "correct horse battery".into(), None).await })
+                tokio::spawn(async move { turns.place()?.verify("correct horse battery".into(), None).await })
             })
             .collect();
         while turns.waiting.load(std::sync::atomic::Ordering::SeqCst) < 3 {
             tokio::task::yield_now().await;
         }
-        assert_eq!(
-            verify_in(&turns, "correct horse battery".into(), None).await,
-            Err(AppError::Busy)
-        );
-        assert_eq!(turns.most_seen_at_once(), 1, "the refused one never ran");
+        assert!(matches!(turns.place(), Err(AppError::Busy)));
         go.send(()).unwrap();
         assert_eq!(held.await.unwrap(), Ok(true));
         for w in waiting {
@@ -252,7 +261,12 @@ mod tests {
         }
         assert_eq!(turns.waiting.load(std::sync::atomic::Ordering::SeqCst), 0);
         assert!(
-            hash_in(&turns, "correct horse battery".into()).await.is_ok(),
+            turns
+                .place()
+                .unwrap()
+                .hash("correct horse battery".into())
+                .await
+                .is_ok(),
             "places are back"
         );
     }
@@ -268,11 +282,9 @@ mod tests {
     async fn a_hash_verifies_only_its_own_password() {
         let h = hash("correct horse battery".into()).await.unwrap();
         assert!(h.0.starts_with("$argon2id$"));
-        assert_eq!(
-            verify("correct horse battery".into(), Some(h.0.clone())).await,
-            Ok(true)
-        );
-        assert_eq!(verify("wrong horse battery".into(), Some(h.0)).await, Ok(false));
-        assert_eq!(verify("anything".into(), None).await, Ok(false));
+        let check = |password: &str, stored: Option<String>| place().unwrap().verify(password.into(), stored);
+        assert_eq!(check("correct horse battery", Some(h.0.clone())).await, Ok(true));
+        assert_eq!(check("wrong horse battery", Some(h.0)).await, Ok(false));
+        assert_eq!(check("anything", None).await, Ok(false));
     }
 }

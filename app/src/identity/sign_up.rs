@@ -203,6 +203,9 @@ pub mod ssr {
                 "Sign-up needs email, and this server has no SMTP_URL set. Ask its operator.".into(),
             ));
         }
+        // A place in the hash queue before the allowances below are spent: when it is full
+        // the caller is told the server is busy with nothing spent.
+        let place = pw::place()?;
         {
             let mut conn = state.db.pool().acquire().await?;
             let by_address = throttle::sign_ups_key(&client_ip());
@@ -220,7 +223,7 @@ pub mod ssr {
                 .execute(&mut *conn)
                 .await?;
         }
-        let hash = pw::hash(password).await?;
+        let hash = place.hash(password).await?;
         let token = new_token();
         // With SMTP the worker issues the token as the email goes out; until then the
         // request holds a hash no token maps to.

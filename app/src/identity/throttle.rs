@@ -132,21 +132,6 @@ pub async fn take_all(conn: &mut AnyConnection, keys: &[(&str, Limit)]) -> Resul
     }
 }
 
-/// Gives back the attempt each of `keys` spent on a check that was never made.
-async fn give_back(conn: &mut AnyConnection, keys: &[&str]) -> Result<(), sqlx::Error> {
-    for key in keys {
-        sqlx::query(
-            r#"UPDATE login_throttle SET failures = failures - 1
-               WHERE throttle_key = $1 AND failures > 0 AND (locked_until IS NULL OR locked_until <= $2)"#,
-        )
-        .bind(key)
-        .bind(now())
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
-}
-
 /// After the right password: the login starts afresh, and the address gets back the
 /// attempt it spent (an office of many people behind one address is not locked out by
 /// its own successful sign-ins).
@@ -158,7 +143,15 @@ pub async fn passed(conn: &mut AnyConnection, login: &str, address: &str) -> Res
     .bind(now())
     .execute(&mut *conn)
     .await?;
-    give_back(conn, &[address]).await
+    sqlx::query(
+        r#"UPDATE login_throttle SET failures = failures - 1
+           WHERE throttle_key = $1 AND failures > 0 AND (locked_until IS NULL OR locked_until <= $2)"#,
+    )
+    .bind(address)
+    .bind(now())
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// The one way a password is checked: takes an attempt from the login (`email`) and from
@@ -173,18 +166,13 @@ pub async fn check_password(
     address: &str,
 ) -> Result<bool, AppError> {
     let (login, address) = (login_key(email), address_key(address));
+    // A place in the hash queue first: when it is full the caller is told the server is
+    // busy before an attempt is spent on a check that would not be made.
+    let place = crate::identity::password::place()?;
     let mut conn = db.pool().acquire().await?;
     take_all(&mut conn, &[(&login, PER_LOGIN), (&address, PER_ADDRESS)]).await?;
     drop(conn);
-    let right = match crate::identity::password::verify(password, stored).await {
-        Ok(right) => right,
-        Err(refused) => {
-            // Nothing was compared: the attempts go back.
-            let mut conn = db.pool().acquire().await?;
-            give_back(&mut conn, &[&login, &address]).await?;
-            return Err(refused);
-        }
-    };
+    let right = place.verify(password, stored).await?;
     if right {
         let mut conn = db.pool().acquire().await?;
         passed(&mut conn, &login, &address).await?;
