@@ -500,17 +500,20 @@ pub fn values_placeholders(rows: usize, cols: usize) -> String {
 /// The longest search term used; the rest of a longer one is ignored.
 pub const MAX_SEARCH_CHARS: usize = 200;
 
-/// `%term%` for a case-insensitive `LIKE … ESCAPE '\'`, with wildcards in the term escaped
-/// and the term cut to [`MAX_SEARCH_CHARS`].
-pub fn like_pattern(term: &str) -> String {
-    // Control characters never match a name, and PostgreSQL refuses NUL in text outright.
-    let term: String = term
-        .trim()
+/// The text a search looks for: trimmed, without control characters (they never match a
+/// name, and PostgreSQL refuses NUL in text outright), at most `MAX_SEARCH_CHARS` long.
+pub fn search_term(term: &str) -> String {
+    term.trim()
         .chars()
         .filter(|c| !c.is_control())
         .take(MAX_SEARCH_CHARS)
-        .collect();
-    let escaped = term
+        .collect()
+}
+
+/// `%term%` for a case-insensitive `LIKE … ESCAPE '\'`, with wildcards in the term escaped
+/// and the term cut to [`MAX_SEARCH_CHARS`].
+pub fn like_pattern(term: &str) -> String {
+    let escaped = search_term(term)
         .to_lowercase()
         .replace('\\', "\\\\")
         .replace('%', "\\%")

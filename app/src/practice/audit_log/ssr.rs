@@ -240,25 +240,28 @@ pub async fn record_download(actor: &PracticeActor, q: &AuditQuery, f: &Filters)
 }
 
 /// The audit log's filters as words for the record of a download: `matching "acme", by or
-/// about Sam Staff, from 2027-01-01`. Typed text is cut at 100 characters.
+/// about Sam Staff, from 2027-01-01`. Typed text as the search reads it (`search_term`),
+/// so the record says what the export was narrowed by, and nothing when it was not.
 fn filters_in_words(q: &AuditQuery, staff: Option<&str>) -> String {
-    let typed = |text: &str| text.trim().chars().take(100).collect::<String>();
+    use crate::platform::db::search_term;
     let mut parts = Vec::new();
-    if !q.search.trim().is_empty() {
-        parts.push(format!("matching \"{}\"", typed(&q.search)));
+    let search = search_term(&q.search);
+    if !search.is_empty() {
+        parts.push(format!("matching \"{search}\""));
     }
     if let Some(name) = staff {
         parts.push(format!("by or about {name}"));
     }
-    if !q.client.trim().is_empty() {
-        parts.push(format!("clients matching \"{}\"", typed(&q.client)));
+    let client = search_term(&q.client);
+    if !client.is_empty() {
+        parts.push(format!("clients matching \"{client}\""));
     }
     if let Some(action) = AuditAction::parse(q.action.trim()) {
         parts.push(format!("\"{}\" only", action.label()));
     }
     for (word, day) in [("from", &q.from), ("to", &q.to)] {
         if !day.trim().is_empty() {
-            parts.push(format!("{word} {}", typed(day)));
+            parts.push(format!("{word} {}", day.trim()));
         }
     }
     parts.join(", ")
@@ -368,5 +371,31 @@ pub fn sentence(
             None => format!("{who}: {}", a.label().to_lowercase()),
         },
         None => format!("{who}: {action} {}", target.unwrap_or("")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The record of a download says what the export was narrowed by, as the search reads
+    /// it: text that searches for nothing (blank, control characters) says nothing.
+    #[test]
+    fn a_downloads_filters_are_put_in_words_as_the_search_reads_them() {
+        let q = |search: &str, client: &str, action: &str| AuditQuery {
+            search: search.into(),
+            client: client.into(),
+            action: action.into(),
+            from: " 2027-01-01 ".into(),
+            ..AuditQuery::default()
+        };
+        assert_eq!(
+            filters_in_words(&q(" acme ", "Birch\u{1}", "access.set"), Some("Sam Staff")),
+            "matching \"acme\", by or about Sam Staff, clients matching \"Birch\", \"Changed client access\" only, from 2027-01-01"
+        );
+        assert_eq!(filters_in_words(&q("\u{1}", "  ", ""), None), "from 2027-01-01");
+        let long = "x".repeat(500);
+        let words = filters_in_words(&q(&long, "", ""), None);
+        assert!(words.len() < 300, "typed text is cut as the search cuts it: {words}");
     }
 }
