@@ -200,6 +200,11 @@ impl Db {
                              PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
                         )
                         .await?;
+                    } else {
+                        // A statement waits at most as long for a row lock as a SQLite write
+                        // waits for its turn: then it fails (55P03), answered busy, instead of
+                        // holding a pooled connection for as long as the lock's holder runs.
+                        conn.execute("SET lock_timeout = '10s'").await?;
                     }
                     Ok(())
                 })
@@ -221,7 +226,18 @@ impl Db {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator.run(&self.pool).await?;
+        // On a connection of its own with no lock timeout: a migration may wait for another
+        // server's; closed after, not returned to the pool with that setting.
+        let mut conn = self.pool.acquire().await.map_err(DbError::Connect)?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SET lock_timeout = 0")
+                .execute(&mut *conn)
+                .await
+                .map_err(DbError::Connect)?;
+        }
+        let ran = migrator.run(&mut *conn).await;
+        let _ = conn.close().await;
+        ran?;
         Ok(())
     }
 

@@ -92,7 +92,9 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(error: sqlx::Error) -> Self {
-        if matches!(error, sqlx::Error::PoolTimedOut) {
+        // PostgreSQL's lock_timeout (55P03, see Db::connect): a row lock not had in time.
+        let lock_timed_out = matches!(&error, sqlx::Error::Database(e) if e.code().as_deref() == Some("55P03"));
+        if matches!(error, sqlx::Error::PoolTimedOut) || lock_timed_out {
             tracing::warn!("busy: no database connection or write turn within the timeout");
             return Self::Busy;
         }

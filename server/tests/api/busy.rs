@@ -195,3 +195,66 @@ async fn one_persons_requests_in_progress_are_capped() {
     .await;
     app.cleanup().await;
 }
+
+/// On PostgreSQL a write waits for a row lock at most as long as a SQLite write waits for
+/// its turn (`lock_timeout`, 10 s): then it is answered busy, 503 with Retry-After, nothing
+/// changed, instead of holding a pooled connection for as long as the lock's holder runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_that_cannot_get_its_row_lock_in_time_is_answered_busy_on_postgres() {
+    let app = spawn_app(Backend::Postgres).await;
+    crate::helpers::bounded(async {
+        let admin = app.sign_up("lock-busy").await;
+        let staff = crate::helpers::seed_staff(&app, admin.practice_id, "lock-busy").await;
+        let (status, client) = app
+            .call(&admin.client, "add_client", &[("name", "Held Ltd"), ("plan", "small")])
+            .await;
+        assert!(status.is_success(), "{client}");
+        let employee = app.role_id(admin.practice_id, "Employee").await;
+        let form = [
+            ("user_id", staff.to_string()),
+            ("client_id", client.to_string()),
+            ("role_id", employee.to_string()),
+        ];
+        // Someone holds the person's row and does not let go.
+        let mut held = app.db.pool().begin().await.unwrap();
+        sqlx::query("SELECT 1 FROM practice_members WHERE practice_id = $1 AND user_id = $2 FOR UPDATE")
+            .bind(admin.practice_id)
+            .bind(staff)
+            .execute(&mut *held)
+            .await
+            .unwrap();
+        let started = std::time::Instant::now();
+        let refused = admin
+            .client
+            .http
+            .post(format!("{}/api/set_client_role", app.address))
+            .header("Accept", "application/json")
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 503);
+        assert!(
+            started.elapsed() >= std::time::Duration::from_secs(9),
+            "it waited its time"
+        );
+        assert_eq!(
+            refused.headers().get("retry-after").and_then(|v| v.to_str().ok()),
+            Some("1")
+        );
+        let error: app::platform::error::AppError = serde_json::from_str(&refused.text().await.unwrap()).unwrap();
+        assert_eq!(error, app::platform::error::AppError::Busy);
+        held.rollback().await.unwrap();
+        let granted: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM client_assignments WHERE user_id = $1")
+            .bind(staff)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+        assert_eq!(granted, 0, "nothing was done");
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, body) = app.call(&admin.client, "set_client_role", &form).await;
+        assert!(status.is_success(), "the same click once the lock is free: {body}");
+    })
+    .await;
+    app.cleanup().await;
+}
