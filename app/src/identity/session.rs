@@ -111,12 +111,7 @@ fn serves_https() -> bool {
 pub fn keep_form_if_failed<T>(form: KeptForm, values: &[&str], result: Result<T, AppError>) -> Result<T, AppError> {
     let secure = serves_https();
     let name = kept_form_cookie(form, secure);
-    let from_a_plain_form = request_parts().is_some_and(|p| {
-        p.headers
-            .get(http::header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("text/html"))
-    });
+    let from_a_plain_form = is_plain_form_post();
     let joined = values.iter().map(|v| v.trim()).collect::<Vec<_>>().join("\0");
     if result.is_err() && from_a_plain_form && joined.len() <= KEPT_FORM_BYTES {
         write_cookie(name, &hex::encode(joined), KEPT_FORM_SECS, secure, SameSite::Strict);
@@ -125,6 +120,49 @@ pub fn keep_form_if_failed<T>(form: KeptForm, values: &[&str], result: Result<T,
         write_cookie(name, "", 0, secure, SameSite::Strict);
     }
     result
+}
+
+/// Whether this request is a browser's plain form post (without the WASM it asks for HTML;
+/// the WASM asks for JSON). Its answer is a redirect back to the form's page.
+pub fn is_plain_form_post() -> bool {
+    request_parts().is_some_and(|p| {
+        p.headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    })
+}
+
+/// The cookie that carries something shown only once (the recovery codes of turning
+/// two-step sign-in on) from a plain form post to the page it returns to: five minutes,
+/// HttpOnly, SameSite=Strict, over https a `__Host-` name. Its value is the caller's, sealed.
+fn shown_once_cookie(secure: bool) -> &'static str {
+    if secure {
+        "__Host-pa_shown_once"
+    } else {
+        "pa_shown_once"
+    }
+}
+
+/// Keeps `value` for the next page this browser loads (see [`take_shown_once`]).
+pub fn keep_shown_once(value: &str) {
+    let secure = serves_https();
+    write_cookie(
+        shown_once_cookie(secure),
+        value,
+        KEPT_FORM_SECS,
+        secure,
+        SameSite::Strict,
+    );
+}
+
+/// What [`keep_shown_once`] kept, if this request carries it; the cookie is cleared, so it
+/// is shown once.
+pub fn take_shown_once() -> Option<String> {
+    let secure = serves_https();
+    let value = named_cookie(shown_once_cookie(secure))?;
+    write_cookie(shown_once_cookie(secure), "", 0, secure, SameSite::Strict);
+    Some(value)
 }
 
 /// The values [`keep_form_if_failed`] kept for `form`, if this request carries them:

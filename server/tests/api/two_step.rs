@@ -363,8 +363,65 @@ async fn without_a_secret_key_it_cannot_be_turned_on(app: &TestApp) {
     assert_eq!(status, 403);
 }
 
+/// Without the WASM, turning it on is a plain form post answered with a redirect back to
+/// the page: the page shows the recovery codes (once), and they are the login's codes.
+async fn without_javascript_turning_it_on_shows_the_recovery_codes_once(app: &TestApp) {
+    let admin = app.sign_up("ts-nojs").await;
+    let (_, page) = app.call(&admin.client, "get_two_step", &[]).await;
+    let key = key_bytes(page["setup"]["key"].as_str().unwrap()).unwrap();
+    let page_url = format!("{}/account/two-step", app.address);
+    let shown = admin
+        .client
+        .http
+        .post(format!("{}/api/confirm_two_step", app.address))
+        .header("Accept", "text/html")
+        .header("Referer", &page_url)
+        .form(&[("password", PASSWORD), ("code", &code_at(&key, now()))])
+        .send()
+        .await
+        .unwrap();
+    assert!(shown.status().is_redirection(), "{}", shown.status());
+    let back = shown.headers()["location"].to_str().unwrap();
+    assert!(back.starts_with(&page_url), "back to the page: {back}");
+    let html = admin
+        .client
+        .http
+        .get(&page_url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let codes: Vec<String> = html
+        .split("<li><code>")
+        .skip(1)
+        .map(|item| item.split('<').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(codes.len(), 10, "{html}");
+    assert!(html.contains("they are shown only now"), "{html}");
+    let again = admin
+        .client
+        .http
+        .get(&page_url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!again.contains("<li><code>"), "shown once: {again}");
+    assert!(again.contains("Recovery codes left: 10."), "{again}");
+    // They are the login's own: one signs in in place of a code.
+    let who = password_step(app, &admin.email).await;
+    let (status, body) = verify(app, &who, &codes[3]).await;
+    assert!(status.is_success() || status.is_redirection(), "{status} {body}");
+    assert_eq!(app.me(&who).await["email"], admin.email.as_str());
+}
+
 crate::on_both_backends!(
     signing_in_asks_for_a_code_that_works_once,
+    without_javascript_turning_it_on_shows_the_recovery_codes_once,
     wrong_codes_are_throttled_like_wrong_passwords,
     every_password_door_asks_for_the_code,
     a_practice_can_require_it_and_admins_can_reset_it,

@@ -33,6 +33,9 @@ pub struct TwoStepStatus {
     pub recovery_codes_left: i64,
     /// While it is off: the key to add to an authenticator app.
     pub setup: Option<TwoStepSetup>,
+    /// The recovery codes of turning it on just now, when that was a plain form post (the
+    /// page it returns to shows them, once); with the WASM they come in the answer itself.
+    pub new_recovery_codes: Option<Vec<String>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -274,6 +274,11 @@ pub async fn status(state: &AppState, session: &Session) -> Result<TwoStepStatus
         required_by,
         recovery_codes_left,
         setup,
+        new_recovery_codes: if enabled {
+            codes_kept_for_the_page(state, session)
+        } else {
+            None
+        },
     })
 }
 
@@ -356,7 +361,29 @@ pub async fn confirm(
     audit::record(&mut tx, two_step_event(session, AuditAction::TwoStepEnabled)).await?;
     throttle::passed(&mut tx, &login, &address).await?;
     tx.commit().await?;
+    if crate::identity::session::is_plain_form_post() {
+        // Answered with a redirect back to the page: the codes go there, sealed, once.
+        let sealed = key(state)?.seal(codes.join(" ").as_bytes(), &codes_context(session.user_id));
+        crate::identity::session::keep_shown_once(&sealed);
+    }
     Ok(codes)
+}
+
+fn codes_context(user_id: i64) -> Vec<u8> {
+    format!("two-step-recovery-codes:{user_id}").into_bytes()
+}
+
+/// The recovery codes a plain form post turning two-step sign-in on kept for this page, if
+/// they are this user's (sealed for them); shown once.
+fn codes_kept_for_the_page(state: &AppState, session: &Session) -> Option<Vec<String>> {
+    let sealed = crate::identity::session::take_shown_once()?;
+    let plain = state
+        .config
+        .secret_key
+        .as_ref()?
+        .open(&sealed, &codes_context(session.user_id))?;
+    let text = String::from_utf8(plain).ok()?;
+    Some(text.split(' ').map(str::to_owned).collect())
 }
 
 /// Clears every trace of a login's two-step sign-in (key, key being set up, last step,

@@ -30,6 +30,10 @@ pub fn TwoStepPage() -> impl IntoView {
                         Ok(s) if !s.available && !s.enabled => view! {
                             <p>"Two-step sign-in is not available on this server yet: it needs a SECRET_KEY. Ask your administrator."</p>
                         }.into_any(),
+                        // Turned on by a plain form post just now: its codes, once.
+                        Ok(TwoStepStatus { enabled: true, new_recovery_codes: Some(codes), .. }) => view! {
+                            <RecoveryCodes codes/>
+                        }.into_any(),
                         Ok(s) if s.enabled => {
                             let required = s.required_by.first().cloned();
                             view! {
