@@ -93,6 +93,11 @@ fn case(name: &str, ids: &Ids) -> Option<Case> {
             true,
         ),
         "list_client_staff" => (ManageUsers, f(&[("client_id", &ids.client)]), true),
+        "set_own_user_active" => (
+            ManageUsers,
+            f(&[("client_id", &ids.client), ("user_id", &ids.staff), ("active", "false")]),
+            true,
+        ),
         "list_my_access" => (SignedIn, f(&[]), false),
         "list_client_users" => (ClientManageUsers, f(&[]), false),
         "invite_client_user" => (

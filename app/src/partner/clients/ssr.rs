@@ -203,7 +203,8 @@ pub async fn update(actor: &PracticeActor, id: i64, name: &str, plan: &str) -> R
         },
     )
     .await?;
-    // The client's own users keep their access on Practice Edition; only their page goes.
+    // The client's own users keep their access on Practice Edition; their page goes, and
+    // the practice manages them in the client's Staff with access.
     let moved_to_practice_edition = old_plan != plan.as_str() && !plan.has_own_user_management();
     let keeping = if moved_to_practice_edition {
         crate::partner::client_users::ssr::active_count(&mut tx, id).await?
@@ -213,9 +214,11 @@ pub async fn update(actor: &PracticeActor, id: i64, name: &str, plan: &str) -> R
     tx.commit().await?;
     Ok(match keeping {
         0 => None,
-        1 => Some("1 client user keeps access; manage them from the practice from now on.".to_owned()),
+        1 => Some(
+            "1 client user keeps access; the practice now manages them, in the client's Staff with access.".to_owned(),
+        ),
         n => Some(format!(
-            "{n} client users keep access; manage them from the practice from now on."
+            "{n} client users keep access; the practice now manages them, in the client's Staff with access."
         )),
     })
 }
