@@ -51,5 +51,27 @@ test("a client's admin invites the client's own user, who sees only that client"
   await expect(staffRow).toContainText('Practice staff');
   await expect(staffRow.getByRole('button')).toHaveCount(0);
   await expect(invitee.getByRole('row', { name: new RegExp(owner) })).toContainText('Active');
+
+  // Moved to Practice Edition the client has no Manage users: the practice ends the owner's
+  // access in the client's Staff with access, and the owner's next page says so.
+  await page.getByRole('button', { name: 'Accounts' }).click();
+  await page.locator('#menu-accounts').getByRole('button', { name: 'Go to my practice' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: admin.practice })).toBeVisible();
+  await waitForHydration(page);
+  await openPartner(page, 'Client overview');
+  await page.getByRole('button', { name: `Edit ${client}` }).click();
+  await page.getByLabel('Plan', { exact: true }).last().selectOption({ label: 'Practice Edition' });
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByText('1 client user keeps access')).toBeVisible();
+  await page.getByRole('row', { name: new RegExp(client) }).getByRole('link', { name: 'Staff with access' }).click();
+  await expect(page.getByRole('heading', { name: `${client}: the client's own users` })).toBeVisible();
+  await waitForHydration(page);
+  await page.getByRole('button', { name: 'Deactivate Olive Owner' }).click();
+  await expect(page.getByRole('button', { name: 'Reactivate Olive Owner' })).toBeVisible();
+  await invitee.reload();
+  await waitForHydration(invitee);
+  await expect(invitee.getByRole('navigation', { name: 'Main' })).not.toContainText(client);
+  await invitee.getByRole('button', { name: 'Accounts' }).click();
+  await expect(invitee.locator('#menu-accounts').getByRole('button', { name: new RegExp(client) })).toHaveCount(0);
   await context.close();
 });
