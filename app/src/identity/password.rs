@@ -125,12 +125,14 @@ impl HashTurns {
         self.most_running.load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    /// A place in the queue, or `Busy` when `most_waiting` wait already and no turn is free.
+    /// A place in the queue, or `Busy` when `most_waiting` places are taken already (by
+    /// callers still on their way to the hash, or waiting for a turn): a burst is bounded
+    /// even while turns are free.
     pub fn place(&self) -> Result<HashPlace<'_>, AppError> {
         use std::sync::atomic::Ordering::SeqCst;
         let waiting = self.waiting.fetch_add(1, SeqCst);
         let place = HashPlace { turns: self };
-        if waiting >= self.most_waiting && self.turns.available_permits() == 0 {
+        if waiting >= self.most_waiting {
             tracing::warn!(waiting, "busy: too many password hashes waiting");
             return Err(AppError::Busy);
         }
@@ -254,6 +256,12 @@ mod tests {
             tokio::task::yield_now().await;
         }
         assert!(matches!(turns.place(), Err(AppError::Busy)));
+        // Places are taken before the work that comes ahead of a hash (a sign-in's throttle):
+        // a burst is refused past them even while a turn is free.
+        let free = HashTurns::new(1, 2);
+        let (_a, _b) = (free.place().unwrap(), free.place().unwrap());
+        assert_eq!(free.turns.available_permits(), 1);
+        assert!(matches!(free.place(), Err(AppError::Busy)));
         go.send(()).unwrap();
         assert_eq!(held.await.unwrap(), Ok(true));
         for w in waiting {
