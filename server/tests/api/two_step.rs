@@ -381,18 +381,19 @@ async fn without_javascript_turning_it_on_shows_the_recovery_codes_once(app: &Te
         .await
         .unwrap();
     assert!(shown.status().is_redirection(), "{}", shown.status());
+    let kept = shown
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("pa_shown_once="))
+        .map(|c| c.split(';').next().unwrap().to_owned())
+        .expect("the codes are kept for the page");
     let back = shown.headers()["location"].to_str().unwrap();
     assert!(back.starts_with(&page_url), "back to the page: {back}");
-    let html = admin
-        .client
-        .http
-        .get(&page_url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = admin.client.http.get(&page_url).send().await.unwrap();
+    assert_eq!(page.headers()["cache-control"], "no-store", "the browser keeps no copy");
+    let html = page.text().await.unwrap();
     let codes: Vec<String> = html
         .split("<li><code>")
         .skip(1)
@@ -417,6 +418,25 @@ async fn without_javascript_turning_it_on_shows_the_recovery_codes_once(app: &Te
     let (status, body) = verify(app, &who, &codes[3]).await;
     assert!(status.is_success() || status.is_redirection(), "{status} {body}");
     assert_eq!(app.me(&who).await["email"], admin.email.as_str());
+    // A copy of the cookie shows nothing in another session, even the same person's.
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let other = Client {
+        http: reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+    };
+    let (status, body) = app
+        .call(&other, "sign_in", &[("email", &admin.email), ("password", PASSWORD)])
+        .await;
+    assert!(status.is_success() || status.is_redirection(), "{status} {body}");
+    let (status, body) = verify(app, &other, &codes[4]).await;
+    assert!(status.is_success() || status.is_redirection(), "{status} {body}");
+    jar.add_cookie_str(&format!("pa_shown_once={kept}; Path=/"), &app.address.parse().unwrap());
+    let replayed = other.http.get(&page_url).send().await.unwrap().text().await.unwrap();
+    assert!(replayed.contains("Recovery codes left: 8."), "{replayed}");
+    assert!(!replayed.contains("<li><code>"), "{replayed}");
 }
 
 crate::on_both_backends!(

@@ -274,11 +274,8 @@ pub async fn status(state: &AppState, session: &Session) -> Result<TwoStepStatus
         required_by,
         recovery_codes_left,
         setup,
-        new_recovery_codes: if enabled {
-            codes_kept_for_the_page(state, session)
-        } else {
-            None
-        },
+        // Taken (and cleared) on every showing; shown only while it is on.
+        new_recovery_codes: codes_kept_for_the_page(state, session).filter(|_| enabled),
     })
 }
 
@@ -363,27 +360,40 @@ pub async fn confirm(
     tx.commit().await?;
     if crate::identity::session::is_plain_form_post() {
         // Answered with a redirect back to the page: the codes go there, sealed, once.
-        let sealed = key(state)?.seal(codes.join(" ").as_bytes(), &codes_context(session.user_id));
+        let plain = format!("{} {}", now(), codes.join(" "));
+        let sealed = key(state)?.seal(plain.as_bytes(), &codes_context(session));
         crate::identity::session::keep_shown_once(&sealed);
     }
     Ok(codes)
 }
 
-fn codes_context(user_id: i64) -> Vec<u8> {
-    format!("two-step-recovery-codes:{user_id}").into_bytes()
+/// Sealed for one session of one user: a copy of the cookie opens nowhere else.
+fn codes_context(session: &Session) -> Vec<u8> {
+    format!("two-step-recovery-codes:{}:{}", session.user_id, session.token_hash).into_bytes()
 }
 
+/// How long kept codes can be shown: the cookie's own lifetime.
+const CODES_KEPT_SECS: i64 = 5 * 60;
+
 /// The recovery codes a plain form post turning two-step sign-in on kept for this page, if
-/// they are this user's (sealed for them); shown once.
+/// they were sealed for this session in the last five minutes; shown once (the cookie is
+/// cleared whatever it held), on a page the browser must not store.
 fn codes_kept_for_the_page(state: &AppState, session: &Session) -> Option<Vec<String>> {
     let sealed = crate::identity::session::take_shown_once()?;
     let plain = state
         .config
         .secret_key
         .as_ref()?
-        .open(&sealed, &codes_context(session.user_id))?;
+        .open(&sealed, &codes_context(session))?;
     let text = String::from_utf8(plain).ok()?;
-    Some(text.split(' ').map(str::to_owned).collect())
+    let (issued, codes) = text.split_once(' ')?;
+    if now() - issued.parse::<i64>().ok()? > CODES_KEPT_SECS {
+        return None;
+    }
+    if let Some(resp) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        resp.insert_header(http::header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));
+    }
+    Some(codes.split(' ').map(str::to_owned).collect())
 }
 
 /// Clears every trace of a login's two-step sign-in (key, key being set up, last step,
