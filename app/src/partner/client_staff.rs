@@ -184,16 +184,22 @@ pub mod ssr {
         user_id: i64,
         active: bool,
     ) -> Result<(), AppError> {
-        let client: Option<(String, String)> =
-            sqlx::query_as(r#"SELECT name, plan FROM clients WHERE id = $1 AND practice_id = $2"#)
+        let client: Option<(String, String, i64)> =
+            sqlx::query_as(r#"SELECT name, plan, archived FROM clients WHERE id = $1 AND practice_id = $2"#)
                 .bind(client_id)
                 .bind(actor.practice_id)
                 .fetch_optional(actor.state.db.pool())
                 .await?;
-        let (client_name, plan) = client.ok_or_else(|| AppError::NotFound("That client".into()))?;
+        let (client_name, plan, archived) = client.ok_or_else(|| AppError::NotFound("That client".into()))?;
         if Plan::parse(&plan).is_none_or(Plan::has_own_user_management) {
             return Err(AppError::NotAllowed(format!(
                 "{client_name} manages its own users, in its own Manage users."
+            )));
+        }
+        // As the matrix gives no access on an archived client; taking it away is fine.
+        if active && archived == 1 {
+            return Err(AppError::NotAllowed(format!(
+                "{client_name} is archived: restore it first."
             )));
         }
         let on_client = ClientActor {
@@ -308,6 +314,7 @@ fn own_users_section(
         return None;
     }
     let manages = d.manages_own_users;
+    let archived = d.archived;
     let client_id = d.client_id.to_string();
     let heading = format!("{}: the client's own users", d.client_name);
     let about = if manages {
@@ -333,14 +340,17 @@ fn own_users_section(
                     <th scope="row">{u.name}<small class="muted">{format!(" {}", u.email)}</small></th>
                     <td>{u.role_name}</td>
                     <td>{if u.active { "Active" } else { "Deactivated" }}</td>
+                    // An archived client gives no access: nobody is reactivated there.
                     {(!manages).then(move || view! {
                         <td>
-                            <ActionForm action=own attr:class="row-form">
-                                <input type="hidden" name="client_id" value=client_id/>
-                                <input type="hidden" name="user_id" value=user_id/>
-                                <input type="hidden" name="active" value=next/>
-                                <button type="submit" class=class aria-label=action_label>{label}</button>
-                            </ActionForm>
+                            {(u.active || !archived).then(move || view! {
+                                <ActionForm action=own attr:class="row-form">
+                                    <input type="hidden" name="client_id" value=client_id/>
+                                    <input type="hidden" name="user_id" value=user_id/>
+                                    <input type="hidden" name="active" value=next/>
+                                    <button type="submit" class=class aria-label=action_label>{label}</button>
+                                </ActionForm>
+                            })}
                         </td>
                     })}
                 </tr>

@@ -579,6 +579,20 @@ async fn on_practice_edition_the_practice_manages_the_clients_own_users(app: &Te
         .await;
     assert_eq!(status, 404, "another practice's client");
     assert_eq!(app.me(&owen).await["current"]["name"], "Acme Ltd", "nothing changed");
+
+    // An archived client gives no access: its users can be deactivated, not reactivated.
+    let (status, body) = app
+        .call(
+            &s.admin.client,
+            "set_client_archived",
+            &[("client_id", &client), ("archived", "true")],
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    assert!(set_active("false").await.0.is_success());
+    let (status, body) = set_active("true").await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.to_string().contains("archived"), "{body}");
 }
 
 crate::on_both_backends!(

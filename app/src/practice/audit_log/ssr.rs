@@ -241,20 +241,21 @@ pub async fn record_download(actor: &PracticeActor, q: &AuditQuery, f: &Filters)
 
 /// The audit log's filters as words for the record of a download: `matching "acme", by or
 /// about Sam Staff, from 2027-01-01`. Typed text as the search reads it (`search_term`),
-/// so the record says what the export was narrowed by, and nothing when it was not.
+/// so the record says what the export was narrowed by, and nothing when it was not; quoted
+/// with its own quotes escaped, so it cannot pose as another filter.
 fn filters_in_words(q: &AuditQuery, staff: Option<&str>) -> String {
     use crate::platform::db::search_term;
     let mut parts = Vec::new();
     let search = search_term(&q.search);
     if !search.is_empty() {
-        parts.push(format!("matching \"{search}\""));
+        parts.push(format!("matching {search:?}"));
     }
     if let Some(name) = staff {
         parts.push(format!("by or about {name}"));
     }
     let client = search_term(&q.client);
     if !client.is_empty() {
-        parts.push(format!("clients matching \"{client}\""));
+        parts.push(format!("clients matching {client:?}"));
     }
     if let Some(action) = AuditAction::parse(q.action.trim()) {
         parts.push(format!("\"{}\" only", action.label()));
@@ -394,6 +395,10 @@ mod tests {
             "matching \"acme\", by or about Sam Staff, clients matching \"Birch\", \"Changed client access\" only, from 2027-01-01"
         );
         assert_eq!(filters_in_words(&q("\u{1}", "  ", ""), None), "from 2027-01-01");
+        assert_eq!(
+            filters_in_words(&q("x\", by or about Ada Admin", "", ""), None),
+            "matching \"x\\\", by or about Ada Admin\", from 2027-01-01"
+        );
         let long = "x".repeat(500);
         let words = filters_in_words(&q(&long, "", ""), None);
         assert!(words.len() < 300, "typed text is cut as the search cuts it: {words}");
