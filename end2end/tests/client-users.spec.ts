@@ -70,6 +70,7 @@ test("a client's admin invites the client's own user, who sees only that client"
   await expect(page.getByRole('button', { name: 'Reactivate Olive Owner' })).toBeVisible();
   await invitee.reload();
   await waitForHydration(invitee);
+  await expect(invitee.getByRole('heading', { name: 'No Manage users here' })).toBeVisible();
   await expect(invitee.getByRole('navigation', { name: 'Main' })).not.toContainText(client);
   await invitee.getByRole('button', { name: 'Accounts' }).click();
   await expect(invitee.locator('#menu-accounts').getByRole('button', { name: new RegExp(client) })).toHaveCount(0);
