@@ -221,16 +221,7 @@ async fn events_read_as_sentences_filter_and_export_every_match_as_safe_csv(app:
     );
     assert!(csv.contains("'=HYPERLINK"), "made inert, still readable");
     // Filtered like the page.
-    let filtered = admin
-        .client
-        .http
-        .get(format!("{}/reports/audit.csv?client=birch", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let filtered = app.get_text(&admin.client, "/reports/audit.csv?client=birch").await;
     assert_eq!(
         filtered.lines().count(),
         3,
@@ -246,8 +237,7 @@ async fn events_read_as_sentences_filter_and_export_every_match_as_safe_csv(app:
             "Ada Admin downloaded the audit log",
         ]
     );
-    let again = admin.client.http.get(format!("{}/reports/audit.csv", app.address));
-    let again = again.send().await.unwrap().text().await.unwrap();
+    let again = app.get_text(&admin.client, "/reports/audit.csv").await;
     assert_eq!(
         csv::Reader::from_reader(again.as_bytes()).records().count() as i64,
         total + 2,

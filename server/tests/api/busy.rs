@@ -164,16 +164,7 @@ async fn one_persons_requests_in_progress_are_capped() {
             refused.headers().get("retry-after").and_then(|v| v.to_str().ok()),
             Some("1")
         );
-        let page = admin
-            .client
-            .http
-            .get(format!("{}/manage-users", app.address))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = app.get_text(&admin.client, "/manage-users").await;
         assert!(page.contains("You have too many requests in progress."), "{page}");
         assert!(!page.contains("Create practice account"), "{page}");
         assert_eq!(app.db.waiting_writes(), MOST, "the refused click was never queued");

@@ -526,6 +526,12 @@ impl TestApp {
     pub async fn me(&self, client: &Client) -> Value {
         self.call(client, "get_me", &[]).await.1
     }
+
+    /// The text `client` gets for `path` (a page, a download) of this app.
+    pub async fn get_text(&self, client: &Client, path: &str) -> String {
+        let answer = client.http.get(format!("{}{path}", self.address)).send().await.unwrap();
+        answer.text().await.unwrap()
+    }
 }
 
 /// The invitation token from an email body.

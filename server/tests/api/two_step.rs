@@ -401,16 +401,7 @@ async fn without_javascript_turning_it_on_shows_the_recovery_codes_once(app: &Te
         .collect();
     assert_eq!(codes.len(), 10, "{html}");
     assert!(html.contains("they are shown only now"), "{html}");
-    let again = admin
-        .client
-        .http
-        .get(&page_url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let again = app.get_text(&admin.client, "/account/two-step").await;
     assert!(!again.contains("<li><code>"), "shown once: {again}");
     assert!(again.contains("Recovery codes left: 10."), "{again}");
     // They are the login's own: one signs in in place of a code.
