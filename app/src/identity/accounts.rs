@@ -69,6 +69,8 @@ pub struct MyAccess {
     pub rows: Vec<MyClientAccess>,
     pub matching: i64,
     pub total: i64,
+    /// The person's own choice: email me when my client access changes.
+    pub access_emails: bool,
 }
 
 /// Clients per page of "My access".
@@ -83,6 +85,22 @@ pub async fn list_my_access(
 ) -> Result<MyAccess, AppError> {
     let (state, session) = crate::identity::session::require().await?;
     ssr::my_access(&state.db, &session, &search, page).await
+}
+
+/// "Email me when my client access changes" (My access): the signed-in person's own
+/// choice for themselves; a practice that turned these emails off sends none either way.
+#[server(endpoint = "set_my_access_emails")]
+pub async fn set_my_access_emails(#[server(default)] enabled: bool) -> Result<(), AppError> {
+    let (state, session) = crate::identity::session::require().await?;
+    state
+        .db
+        .execute_write(
+            sqlx::query(r#"UPDATE users SET access_emails = $1 WHERE id = $2"#)
+                .bind(i64::from(enabled))
+                .bind(session.user_id),
+        )
+        .await?;
+    Ok(())
 }
 
 /// Makes `id` of `kind` the account the user acts in, if they belong to it.
@@ -272,7 +290,12 @@ pub mod ssr {
         .await?
         .into_iter()
         .collect();
+        let access_emails: i64 = sqlx::query_scalar(r#"SELECT access_emails FROM users WHERE id = $1"#)
+            .bind(session.user_id)
+            .fetch_one(db.pool())
+            .await?;
         Ok(MyAccess {
+            access_emails: access_emails == 1,
             rows: rows
                 .into_iter()
                 .map(to_account)

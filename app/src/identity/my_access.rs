@@ -6,8 +6,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::frame::forms::action_error;
 use crate::frame::widgets::{LinkPager, thousands, url_encode};
-use crate::identity::accounts::{MY_ACCESS_PAGE, list_my_access};
+use crate::identity::accounts::{MY_ACCESS_PAGE, SetMyAccessEmails, list_my_access};
 
 #[component]
 pub fn MyAccessPage() -> impl IntoView {
@@ -24,6 +25,8 @@ pub fn MyAccessPage() -> impl IntoView {
         })
     });
     let data = Resource::new(move || filters.get(), |(q, page)| list_my_access(q, page));
+    let emails = ServerAction::<SetMyAccessEmails>::new();
+    let emails_error = action_error(emails);
     view! {
         <Title text="My access"/>
         <h1>"My access"</h1>
@@ -41,7 +44,18 @@ pub fn MyAccessPage() -> impl IntoView {
                 Ok(d) => {
                     let (q, page) = filters.get_untracked();
                     let pages = (d.matching + MY_ACCESS_PAGE - 1) / MY_ACCESS_PAGE;
+                    let enabled = d.access_emails;
                     view! {
+                        <ActionForm action=emails attr:class="setting">
+                            <label class="check">
+                                <input type="checkbox" name="enabled" value="true" checked=enabled
+                                    on:change=move |ev| { emails.dispatch(SetMyAccessEmails { enabled: event_target_checked(&ev) }); }/>
+                                "Email me when my client access changes"
+                            </label>
+                            <noscript><button type="submit" class="secondary">"Save"</button></noscript>
+                            <span class="muted">" If your practice sends these at all."</span>
+                        </ActionForm>
+                        {move || emails_error.get().map(|e| view! { <div class="alert error" role="alert">{e.to_string()}</div> })}
                         <p class="count" role="status">{format!("{} of {} clients", thousands(d.matching), thousands(d.total))}</p>
                         {d.rows.is_empty().then(|| view! { <p class="empty">"No clients."</p> })}
                         <div class="table-wrap">

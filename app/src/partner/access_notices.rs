@@ -1,6 +1,7 @@
 //! Telling staff when their client access changes: one email per person for single clicks
 //! within [`GATHER_SECS`], one at once for a bulk action, a copy or an undo. A practice
-//! setting turns them off. Mail goes through the outbox like every other message.
+//! setting turns them off for everyone, and each person can turn off their own (My access).
+//! Mail goes through the outbox like every other message.
 
 use leptos::prelude::*;
 
@@ -89,7 +90,7 @@ pub mod ssr {
         email: String,
         name: String,
         practice: String,
-        /// Still staff, and the practice still sends these.
+        /// Still staff, the practice still sends these, and the person still wants them.
         wanted: i64,
     }
 
@@ -98,7 +99,7 @@ pub mod ssr {
     pub async fn flush_due(db: &Db, smtp: bool, base_url: &str, t: i64) -> Result<usize, sqlx::Error> {
         let due: Vec<Due> = sqlx::query_as(
             r#"SELECT n.id, n.practice_id, u.email, u.name, p.name AS practice,
-                      CASE WHEN p.access_emails = 1 AND EXISTS (
+                      CASE WHEN p.access_emails = 1 AND u.access_emails = 1 AND EXISTS (
                           SELECT 1 FROM practice_members m
                           WHERE m.practice_id = n.practice_id AND m.user_id = n.user_id AND m.status = 'active'
                       ) THEN 1 ELSE 0 END AS wanted
@@ -123,7 +124,7 @@ pub mod ssr {
             .await?;
             let Some((all, changes)) = mine else { continue };
             if d.wanted == 0 {
-                // Left, deactivated, or the practice turned these off since: dropped.
+                // Left, deactivated, or the practice or the person turned these off: dropped.
                 tx.commit().await?;
                 continue;
             }
@@ -142,14 +143,15 @@ pub mod ssr {
             }
             let subject = format!("Your client access at {} changed", d.practice);
             let text = format!(
-                "Hello {},\n\nYour access to clients of {} changed:\n\n{}\n\nEvery client you can open: {base_url}/account/access\n",
+                "Hello {},\n\nYour access to clients of {} changed:\n\n{}\n\nEvery client you can open: {base_url}/account/access\n\
+                 (There you can also stop these emails.)\n",
                 d.name,
                 d.practice,
                 lines.iter().map(|l| format!("- {l}")).collect::<Vec<_>>().join("\n")
             );
             let html = format!(
                 "<p>Hello {},</p><p>Your access to clients of <strong>{}</strong> changed:</p><ul>{}</ul>\
-                 <p><a href=\"{}/account/access\">See every client you can open</a></p>",
+                 <p><a href=\"{}/account/access\">See every client you can open</a> (there you can also stop these emails).</p>",
                 escape_html(&d.name),
                 escape_html(&d.practice),
                 lines

@@ -83,6 +83,7 @@ fn case(name: &str, ids: &Ids) -> Option<Case> {
             true,
         ),
         "set_access_emails" => (ManageUsers, f(&[("enabled", "true")]), false),
+        "set_my_access_emails" => (SignedIn, f(&[("enabled", "true")]), false),
         "set_access_end" => (
             ManageUsers,
             f(&[

@@ -225,7 +225,77 @@ async fn a_long_run_of_changes_is_listed_then_counted(app: &TestApp) {
     );
 }
 
+/// Each person can stop their own emails (My access); turned back on, the next change is
+/// mailed again, and every message says where to stop them.
+async fn a_person_can_stop_their_own_access_emails(app: &TestApp) {
+    let admin = app.sign_up("own-notice").await;
+    let employee = app.role_id(admin.practice_id, "Employee").await;
+    let token = app
+        .invite_and_read_link(&admin, "Sam Staff", "sam.own@example.com", employee)
+        .await;
+    let sam_client = app.client();
+    app.call(
+        &sam_client,
+        "accept_invitation",
+        &[("token", &token), ("password", PASSWORD)],
+    )
+    .await;
+    let sam: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'sam.own@example.com'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    app.call(&admin.client, "add_client", &[("name", "Acme Ltd"), ("plan", "small")])
+        .await;
+    let who = &admin.client;
+    let bulk = |role: Option<i64>| {
+        let mut form = vec![
+            ("user_id", sam.to_string()),
+            ("search", String::new()),
+            ("plan", String::new()),
+        ];
+        form.extend(role.map(|r| ("role_id", r.to_string())));
+        async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let (status, body) = app.call(who, "apply_bulk", &form).await;
+            assert!(status.is_success(), "{body}");
+        }
+    };
+    let now = app::platform::db::now;
+    assert_eq!(
+        app.call(&sam_client, "list_my_access", &[]).await.1["access_emails"],
+        true
+    );
+
+    let (status, body) = app.call(&sam_client, "set_my_access_emails", &[]).await;
+    assert!(status.is_success(), "an unticked box turns them off: {body}");
+    assert_eq!(
+        app.call(&sam_client, "list_my_access", &[]).await.1["access_emails"],
+        false
+    );
+    let mailed = app.mail_count("sam.own@example.com");
+    bulk(Some(employee)).await;
+    assert_eq!(
+        flush_due(&app.db, true, &app.address, now()).await.unwrap(),
+        0,
+        "not sent"
+    );
+    assert_eq!(open_notices(app, sam).await, 0, "and not kept for later");
+    assert_eq!(app.mail_count("sam.own@example.com"), mailed);
+
+    let (status, body) = app
+        .call(&sam_client, "set_my_access_emails", &[("enabled", "true")])
+        .await;
+    assert!(status.is_success(), "{body}");
+    bulk(None).await;
+    assert_eq!(flush_due(&app.db, true, &app.address, now()).await.unwrap(), 1);
+    let message = app.smtp.as_ref().unwrap().wait_for("sam.own@example.com", mailed).await;
+    assert!(message.data.contains("stop these emails"), "{}", message.data);
+    // Only one's own: nobody signed out sets anything.
+    assert_eq!(app.call(&app.client(), "set_my_access_emails", &[]).await.0, 401);
+}
+
 crate::on_both_backends!(
     staff_hear_about_changes_to_their_access_once_per_gathering,
     a_long_run_of_changes_is_listed_then_counted,
+    a_person_can_stop_their_own_access_emails,
 );
