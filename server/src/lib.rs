@@ -502,6 +502,7 @@ async fn audit_csv(
 ) -> Response {
     use app::practice::audit_log::AuditQuery;
     use app::practice::audit_log::ssr::{Filters, csv_chunk, csv_header, record_download};
+    use futures_util::StreamExt as _;
     let get = |k: &str| query.get(k).cloned().unwrap_or_default();
     let q = AuditQuery {
         search: get("q"),
@@ -552,7 +553,9 @@ async fn audit_csv(
             ),
             (axum::http::header::CACHE_CONTROL, "no-store"),
         ],
-        Body::from_stream(body),
+        // Fused: the compression layer may poll once more after the end, and a bare unfold
+        // panics then (the connection was reset mid-download for brotli and gzip).
+        Body::from_stream(body.fuse()),
     )
         .into_response()
 }

@@ -237,11 +237,26 @@ async fn events_read_as_sentences_filter_and_export_every_match_as_safe_csv(app:
             "Ada Admin downloaded the audit log",
         ]
     );
+    // Compressed as browsers ask for it, the stream reads to its end (an unfused stream
+    // panicked when the compression layer polled it after its end: a reset connection).
+    for encoding in ["br", "gzip"] {
+        let compressed = admin
+            .client
+            .http
+            .get(format!("{}/reports/audit.csv", app.address))
+            .header("Accept-Encoding", encoding)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(compressed.headers()["content-encoding"], encoding);
+        let bytes = compressed.bytes().await;
+        assert!(bytes.is_ok_and(|b| b.len() > 1_000), "{encoding}: read to its end");
+    }
     let again = app.get_text(&admin.client, "/reports/audit.csv").await;
     assert_eq!(
         csv::Reader::from_reader(again.as_bytes()).records().count() as i64,
-        total + 2,
-        "the two downloads before it, not itself"
+        total + 4,
+        "the four downloads before it, not itself"
     );
     // Who may export: not a stranger, not staff without Manage users, not another practice.
     let url = format!("{}/reports/audit.csv", app.address);
