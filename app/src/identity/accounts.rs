@@ -71,6 +71,8 @@ pub struct MyAccess {
     pub total: i64,
     /// The person's own choice: email me when my client access changes.
     pub access_emails: bool,
+    /// Staff of a practice (only they are told about changes to their access).
+    pub is_staff: bool,
 }
 
 /// Clients per page of "My access".
@@ -92,15 +94,7 @@ pub async fn list_my_access(
 #[server(endpoint = "set_my_access_emails")]
 pub async fn set_my_access_emails(#[server(default)] enabled: bool) -> Result<(), AppError> {
     let (state, session) = crate::identity::session::require().await?;
-    state
-        .db
-        .execute_write(
-            sqlx::query(r#"UPDATE users SET access_emails = $1 WHERE id = $2"#)
-                .bind(i64::from(enabled))
-                .bind(session.user_id),
-        )
-        .await?;
-    Ok(())
+    ssr::set_own_access_emails(&state.db, &session, enabled).await
 }
 
 /// Makes `id` of `kind` the account the user acts in, if they belong to it.
@@ -290,11 +284,16 @@ pub mod ssr {
         .await?
         .into_iter()
         .collect();
-        let access_emails: i64 = sqlx::query_scalar(r#"SELECT access_emails FROM users WHERE id = $1"#)
-            .bind(session.user_id)
-            .fetch_one(db.pool())
-            .await?;
+        let (access_emails, staff_of): (i64, i64) = sqlx::query_as(
+            r#"SELECT u.access_emails,
+                      (SELECT COUNT(*) FROM practice_members m WHERE m.user_id = u.id AND m.status = 'active')
+               FROM users u WHERE u.id = $1"#,
+        )
+        .bind(session.user_id)
+        .fetch_one(db.pool())
+        .await?;
         Ok(MyAccess {
+            is_staff: staff_of > 0,
             access_emails: access_emails == 1,
             rows: rows
                 .into_iter()
@@ -310,6 +309,48 @@ pub mod ssr {
             matching,
             total,
         })
+    }
+
+    /// [`set_my_access_emails`]: a change is on record in the audit log of every practice
+    /// the person is staff of (where someone may wonder why they were not told).
+    pub async fn set_own_access_emails(db: &Db, session: &Session, enabled: bool) -> Result<(), AppError> {
+        use crate::platform::audit::{self, AuditAction, AuditEvent};
+        let mut tx = db.begin_write().await?;
+        let was: i64 = sqlx::query_scalar(r#"SELECT access_emails FROM users WHERE id = $1"#)
+            .bind(session.user_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if (was == 1) == enabled {
+            return Ok(());
+        }
+        sqlx::query(r#"UPDATE users SET access_emails = $1 WHERE id = $2"#)
+            .bind(i64::from(enabled))
+            .bind(session.user_id)
+            .execute(&mut *tx)
+            .await?;
+        let practices: Vec<i64> =
+            sqlx::query_scalar(r#"SELECT practice_id FROM practice_members WHERE user_id = $1 AND status = 'active'"#)
+                .bind(session.user_id)
+                .fetch_all(&mut *tx)
+                .await?;
+        for practice_id in practices {
+            audit::record(
+                &mut tx,
+                AuditEvent {
+                    practice_id: Some(practice_id),
+                    actor_user_id: Some(session.user_id),
+                    target_type: Some("user"),
+                    target_id: Some(session.user_id),
+                    target_label: Some(&session.email),
+                    before: Some(serde_json::json!({ "access_emails": !enabled })),
+                    after: Some(serde_json::json!({ "access_emails": enabled })),
+                    ..AuditEvent::new(AuditAction::OwnAccessEmailsChanged)
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The labels of what a role permits, in catalogue order.

@@ -46,15 +46,17 @@ pub fn MyAccessPage() -> impl IntoView {
                     let pages = (d.matching + MY_ACCESS_PAGE - 1) / MY_ACCESS_PAGE;
                     let enabled = d.access_emails;
                     view! {
-                        <ActionForm action=emails attr:class="setting">
-                            <label class="check">
-                                <input type="checkbox" name="enabled" value="true" checked=enabled
-                                    on:change=move |ev| { emails.dispatch(SetMyAccessEmails { enabled: event_target_checked(&ev) }); }/>
-                                "Email me when my client access changes"
-                            </label>
-                            <noscript><button type="submit" class="secondary">"Save"</button></noscript>
-                            <span class="muted">" If your practice sends these at all."</span>
-                        </ActionForm>
+                        {d.is_staff.then(|| view! {
+                            <ActionForm action=emails attr:class="setting">
+                                <label class="check">
+                                    <input type="checkbox" name="enabled" value="true" checked=enabled
+                                        on:change=move |ev| { emails.dispatch(SetMyAccessEmails { enabled: event_target_checked(&ev) }); }/>
+                                    "Email me when my client access changes"
+                                </label>
+                                <noscript><button type="submit" class="secondary">"Save"</button></noscript>
+                                <span class="muted">" If your practice sends these at all."</span>
+                            </ActionForm>
+                        })}
                         {move || emails_error.get().map(|e| view! { <div class="alert error" role="alert">{e.to_string()}</div> })}
                         <p class="count" role="status">{format!("{} of {} clients", thousands(d.matching), thousands(d.total))}</p>
                         {d.rows.is_empty().then(|| view! { <p class="empty">"No clients."</p> })}

@@ -43,10 +43,11 @@ pub enum AuditAction {
     TwoStepRequirementChanged,
     LeaverReportDownloaded,
     AuditLogDownloaded,
+    OwnAccessEmailsChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 36] = [
+    pub const ALL: [AuditAction; 37] = [
         Self::PracticeCreated,
         Self::MainUserTransferred,
         Self::InvitationCreated,
@@ -83,6 +84,7 @@ impl AuditAction {
         Self::TwoStepRequirementChanged,
         Self::LeaverReportDownloaded,
         Self::AuditLogDownloaded,
+        Self::OwnAccessEmailsChanged,
     ];
 
     /// The value stored in `audit_events.action`.
@@ -124,6 +126,7 @@ impl AuditAction {
             Self::TwoStepRequirementChanged => "practice.two_step_required",
             Self::LeaverReportDownloaded => "report.leaver_downloaded",
             Self::AuditLogDownloaded => "report.audit_downloaded",
+            Self::OwnAccessEmailsChanged => "user.access_emails",
         }
     }
 
@@ -170,6 +173,7 @@ impl AuditAction {
             Self::TwoStepRequirementChanged => "Changed the two-step sign-in requirement",
             Self::LeaverReportDownloaded => "Downloaded a leaver report",
             Self::AuditLogDownloaded => "Downloaded the audit log",
+            Self::OwnAccessEmailsChanged => "Changed their own access-change emails",
         }
     }
 }

@@ -363,6 +363,13 @@ pub fn sentence(
         Some(A::RoleDeleted) => format!("{who} deleted the role {whom}"),
         Some(A::PracticeCreated) => format!("{who} created the practice {whom}"),
         Some(A::LeaverReportDownloaded) => format!("{who} downloaded {whom}'s leaver report ({})", clients(n)),
+        Some(A::OwnAccessEmailsChanged) => {
+            if after.and_then(|a| a.get("access_emails")).and_then(|v| v.as_bool()) == Some(false) {
+                format!("{who} stopped their emails about changes to their access")
+            } else {
+                format!("{who} asked for emails about changes to their access again")
+            }
+        }
         Some(A::AuditLogDownloaded) => match text(after, "filters") {
             Some(filters) => format!("{who} downloaded the audit log ({filters})"),
             None => format!("{who} downloaded the audit log"),

@@ -20,14 +20,14 @@ pub fn ManageUsersRoute() -> impl IntoView {
         <Transition fallback=|| ()>
             {move || me.0.get().map(|r| {
                 let in_client = matches!(&r, Ok(Some(m)) if m.current.as_ref().is_some_and(|a| a.kind == crate::identity::accounts::AccountKind::Client));
-                // Signed in, but the account they had open is no longer theirs (access ended).
+                // Signed in, with no account at all (their last access ended).
                 let in_none = matches!(&r, Ok(Some(m)) if m.current.is_none());
                 if in_none {
                     view! {
                         <Title text="Manage users"/>
                         <section class="card narrow">
                             <h1>"No Manage users here"</h1>
-                            <p>"You are not working in any account at the moment: the one you had open is no longer open to you. Choose another from Accounts, or ask your practice's admin for access."</p>
+                            <p>"You do not have access to any account at the moment. Ask your practice's admin for access."</p>
                         </section>
                     }.into_any()
                 } else if in_client { view! { <crate::partner::client_users::ClientUsersPage/> }.into_any() } else { view! { <ManageUsersPage/> }.into_any() }
