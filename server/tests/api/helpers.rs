@@ -624,3 +624,20 @@ pub async fn until_waiting_for_a_lock<T>(app: &TestApp, request: &tokio::task::J
     }
     panic!("the request neither waited for the lock nor answered");
 }
+
+/// `name` at `email` accepts an invitation to the admin's practice with `role`: their
+/// signed-in client and user id.
+pub async fn join(app: &TestApp, admin: &Admin, name: &str, email: &str, role: i64) -> (Client, i64) {
+    let token = app.invite_and_read_link(admin, name, email, role).await;
+    let who = app.client();
+    let (status, body) = app
+        .call(&who, "accept_invitation", &[("token", &token), ("password", PASSWORD)])
+        .await;
+    assert!(status.is_success() || status.is_redirection(), "{body}");
+    let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    (who, id)
+}

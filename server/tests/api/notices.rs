@@ -16,19 +16,7 @@ async fn open_notices(app: &TestApp, user: i64) -> i64 {
 async fn staff_hear_about_changes_to_their_access_once_per_gathering(app: &TestApp) {
     let admin = app.sign_up("notice").await;
     let employee = app.role_id(admin.practice_id, "Employee").await;
-    let token = app
-        .invite_and_read_link(&admin, "Sam Staff", "sam.notice@example.com", employee)
-        .await;
-    app.call(
-        &app.client(),
-        "accept_invitation",
-        &[("token", &token), ("password", PASSWORD)],
-    )
-    .await;
-    let sam: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'sam.notice@example.com'")
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap();
+    let (_, sam) = crate::helpers::join(app, &admin, "Sam Staff", "sam.notice@example.com", employee).await;
     let mut clients = Vec::new();
     for name in ["Acme Ltd", "Birch Ltd", "Cedar Ltd"] {
         let (_, id) = app
@@ -230,20 +218,7 @@ async fn a_long_run_of_changes_is_listed_then_counted(app: &TestApp) {
 async fn a_person_can_stop_their_own_access_emails(app: &TestApp) {
     let admin = app.sign_up("own-notice").await;
     let employee = app.role_id(admin.practice_id, "Employee").await;
-    let token = app
-        .invite_and_read_link(&admin, "Sam Staff", "sam.own@example.com", employee)
-        .await;
-    let sam_client = app.client();
-    app.call(
-        &sam_client,
-        "accept_invitation",
-        &[("token", &token), ("password", PASSWORD)],
-    )
-    .await;
-    let sam: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'sam.own@example.com'")
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap();
+    let (sam_client, sam) = crate::helpers::join(app, &admin, "Sam Staff", "sam.own@example.com", employee).await;
     app.call(&admin.client, "add_client", &[("name", "Acme Ltd"), ("plan", "small")])
         .await;
     let who = &admin.client;

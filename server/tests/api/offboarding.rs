@@ -3,22 +3,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{Admin, Client, PASSWORD, TestApp, until_waiting_for_a_lock};
-
-async fn join(app: &TestApp, admin: &Admin, name: &str, email: &str, role: i64) -> (Client, i64) {
-    let token = app.invite_and_read_link(admin, name, email, role).await;
-    let who = app.client();
-    let (status, body) = app
-        .call(&who, "accept_invitation", &[("token", &token), ("password", PASSWORD)])
-        .await;
-    assert!(status.is_success() || status.is_redirection(), "{body}");
-    let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap();
-    (who, id)
-}
+use crate::helpers::{Admin, PASSWORD, TestApp, join, until_waiting_for_a_lock};
 
 async fn add_client(app: &TestApp, admin: &Admin, name: &str) -> i64 {
     let (status, body) = app
