@@ -631,10 +631,14 @@ pub async fn practice_actor(
         )
         .respond());
     }
+    let mut session = session;
+    if session.current_practice_id.is_none() && session.current_client_id.is_none() {
+        adopt_first_practice(&state, &mut session).await?;
+    }
     // The active membership of the session's practice, read with the session itself.
     let (Some(practice_id), Some((role_id, kind, is_main))) = (session.current_practice_id, session.membership.clone())
     else {
-        return Err(AppError::Forbidden.respond());
+        return Err(no_practice_open(&session).respond());
     };
     let role_kind = RoleKind::parse(&kind).ok_or(AppError::Internal)?;
     let permissions = match role_kind.predefined_permissions() {
@@ -659,6 +663,56 @@ pub async fn practice_actor(
         return Err(AppError::Forbidden.respond());
     }
     Ok(actor)
+}
+
+/// A session that acts in no account (its person had none when signing in: deactivated, or
+/// every access ended) whose person is a practice's active member now (reactivated, say):
+/// the top bar already shows that practice (`current_account` falls back to the first
+/// account), so the session acts in it from now on, as a new sign-in would
+/// (`starting_account`), rather than refusing the practice's pages until one.
+async fn adopt_first_practice(state: &AppState, session: &mut Session) -> Result<(), AppError> {
+    let (Some(practice_id), _) = crate::identity::accounts::ssr::starting_account(&state.db, session.user_id).await?
+    else {
+        return Ok(());
+    };
+    let membership: Option<(i64, String, i64)> = sqlx::query_as(
+        r#"SELECT m.role_id, r.kind, m.is_main FROM practice_members m JOIN roles r ON r.id = m.role_id
+           WHERE m.practice_id = $1 AND m.user_id = $2 AND m.status = 'active'"#,
+    )
+    .bind(practice_id)
+    .bind(session.user_id)
+    .fetch_optional(state.db.pool())
+    .await?;
+    let Some((role_id, kind, is_main)) = membership else {
+        return Ok(());
+    };
+    state
+        .db
+        .execute_write(
+            sqlx::query(
+                r#"UPDATE sessions SET current_practice_id = $1
+                   WHERE token_hash = $2 AND current_practice_id IS NULL AND current_client_id IS NULL"#,
+            )
+            .bind(practice_id)
+            .bind(&session.token_hash),
+        )
+        .await?;
+    session.current_practice_id = Some(practice_id);
+    session.membership = Some((role_id, kind, is_main == 1));
+    Ok(())
+}
+
+/// Why someone signed in with no practice open is refused a practice's page or action,
+/// in words they can act on: a client's own user reached a practice's page, or the person's
+/// last access has ended. Both are answered 403, as a missing permission is.
+fn no_practice_open(session: &Session) -> AppError {
+    if session.current_client_id.is_some() {
+        AppError::NotAllowed("This page is for a practice's staff, and the account you have open is a client's.".into())
+    } else {
+        AppError::NotAllowed(
+            "You do not have access to any practice at the moment. Ask your practice's admin for access.".into(),
+        )
+    }
 }
 
 /// A signed-in user acting in a client account with their role there: the client the

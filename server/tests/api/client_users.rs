@@ -125,8 +125,12 @@ async fn a_client_admin_invites_a_client_user_who_sees_only_that_client(app: &Te
     assert_eq!(me["can_manage_users"], true, "Admin of the client");
     // The client user is no member of the practice: every practice function refuses.
     for name in ["list_practice_users", "list_staff"] {
-        let (status, _) = app.call(&owen, name, &[]).await;
+        let (status, body) = app.call(&owen, name, &[]).await;
         assert_eq!(status, 403, "{name}");
+        assert!(
+            body.to_string().contains("the account you have open is a client's"),
+            "{name} says why: {body}"
+        );
     }
 
     // Owen now runs the client's users himself; the practice's staff shows read-only.

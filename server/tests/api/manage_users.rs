@@ -385,6 +385,13 @@ async fn deactivating_ends_sessions_at_once_and_reactivating_restores_access(app
         serde_json::Value::Null,
         "no account to act in while deactivated"
     );
+    let (status, body) = app.call(&again, "list_staff", &[]).await;
+    assert_eq!(status, 403);
+    assert!(
+        body.to_string()
+            .contains("You do not have access to any practice at the moment"),
+        "says why in words: {body}"
+    );
     app.call(
         &admin.client,
         "set_member_active",
@@ -392,6 +399,22 @@ async fn deactivating_ends_sessions_at_once_and_reactivating_restores_access(app
     )
     .await;
     assert_eq!(app.me(&again).await["current"]["kind"], "Practice");
+    // The session that signed in with no account now acts in the practice its top bar
+    // shows, with Dee's role there (made Admin here, so the practice's pages open).
+    let admin_role = app.role_id(admin.practice_id, "Admin").await;
+    let (status, body) = app
+        .call(
+            &admin.client,
+            "change_member_role",
+            &[("user_id", &dee_id.to_string()), ("role_id", &admin_role.to_string())],
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    let (status, body) = app.call(&again, "list_staff", &[]).await;
+    assert_eq!(
+        status, 200,
+        "the practice's pages open without signing in again: {body}"
+    );
     let audit: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM audit_events WHERE action IN ('member.deactivated', 'member.reactivated')",
     )
