@@ -32,16 +32,21 @@ pub fn LinkPager(page: i64, pages: i64, href: Callback<i64, String>) -> impl Int
     })
 }
 
-/// 1190 → "1,190".
-/// "1 client", "1,190 clients".
-pub fn clients(n: i64) -> String {
+/// A count and its noun: "1 user", "3,333 client assignments" (plurals in "s").
+pub fn count(n: i64, noun: &str) -> String {
     if n == 1 {
-        "1 client".to_owned()
+        format!("1 {noun}")
     } else {
-        format!("{} clients", thousands(n))
+        format!("{} {noun}s", thousands(n))
     }
 }
 
+/// "1 client", "1,190 clients".
+pub fn clients(n: i64) -> String {
+    count(n, "client")
+}
+
+/// 1190 → "1,190".
 pub fn thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);

@@ -24,8 +24,13 @@ pub fn MyAccessPage() -> impl IntoView {
             )
         })
     });
-    let data = Resource::new(move || filters.get(), |(q, page)| list_my_access(q, page));
     let emails = ServerAction::<SetMyAccessEmails>::new();
+    // Read again after each save, refused or not, so the switch shows what is stored (as
+    // the practice's switches do).
+    let data = Resource::new(
+        move || (filters.get(), emails.version().get()),
+        |((q, page), _)| list_my_access(q, page),
+    );
     let emails_error = action_error(emails);
     view! {
         <Title text="My access"/>

@@ -270,7 +270,8 @@ fn filters_in_words(q: &AuditQuery, staff: Option<&str>) -> String {
 
 /// An event as a sentence people read: "Ada Admin gave Sam Staff Bookkeeper on Acme Ltd",
 /// "Ada Admin moved Sam Staff to Admin on 1,190 clients", "Sam Staff's access to Birch Ltd
-/// ended". Events this version cannot phrase fall back to their label and target.
+/// ended". Every action has a sentence (the match is exhaustive); an action this version
+/// does not know (written by a newer one) falls back to its name and target.
 pub fn sentence(
     action: &str,
     actor: Option<&str>,
@@ -355,6 +356,38 @@ pub fn sentence(
             }
         }
         Some(A::ClientCreated) => format!("{who} added the client {whom}"),
+        Some(A::ClientUpdated) => {
+            let plan =
+                |v| text(v, "plan").map(|p| crate::partner::plans::Plan::parse(&p).map_or(p, |p| p.label().to_owned()));
+            let mut changes = vec![];
+            if let (Some(old), Some(new)) = (text(before, "name"), text(after, "name"))
+                && old != new
+            {
+                changes.push(format!("renamed the client {old} to {new}"));
+            }
+            if let (Some(old), Some(new)) = (plan(before), plan(after))
+                && old != new
+            {
+                let what = if changes.is_empty() {
+                    format!("the client {whom}")
+                } else {
+                    "it".to_owned()
+                };
+                changes.push(format!("moved {what} from {old} to {new}"));
+            }
+            if changes.is_empty() {
+                format!("{who} edited the client {whom}")
+            } else {
+                format!("{who} {}", changes.join(" and "))
+            }
+        }
+        Some(A::AccessEmailsChanged) => {
+            if after.and_then(|a| a.get("access_emails")).and_then(|v| v.as_bool()) == Some(false) {
+                format!("{who} stopped the emails that tell staff of changes to their access")
+            } else {
+                format!("{who} turned on the emails that tell staff of changes to their access")
+            }
+        }
         Some(A::ClientArchived) => format!("{who} archived the client {whom}"),
         Some(A::ClientRestored) => format!("{who} restored the client {whom}"),
         Some(A::ClientsImported) => format!("{who} imported {}", clients(n)),
@@ -374,10 +407,6 @@ pub fn sentence(
             Some(filters) => format!("{who} downloaded the audit log ({filters})"),
             None => format!("{who} downloaded the audit log"),
         },
-        Some(a) => match target {
-            Some(t) => format!("{who}: {} ({t})", a.label().to_lowercase()),
-            None => format!("{who}: {}", a.label().to_lowercase()),
-        },
         None => format!("{who}: {action} {}", target.unwrap_or("")),
     }
 }
@@ -385,6 +414,54 @@ pub fn sentence(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A client's edit says what changed; the practice's email switch says which way.
+    #[test]
+    fn a_client_edit_and_the_practice_email_switch_read_as_sentences() {
+        use serde_json::json;
+        let edit = |before, after| {
+            sentence(
+                "client.updated",
+                Some("Ada Admin"),
+                Some("Birch Ltd"),
+                Some(&before),
+                Some(&after),
+                None,
+            )
+        };
+        assert_eq!(
+            edit(
+                json!({"name": "Birch Ltd", "plan": "small"}),
+                json!({"name": "Birch Ltd", "plan": "practice_edition"})
+            ),
+            "Ada Admin moved the client Birch Ltd from Small to Practice Edition"
+        );
+        assert_eq!(
+            edit(
+                json!({"name": "Birch", "plan": "small"}),
+                json!({"name": "Birch Ltd", "plan": "large"})
+            ),
+            "Ada Admin renamed the client Birch to Birch Ltd and moved it from Small to Large"
+        );
+        assert_eq!(
+            edit(
+                json!({"name": "Birch", "plan": "small"}),
+                json!({"name": "Birch Ltd", "plan": "small"})
+            ),
+            "Ada Admin renamed the client Birch to Birch Ltd"
+        );
+        assert_eq!(
+            sentence(
+                "practice.access_emails",
+                Some("Ada Admin"),
+                Some("Northfield"),
+                None,
+                Some(&json!({"access_emails": false})),
+                None
+            ),
+            "Ada Admin stopped the emails that tell staff of changes to their access"
+        );
+    }
 
     /// The record of a download says what the export was narrowed by, as the search reads
     /// it: text that searches for nothing (blank, control characters) says nothing.

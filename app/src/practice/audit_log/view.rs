@@ -110,7 +110,12 @@ pub fn AuditLogPage() -> impl IntoView {
                                 <tbody>
                                     {data.entries.into_iter().map(|e| view! {
                                         <tr>
-                                            <td class="nowrap">{format_time(e.at)}</td>
+                                            <td class="when">{
+                                                // Day and time each on one line: a narrow window puts them on two.
+                                                let at = format_time(e.at);
+                                                let (day, time) = at.split_once(' ').unwrap_or((&at, ""));
+                                                view! { <span>{day.to_owned()}</span>" "<span>{time.to_owned()}</span> }
+                                            }</td>
                                             <th scope="row">{e.sentence.clone()}<small class="muted">{format!(" · {}", describe(&e.action))}</small></th>
                                             <td class="change">
                                                 {(e.before.is_some() || e.after.is_some()).then(|| view! {

@@ -35,16 +35,9 @@ pub struct Offboarding {
 impl Offboarding {
     /// "Removes access to 37 clients, ends their sessions, revokes 1 pending invitation".
     pub fn summary(&self) -> String {
-        let plural = |n: i64, one: &str, many: &str| {
-            if n == 1 {
-                format!("1 {one}")
-            } else {
-                format!("{n} {many}")
-            }
-        };
         let mut parts = vec![format!(
             "Removes access to {}",
-            plural(self.clients, "client", "clients")
+            crate::frame::widgets::clients(self.clients)
         )];
         parts.push(match self.sessions {
             0 => "ends their sessions (none open now)".to_owned(),
@@ -53,7 +46,7 @@ impl Offboarding {
         if self.invitations > 0 {
             parts.push(format!(
                 "revokes {}",
-                plural(self.invitations, "pending invitation", "pending invitations")
+                crate::frame::widgets::count(self.invitations, "pending invitation")
             ));
         }
         parts.join(", ")

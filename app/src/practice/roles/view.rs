@@ -129,14 +129,6 @@ pub fn RolesPage() -> impl IntoView {
 }
 
 /// "1 user", "3 users".
-fn count(n: i64, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
-}
-
 #[component]
 fn RolesTable(list: Vec<RoleDetail>, delete: ServerAction<DeleteRole>, on_edit: Callback<RoleDetail>) -> impl IntoView {
     let confirming = RwSignal::new(None::<i64>);
@@ -170,7 +162,7 @@ fn RolesTable(list: Vec<RoleDetail>, delete: ServerAction<DeleteRole>, on_edit: 
                                 <tr>
                                     <th scope="row">{role.name.clone()}{(role.kind != RoleKind::Custom).then(|| view! { <span class="badge">"Predefined"</span> })}</th>
                                     <td>{summary}</td>
-                                    <td>{format!("{}, {}, {}", count(role.members, "user"), count(role.assignments, "client assignment"), count(role.invitations, "invitation"))}</td>
+                                    <td>{format!("{}, {}, {}", crate::frame::widgets::count(role.members, "user"), crate::frame::widgets::count(role.assignments, "client assignment"), crate::frame::widgets::count(role.invitations, "invitation"))}</td>
                                     <td>
     <div class="row-actions">
                                         {(role.kind == RoleKind::Custom).then(|| view! {
