@@ -123,7 +123,7 @@ test.describe('a practice of 200 staff and 10,000 clients', () => {
 test.describe('on a narrow window', () => {
   test.use({ viewport: { width: 390, height: 844 } });
 
-  test('the staff list and the matrix stack, and choosing a person brings the matrix into view', async ({ page }) => {
+  test('the staff list and the matrix stack, choosing a person brings the matrix into view, and people are cards', async ({ page }) => {
     await signInAsDemoAdmin(page);
     await page.goto('/partner/users');
     await waitForHydration(page);
@@ -136,6 +136,16 @@ test.describe('on a narrow window', () => {
     await page.screenshot({ path: 'test-results/large-matrix-390.png' });
     await page.goto('/manage-users');
     await waitForHydration(page);
+    // Each person is a card here: their role and every action are in view, with no
+    // scrolling sideways (a table's columns ran past the window's edge).
+    const row = page.getByRole('table', { name: /Users of/ }).getByRole('row').filter({ has: page.getByRole('combobox') }).first();
+    const controls = [row.getByRole('combobox'), ...(await row.getByRole('button').all())];
+    expect(controls.length).toBeGreaterThan(2);
+    for (const control of controls) {
+      const box = (await control.boundingBox())!;
+      expect(box.x + box.width, await control.textContent() ?? '').toBeLessThanOrEqual(390);
+    }
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await page.screenshot({ path: 'test-results/large-manage-users-390.png' });
   });
 });

@@ -116,7 +116,7 @@ fn ClientUsersTable(
     let staff_note = format!("Practice staff (managed by {practice_name})");
     view! {
         <div class="table-wrap">
-            <table class="data">
+            <table class="data stack">
                 <caption>{format!("Users of {client_name}")}</caption>
                 <thead>
                     <tr>
@@ -195,7 +195,7 @@ fn ClientUsersTable(
                         view! {
                             <tr>
                                 <th scope="row">{line.name.clone()}</th>
-                                <td>{line.email.clone()}</td>
+                                <td class="full">{line.email.clone()}</td>
                                 <td>{role_cell}</td>
                                 <td><span class=status_class>{status_text}</span></td>
                                 <td><div class="row-actions">{actions}</div></td>

@@ -176,7 +176,7 @@ fn ClientTable(
     });
     view! {
         <div class="table-wrap">
-            <table class="data">
+            <table class="data stack">
                 <thead><tr>
                     <th scope="col">"Client"</th><th scope="col">"Plan"</th><th scope="col">"Staff with access"</th><th scope="col">"Client users"</th><th scope="col">"Actions"</th>
                 </tr></thead>
@@ -187,7 +187,7 @@ fn ClientTable(
                         view! {
                             <tr>
                                 {move || if editing.get() == Some(id) {
-                                    view! { <td colspan="2"><EditClientForm id name=name.clone() plan=c.plan update editing/></td> }.into_any()
+                                    view! { <td colspan="2" class="full"><EditClientForm id name=name.clone() plan=c.plan update editing/></td> }.into_any()
                                 } else {
                                     view! {
                                         <th scope="row">{name.clone()}{c.archived.then(|| view! { <span class="badge">"Archived"</span> })}</th>
@@ -195,7 +195,7 @@ fn ClientTable(
                                     }.into_any()
                                 }}
                                 <td>{c.staff_with_access}" "<a href=format!("/partner/clients/staff?client={id}")>"Staff with access"</a></td>
-                                <td>{c.client_users}</td>
+                                <td data-label="Client users">{c.client_users}</td>
                                 <td><div class="row-actions">
                                     <button type="button" class="link" aria-label=format!("Edit {}", c.name) on:click=move |_| editing.set(Some(id))>"Edit"</button>
                                     {if c.archived {

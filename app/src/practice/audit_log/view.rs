@@ -102,7 +102,7 @@ pub fn AuditLogPage() -> impl IntoView {
                     view! {
                         {data.entries.is_empty().then(|| view! { <p class="empty">"No events match."</p> })}
                         <div class="table-wrap">
-                            <table class="data audit">
+                            <table class="data audit stack">
                                 <caption>"Audit events"</caption>
                                 <thead><tr>
                                     <th scope="col">"When"</th><th scope="col">"What happened"</th><th scope="col">"Details"</th>

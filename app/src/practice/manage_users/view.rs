@@ -305,7 +305,7 @@ fn UsersTable(
     } = data;
     view! {
         <div class="table-wrap">
-            <table class="data">
+            <table class="data stack">
                 <caption>{format!("Users of {practice_name}")}</caption>
                 <thead>
                     <tr>
@@ -423,7 +423,7 @@ fn UsersTable(
                             view! {
                                 <tr>
                                     <th scope="row">{line.name.clone()}{line.is_main.then(|| view! { <span class="badge">"Main user"</span> })}</th>
-                                    <td>{line.email.clone()}</td>
+                                    <td class="full">{line.email.clone()}</td>
                                     <td>{role_cell}</td>
                                     <td>
                                         <span class=status_class>{line.status.label()}</span>

@@ -139,7 +139,7 @@ fn RolesTable(list: Vec<RoleDetail>, delete: ServerAction<DeleteRole>, on_edit: 
                 <div class="alert error" role="alert">{move || delete_error.get().map(|e| e.to_string())}</div>
             </Show>
             <div class="table-wrap">
-                <table class="data">
+                <table class="data stack">
                     <caption>"Roles of the practice"</caption>
                     <thead>
                         <tr>
