@@ -519,10 +519,7 @@ pub async fn require() -> Result<(AppState, Session), AppError> {
 async fn require_with(activity: Activity) -> Result<(AppState, Session), AppError> {
     let (state, session) = require_signed_in(activity).await?;
     if session.must_set_up_two_step {
-        return Err(AppError::NotAllowed(
-            "Your practice requires two-step sign-in. Turn it on under Two-step sign-in first.".into(),
-        )
-        .respond());
+        return Err(two_step_first().respond());
     }
     Ok((state, session))
 }
@@ -626,19 +623,19 @@ pub async fn practice_actor(
     permission: Option<&str>,
 ) -> Result<PracticeActor, AppError> {
     if session.must_set_up_two_step {
-        return Err(AppError::NotAllowed(
-            "Your practice requires two-step sign-in. Turn it on under Two-step sign-in first.".into(),
-        )
-        .respond());
+        return Err(two_step_first().respond());
     }
     let mut session = session;
     if session.current_practice_id.is_none() && session.current_client_id.is_none() {
         adopt_first_practice(&state, &mut session).await?;
+        if session.must_set_up_two_step {
+            return Err(two_step_first().respond());
+        }
     }
     // The active membership of the session's practice, read with the session itself.
     let (Some(practice_id), Some((role_id, kind, is_main))) = (session.current_practice_id, session.membership.clone())
     else {
-        return Err(no_practice_open(&session).respond());
+        return Err(no_practice_open(&state, &session).await?.respond());
     };
     let role_kind = RoleKind::parse(&kind).ok_or(AppError::Internal)?;
     let permissions = match role_kind.predefined_permissions() {
@@ -667,52 +664,79 @@ pub async fn practice_actor(
 
 /// A session that acts in no account (its person had none when signing in: deactivated, or
 /// every access ended) whose person is a practice's active member now (reactivated, say):
-/// the top bar already shows that practice (`current_account` falls back to the first
-/// account), so the session acts in it from now on, as a new sign-in would
-/// (`starting_account`), rather than refusing the practice's pages until one.
+/// it acts from now on in the account the top bar shows (`current_account`, which falls back
+/// to the person's first account) when that is a practice, rather than refusing the
+/// practice's pages until the next sign-in. The session row is written only while it still
+/// acts in no account and the membership is still active (a deactivation deletes the
+/// session, a switch sets an account: either wins), and a practice that requires two-step
+/// sign-in of someone without it is refused as at any other request.
 async fn adopt_first_practice(state: &AppState, session: &mut Session) -> Result<(), AppError> {
-    let (Some(practice_id), _) = crate::identity::accounts::ssr::starting_account(&state.db, session.user_id).await?
-    else {
+    use crate::identity::accounts::AccountKind;
+    let shown = crate::identity::accounts::ssr::current_account(&state.db, session).await?;
+    let Some(practice_id) = shown.filter(|a| a.kind == AccountKind::Practice).map(|a| a.id) else {
         return Ok(());
     };
-    let membership: Option<(i64, String, i64)> = sqlx::query_as(
-        r#"SELECT m.role_id, r.kind, m.is_main FROM practice_members m JOIN roles r ON r.id = m.role_id
+    let membership: Option<(i64, String, i64, i64)> = sqlx::query_as(
+        r#"SELECT m.role_id, r.kind, m.is_main,
+                  CASE WHEN p.require_two_step = 1 AND u.totp_secret IS NULL THEN 1 ELSE 0 END
+           FROM practice_members m JOIN roles r ON r.id = m.role_id
+           JOIN practices p ON p.id = m.practice_id JOIN users u ON u.id = m.user_id
            WHERE m.practice_id = $1 AND m.user_id = $2 AND m.status = 'active'"#,
     )
     .bind(practice_id)
     .bind(session.user_id)
     .fetch_optional(state.db.pool())
     .await?;
-    let Some((role_id, kind, is_main)) = membership else {
+    let Some((role_id, kind, is_main, must_set_up_two_step)) = membership else {
         return Ok(());
     };
-    state
+    if must_set_up_two_step == 1 {
+        session.must_set_up_two_step = true;
+        return Ok(());
+    }
+    let adopted = state
         .db
         .execute_write(
             sqlx::query(
                 r#"UPDATE sessions SET current_practice_id = $1
-                   WHERE token_hash = $2 AND current_practice_id IS NULL AND current_client_id IS NULL"#,
+                   WHERE token_hash = $2 AND current_practice_id IS NULL AND current_client_id IS NULL
+                     AND EXISTS (SELECT 1 FROM practice_members m
+                                 WHERE m.practice_id = $1 AND m.user_id = $3 AND m.role_id = $4 AND m.status = 'active')"#,
             )
             .bind(practice_id)
-            .bind(&session.token_hash),
+            .bind(&session.token_hash)
+            .bind(session.user_id)
+            .bind(role_id),
         )
-        .await?;
-    session.current_practice_id = Some(practice_id);
-    session.membership = Some((role_id, kind, is_main == 1));
+        .await?
+        .rows_affected();
+    if adopted == 1 {
+        session.current_practice_id = Some(practice_id);
+        session.membership = Some((role_id, kind, is_main == 1));
+    }
     Ok(())
 }
 
+/// The refusal of everything but setting up two-step sign-in, for someone whose practice
+/// requires it and who has not turned it on.
+fn two_step_first() -> AppError {
+    AppError::NotAllowed("Your practice requires two-step sign-in. Turn it on under Two-step sign-in first.".into())
+}
+
 /// Why someone signed in with no practice open is refused a practice's page or action,
-/// in words they can act on: a client's own user reached a practice's page, or the person's
-/// last access has ended. Both are answered 403, as a missing permission is.
-fn no_practice_open(session: &Session) -> AppError {
-    if session.current_client_id.is_some() {
-        AppError::NotAllowed("This page is for a practice's staff, and the account you have open is a client's.".into())
-    } else {
-        AppError::NotAllowed(
-            "You do not have access to any practice at the moment. Ask your practice's admin for access.".into(),
-        )
-    }
+/// in words they can act on. All are answered 403, as a missing permission is.
+async fn no_practice_open(state: &AppState, session: &Session) -> Result<AppError, AppError> {
+    use crate::identity::accounts::AccountKind;
+    let shown = crate::identity::accounts::ssr::current_account(&state.db, session).await?;
+    Ok(AppError::NotAllowed(match shown.map(|a| a.kind) {
+        Some(AccountKind::Client) => {
+            "This page is for a practice's staff, and the account you have open is a client's.".into()
+        }
+        Some(AccountKind::Practice) => {
+            "Your access to this practice has ended or changed. Open an account from the Accounts menu.".into()
+        }
+        None => "You do not have access to any practice at the moment. Ask your practice's admin for access.".into(),
+    }))
 }
 
 /// A signed-in user acting in a client account with their role there: the client the

@@ -324,14 +324,15 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
             }
         });
     }
-    let session_ended = RwSignal::new(false);
+    // Why the live updates stopped, if they did.
+    let stopped = RwSignal::new(None::<AppError>);
     // Another admin's change appears without a reload: poll the access version.
     #[cfg(feature = "hydrate")]
     {
         let handle = StoredValue::new_local(None::<leptos::leptos_dom::helpers::IntervalHandle>);
         let interval = set_interval_with_handle(
             move || {
-                if session_ended.get_untracked() {
+                if stopped.with_untracked(Option::is_some) {
                     return;
                 }
                 leptos::task::spawn_local(async move {
@@ -346,10 +347,11 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
                             reload.try_update(|r| *r += 1);
                             changes.try_update(|c| *c += 1);
                         }
-                        // The session ended (idle, signed out elsewhere, deactivated): stop
-                        // asking and say so, instead of failing silently every 3 seconds.
-                        Err(AppError::Unauthenticated) | Err(AppError::Forbidden) => {
-                            session_ended.try_set(true);
+                        // The session ended (idle, signed out elsewhere, deactivated) or no
+                        // longer acts in this practice: stop asking and say so, instead of
+                        // failing silently every 3 seconds.
+                        Err(e @ (AppError::Unauthenticated | AppError::Forbidden | AppError::NotAllowed(_))) => {
+                            stopped.try_set(Some(e));
                             if let Some(h) = handle.try_get_value().flatten() {
                                 h.clear();
                             }
@@ -459,12 +461,15 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
     });
 
     view! {
-        <Show when=move || session_ended.get()>
-            <div class="alert error" role="alert">
-                "Your session has ended, so changes by others no longer appear here. "
-                <a href="/login">"Sign in again"</a>" to keep working."
-            </div>
-        </Show>
+        {move || stopped.get().map(|e| view! {
+            <div class="alert error" role="alert">{match e {
+                AppError::Unauthenticated => view! {
+                    "Your session has ended, so changes by others no longer appear here. "
+                    <a href="/login">"Sign in again"</a>" to keep working."
+                }.into_any(),
+                e => format!("Changes by others no longer appear here: {e}").into_any(),
+            }}</div>
+        })}
         <section class="card matrix-card" aria-labelledby="matrix-heading">
             <Transition fallback=|| view! { <p>"Loading clients…"</p> }>
                 {move || matrix.get().map(|r| match r {

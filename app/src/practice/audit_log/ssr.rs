@@ -381,13 +381,11 @@ pub fn sentence(
                 format!("{who} {}", changes.join(" and "))
             }
         }
-        Some(A::AccessEmailsChanged) => {
-            if after.and_then(|a| a.get("access_emails")).and_then(|v| v.as_bool()) == Some(false) {
-                format!("{who} stopped the emails that tell staff of changes to their access")
-            } else {
-                format!("{who} turned on the emails that tell staff of changes to their access")
-            }
-        }
+        Some(A::AccessEmailsChanged) => match after.and_then(|a| a.get("access_emails")).and_then(|v| v.as_bool()) {
+            Some(false) => format!("{who} stopped the emails that tell staff of changes to their access"),
+            Some(true) => format!("{who} turned on the emails that tell staff of changes to their access"),
+            None => format!("{who} changed the emails that tell staff of changes to their access"),
+        },
         Some(A::ClientArchived) => format!("{who} archived the client {whom}"),
         Some(A::ClientRestored) => format!("{who} restored the client {whom}"),
         Some(A::ClientsImported) => format!("{who} imported {}", clients(n)),
@@ -396,13 +394,11 @@ pub fn sentence(
         Some(A::RoleDeleted) => format!("{who} deleted the role {whom}"),
         Some(A::PracticeCreated) => format!("{who} created the practice {whom}"),
         Some(A::LeaverReportDownloaded) => format!("{who} downloaded {whom}'s leaver report ({})", clients(n)),
-        Some(A::OwnAccessEmailsChanged) => {
-            if after.and_then(|a| a.get("access_emails")).and_then(|v| v.as_bool()) == Some(false) {
-                format!("{who} stopped their emails about changes to their access")
-            } else {
-                format!("{who} asked for emails about changes to their access again")
-            }
-        }
+        Some(A::OwnAccessEmailsChanged) => match after.and_then(|a| a.get("access_emails")).and_then(|v| v.as_bool()) {
+            Some(false) => format!("{who} stopped their emails about changes to their access"),
+            Some(true) => format!("{who} asked for emails about changes to their access again"),
+            None => format!("{who} changed their emails about changes to their access"),
+        },
         Some(A::AuditLogDownloaded) => match text(after, "filters") {
             Some(filters) => format!("{who} downloaded the audit log ({filters})"),
             None => format!("{who} downloaded the audit log"),

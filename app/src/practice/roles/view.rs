@@ -128,7 +128,6 @@ pub fn RolesPage() -> impl IntoView {
     }
 }
 
-/// "1 user", "3 users".
 #[component]
 fn RolesTable(list: Vec<RoleDetail>, delete: ServerAction<DeleteRole>, on_edit: Callback<RoleDetail>) -> impl IntoView {
     let confirming = RwSignal::new(None::<i64>);
