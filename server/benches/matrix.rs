@@ -256,7 +256,8 @@ async fn bench(target: Target, clients: usize) {
             "INSERT INTO bulk_batch_rows (batch_id, client_id, previous_role_id, previous_ends_at)
              SELECT $3, c.id, a.role_id, a.ends_at
              FROM clients c LEFT JOIN client_assignments a ON a.client_id = c.id AND a.user_id = $1
-             WHERE c.practice_id = $2 AND c.archived = 0",
+             WHERE c.practice_id = $2 AND c.archived = 0
+             ORDER BY c.id",
         )
         .bind(staff)
         .bind(practice)
