@@ -66,7 +66,7 @@ pub fn MyAccessPage() -> impl IntoView {
                         <p class="count" role="status">{format!("{} of {} clients", thousands(d.matching), thousands(d.total))}</p>
                         {d.rows.is_empty().then(|| view! { <p class="empty">"No clients."</p> })}
                         <div class="table-wrap">
-                            <table class="data">
+                            <table class="data stack">
                                 <caption>"Clients you can open"</caption>
                                 <thead><tr><th scope="col">"Client"</th><th scope="col">"Plan"</th><th scope="col">"Role"</th><th scope="col">"Ends"</th></tr></thead>
                                 <tbody>

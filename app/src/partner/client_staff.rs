@@ -266,7 +266,7 @@ pub fn ClientStaffPage() -> impl IntoView {
                         })}
                         <p class="count" role="status">{match d.rows.len() { 0 => "No staff have access to this client.".to_owned(), 1 => "1 staff member has access.".to_owned(), n => format!("{n} staff members have access.") }}</p>
                         <div class="table-wrap">
-                            <table class="data">
+                            <table class="data stack">
                                 <caption>{heading}</caption>
                                 <thead><tr>
                                     <th scope="col">"Staff member"</th><th scope="col">"Role"</th><th scope="col">"Since"</th>
@@ -279,9 +279,9 @@ pub fn ClientStaffPage() -> impl IntoView {
                                             <tr>
                                                 <th scope="row">{row.name.clone()}<small class="muted">{format!(" {}", row.email)}</small></th>
                                                 <td>{row.role_name.clone()}</td>
-                                                <td>{crate::practice::audit_log::format_time(row.since)}</td>
-                                                <td>{row.granted_by.clone().unwrap_or_else(|| "–".to_owned())}</td>
-                                                <td>{row.ends_at.map(|e| format!("until {}", crate::platform::dates::last_day(e))).unwrap_or_else(|| "–".to_owned())}</td>
+                                                <td data-label="Since">{crate::practice::audit_log::format_time(row.since)}</td>
+                                                <td data-label="Granted by">{row.granted_by.clone().unwrap_or_else(|| "–".to_owned())}</td>
+                                                <td>{row.ends_at.map(|e| format!("until {}", crate::platform::dates::last_day(e))).unwrap_or_else(|| "No end date".to_owned())}</td>
                                                 <td>
                                                     <ActionForm action=change attr:class="row-form">
                                                         <input type="hidden" name="client_id" value=client_id/>
@@ -365,7 +365,7 @@ fn own_users_section(
                 <div class="alert error" role="alert">{move || error.get().map(|e| e.to_string())}</div>
             </Show>
             <div class="table-wrap">
-                <table class="data">
+                <table class="data stack">
                     <thead><tr>
                         <th scope="col">"User"</th><th scope="col">"Role"</th><th scope="col">"Status"</th>
                         {(!manages).then(|| view! { <th scope="col">"Actions"</th> })}

@@ -80,7 +80,7 @@ pub fn LeaverReportPage() -> impl IntoView {
                         </div>
                         {rep.rows.is_empty().then(|| view! { <p class="empty">"No client access in the last 90 days."</p> })}
                         <div class="table-wrap">
-                            <table class="data">
+                            <table class="data stack">
                                 <caption>{format!("Client access of {} in the last 90 days", rep.name)}</caption>
                                 <thead><tr>
                                     <th scope="col">"Client"</th><th scope="col">"Role"</th><th scope="col">"From"</th>
@@ -91,9 +91,9 @@ pub fn LeaverReportPage() -> impl IntoView {
                                         <tr>
                                             <th scope="row">{row.client}</th>
                                             <td>{row.role}</td>
-                                            <td>{row.from.map(format_time).unwrap_or_else(|| "before the records".to_owned())}</td>
-                                            <td>{row.to.map(format_time).unwrap_or_else(|| "still has access".to_owned())}</td>
-                                            <td>{row.granted_by.unwrap_or_else(|| "–".to_owned())}</td>
+                                            <td data-label="From">{row.from.map(format_time).unwrap_or_else(|| "before the records".to_owned())}</td>
+                                            <td data-label="To">{row.to.map(format_time).unwrap_or_else(|| "still has access".to_owned())}</td>
+                                            <td data-label="Granted by">{row.granted_by.unwrap_or_else(|| "–".to_owned())}</td>
                                         </tr>
                                     }).collect_view()}
                                 </tbody>
