@@ -642,6 +642,23 @@ async fn after_sign_in_the_top_bar_and_the_actions_are_in_the_same_practice(app:
     let (client, _, _) = app.sign_in(&ada.email, PASSWORD).await;
     let (shown, acted, _) = shown_and_acted(client).await;
     assert_eq!((shown.as_str(), acted.as_str()), ("Zeta practice", "Zeta practice"));
+    // Signed in while she had no account (deactivated in both), then given both back: the
+    // session acts where the top bar says (the first practice by name), not where she was
+    // last (Zeta).
+    let set_status = |status: &'static str| async move {
+        sqlx::query("UPDATE practice_members SET status = $1 WHERE user_id = $2")
+            .bind(status)
+            .bind(ada.user_id)
+            .execute(app.db.pool())
+            .await
+            .unwrap();
+    };
+    set_status("deactivated").await;
+    let (client, _, _) = app.sign_in(&ada.email, PASSWORD).await;
+    assert_eq!(app.me(&client).await["current"], serde_json::Value::Null);
+    set_status("active").await;
+    let (shown, acted, _) = shown_and_acted(client).await;
+    assert_eq!((shown.as_str(), acted.as_str()), ("Alpha practice", "Alpha practice"));
 }
 
 async fn polling_does_not_keep_an_idle_session_alive(app: &TestApp) {
