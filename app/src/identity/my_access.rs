@@ -49,6 +49,7 @@ pub fn MyAccessPage() -> impl IntoView {
                 Ok(d) => {
                     let (q, page) = filters.get_untracked();
                     let pages = (d.matching + MY_ACCESS_PAGE - 1) / MY_ACCESS_PAGE;
+                    let no_rows = d.rows.is_empty();
                     let enabled = d.access_emails;
                     view! {
                         {d.is_staff.then(|| view! {
@@ -65,7 +66,7 @@ pub fn MyAccessPage() -> impl IntoView {
                         {move || emails_error.get().map(|e| view! { <div class="alert error" role="alert">{e.to_string()}</div> })}
                         <p class="count" role="status">{format!("{} of {} clients", thousands(d.matching), thousands(d.total))}</p>
                         {d.rows.is_empty().then(|| view! { <p class="empty">"No clients."</p> })}
-                        <div class="table-wrap">
+                        <div class="table-wrap" hidden=no_rows>
                             <table class="data stack">
                                 <caption>"Clients you can open"</caption>
                                 <thead><tr><th scope="col">"Client"</th><th scope="col">"Plan"</th><th scope="col">"Role"</th><th scope="col">"Ends"</th></tr></thead>

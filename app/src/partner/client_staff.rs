@@ -235,6 +235,7 @@ pub fn ClientStaffPage() -> impl IntoView {
                     let client_id = d.client_id.to_string();
                     let heading = format!("{}: staff with access", d.client_name);
                     let own_users = own_users_section(&d, own, own_error);
+                    let no_rows = d.rows.is_empty();
                     view! {
                         <h1>{heading.clone()}</h1>
                         <Show when=move || error.get().is_some()>
@@ -265,7 +266,7 @@ pub fn ClientStaffPage() -> impl IntoView {
                             }
                         })}
                         <p class="count" role="status">{match d.rows.len() { 0 => "No staff have access to this client.".to_owned(), 1 => "1 staff member has access.".to_owned(), n => format!("{n} staff members have access.") }}</p>
-                        <div class="table-wrap">
+                        <div class="table-wrap" hidden=no_rows>
                             <table class="data stack">
                                 <caption>{heading}</caption>
                                 <thead><tr>

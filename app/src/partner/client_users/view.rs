@@ -198,7 +198,7 @@ fn ClientUsersTable(
                                 <td class="full">{line.email.clone()}</td>
                                 <td>{role_cell}</td>
                                 <td><span class=status_class>{status_text}</span></td>
-                                <td><div class="row-actions">{actions}</div></td>
+                                <td class="full"><div class="row-actions">{actions}</div></td>
                             </tr>
                         }
                     }).collect_view()}

@@ -196,7 +196,7 @@ fn ClientTable(
                                 }}
                                 <td>{c.staff_with_access}" "<a href=format!("/partner/clients/staff?client={id}")>"Staff with access"</a></td>
                                 <td data-label="Client users">{c.client_users}</td>
-                                <td><div class="row-actions">
+                                <td class="full"><div class="row-actions">
                                     <button type="button" class="link" aria-label=format!("Edit {}", c.name) on:click=move |_| editing.set(Some(id))>"Edit"</button>
                                     {if c.archived {
                                         view! { <button type="button" class="link" aria-label=format!("Restore {}", c.name) on:click=move |_| { archive.dispatch(SetClientArchived { client_id: id, archived: false }); }>"Restore"</button> }.into_any()

@@ -99,9 +99,10 @@ pub fn AuditLogPage() -> impl IntoView {
                 Err(e) => view! { <div class="alert error" role="alert">{e.to_string()}</div> }.into_any(),
                 Ok(data) => {
                     let next = data.next;
+                    let no_rows = data.entries.is_empty();
                     view! {
                         {data.entries.is_empty().then(|| view! { <p class="empty">"No events match."</p> })}
-                        <div class="table-wrap">
+                        <div class="table-wrap" hidden=no_rows>
                             <table class="data audit stack">
                                 <caption>"Audit events"</caption>
                                 <thead><tr>

@@ -303,8 +303,9 @@ fn UsersTable(
         i_am_main,
         ..
     } = data;
+    let no_rows = lines.is_empty();
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" hidden=no_rows>
             <table class="data stack">
                 <caption>{format!("Users of {practice_name}")}</caption>
                 <thead>
@@ -429,7 +430,7 @@ fn UsersTable(
                                         <span class=status_class>{line.status.label()}</span>
                                         {line.two_step.then(|| view! { <span class="badge" title="Two-step sign-in is on">"Two-step"</span> })}
                                     </td>
-                                    <td><div class="row-actions">{actions}</div></td>
+                                    <td class="full"><div class="row-actions">{actions}</div></td>
                                 </tr>
                             }
                         })

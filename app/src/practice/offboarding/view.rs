@@ -65,6 +65,7 @@ pub fn LeaverReportPage() -> impl IntoView {
                 Err(e) => view! { <div class="alert error" role="alert">{e.to_string()}</div> }.into_any(),
                 Ok(rep) => {
                     let csv = format!("/reports/leaver.csv?user={}", rep.user_id);
+                    let no_rows = rep.rows.is_empty();
                     view! {
                         <div class="page-head">
                             <div>
@@ -79,7 +80,7 @@ pub fn LeaverReportPage() -> impl IntoView {
                             </div>
                         </div>
                         {rep.rows.is_empty().then(|| view! { <p class="empty">"No client access in the last 90 days."</p> })}
-                        <div class="table-wrap">
+                        <div class="table-wrap" hidden=no_rows>
                             <table class="data stack">
                                 <caption>{format!("Client access of {} in the last 90 days", rep.name)}</caption>
                                 <thead><tr>
