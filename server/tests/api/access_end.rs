@@ -4,22 +4,11 @@
 
 use serde_json::Value;
 
-use crate::helpers::{Admin, Client, PASSWORD, TestApp};
+use crate::helpers::{Admin, Client, TestApp};
 
 async fn staff(app: &TestApp, admin: &Admin, email: &str) -> (Client, i64) {
     let employee = app.role_id(admin.practice_id, "Employee").await;
-    let token = app.invite_and_read_link(admin, "Sam Staff", email, employee).await;
-    let who = app.client();
-    let (status, body) = app
-        .call(&who, "accept_invitation", &[("token", &token), ("password", PASSWORD)])
-        .await;
-    assert!(status.is_success() || status.is_redirection(), "{body}");
-    let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap();
-    (who, id)
+    crate::helpers::join(app, admin, "Sam Staff", email, employee).await
 }
 
 async fn end(app: &TestApp, admin: &Admin, user: i64, client: i64, day: &str) -> (reqwest::StatusCode, Value) {
