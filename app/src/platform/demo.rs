@@ -161,7 +161,7 @@ pub async fn seed_if_empty(db: &Db, clients: usize) -> Result<Option<DemoLogin>,
         &["payroll.view", "payroll.run", "reports.view"],
     )
     .await?;
-    let _auditor = create_custom_role(
+    let auditor = create_custom_role(
         &mut tx,
         practice,
         &DisplayName::parse("Auditor (read only)", "role name", 60).expect("valid"),
@@ -200,12 +200,19 @@ pub async fn seed_if_empty(db: &Db, clients: usize) -> Result<Option<DemoLogin>,
         .collect();
     insert_clients(&mut tx, practice, &rows).await?;
 
-    // Some access already in place, so the matrix is not empty on first sight: the first
-    // staff member is Employee on every third client, the second Bookkeeper on every fourth.
-    for (user, role, every) in [(staff_ids[0], employee, 3), (staff_ids[1], bookkeeper, 4)] {
+    // Access already in place, as in a practice that has been at work for a while: the
+    // first staff member is Employee on every third client and the second Bookkeeper on
+    // every fourth (the people a demo starts from), and everyone else looks after a
+    // portfolio of their own (every `staff`-th client, about 50 of 10,000), in a role
+    // that fits their job, so whoever one picks in the matrix has clients.
+    let portfolio_role = |i: usize| [employee, bookkeeper, employee, auditor, payroll][i % 5];
+    let grants = [(staff_ids[0], employee, 3, 0), (staff_ids[1], bookkeeper, 4, 0)]
+        .into_iter()
+        .chain((2..staff).map(|i| (staff_ids[i], portfolio_role(i), staff as i64, i as i64)));
+    for (user, role, every, offset) in grants {
         sqlx::query(
             r#"INSERT INTO client_assignments (practice_id, user_id, client_id, role_id, granted_by, granted_at)
-               SELECT practice_id, $1, id, $2, $3, $4 FROM clients WHERE practice_id = $5 AND id % $6 = 0"#,
+               SELECT practice_id, $1, id, $2, $3, $4 FROM clients WHERE practice_id = $5 AND id % $6 = $7"#,
         )
         .bind(user)
         .bind(role)
@@ -213,6 +220,7 @@ pub async fn seed_if_empty(db: &Db, clients: usize) -> Result<Option<DemoLogin>,
         .bind(now())
         .bind(practice)
         .bind(every)
+        .bind(offset)
         .execute(&mut *tx)
         .await?;
     }
