@@ -147,5 +147,17 @@ test("another admin's change appears without a reload", async ({ page, browser }
   await expect(second.getByRole('radio', { name: `Live ${tag} Ltd: User` })).toHaveAttribute('aria-checked', 'true');
 
   await expect(cell).toHaveAttribute('aria-checked', 'true', { timeout: 8000 });
+
+  // The other browser archives the client; a click here is then refused by the server: the
+  // tick it turned green goes back, and the page says why.
+  await second.goto('/partner/clients');
+  await waitForHydration(second);
+  await second.getByRole('button', { name: `Archive Live ${tag} Ltd` }).click();
+  await expect(second.getByRole('button', { name: `Archive Live ${tag} Ltd` })).toHaveCount(0);
+  const employee = page.getByRole('radio', { name: `Live ${tag} Ltd: Employee (predefined)` });
+  await employee.click();
+  await expect(page.getByText(`Could not change access to Live ${tag} Ltd: Live ${tag} Ltd is archived.`)).toBeVisible();
+  await expect(employee).toHaveAttribute('aria-checked', 'false');
+  await expect(cell).toHaveAttribute('aria-checked', 'true');
   await other.close();
 });

@@ -56,6 +56,13 @@ impl StaffQuery {
     }
 }
 
+/// A matrix row as drawn, and its role and end as they change (a click, an end date).
+#[derive(Clone)]
+struct RowEntry {
+    row: MatrixRow,
+    state: RwSignal<(Option<i64>, Option<i64>)>,
+}
+
 #[component]
 pub fn MatrixPage() -> impl IntoView {
     let query = use_query_map();
@@ -289,9 +296,11 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
         move || (user_id, search.get(), plan.get(), page.get(), reload.get()),
         |(u, s, p, pg, _)| get_matrix(u, s, p, pg),
     );
-    // The rows as shown: seeded from the server as the matrix renders (so the server's HTML
-    // has them too), changed at once on a click (optimistic).
-    let rows = RwSignal::new(Vec::<MatrixRow>::new());
+    // The rows as shown, each with its own signal for its role and end: seeded from the
+    // server as the matrix renders (so the server's HTML has them too), and a click changes
+    // its row's signal at once (optimistic), so only that row's cells are redrawn: the cost
+    // of a click does not grow with the rows on the page.
+    let rows = RwSignal::new(Vec::<RowEntry>::new());
     let version = RwSignal::new(0_i64);
     let message = RwSignal::new(None::<(bool, String)>);
     let confirm = RwSignal::new(None::<PendingBulk>);
@@ -369,26 +378,29 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
     }
 
     let grant = move |index: usize, role_id: Option<i64>| {
-        let Some(row) = rows.with_untracked(|r| r.get(index).cloned()) else {
+        let Some((client_id, name, state)) =
+            rows.with_untracked(|r| r.get(index).map(|e| (e.row.client_id, e.row.name.clone(), e.state)))
+        else {
             return;
         };
-        if row.role_id == role_id {
+        let Some((before, _)) = state.try_get_untracked() else {
+            return;
+        };
+        if before == role_id {
             return;
         }
-        rows.update(|r| r[index].role_id = role_id);
+        state.update(|s| s.0 = role_id);
         saving.update(|s| *s = Some(s.unwrap_or(0) + 1));
         leptos::task::spawn_local(async move {
-            let result = set_client_role(user_id, row.client_id, role_id).await;
+            let result = set_client_role(user_id, client_id, role_id).await;
             saving.update(|s| *s = s.map(|n| n.saturating_sub(1)));
             match result {
                 Ok(()) => changes.update(|c| *c += 1),
                 Err(e) => {
-                    rows.update(|r| {
-                        if let Some(x) = r.iter_mut().find(|x| x.client_id == row.client_id) {
-                            x.role_id = row.role_id;
-                        }
-                    });
-                    message.set(Some((false, format!("Could not change access to {}: {e}", row.name))));
+                    // The tick goes back, unless the table was drawn again meanwhile (its
+                    // row then shows what the server has; this signal is gone with it).
+                    state.try_update(|s| s.0 = before);
+                    message.set(Some((false, format!("Could not change access to {name}: {e}"))));
                 }
             }
         });
@@ -399,11 +411,12 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
         leptos::task::spawn_local(async move {
             match set_access_end(user_id, client_id, ends_on).await {
                 Ok(ends) => {
-                    rows.update(|r| {
-                        if let Some(x) = r.iter_mut().find(|x| x.client_id == client_id) {
-                            x.ends_at = ends;
-                        }
-                    });
+                    let state = rows
+                        .try_with_untracked(|r| r.iter().find(|x| x.row.client_id == client_id).map(|x| x.state))
+                        .flatten();
+                    if let Some(state) = state {
+                        state.try_update(|s| s.1 = ends);
+                    }
                     changes.update(|c| *c += 1);
                 }
                 Err(e) => message.set(Some((false, format!("Could not set the end date: {e}")))),
@@ -475,7 +488,15 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
                 {move || matrix.get().map(|r| match r {
                     Err(e) => view! { <div class="alert error" role="alert">{e.to_string()}</div> }.into_any(),
                     Ok(m) => {
-                        rows.set(m.rows.clone());
+                        let entries: Vec<RowEntry> = m
+                            .rows
+                            .iter()
+                            .map(|row| RowEntry {
+                                row: row.clone(),
+                                state: RwSignal::new((row.role_id, row.ends_at)),
+                            })
+                            .collect();
+                        rows.set(entries.clone());
                         version.set(m.version);
                         let filtered = !search.get_untracked().trim().is_empty() || !plan.get_untracked().is_empty();
                         let pages = (m.matching + PAGE_SIZE - 1) / PAGE_SIZE;
@@ -498,14 +519,11 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
                                     <caption class="sr-only">{format!("Roles of {} on each client", m.staff_name)}</caption>
                                     <ColumnHeads columns=m.columns.clone() busy start_bulk/>
                                     <tbody>
-                                        // Keyed by position and client: a click changes one row's state
-                                        // (below), never rebuilds the table, and keeps the focus where it is.
-                                        <For each=move || rows.get().into_iter().enumerate() key=|(i, row)| (*i, row.client_id) let:((i, row))>
-                                            {
-                                                let state = Memo::new(move |_| rows.with(|r| r.get(i).map(|x| (x.role_id, x.ends_at)).unwrap_or_default()));
-                                                view! { <MatrixRowView user_id index=i row state columns grant set_end/> }
-                                            }
-                                        </For>
+                                        // Drawn once per answer from the server (a reload draws the
+                                        // table again); a click changes its row's signal only.
+                                        {entries.into_iter().enumerate().map(|(i, RowEntry { row, state })| view! {
+                                            <MatrixRowView user_id index=i row state=state.read_only() columns grant set_end/>
+                                        }).collect_view()}
                                     </tbody>
                                 </table>
                             </div>
@@ -813,7 +831,7 @@ fn MatrixRowView(
     row: MatrixRow,
     /// The row's role and end as they change (a click, an end date): only what depends on
     /// them is redrawn.
-    state: Memo<(Option<i64>, Option<i64>)>,
+    state: ReadSignal<(Option<i64>, Option<i64>)>,
     columns: StoredValue<Vec<RoleColumn>>,
     grant: impl Fn(usize, Option<i64>) + Copy + Send + Sync + 'static,
     set_end: Callback<(i64, String)>,
