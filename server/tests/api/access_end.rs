@@ -134,6 +134,18 @@ async fn an_end_date_takes_access_away_on_the_next_request_and_is_swept_into_the
         .await
         .1;
     assert_eq!(staff_page["rows"], Value::Array(vec![]));
+    // "Remove from all clients" finds no live access to remove: the ended grant is left for
+    // the sweeper to record (and is not in the bulk action's undo record).
+    let sam_field = sam_id.to_string();
+    let (status, removed) = app
+        .call(
+            &admin.client,
+            "apply_bulk",
+            &[("user_id", sam_field.as_str()), ("search", ""), ("plan", ""), ("ends_on", "")],
+        )
+        .await;
+    assert!(status.is_success(), "{removed}");
+    assert_eq!(removed["changed"], 0, "{removed}");
 
     // The sweeper records it and removes the row; a second sweep finds nothing.
     assert_eq!(app::partner::matrix::ssr::sweep_ended(&app.db).await.unwrap(), 1);

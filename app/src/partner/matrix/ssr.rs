@@ -7,7 +7,7 @@ use super::*;
 use crate::identity::session::PracticeActor;
 use crate::partner::clients::ssr::{ClientFilter, MATCHES_FILTER, count_unarchived};
 use crate::platform::audit::{self, AuditAction, AuditEvent};
-use crate::platform::db::{Step, now, page_offset};
+use crate::platform::db::{Backend, Step, now, page_offset};
 use crate::practice::practices::MemberStatus;
 use crate::practice::practices::ssr::{Member, MemberLock, find_member, lock_member};
 use crate::practice::roles::display_role_name;
@@ -466,42 +466,30 @@ pub async fn apply(
     .bind(t)
     .fetch_one(&mut *tx)
     .await?;
-    // 1. Remember what is about to change (the undo record), in one statement, in the
-    //    record's key order (batch, client): appended, not inserted here and there, which
-    //    costs a third less at 10,000 rows on SQLite.
-    let changed = sqlx::query(&format!(
-        r#"INSERT INTO bulk_batch_rows (batch_id, client_id, previous_role_id, previous_ends_at)
-           SELECT $6, c.id, a.role_id, a.ends_at
-           FROM clients c LEFT JOIN current_assignments a ON a.client_id = c.id AND a.user_id = $2
-           WHERE {} AND COALESCE(a.role_id, 0) <> $5
-           ORDER BY c.id"#,
-        in_scope()
-    ))
-    .bind(actor.practice_id)
-    .bind(user_id)
-    .bind(&filter.pattern)
-    .bind(filter.plan)
-    .bind(role_id.unwrap_or(0))
-    .bind(batch_id)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected() as i64;
-    // 2. Change exactly those clients, in one statement.
-    match role_id {
-        Some(role) => {
-            upsert_from_batch(&mut tx, actor, user_id, batch_id, changed as u64, role, ends_at).await?;
-        }
-        None => {
-            sqlx::query(
-                r#"DELETE FROM client_assignments
-                   WHERE user_id = $1 AND client_id IN (SELECT client_id FROM bulk_batch_rows WHERE batch_id = $2)"#,
-            )
-            .bind(user_id)
-            .bind(batch_id)
-            .execute(&mut *tx)
-            .await?;
-        }
-    }
+    let changed = if role_id.is_none() && actor.state.db.backend() == Backend::Postgres {
+        // Removal on PostgreSQL: one statement deletes the live grants in scope and writes
+        // what they were into the undo record (a data-modifying `WITH`), one pass over the
+        // staff member's grants instead of a join for the record and a delete by it.
+        sqlx::query(&format!(
+            r#"WITH gone AS (
+                   DELETE FROM current_assignments a USING clients c
+                   WHERE a.user_id = $2 AND c.id = a.client_id AND {}
+                   RETURNING a.client_id, a.role_id, a.ends_at)
+               INSERT INTO bulk_batch_rows (batch_id, client_id, previous_role_id, previous_ends_at)
+               SELECT $5, client_id, role_id, ends_at FROM gone ORDER BY client_id"#,
+            in_scope()
+        ))
+        .bind(actor.practice_id)
+        .bind(user_id)
+        .bind(&filter.pattern)
+        .bind(filter.plan)
+        .bind(batch_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected() as i64
+    } else {
+        record_then_change(&mut tx, actor, user_id, role_id, &filter, batch_id, ends_at).await?
+    };
     sqlx::query(r#"UPDATE bulk_batches SET changed = $1 WHERE id = $2"#)
         .bind(changed)
         .bind(batch_id)
@@ -548,6 +536,52 @@ pub async fn apply(
     .await?;
     tx.commit().await?;
     Ok(BulkResult { batch_id, changed })
+}
+
+/// A bulk action in two statements: 1. remember what is about to change (the undo record),
+/// in the record's key order (batch, client): appended, not inserted here and there, which
+/// costs a third less at 10,000 rows on SQLite; 2. change exactly those clients. Returns
+/// how many changed.
+async fn record_then_change(
+    conn: &mut AnyConnection,
+    actor: &PracticeActor,
+    user_id: i64,
+    role_id: Option<i64>,
+    filter: &ClientFilter,
+    batch_id: i64,
+    ends_at: Option<i64>,
+) -> Result<i64, sqlx::Error> {
+    let changed = sqlx::query(&format!(
+        r#"INSERT INTO bulk_batch_rows (batch_id, client_id, previous_role_id, previous_ends_at)
+           SELECT $6, c.id, a.role_id, a.ends_at
+           FROM clients c LEFT JOIN current_assignments a ON a.client_id = c.id AND a.user_id = $2
+           WHERE {} AND COALESCE(a.role_id, 0) <> $5
+           ORDER BY c.id"#,
+        in_scope()
+    ))
+    .bind(actor.practice_id)
+    .bind(user_id)
+    .bind(&filter.pattern)
+    .bind(filter.plan)
+    .bind(role_id.unwrap_or(0))
+    .bind(batch_id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    match role_id {
+        Some(role) => upsert_from_batch(conn, actor, user_id, batch_id, changed, role, ends_at).await?,
+        None => {
+            sqlx::query(
+                r#"DELETE FROM client_assignments
+                   WHERE user_id = $1 AND client_id IN (SELECT client_id FROM bulk_batch_rows WHERE batch_id = $2)"#,
+            )
+            .bind(user_id)
+            .bind(batch_id)
+            .execute(conn)
+            .await?;
+        }
+    }
+    Ok(changed as i64)
 }
 
 /// Gives `user_id` `role` on every client of bulk batch `batch_id`: the clients that had a
