@@ -1,6 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import { Page } from '@playwright/test';
-import { test, expect, waitForHydration, signUp } from './fixtures';
+import { test, expect, waitForHydration, signUp, unique, openPartner, addClient } from './fixtures';
 
 async function noViolations(page: Page, what: string) {
   const axe = await new AxeBuilder({ page }).analyze();
@@ -55,4 +55,30 @@ test('every page passes an axe-core check', async ({ page }) => {
   await page.goto('/outbox');
   await waitForHydration(page);
   await noViolations(page, 'sent email');
+});
+
+test("in forced colours (Windows High Contrast) a row's chosen role stands apart from the others", async ({ page }) => {
+  await signUp(page);
+  const client = `Contrast ${unique('fc')} Ltd`;
+  await openPartner(page, 'Client overview');
+  await addClient(page, client, 'Small');
+  await openPartner(page, 'Users');
+  await page.getByRole('list', { name: 'Employee role manager' }).getByRole('button', { name: 'Ada Admin' }).click();
+  await page.getByRole('radio', { name: `${client}: User` }).click();
+  await expect(page.getByRole('radio', { name: `${client}: User` })).toHaveAttribute('aria-checked', 'true');
+
+  await page.emulateMedia({ forcedColors: 'active' });
+  // The tick's colour and the button's ring, as the browser draws them with the system's colours.
+  const look = (name: string) =>
+    page.getByRole('radio', { name, exact: true }).evaluate((button) => {
+      const tick = button.querySelector('svg')!;
+      return { tick: getComputedStyle(tick).color, ring: getComputedStyle(button).borderTopColor };
+    });
+  const chosen = await look(`${client}: User`);
+  for (const other of ['N/A', 'Admin', 'Employee (predefined)']) {
+    const plain = await look(`${client}: ${other}`);
+    expect(plain.tick, other).not.toEqual(chosen.tick);
+    expect(plain.ring, other).not.toEqual(chosen.ring);
+  }
+  await page.screenshot({ path: 'test-results/matrix-forced-colours.png' });
 });
