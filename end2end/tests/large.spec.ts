@@ -92,6 +92,23 @@ test.describe('a practice of 200 staff and 10,000 clients', () => {
     const wrap = page.locator('.matrix-wrap');
     await wrap.evaluate((el) => el.scrollBy(0, 2000));
     await expect(page.getByRole('button', { name: /^Assign all clients to / }).first()).toBeInViewport();
+
+    // Only the clients this person has access to, of 10,000: one choice, kept in the address.
+    const meta = (await staffList(page).getByRole('listitem').filter({ has: page.getByRole('button', { name: target, exact: true }) }).textContent())!;
+    const theirs = meta.match(/· ([\d,]+) of 10,000 clients/)![1];
+    await page.getByLabel('Search clients').fill('');
+    await page.getByLabel('Search clients').press('Enter');
+    await expect(page).not.toHaveURL(/clients=/);
+    await page.getByLabel('Filter by access').selectOption({ label: 'With access' });
+    await expect(page).toHaveURL(/access=with/);
+    await expect(page.getByText(`Showing ${theirs} of 10,000`)).toBeVisible();
+    await expect(page.getByText(/A filter is active/)).toBeVisible();
+    await expect(page.getByRole('radio', { name: /: N\/A$/, checked: true })).toHaveCount(0);
+    expect(await page.getByRole('radio', { checked: true }).count()).toBe(Math.min(100, Number(theirs.replace(',', ''))));
+    await page.reload();
+    await waitForHydration(page);
+    await expect(page.getByLabel('Filter by access')).toHaveValue('with');
+    await expect(page.getByText(`Showing ${theirs} of 10,000`)).toBeVisible();
   });
 
   test('Manage users searches, filters and pages 200 people', async ({ page }) => {

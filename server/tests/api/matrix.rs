@@ -467,6 +467,107 @@ async fn with_a_filter_bulk_actions_touch_only_the_shown_clients(app: &TestApp) 
     assert_eq!(m["matching"], 0);
 }
 
+/// "Filter by access": the matrix shows, counts and acts on only the clients the person
+/// has (or has no) access to; a bulk action under it touches only those.
+async fn the_access_filter_shows_and_acts_on_only_the_clients_a_person_has_or_lacks(app: &TestApp) {
+    let s = setup(app, "access", 10).await;
+    let bookkeeper = create_role(app, &s.admin, "Bookkeeper", &[]).await;
+    // Employee on the five Small clients (odd positions), N/A on the rest.
+    bulk(app, &s.admin, "apply_bulk", s.staff_id, Some(s.employee), "", "small").await;
+    let user = s.staff_id.to_string();
+    let admin = &s.admin.client;
+    let matrix = |access: &'static str| {
+        let user = user.clone();
+        async move {
+            app.call(
+                admin,
+                "get_matrix",
+                &[
+                    ("user_id", user.as_str()),
+                    ("search", ""),
+                    ("plan", ""),
+                    ("page", "0"),
+                    ("access", access),
+                ],
+            )
+            .await
+        }
+    };
+    for (access, matching, granted) in [("", 10, 5), ("with", 5, 5), ("without", 5, 0)] {
+        let (status, m) = matrix(access).await;
+        assert!(status.is_success(), "{access}: {m}");
+        assert_eq!(m["matching"], matching, "{access}");
+        assert_eq!(m["total"], 10, "{access}: the total stays all clients");
+        let rows = m["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), matching, "{access}");
+        assert_eq!(
+            rows.iter().filter(|r| !r["role_id"].is_null()).count(),
+            granted,
+            "{access}"
+        );
+    }
+    let act = |name: &'static str, role: Option<i64>, access: &'static str| {
+        let user = user.clone();
+        async move {
+            let role = role.map(|r| r.to_string());
+            let mut form = vec![
+                ("user_id", user.as_str()),
+                ("search", ""),
+                ("plan", ""),
+                ("access", access),
+            ];
+            if let Some(r) = &role {
+                form.push(("role_id", r.as_str()));
+            }
+            app.call(admin, name, &form).await
+        }
+    };
+    // Their clients move to Bookkeeper; the clients they lack stay N/A.
+    let (_, p) = act("preview_bulk", Some(bookkeeper), "with").await;
+    assert_eq!(p, json!({ "changes": 5, "overwrites": 5, "in_scope": 5 }));
+    let (status, r) = act("apply_bulk", Some(bookkeeper), "with").await;
+    assert!(status.is_success(), "{r}");
+    assert_eq!(r["changed"], 5);
+    let roles = roles_of(app, s.staff_id).await;
+    assert_eq!(roles.len(), 5);
+    assert!(roles.iter().all(|(_, role)| *role == bookkeeper), "{roles:?}");
+    // "Remove from all" among the clients they lack removes nothing.
+    let (_, r) = act("apply_bulk", None, "without").await;
+    assert_eq!(r["changed"], 0);
+    assert_eq!(roles_of(app, s.staff_id).await.len(), 5);
+    // Employee on the clients they lack: the other five, their Bookkeeper kept.
+    let (_, p) = act("preview_bulk", Some(s.employee), "without").await;
+    assert_eq!(p, json!({ "changes": 5, "overwrites": 0, "in_scope": 5 }));
+    act("apply_bulk", Some(s.employee), "without").await;
+    let roles = roles_of(app, s.staff_id).await;
+    assert_eq!(roles.iter().filter(|(_, role)| *role == bookkeeper).count(), 5);
+    assert_eq!(roles.iter().filter(|(_, role)| *role == s.employee).count(), 5);
+    // The filter is in the bulk action's audit event.
+    let after: String = sqlx::query_scalar(
+        "SELECT after_json FROM audit_events WHERE action = 'access.bulk_assigned' AND practice_id = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(s.admin.practice_id)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert!(after.contains(r#""access":"without""#), "{after}");
+    // Garbage is a clear 422 naming the field, and changes nothing.
+    for name in ["get_matrix", "preview_bulk", "apply_bulk"] {
+        let (status, body) = if name == "get_matrix" {
+            matrix("everyone").await
+        } else {
+            act(name, None, "everyone").await
+        };
+        assert_eq!(status, 422, "{name}: {body}");
+        assert_eq!(body["Invalid"]["field"], "access", "{name}: {body}");
+    }
+    assert_eq!(roles_of(app, s.staff_id).await.len(), 10);
+    // "Remove from all" among the clients they have removes all ten.
+    let (_, r) = act("apply_bulk", None, "with").await;
+    assert_eq!(r["changed"], 10);
+    assert_eq!(roles_of(app, s.staff_id).await.len(), 0);
+}
+
 async fn access_reaches_the_staff_member_on_the_next_request_and_practice_edition_has_no_manage_users(app: &TestApp) {
     let s = setup(app, "side", 2).await;
     // clients[0] is Practice Edition, clients[1] is Small.
@@ -832,6 +933,7 @@ crate::on_both_backends!(
     clicks_at_once_each_stand_or_fall_alone,
     bulk_actions_cover_every_client_in_one_audited_transaction_and_can_be_undone,
     with_a_filter_bulk_actions_touch_only_the_shown_clients,
+    the_access_filter_shows_and_acts_on_only_the_clients_a_person_has_or_lacks,
     access_reaches_the_staff_member_on_the_next_request_and_practice_edition_has_no_manage_users,
     client_overview_adds_edits_archives_and_imports_all_or_nothing,
 );

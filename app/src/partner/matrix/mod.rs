@@ -72,11 +72,57 @@ pub struct Matrix {
 pub struct Scope {
     pub search: String,
     pub plan: String,
+    /// `with`: only clients the staff member has access to; `without`: only those they
+    /// have none on; empty: all ([`AccessFilter`]).
+    #[serde(default)]
+    pub access: String,
 }
 
 impl Scope {
     pub fn is_filtered(&self) -> bool {
-        !self.search.trim().is_empty() || !self.plan.is_empty()
+        !self.search.trim().is_empty() || !self.plan.is_empty() || !self.access.is_empty()
+    }
+}
+
+/// The matrix's "Filter by access": all clients, or only those the staff member has (or
+/// has no) access to, so a person's 50 clients among 10,000 are one choice away.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccessFilter {
+    All,
+    With,
+    Without,
+}
+
+impl AccessFilter {
+    pub const ALL: [Self; 3] = [Self::All, Self::With, Self::Without];
+
+    /// The address's and the API's value (`access=with`); anything else is refused.
+    pub fn parse(text: &str) -> Result<Self, AppError> {
+        match text {
+            "" => Ok(Self::All),
+            "with" => Ok(Self::With),
+            "without" => Ok(Self::Without),
+            _ => Err(AppError::invalid(
+                "access",
+                "Choose all clients, those with access (with) or those without (without).",
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::All => "",
+            Self::With => "with",
+            Self::Without => "without",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::All => "All clients",
+            Self::With => "With access",
+            Self::Without => "Without access",
+        }
     }
 }
 
@@ -103,9 +149,15 @@ pub async fn list_staff() -> Result<StaffTable, AppError> {
 }
 
 #[server(endpoint = "get_matrix")]
-pub async fn get_matrix(user_id: i64, search: String, plan: String, page: i64) -> Result<Matrix, AppError> {
+pub async fn get_matrix(
+    user_id: i64,
+    search: String,
+    plan: String,
+    page: i64,
+    #[server(default)] access: String,
+) -> Result<Matrix, AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    ssr::matrix(&actor, user_id, &Scope { search, plan }, page).await
+    ssr::matrix(&actor, user_id, &Scope { search, plan, access }, page).await
 }
 
 /// Grants `role_id` on one client (replacing any other role), or removes access (`None`).
@@ -133,13 +185,15 @@ pub async fn preview_bulk(
     role_id: Option<i64>,
     search: String,
     plan: String,
+    #[server(default)] access: String,
 ) -> Result<BulkPreview, AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    ssr::preview(&actor, user_id, role_id, &Scope { search, plan }).await
+    ssr::preview(&actor, user_id, role_id, &Scope { search, plan, access }).await
 }
 
 /// Moves every client in scope to `role_id` (`None`: removes access), in one transaction;
-/// `ends_on` (optional, `YYYY-MM-DD`) ends the access it gives after that day.
+/// `ends_on` (optional, `YYYY-MM-DD`) ends the access it gives after that day. The scope is
+/// the search, the plan and `access` (optional: `with`, `without`) the matrix shows.
 #[server(endpoint = "apply_bulk")]
 pub async fn apply_bulk(
     user_id: i64,
@@ -147,9 +201,10 @@ pub async fn apply_bulk(
     search: String,
     plan: String,
     #[server(default)] ends_on: String,
+    #[server(default)] access: String,
 ) -> Result<BulkResult, AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    ssr::apply(&actor, user_id, role_id, &Scope { search, plan }, &ends_on).await
+    ssr::apply(&actor, user_id, role_id, &Scope { search, plan, access }, &ends_on).await
 }
 
 /// How a copy treats the target's access: add the source's where the target has none, or

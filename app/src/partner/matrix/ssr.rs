@@ -16,10 +16,17 @@ use crate::practice::roles::ssr::{chosen_role, may_grant, may_grant_all, practic
 /// How long after a bulk action "Undo" is offered.
 pub const UNDO_WINDOW_SECS: i64 = 15 * 60;
 
-/// The `WHERE` of "clients in scope" of a bulk action: the unarchived clients matching the
-/// filter (`$1` practice, `$3` name pattern, `$4` plan); `$2` is the staff member.
-fn in_scope() -> String {
-    format!("{MATCHES_FILTER} AND c.archived = 0")
+/// The `WHERE` of "clients in scope" of the matrix and its bulk actions: the unarchived
+/// clients matching the filter (`$1` practice, `$3` name pattern, `$4` plan; `$2` is the
+/// staff member) and, for an access filter, with or without the staff member's live grant
+/// `a` (a query filtering by access joins `current_assignments a`).
+fn in_scope(access: AccessFilter) -> String {
+    let access = match access {
+        AccessFilter::All => "",
+        AccessFilter::With => " AND a.role_id IS NOT NULL",
+        AccessFilter::Without => " AND a.role_id IS NULL",
+    };
+    format!("{MATCHES_FILTER} AND c.archived = 0{access}")
 }
 
 #[derive(sqlx::FromRow)]
@@ -135,12 +142,13 @@ pub async fn matrix(actor: &PracticeActor, user_id: i64, scope: &Scope, page: i6
     let mut conn = actor.state.db.pool().acquire().await?;
     let staff_name = staff_member(actor, &mut conn, user_id).await?.name;
     let filter = ClientFilter::parse(&scope.search, &scope.plan)?;
+    let access = AccessFilter::parse(&scope.access)?;
     let rows: Vec<RowSql> = sqlx::query_as(&format!(
         r#"SELECT c.id, c.name, c.plan, a.role_id, a.ends_at
            FROM clients c LEFT JOIN current_assignments a ON a.client_id = c.id AND a.user_id = $2
            WHERE {}
            ORDER BY LOWER(c.name), c.id LIMIT $5 OFFSET $6"#,
-        in_scope()
+        in_scope(access)
     ))
     .bind(actor.practice_id)
     .bind(user_id)
@@ -151,10 +159,15 @@ pub async fn matrix(actor: &PracticeActor, user_id: i64, scope: &Scope, page: i6
     .fetch_all(&mut *conn)
     .await?;
     // The scope numbers its parameters $1, $3 and $4 (it is shared with queries where $2 is
-    // the staff member); `$2 = $2` keeps that numbering valid here, where $2 is unused.
+    // the staff member); `$2 = $2` keeps that numbering valid here, where $2 is unused
+    // unless the count is by access (then it joins the staff member's grants).
+    let join = match access {
+        AccessFilter::All => "",
+        _ => "LEFT JOIN current_assignments a ON a.client_id = c.id AND a.user_id = $2",
+    };
     let matching: i64 = sqlx::query_scalar(&format!(
-        r#"SELECT COUNT(*) FROM clients c WHERE $2 = $2 AND {}"#,
-        in_scope()
+        r#"SELECT COUNT(*) FROM clients c {join} WHERE $2 = $2 AND {}"#,
+        in_scope(access)
     ))
     .bind(actor.practice_id)
     .bind(user_id)
@@ -393,6 +406,7 @@ pub async fn preview(
     scope: &Scope,
 ) -> Result<BulkPreview, AppError> {
     let filter = ClientFilter::parse(&scope.search, &scope.plan)?;
+    let access = AccessFilter::parse(&scope.access)?;
     let mut conn = actor.state.db.pool().acquire().await?;
     let staff = staff_member(actor, &mut conn, user_id).await?;
     refuse_if_deactivated(&staff, role_id)?;
@@ -405,7 +419,7 @@ pub async fn preview(
                   COUNT(*)
            FROM clients c LEFT JOIN current_assignments a ON a.client_id = c.id AND a.user_id = $2
            WHERE {}"#,
-        in_scope()
+        in_scope(access)
     ))
     .bind(actor.practice_id)
     .bind(user_id)
@@ -447,6 +461,7 @@ pub async fn apply(
 ) -> Result<BulkResult, AppError> {
     let ends_at = parse_end(ends_on)?;
     let filter = ClientFilter::parse(&scope.search, &scope.plan)?;
+    let access = AccessFilter::parse(&scope.access)?;
     let mut tx = actor.state.db.begin_write().await?;
     let staff = staff_member_to_change(actor, &mut tx, user_id, MemberLock::Update).await?;
     refuse_if_deactivated(&staff, role_id)?;
@@ -477,7 +492,7 @@ pub async fn apply(
                    RETURNING a.client_id, a.role_id, a.ends_at)
                INSERT INTO bulk_batch_rows (batch_id, client_id, previous_role_id, previous_ends_at)
                SELECT $5, client_id, role_id, ends_at FROM gone ORDER BY client_id"#,
-            in_scope()
+            in_scope(access)
         ))
         .bind(actor.practice_id)
         .bind(user_id)
@@ -488,7 +503,7 @@ pub async fn apply(
         .await?
         .rows_affected() as i64
     } else {
-        record_then_change(&mut tx, actor, user_id, role_id, &filter, batch_id, ends_at).await?
+        record_then_change(&mut tx, actor, user_id, role_id, (&filter, access), batch_id, ends_at).await?
     };
     sqlx::query(r#"UPDATE bulk_batches SET changed = $1 WHERE id = $2"#)
         .bind(changed)
@@ -518,7 +533,7 @@ pub async fn apply(
         AuditEvent {
             after: Some(serde_json::json!({
                 "role": role_name, "role_id": role_id, "batch_id": batch_id,
-                "scope": { "search": scope.search, "plan": scope.plan }
+                "scope": { "search": scope.search, "plan": scope.plan, "access": access.as_str() }
             })),
             affected_count: Some(changed),
             ..actor.audit_on(
@@ -547,7 +562,7 @@ async fn record_then_change(
     actor: &PracticeActor,
     user_id: i64,
     role_id: Option<i64>,
-    filter: &ClientFilter,
+    (filter, access): (&ClientFilter, AccessFilter),
     batch_id: i64,
     ends_at: Option<i64>,
 ) -> Result<i64, sqlx::Error> {
@@ -557,7 +572,7 @@ async fn record_then_change(
            FROM clients c LEFT JOIN current_assignments a ON a.client_id = c.id AND a.user_id = $2
            WHERE {} AND COALESCE(a.role_id, 0) <> $5
            ORDER BY c.id"#,
-        in_scope()
+        in_scope(access)
     ))
     .bind(actor.practice_id)
     .bind(user_id)

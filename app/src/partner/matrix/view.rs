@@ -283,6 +283,7 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
     let query = use_query_map();
     let search = Memo::new(move |_| query.with(|q| q.get("clients").unwrap_or_default()));
     let plan = Memo::new(move |_| query.with(|q| q.get("plan").unwrap_or_default()));
+    let access = Memo::new(move |_| query.with(|q| q.get("access").unwrap_or_default()));
     let page = Memo::new(move |_| {
         query.with(|q| {
             q.get("page")
@@ -293,8 +294,17 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
     });
     let reload = RwSignal::new(0_u32);
     let matrix = Resource::new(
-        move || (user_id, search.get(), plan.get(), page.get(), reload.get()),
-        |(u, s, p, pg, _)| get_matrix(u, s, p, pg),
+        move || {
+            (
+                user_id,
+                search.get(),
+                plan.get(),
+                page.get(),
+                access.get(),
+                reload.get(),
+            )
+        },
+        |(u, s, p, pg, a, _)| get_matrix(u, s, p, pg, a),
     );
     // The rows as shown, each with its own signal for its role and end: seeded from the
     // server as the matrix renders (so the server's HTML has them too), and a click changes
@@ -311,6 +321,7 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
     let scope = move || Scope {
         search: search.get_untracked(),
         plan: plan.get_untracked(),
+        access: access.get_untracked(),
     };
 
     // The heading takes focus once this person's matrix is there, so a screen reader
@@ -434,7 +445,7 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
         let s = scope();
         let ends = bulk_ends.get_untracked();
         leptos::task::spawn_local(async move {
-            match apply_bulk(user_id, role_id, s.search, s.plan, ends).await {
+            match apply_bulk(user_id, role_id, s.search, s.plan, ends, s.access).await {
                 Ok(result) => {
                     message.set(Some((true, format!("Changed {} clients.", thousands(result.changed)))));
                     undo.set(Some(result.batch_id));
@@ -454,7 +465,7 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
         let s = scope();
         let filtered = s.is_filtered();
         leptos::task::spawn_local(async move {
-            match preview_bulk(user_id, role_id, s.search, s.plan).await {
+            match preview_bulk(user_id, role_id, s.search, s.plan, s.access).await {
                 Err(e) => message.set(Some((false, e.to_string()))),
                 Ok(p) if p.changes == 0 => message.set(Some((
                     true,
@@ -498,12 +509,12 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
                             .collect();
                         rows.set(entries.clone());
                         version.set(m.version);
-                        let filtered = !search.get_untracked().trim().is_empty() || !plan.get_untracked().is_empty();
+                        let filtered = scope().is_filtered();
                         let pages = (m.matching + PAGE_SIZE - 1) / PAGE_SIZE;
                         let columns = StoredValue::new(m.columns.clone());
                         view! {
                             <h2 id="matrix-heading" tabindex="-1">{format!("Client access for {}", m.staff_name)}</h2>
-                            <MatrixFilters search plan saving matching=m.matching total=m.total/>
+                            <MatrixFilters search plan access saving matching=m.matching total=m.total/>
                             {filtered.then(|| view! { <p class="filter-note">{format!("A filter is active: actions in the column heads apply to the {} clients shown only.", thousands(m.matching))}</p> })}
                             <div class="matrix-tools">
                                 <CopyAccess user_id others message undo reload changes/>
@@ -538,12 +549,13 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
     }
 }
 
-/// Search and plan filter (a GET form; with JavaScript each change applies at once), the
+/// Search, plan and access filters (a GET form; with JavaScript each change applies at once), the
 /// save state of single clicks, and the count shown.
 #[component]
 fn MatrixFilters(
     search: Memo<String>,
     plan: Memo<String>,
+    access: Memo<String>,
     saving: RwSignal<Option<u32>>,
     matching: i64,
     total: i64,
@@ -562,10 +574,12 @@ fn MatrixFilters(
         );
     };
     let go_plan = go.clone();
+    let go_access = go.clone();
+    let chosen_access = access.get_untracked();
     // The other parts of the address ride along as hidden fields.
     let kept = query.with_untracked(|q| {
         q.latest_values()
-            .filter(|(k, _)| !matches!(k.as_ref(), "clients" | "plan" | "page"))
+            .filter(|(k, _)| !matches!(k.as_ref(), "clients" | "plan" | "access" | "page"))
             .map(|(k, v)| (k.to_string(), v.to_owned()))
             .collect::<Vec<_>>()
     });
@@ -582,6 +596,14 @@ fn MatrixFilters(
                 <label for="matrix-plan">"Filter by plan"</label>
                 <PlanSelect id="matrix-plan" name="plan" any_label="All plans" selected=Plan::parse(&plan.get_untracked())
                     on_change=Callback::new(move |v| go_plan("plan", v))/>
+            </div>
+            <div class="field">
+                <label for="matrix-access">"Filter by access"</label>
+                <select id="matrix-access" name="access" on:change=move |ev| go_access("access", event_target_value(&ev))>
+                    {AccessFilter::ALL.into_iter().map(|a| view! {
+                        <option value=a.as_str() selected=a.as_str() == chosen_access>{a.label()}</option>
+                    }).collect_view()}
+                </select>
             </div>
             <noscript><button type="submit" class="secondary">"Show"</button></noscript>
             <p class="save-state" role="status">
