@@ -109,6 +109,27 @@ test.describe('a practice of 200 staff and 10,000 clients', () => {
     await waitForHydration(page);
     await expect(page.getByLabel('Filter by access')).toHaveValue('with');
     await expect(page.getByText(`Showing ${theirs} of 10,000`)).toBeVisible();
+
+    // A bulk action waiting for confirmation is for the clients its preview counted: a
+    // change of filter withdraws it.
+    await page.getByRole('button', { name: 'Assign all clients to Bookkeeper' }).click();
+    await expect(page.getByRole('button', { name: 'Confirm' })).toBeVisible();
+    await page.getByLabel('Filter by access').selectOption({ label: 'Without access' });
+    await expect(page).toHaveURL(/access=without/);
+    await expect(page.getByRole('button', { name: 'Confirm' })).toHaveCount(0);
+
+    // Under "Without access" a grant keeps its row in place through the live updates that
+    // follow (every 3 s), so the next click does not land on another client.
+    const firstRow = page.getByRole('table').getByRole('rowheader').first();
+    const client = (await firstRow.locator('.client-name').evaluate((e) => e.firstChild!.textContent))!;
+    const grant = page.getByRole('radio', { name: `${client}: Employee (predefined)`, exact: true });
+    await grant.click();
+    await expect(grant).toHaveAttribute('aria-checked', 'true');
+    await expect(page.getByText('All changes saved')).toBeVisible();
+    await page.waitForTimeout(4000);
+    expect(await firstRow.locator('.client-name').evaluate((e) => e.firstChild!.textContent)).toBe(client);
+    await expect(grant).toHaveAttribute('aria-checked', 'true');
+    await expect(grant).toBeFocused();
   });
 
   test('Manage users searches, filters and pages 200 people', async ({ page }) => {

@@ -272,6 +272,8 @@ fn StaffPicker(
 #[derive(Clone, Debug, PartialEq)]
 struct PendingBulk {
     role_id: Option<i64>,
+    /// The clients the preview counted: Confirm acts on these, whatever the filters show by then.
+    scope: Scope,
     what: String,
     preview: BulkPreview,
 }
@@ -311,9 +313,25 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
     // its row's signal at once (optimistic), so only that row's cells are redrawn: the cost
     // of a click does not grow with the rows on the page.
     let rows = RwSignal::new(Vec::<RowEntry>::new());
+    // Rows this admin changed since the table was drawn (a click, an end date), by client,
+    // as changed; and whether the next drawing is a live update (another admin's change,
+    // or this admin's own click coming back). Under an access filter a live update keeps
+    // a row this admin changed where it is, even if the filter no longer matches it (a
+    // grant under "Without access"): a row must not leave from under the pointer, and the
+    // next click land on another client.
+    let touched = StoredValue::new(std::collections::HashMap::<i64, (Option<i64>, Option<i64>)>::new());
+    let live = StoredValue::new(false);
     let version = RwSignal::new(0_i64);
     let message = RwSignal::new(None::<(bool, String)>);
     let confirm = RwSignal::new(None::<PendingBulk>);
+    // A confirmation is for the clients its preview counted: changing a filter withdraws it.
+    Effect::new(move |previous: Option<(String, String, String)>| {
+        let filters = (search.get(), plan.get(), access.get());
+        if previous.is_some_and(|p| p != filters) {
+            confirm.set(None);
+        }
+        filters
+    });
     let undo = RwSignal::new(None::<i64>);
     let busy = RwSignal::new(false);
     // Single changes on their way to the server; `None` until the first one.
@@ -364,6 +382,7 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
                             if version.try_get_untracked().is_some_and(|current| current != v)
                                 && busy.try_get_untracked() == Some(false) =>
                         {
+                            live.try_set_value(true);
                             reload.try_update(|r| *r += 1);
                             changes.try_update(|c| *c += 1);
                         }
@@ -401,6 +420,10 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
             return;
         }
         state.update(|s| s.0 = role_id);
+        let ends = state.get_untracked().1;
+        touched.update_value(|t| {
+            t.insert(client_id, (role_id, ends));
+        });
         saving.update(|s| *s = Some(s.unwrap_or(0) + 1));
         leptos::task::spawn_local(async move {
             let result = set_client_role(user_id, client_id, role_id).await;
@@ -408,10 +431,14 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
             match result {
                 Ok(()) => changes.update(|c| *c += 1),
                 Err(e) => {
-                    // The tick goes back, unless the table was drawn again meanwhile (its
-                    // row then shows what the server has; this signal is gone with it).
+                    // The tick goes back at once, and the table is read again: with two
+                    // clicks on a row on their way, "before" may itself have been a guess.
                     state.try_update(|s| s.0 = before);
+                    touched.try_update_value(|t| {
+                        t.remove(&client_id);
+                    });
                     message.set(Some((false, format!("Could not change access to {name}: {e}"))));
+                    reload.try_update(|r| *r += 1);
                 }
             }
         });
@@ -427,6 +454,11 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
                         .flatten();
                     if let Some(state) = state {
                         state.try_update(|s| s.1 = ends);
+                        if let Some((role, _)) = state.try_get_untracked() {
+                            touched.try_update_value(|t| {
+                                t.insert(client_id, (role, ends));
+                            });
+                        }
                     }
                     changes.update(|c| *c += 1);
                 }
@@ -437,12 +469,11 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
 
     // An optional end date for the access bulk actions give.
     let bulk_ends = RwSignal::new(String::new());
-    let run_bulk = Callback::new(move |role_id: Option<i64>| {
+    let run_bulk = Callback::new(move |(role_id, s): (Option<i64>, Scope)| {
         busy.set(true);
         // Everything the request needs is read now: by the time a task runs or its answer
         // comes, another person may be chosen and these signals disposed. After an await
         // only `set`/`update` (a no-op on a disposed signal) and `try_` calls are used.
-        let s = scope();
         let ends = bulk_ends.get_untracked();
         leptos::task::spawn_local(async move {
             match apply_bulk(user_id, role_id, s.search, s.plan, ends, s.access).await {
@@ -465,7 +496,7 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
         let s = scope();
         let filtered = s.is_filtered();
         leptos::task::spawn_local(async move {
-            match preview_bulk(user_id, role_id, s.search, s.plan, s.access).await {
+            match preview_bulk(user_id, role_id, s.search.clone(), s.plan.clone(), s.access.clone()).await {
                 Err(e) => message.set(Some((false, e.to_string()))),
                 Ok(p) if p.changes == 0 => message.set(Some((
                     true,
@@ -474,11 +505,12 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
                 // Changing existing access, or acting on a filtered view, is said first.
                 Ok(p) if p.overwrites > 0 || filtered => confirm.set(Some(PendingBulk {
                     role_id,
+                    scope: s,
                     what,
                     preview: p,
                 })),
                 Ok(_) => {
-                    run_bulk.try_run(role_id);
+                    run_bulk.try_run((role_id, s));
                 }
             }
         });
@@ -499,8 +531,25 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
                 {move || matrix.get().map(|r| match r {
                     Err(e) => view! { <div class="alert error" role="alert">{e.to_string()}</div> }.into_any(),
                     Ok(m) => {
-                        let entries: Vec<RowEntry> = m
-                            .rows
+                        let mut list = m.rows.clone();
+                        let live_update = live.get_value();
+                        live.set_value(false);
+                        if live_update && !access.get_untracked().is_empty() {
+                            // Rows this admin changed that the access filter no longer
+                            // matches stay where they were, as changed (see `touched`).
+                            let before: Vec<MatrixRow> = rows.with_untracked(|r| r.iter().map(|e| e.row.clone()).collect());
+                            for (at, row) in before.into_iter().enumerate() {
+                                let Some((role_id, ends_at)) = touched.with_value(|t| t.get(&row.client_id).copied()) else {
+                                    continue;
+                                };
+                                if !list.iter().any(|r| r.client_id == row.client_id) {
+                                    list.insert(at.min(list.len()), MatrixRow { role_id, ends_at, ..row });
+                                }
+                            }
+                        } else if !live_update {
+                            touched.set_value(Default::default());
+                        }
+                        let entries: Vec<RowEntry> = list
                             .iter()
                             .map(|row| RowEntry {
                                 row: row.clone(),
@@ -538,7 +587,7 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
                                     </tbody>
                                 </table>
                             </div>
-                            {m.rows.is_empty().then(|| view! { <p class="empty">"No clients match."</p> })}
+                            {list.is_empty().then(|| view! { <p class="empty">"No clients match."</p> })}
                             <LinkPager page=page.get_untracked() pages
                                 href=Callback::new(move |p: i64| query.with_untracked(|q| address_with("/partner/users", q, &[("page", &p.to_string())])))/>
                         }.into_any()
@@ -727,7 +776,7 @@ fn BulkFeedback(
     message: RwSignal<Option<(bool, String)>>,
     undo: RwSignal<Option<i64>>,
     filtered: bool,
-    run_bulk: Callback<Option<i64>>,
+    run_bulk: Callback<(Option<i64>, Scope)>,
     reload: RwSignal<u32>,
     changes: RwSignal<u32>,
 ) -> impl IntoView {
@@ -744,7 +793,10 @@ fn BulkFeedback(
                             if filtered { format!(" Only the {} shown clients are affected.", thousands(p.preview.in_scope)) } else { String::new() },
                         )}
                     </p>
-                    <button type="button" on:click=move |_| { confirm.set(None); run_bulk.run(p.role_id); }>"Confirm"</button>
+                    <button type="button" on:click={
+                        let scope = p.scope.clone();
+                        move |_| { confirm.set(None); run_bulk.run((p.role_id, scope.clone())); }
+                    }>"Confirm"</button>
                     <button type="button" class="secondary" on:click=move |_| confirm.set(None)>"Cancel"</button>
                 </div>
             })}
