@@ -141,7 +141,12 @@ async fn an_end_date_takes_access_away_on_the_next_request_and_is_swept_into_the
         .call(
             &admin.client,
             "apply_bulk",
-            &[("user_id", sam_field.as_str()), ("search", ""), ("plan", ""), ("ends_on", "")],
+            &[
+                ("user_id", sam_field.as_str()),
+                ("search", ""),
+                ("plan", ""),
+                ("ends_on", ""),
+            ],
         )
         .await;
     assert!(status.is_success(), "{removed}");
