@@ -66,6 +66,8 @@ test("in forced colours (Windows High Contrast) a row's chosen role stands apart
   await page.getByRole('list', { name: 'Employee role manager' }).getByRole('button', { name: 'Ada Admin' }).click();
   await page.getByRole('radio', { name: `${client}: User` }).click();
   await expect(page.getByRole('radio', { name: `${client}: User` })).toHaveAttribute('aria-checked', 'true');
+  // The row says its role in words as well, for when the column is scrolled out of view.
+  await expect(page.getByRole('rowheader', { name: new RegExp(client) })).toContainText('Small · User');
 
   await page.emulateMedia({ forcedColors: 'active' });
   // The tick's colour and the button's ring, as the browser draws them with the system's colours.

@@ -912,6 +912,10 @@ fn MatrixRowView(
 ) -> impl IntoView {
     let current = move || state.get().0;
     let ends_at = move || state.get().1;
+    // The row says its role in words too: with many roles, or on a narrow window, the
+    // chosen tick may sit in a column scrolled out of view.
+    let role_name =
+        move || current().and_then(|id| columns.with_value(|c| c.iter().find(|c| c.id == id).map(|c| c.name.clone())));
     let editing_end = RwSignal::new(false);
     let end_field = format!("ends-{}", row.client_id);
     let client = row.name.clone();
@@ -963,7 +967,7 @@ fn MatrixRowView(
                 </form>
                 <div class="client-head">
                     <span class="client-name">
-                        {row.name.clone()}<small>{row.plan.label()}</small>
+                        {row.name.clone()}<small>{row.plan.label()}{move || role_name().map(|r| format!(" · {r}"))}</small>
                         {move || ends_at().map(|e| view! { <small class="ends">{format!("until {}", crate::platform::dates::last_day(e))}</small> })}
                     </span>
                     <button type="button" class="icon end-date" aria-label=format!("Set end date for {}", row.name) title=format!("Set end date for {}", row.name)
