@@ -16,10 +16,13 @@ use crate::practice::roles::ssr::{chosen_role, may_grant, may_grant_all, practic
 /// How long after a bulk action "Undo" is offered.
 pub const UNDO_WINDOW_SECS: i64 = 15 * 60;
 
+/// Each client `c` with the staff member's (`$2`) live grant on it, if any, as `a`.
+const STAFF_GRANT: &str = "LEFT JOIN current_assignments a ON a.client_id = c.id AND a.user_id = $2";
+
 /// The `WHERE` of "clients in scope" of the matrix and its bulk actions: the unarchived
 /// clients matching the filter (`$1` practice, `$3` name pattern, `$4` plan; `$2` is the
 /// staff member) and, for an access filter, with or without the staff member's live grant
-/// `a` (a query filtering by access joins `current_assignments a`).
+/// `a` (a query filtering by access joins [`STAFF_GRANT`]).
 fn in_scope(access: AccessFilter) -> String {
     let access = match access {
         AccessFilter::All => "",
@@ -145,7 +148,7 @@ pub async fn matrix(actor: &PracticeActor, user_id: i64, scope: &Scope, page: i6
     let access = AccessFilter::parse(&scope.access)?;
     let rows: Vec<RowSql> = sqlx::query_as(&format!(
         r#"SELECT c.id, c.name, c.plan, a.role_id, a.ends_at
-           FROM clients c LEFT JOIN current_assignments a ON a.client_id = c.id AND a.user_id = $2
+           FROM clients c {STAFF_GRANT}
            WHERE {}
            ORDER BY LOWER(c.name), c.id LIMIT $5 OFFSET $6"#,
         in_scope(access)
@@ -163,7 +166,7 @@ pub async fn matrix(actor: &PracticeActor, user_id: i64, scope: &Scope, page: i6
     // unless the count is by access (then it joins the staff member's grants).
     let join = match access {
         AccessFilter::All => "",
-        _ => "LEFT JOIN current_assignments a ON a.client_id = c.id AND a.user_id = $2",
+        _ => STAFF_GRANT,
     };
     let matching: i64 = sqlx::query_scalar(&format!(
         r#"SELECT COUNT(*) FROM clients c {join} WHERE $2 = $2 AND {}"#,
@@ -417,7 +420,7 @@ pub async fn preview(
         r#"SELECT COALESCE(SUM(CASE WHEN COALESCE(a.role_id, 0) <> $5 THEN 1 ELSE 0 END), 0),
                   COALESCE(SUM(CASE WHEN a.role_id IS NOT NULL AND a.role_id <> $5 THEN 1 ELSE 0 END), 0),
                   COUNT(*)
-           FROM clients c LEFT JOIN current_assignments a ON a.client_id = c.id AND a.user_id = $2
+           FROM clients c {STAFF_GRANT}
            WHERE {}"#,
         in_scope(access)
     ))
@@ -569,7 +572,7 @@ async fn record_then_change(
     let changed = sqlx::query(&format!(
         r#"INSERT INTO bulk_batch_rows (batch_id, client_id, previous_role_id, previous_ends_at)
            SELECT $6, c.id, a.role_id, a.ends_at
-           FROM clients c LEFT JOIN current_assignments a ON a.client_id = c.id AND a.user_id = $2
+           FROM clients c {STAFF_GRANT}
            WHERE {} AND COALESCE(a.role_id, 0) <> $5
            ORDER BY c.id"#,
         in_scope(access)
