@@ -22,6 +22,17 @@ pub struct RejectedLine {
     pub reason: String,
 }
 
+impl RejectedLine {
+    /// "Line 3: the plan is not one of …" (line 0: the file as a whole).
+    pub fn describe(&self) -> String {
+        if self.line == 0 {
+            self.reason.clone()
+        } else {
+            format!("Line {}: {}", self.line, self.reason)
+        }
+    }
+}
+
 /// Parses the whole file. Returns the usable rows, or every rejected line: a file with any
 /// bad line is refused whole, so an import never leaves half a list behind. Reading is the
 /// `csv` crate's: quotes, `""` escapes and newlines inside quoted names all work, and line
@@ -32,7 +43,12 @@ pub fn parse(text: &str, existing_names: &[String]) -> Result<Vec<(String, Plan)
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut rows = Vec::new();
     let mut rejected = Vec::new();
-    let text = text.trim_start_matches('\u{feff}');
+    // Windows line ends (files, and every browser's form post of a text box) as plain ones:
+    // the reader numbers a record after CRLF by the line before it.
+    let text = text
+        .trim_start_matches('\u{feff}')
+        .replace("\r\n", "\n")
+        .replace('\r', "\n");
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -148,6 +164,14 @@ mod tests {
         assert!(err[4].reason.contains("already exists"));
         // An unclosed quote runs to the end of the file: one field, not two.
         assert!(err[5].reason.contains("found 1"));
+    }
+
+    #[test]
+    fn windows_line_ends_number_lines_as_the_file_does() {
+        // A browser's form sends a text box's lines with CRLF; so do files from Windows.
+        let err = parse("Acme Ltd,Small\r\nBeta,Enterprise\r\n,Large\r\n", &[]).unwrap_err();
+        let lines: Vec<usize> = err.iter().map(|r| r.line).collect();
+        assert_eq!(lines, vec![2, 3]);
     }
 
     #[test]
