@@ -1,20 +1,9 @@
 import { test, expect } from '@playwright/test';
-import { mailedLink, totp } from '../tests/fixtures';
+import { totp } from '../tests/fixtures';
+import { signUpWithoutScript } from './fixtures';
 
 test('without JavaScript a practice can sign up and reach Manage users; a failed sign-in leaves the session alone; two-step sign-in shows its recovery codes', async ({ page }) => {
-  const tag = `nojs-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
-  await page.goto('/signup');
-  await page.getByLabel('Practice name').fill(`Practice ${tag}`);
-  await page.getByLabel('Your name').fill('Nora NoScript');
-  await page.getByLabel('Email').fill(`${tag}@example.com`);
-  await page.getByLabel('Password').fill('correct horse battery');
-  await page.getByRole('button', { name: 'Create practice account' }).click();
-  // The answer is the same whether or not the email has a login: a link by email.
-  await expect(page.getByRole('heading', { level: 1, name: 'Check your email' })).toBeVisible();
-  await page.goto(await mailedLink(`${tag}@example.com`, '/signup/confirm/'));
-  await page.getByLabel('Password').fill('correct horse battery');
-  await page.getByRole('button', { name: 'Confirm and sign in' }).click();
-  await expect(page.getByRole('heading', { level: 1, name: `Practice ${tag}` })).toBeVisible();
+  const { tag } = await signUpWithoutScript(page);
 
   await page.goto('/manage-users');
   await expect(page.getByRole('heading', { name: 'Manage users' })).toBeVisible();

@@ -32,6 +32,47 @@ pub fn LinkPager(page: i64, pages: i64, href: Callback<i64, String>) -> impl Int
     })
 }
 
+/// A button that opens or closes a panel of the page ("Invite users", "Edit Birch Ltd"),
+/// saying which with `aria-expanded`. With JavaScript it toggles in place (`toggle`);
+/// without, it is a GET of this page with `key=value` added to the address (the other
+/// parameters kept), which the page renders with the panel open ([`panel_is_open`]); when
+/// open, the same button leaves `key` out, closing it. A form that posts from the panel
+/// returns to the page without `key` once it went through
+/// (`session::after_plain_form_post`).
+#[component]
+pub fn PanelButton(
+    #[prop(into)] label: String,
+    key: &'static str,
+    #[prop(into)] value: String,
+    #[prop(into)] open: Signal<bool>,
+    toggle: Callback<()>,
+    #[prop(optional)] class: &'static str,
+    #[prop(optional, into)] aria_label: Option<String>,
+) -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let kept: Vec<(String, String)> = query.with_untracked(|q| {
+        q.latest_values()
+            .filter(|(k, _)| *k != key && !k.starts_with("__"))
+            .map(|(k, v)| (k.to_string(), v.to_owned()))
+            .collect()
+    });
+    view! {
+        <form method="get" class="panel-toggle">
+            {kept.into_iter().map(|(k, v)| view! { <input type="hidden" name=k value=v/> }).collect_view()}
+            <button type="submit" class=class aria-label=aria_label
+                name=move || (!open.get()).then_some(key) value=value
+                aria-expanded=move || open.get().to_string()
+                on:click=move |ev| { ev.prevent_default(); toggle.run(()); }>{label}</button>
+        </form>
+    }
+}
+
+/// Whether the address says `key=value` (a [`PanelButton`]'s panel, opened without
+/// JavaScript or kept open by a failed form post, which returns to the same address).
+pub fn panel_is_open(key: &str, value: &str) -> bool {
+    leptos_router::hooks::use_query_map().with_untracked(|q| q.get_str(key) == Some(value))
+}
+
 /// A count and its noun: "1 user", "3,333 client assignments" (plurals in "s").
 pub fn count(n: i64, noun: &str) -> String {
     if n == 1 {
@@ -76,12 +117,13 @@ pub fn url_encode(text: &str) -> String {
 }
 
 /// `path?query` from `params` with `changes` applied; an empty value drops its key. For
-/// pages whose filters live in the address.
+/// pages whose filters live in the address. An earlier failure's `__path`/`__err` go.
 pub fn address_with(path: &str, params: &leptos_router::params::ParamsMap, changes: &[(&str, &str)]) -> String {
     let mut pairs: Vec<(String, String)> = params
         .latest_values()
         .map(|(k, v)| (k.to_string(), v.to_owned()))
-        .filter(|(k, _)| !changes.iter().any(|(c, _)| c == k))
+        // An earlier failed form post's error (`__path`, `__err`) is not carried on.
+        .filter(|(k, _)| !changes.iter().any(|(c, _)| c == k) && !k.starts_with("__"))
         .collect();
     pairs.extend(changes.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
     let query: Vec<String> = pairs

@@ -165,6 +165,104 @@ pub fn take_shown_once() -> Option<String> {
     Some(value)
 }
 
+/// The cookie that carries a notice ("Invitation sent.") from a plain form post to the page
+/// it returns to: five minutes, HttpOnly, SameSite=Strict, over https a `__Host-` name.
+fn notice_cookie(secure: bool) -> &'static str {
+    if secure { "__Host-pa_notice" } else { "pa_notice" }
+}
+
+/// For a plain form post that went through (a browser without the WASM; the WASM shows
+/// the server function's answer itself): `notice` is shown once on the page the browser
+/// returns to ([`take_notice`]), and that page comes back without the address parameters
+/// named in `close` (the panel the form was opened in, `?open=invite` or `?edit=7`, closes).
+/// Does nothing for the WASM's requests.
+pub fn after_plain_form_post(notice: Option<&str>, close: &[&str]) {
+    if !is_plain_form_post() {
+        return;
+    }
+    let referer = request_parts().and_then(|p| {
+        p.headers
+            .get(http::header::REFERER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    });
+    // Only ever back to a page of this site (the framework would follow any Referer).
+    let back = referer
+        .as_deref()
+        .and_then(|r| same_site_return(r, close))
+        .unwrap_or_else(|| "/".to_owned());
+    if let Some(notice) = notice {
+        // For that page only (not another page, not a server function's own call), and
+        // cut to fit rather than lost.
+        let path = back.split('?').next().unwrap_or("/");
+        let kept = format!(
+            "{path}\0{}",
+            cut(notice, KEPT_FORM_BYTES - path.len().min(KEPT_FORM_BYTES))
+        );
+        let secure = serves_https();
+        write_cookie(
+            notice_cookie(secure),
+            &hex::encode(kept),
+            KEPT_FORM_SECS,
+            secure,
+            SameSite::Strict,
+        );
+    }
+    leptos_axum::redirect(&back);
+}
+
+/// The path and query of `referer` without the parameters named in `close` (and without
+/// an earlier failure's `__path`/`__err`), to redirect to: only a path on this site, never
+/// another host (`//evil.example` is refused).
+pub fn same_site_return(referer: &str, close: &[&str]) -> Option<String> {
+    let uri: http::Uri = referer.parse().ok()?;
+    let path = uri.path();
+    if !path.starts_with('/') || path.starts_with("//") || path.contains('\\') {
+        return None;
+    }
+    let kept: Vec<&str> = uri
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .filter(|pair| {
+            let key = pair.split('=').next().unwrap_or_default();
+            !pair.is_empty() && !close.contains(&key) && key != "__path" && key != "__err"
+        })
+        .collect();
+    Some(if kept.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{}", kept.join("&"))
+    })
+}
+
+/// At most `max` bytes of `text`, cut at a character boundary and marked with "…".
+fn cut(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max.saturating_sub('…'.len_utf8());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+/// The notice [`after_plain_form_post`] kept, if this request is for the page it was kept
+/// for (a page's own server-side rendering: not another page, not the WASM's calls); the
+/// cookie is then cleared, so it is shown once.
+pub fn take_notice() -> Option<String> {
+    let secure = serves_https();
+    let value = named_cookie(notice_cookie(secure))?;
+    let text = String::from_utf8(hex::decode(value).ok()?).ok()?;
+    let (path, notice) = text.split_once('\0')?;
+    if request_parts()?.uri.path() != path {
+        return None;
+    }
+    write_cookie(notice_cookie(secure), "", 0, secure, SameSite::Strict);
+    Some(notice.to_owned())
+}
+
 /// The values [`keep_form_if_failed`] kept for `form`, if this request carries them:
 /// `count` of them, or none when the cookie holds anything else.
 pub fn kept_form(form: KeptForm, count: usize) -> Option<Vec<String>> {
@@ -800,10 +898,46 @@ pub async fn require_client(permission: &str) -> Result<ClientActor, AppError> {
 mod tests {
     use std::net::IpAddr;
 
-    use super::forwarded_client;
+    use super::{forwarded_client, same_site_return};
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_plain_form_post_returns_to_a_path_of_this_site_without_the_closed_panel() {
+        let back = |r: &str| same_site_return(r, &["open", "edit"]);
+        assert_eq!(
+            back("http://127.0.0.1:3000/manage-users?q=ann&open=invite&page=2").as_deref(),
+            Some("/manage-users?q=ann&page=2")
+        );
+        assert_eq!(
+            back("https://x.example/partner/clients?edit=7").as_deref(),
+            Some("/partner/clients")
+        );
+        // An earlier failure's error, carried in the address, goes too.
+        assert_eq!(
+            back("/manage-users?open=invite&__path=%2Fapi%2Finvite_user&__err=x").as_deref(),
+            Some("/manage-users")
+        );
+        // Only ever a path on this site: another host's address becomes a path here; what
+        // a browser could read as another host (`//host`, `/\\host`) never comes back.
+        assert_eq!(back("https://evil.example/phish").as_deref(), Some("/phish"));
+        for tricky in [
+            "//evil.example/phish",
+            "/\\evil.example/phish",
+            "///evil.example",
+            "not a url at all",
+            "",
+        ] {
+            let answer = back(tricky);
+            assert!(
+                answer
+                    .as_deref()
+                    .is_none_or(|p| p.starts_with('/') && !p.starts_with("//") && !p.contains('\\')),
+                "{tricky:?} gave {answer:?}"
+            );
+        }
     }
 
     #[test]

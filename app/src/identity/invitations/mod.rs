@@ -61,13 +61,17 @@ pub struct InvitationView {
 #[server(endpoint = "invite_user")]
 pub async fn invite_user(name: String, email: String, role_id: i64) -> Result<(), AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    ssr::invite(&actor, ssr::Scope::Practice, &name, &email, role_id).await
+    ssr::invite(&actor, ssr::Scope::Practice, &name, &email, role_id).await?;
+    crate::identity::session::after_plain_form_post(Some(crate::practice::manage_users::INVITATION_SENT), &["open"]);
+    Ok(())
 }
 
 #[server(endpoint = "resend_invitation")]
 pub async fn resend_invitation(invitation_id: i64) -> Result<(), AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    ssr::resend(&actor, ssr::Scope::Practice, invitation_id).await
+    ssr::resend(&actor, ssr::Scope::Practice, invitation_id).await?;
+    crate::identity::session::after_plain_form_post(Some(crate::practice::manage_users::INVITATION_SENT_AGAIN), &[]);
+    Ok(())
 }
 
 #[server(endpoint = "revoke_invitation")]

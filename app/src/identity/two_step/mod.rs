@@ -91,5 +91,7 @@ pub async fn set_two_step_required(#[server(default)] required: bool) -> Result<
 #[server(endpoint = "reset_two_step")]
 pub async fn reset_two_step(user_id: i64) -> Result<(), AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    crate::practice::manage_users::ssr::reset_two_step(&actor, user_id).await
+    crate::practice::manage_users::ssr::reset_two_step(&actor, user_id).await?;
+    crate::identity::session::after_plain_form_post(Some(crate::practice::manage_users::TWO_STEP_RESET), &[]);
+    Ok(())
 }

@@ -41,25 +41,34 @@ pub struct ClientUsers {
     /// The roles that can be given here (the practice's roles, reused on its clients).
     pub roles: Vec<RoleOption>,
     pub my_user_id: i64,
+    /// What a plain form post (without JavaScript) that returned here did, shown once.
+    #[serde(default)]
+    pub notice: Option<String>,
 }
 
 #[server(endpoint = "list_client_users")]
 pub async fn list_client_users() -> Result<ClientUsers, AppError> {
     let actor = crate::identity::session::require_client(crate::practice::permissions::MANAGE_USERS).await?;
-    ssr::list(&actor).await
+    let mut users = ssr::list(&actor).await?;
+    users.notice = crate::identity::session::take_notice();
+    Ok(users)
 }
 
 /// Invites someone into the client's own users with one of the roles offered.
 #[server(endpoint = "invite_client_user")]
 pub async fn invite_client_user(name: String, email: String, role_id: i64) -> Result<(), AppError> {
     let c = crate::identity::session::require_client(crate::practice::permissions::MANAGE_USERS).await?;
-    crate::identity::invitations::ssr::invite(&c.actor, ssr::scope(&c), &name, &email, role_id).await
+    crate::identity::invitations::ssr::invite(&c.actor, ssr::scope(&c), &name, &email, role_id).await?;
+    crate::identity::session::after_plain_form_post(Some(crate::practice::manage_users::INVITATION_SENT), &["open"]);
+    Ok(())
 }
 
 #[server(endpoint = "resend_client_invitation")]
 pub async fn resend_client_invitation(invitation_id: i64) -> Result<(), AppError> {
     let c = crate::identity::session::require_client(crate::practice::permissions::MANAGE_USERS).await?;
-    crate::identity::invitations::ssr::resend(&c.actor, ssr::scope(&c), invitation_id).await
+    crate::identity::invitations::ssr::resend(&c.actor, ssr::scope(&c), invitation_id).await?;
+    crate::identity::session::after_plain_form_post(Some(crate::practice::manage_users::INVITATION_SENT_AGAIN), &[]);
+    Ok(())
 }
 
 #[server(endpoint = "revoke_client_invitation")]

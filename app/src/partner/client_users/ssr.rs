@@ -88,6 +88,7 @@ pub async fn list(c: &ClientActor) -> Result<ClientUsers, AppError> {
             })
             .collect(),
         my_user_id: c.actor.user_id(),
+        notice: None,
     })
 }
 

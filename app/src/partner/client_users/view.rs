@@ -5,6 +5,8 @@ use leptos_meta::Title;
 
 use super::*;
 use crate::frame::forms::action_error;
+use crate::frame::widgets::{PanelButton, panel_is_open};
+use crate::practice::manage_users::{INVITATION_SENT, INVITATION_SENT_AGAIN};
 
 #[component]
 pub fn ClientUsersPage() -> impl IntoView {
@@ -25,20 +27,18 @@ pub fn ClientUsersPage() -> impl IntoView {
         },
         |_| list_client_users(),
     );
-    let show_form = RwSignal::new(false);
+    let show_form = RwSignal::new(panel_is_open("open", "invite"));
     let invite_error = action_error(invite);
     let notice = RwSignal::new(None::<String>);
     Effect::new(move |_| {
         if let Some(Ok(())) = invite.value().get() {
             show_form.set(false);
-            notice.set(Some("Invitation sent.".into()));
+            notice.set(Some(INVITATION_SENT.into()));
         }
     });
     Effect::new(move |_| {
         if let Some(Ok(())) = resend.value().get() {
-            notice.set(Some(
-                "Invitation sent again with a new link; the old link no longer works.".into(),
-            ));
+            notice.set(Some(INVITATION_SENT_AGAIN.into()));
         }
     });
     let row_error = Signal::derive(move || {
@@ -66,6 +66,8 @@ pub fn ClientUsersPage() -> impl IntoView {
                 Ok(data) => {
                     let roles = StoredValue::new(data.roles.clone());
                     let invite_heading = format!("Invite a user to {}", data.client_name);
+                    // After a form posted without JavaScript: what it did.
+                    let posted = data.notice.clone();
                     view! {
                         <div class="page-head">
                             <div>
@@ -73,12 +75,11 @@ pub fn ClientUsersPage() -> impl IntoView {
                                 <h1>"Manage users"</h1>
                             </div>
                             <div class="actions">
-                                <button type="button" on:click=move |_| show_form.update(|s| *s = !*s) aria-expanded=move || show_form.get().to_string()>
-                                    "Invite users"
-                                </button>
+                                <PanelButton label="Invite users" key="open" value="invite" open=show_form
+                                    toggle=Callback::new(move |()| show_form.update(|s| *s = !*s))/>
                             </div>
                         </div>
-                        <p role="status" class="notice">{move || notice.get()}</p>
+                        <p role="status" class="notice">{move || notice.get().or_else(|| posted.clone())}</p>
                         <Show when=move || show_form.get()>
                             <section class="card" aria-labelledby="invite-heading">
                                 <h2 id="invite-heading">{invite_heading.clone()}</h2>
@@ -112,6 +113,7 @@ fn ClientUsersTable(
         lines,
         roles,
         my_user_id,
+        ..
     } = data;
     let staff_note = format!("Practice staff (managed by {practice_name})");
     view! {

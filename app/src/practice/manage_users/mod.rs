@@ -86,7 +86,17 @@ pub struct UsersPage {
     pub two_step_required: bool,
     /// The practice setting "Notify staff when their client access changes".
     pub access_emails: bool,
+    /// What a plain form post (without JavaScript) that returned here did ("Invitation
+    /// sent."), shown once; the WASM shows its actions' answers itself.
+    #[serde(default)]
+    pub notice: Option<String>,
 }
+
+/// What the page says after inviting, resending and resetting (with JavaScript from the
+/// action's answer, without it from [`UsersPage::notice`]).
+pub const INVITATION_SENT: &str = "Invitation sent.";
+pub const INVITATION_SENT_AGAIN: &str = "Invitation sent again with a new link; the old link no longer works.";
+pub const TWO_STEP_RESET: &str = "Two-step sign-in was reset: they sign in with their password and set it up again.";
 
 /// One page of the practice's users: `search` matches name or email, `role` is a role id
 /// (empty: any), `status` one of active, invited, expired, deactivated (empty: any).
@@ -98,7 +108,9 @@ pub async fn list_practice_users(
     #[server(default)] page: i64,
 ) -> Result<UsersPage, AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    ssr::users_page(&actor, &search, &role, &status, page).await
+    let mut page = ssr::users_page(&actor, &search, &role, &status, page).await?;
+    page.notice = crate::identity::session::take_notice();
+    Ok(page)
 }
 
 #[server(endpoint = "change_member_role")]

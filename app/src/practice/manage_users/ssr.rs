@@ -127,6 +127,7 @@ pub async fn users_page(
         i_am_main: actor.is_main,
         two_step_required: two_step_required == 1,
         access_emails: access_emails == 1,
+        notice: None,
     })
 }
 

@@ -6,7 +6,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 
 use super::*;
 use crate::frame::forms::{Field, FormError, action_error};
-use crate::frame::widgets::{LinkPager, thousands, url_encode};
+use crate::frame::widgets::{LinkPager, PanelButton, panel_is_open, thousands, url_encode};
 use crate::identity::invitations::{InviteUser, ResendInvitation, RevokeInvitation};
 use crate::identity::two_step::{ResetTwoStep, SetTwoStepRequired};
 use crate::partner::access_notices::SetAccessEmails;
@@ -87,7 +87,7 @@ pub fn ManageUsersPage() -> impl IntoView {
             role_options.set(p.roles.clone());
         }
     });
-    let show_form = RwSignal::new(false);
+    let show_form = RwSignal::new(panel_is_open("open", "invite"));
     let invite_error = action_error(invite);
     // Close the form after a successful invitation.
     Effect::new(move |_| {
@@ -113,21 +113,17 @@ pub fn ManageUsersPage() -> impl IntoView {
     let notice = RwSignal::new(None::<String>);
     Effect::new(move |_| {
         if let Some(Ok(())) = invite.value().get() {
-            notice.set(Some("Invitation sent.".into()));
+            notice.set(Some(INVITATION_SENT.into()));
         }
     });
     Effect::new(move |_| {
         if let Some(Ok(())) = reset.value().get() {
-            notice.set(Some(
-                "Two-step sign-in was reset: they sign in with their password and set it up again.".into(),
-            ));
+            notice.set(Some(TWO_STEP_RESET.into()));
         }
     });
     Effect::new(move |_| {
         if let Some(Ok(())) = resend.value().get() {
-            notice.set(Some(
-                "Invitation sent again with a new link; the old link no longer works.".into(),
-            ));
+            notice.set(Some(INVITATION_SENT_AGAIN.into()));
         }
     });
 
@@ -137,9 +133,8 @@ pub fn ManageUsersPage() -> impl IntoView {
             <h1>"Manage users"</h1>
             <div class="actions">
                 <A href="/manage-users/roles" attr:class="button secondary">"View roles"</A>
-                <button type="button" on:click=move |_| show_form.update(|s| *s = !*s) aria-expanded=move || show_form.get().to_string()>
-                    "Invite users"
-                </button>
+                <PanelButton label="Invite users" key="open" value="invite" open=show_form
+                    toggle=Callback::new(move |()| show_form.update(|s| *s = !*s))/>
             </div>
         </div>
         <p role="status" class="notice">{move || notice.get()}</p>
@@ -162,6 +157,8 @@ pub fn ManageUsersPage() -> impl IntoView {
                             <Show when=move || row_error.get().is_some()>
                                 <div class="alert error" role="alert">{move || row_error.get().map(|e| e.to_string())}</div>
                             </Show>
+                            // After a form posted without JavaScript: what it did.
+                            {data.notice.clone().map(|n| view! { <p role="status" class="notice">{n}</p> })}
                             <p class="count" role="status">{shown_count(&data, filters.get_untracked().page)}</p>
                             {(data.lines.is_empty()).then(|| view! { <p class="empty">"No users match."</p> })}
                             {
