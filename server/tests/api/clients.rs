@@ -122,7 +122,132 @@ async fn names_that_differ_only_in_a_case_the_database_folds_are_refused_not_a_5
     assert!(status.is_success() || status == 422, "{status} {body}");
 }
 
+/// Posts `form` to `/api/<name>` as a browser without the WASM does (it asks for HTML),
+/// from the page `referer`; the answer's status, `Location`, and the notice cookie set.
+async fn post_plain_form(
+    app: &TestApp,
+    client: &crate::helpers::Client,
+    name: &str,
+    referer: &str,
+    form: &[(&str, &str)],
+) -> (reqwest::StatusCode, String, Option<String>) {
+    let answer = client
+        .http
+        .post(format!("{}/api/{name}", app.address))
+        .header("Accept", "text/html")
+        .header("Referer", referer)
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let location = answer
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let notice = answer
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("pa_notice="))
+        .map(|c| c.split(';').next().unwrap().to_owned())
+        .filter(|v| !v.is_empty());
+    (answer.status(), location, notice)
+}
+
+/// Without the WASM, Client overview's forms post and come back: to the page they were
+/// sent from, its filters kept and the panel they were in closed once they went through,
+/// saying once what they did; a refused form comes back with its panel open. Only ever to
+/// a page of this site.
+async fn a_plain_form_post_returns_to_its_page_with_a_notice_and_its_panel_closed(app: &TestApp) {
+    let admin = app.sign_up("plainform").await;
+    let page = format!("{}/partner/clients?q=birch&open=add", app.address);
+    let (status, location, notice) = post_plain_form(
+        app,
+        &admin.client,
+        "add_client",
+        &page,
+        &[("name", ""), ("plan", "small")],
+    )
+    .await;
+    assert!(status.is_redirection(), "{status}");
+    assert!(
+        location.contains("open=add") && location.contains("__err="),
+        "refused: the panel stays open: {location}"
+    );
+    assert_eq!(notice, None);
+
+    let (status, location, notice) = post_plain_form(
+        app,
+        &admin.client,
+        "add_client",
+        &page,
+        &[("name", "Birch Ltd"), ("plan", "small")],
+    )
+    .await;
+    assert!(status.is_redirection(), "{status}");
+    assert_eq!(location, "/partner/clients?q=birch");
+    assert!(notice.is_some(), "a notice for the page");
+    let html = app.get_text(&admin.client, "/partner/clients?q=birch").await;
+    assert!(html.contains("Added the client Birch Ltd."), "{html}");
+    assert!(html.contains(r#"<th scope="row">Birch Ltd"#), "the row: {html}");
+    let again = app.get_text(&admin.client, "/partner/clients?q=birch").await;
+    assert!(!again.contains("Added the client Birch Ltd."), "shown once");
+
+    // The import's outcome, refused or not, is said on the page.
+    let import_page = format!("{}/partner/clients?open=import", app.address);
+    let (_, location, _) = post_plain_form(
+        app,
+        &admin.client,
+        "import_clients",
+        &import_page,
+        &[("csv", "Cedar,Small\nDune,Enterprise")],
+    )
+    .await;
+    assert_eq!(
+        location, "/partner/clients?open=import",
+        "refused lines: the panel stays open"
+    );
+    let html = app.get_text(&admin.client, &location).await;
+    assert!(
+        html.contains("Nothing was imported: 1 line needs fixing. Line 2: "),
+        "{html}"
+    );
+
+    // Never to another site, whatever the Referer says.
+    for (i, referer) in [
+        "https://evil.example/phish?open=add",
+        "//evil.example/phish",
+        "nonsense",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let name = format!("Elm {i} Ltd");
+        let (status, location, _) = post_plain_form(
+            app,
+            &admin.client,
+            "add_client",
+            referer,
+            &[("name", &name), ("plan", "small")],
+        )
+        .await;
+        assert!(status.is_redirection(), "{status}");
+        assert!(
+            location.starts_with('/') && !location.starts_with("//"),
+            "{referer} → {location}"
+        );
+    }
+    // The WASM's own requests (JSON) get their answer, not a redirect.
+    let (status, body) = app
+        .call(&admin.client, "add_client", &[("name", "Acme Ltd"), ("plan", "small")])
+        .await;
+    assert!(status.is_success(), "{status} {body}");
+}
+
 crate::on_both_backends!(
+    a_plain_form_post_returns_to_its_page_with_a_notice_and_its_panel_closed,
     names_that_differ_only_in_a_case_the_database_folds_are_refused_not_a_500,
     a_list_refusal_answers_with_its_own_status_not_500,
     client_names_are_unique_ignoring_case_even_when_added_at_once,

@@ -35,6 +35,9 @@ pub struct ClientList {
     /// Clients matching the filter, and all unarchived clients.
     pub matching: i64,
     pub total: i64,
+    /// What a plain form post (without JavaScript) that returned here did, shown once.
+    #[serde(default)]
+    pub notice: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -46,13 +49,22 @@ pub enum ImportOutcome {
 #[server(endpoint = "list_clients")]
 pub async fn list_clients(search: String, plan: String, archived: bool, page: i64) -> Result<ClientList, AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    ssr::list(&actor, &search, &plan, archived, page).await
+    let mut list = ssr::list(&actor, &search, &plan, archived, page).await?;
+    list.notice = crate::identity::session::take_notice();
+    Ok(list)
 }
 
 #[server(endpoint = "add_client")]
 pub async fn add_client(name: String, plan: String) -> Result<i64, AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    ssr::add(&actor, &name, &plan).await
+    let id = ssr::add(&actor, &name, &plan).await?;
+    crate::identity::session::after_plain_form_post(Some(&added(&name)), &["open"]);
+    Ok(id)
+}
+
+/// What the page says once a client is added.
+pub fn added(name: &str) -> String {
+    format!("Added the client {}.", name.trim())
 }
 
 /// Renames a client or changes its plan. Answers what the change means for people, if
@@ -60,17 +72,56 @@ pub async fn add_client(name: String, plan: String) -> Result<i64, AppError> {
 #[server(endpoint = "update_client")]
 pub async fn update_client(client_id: i64, name: String, plan: String) -> Result<Option<String>, AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    ssr::update(&actor, client_id, &name, &plan).await
+    let notice = ssr::update(&actor, client_id, &name, &plan).await?;
+    crate::identity::session::after_plain_form_post(notice.as_deref(), &["edit"]);
+    Ok(notice)
 }
 
 #[server(endpoint = "set_client_archived")]
 pub async fn set_client_archived(client_id: i64, archived: bool) -> Result<(), AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    ssr::set_archived(&actor, client_id, archived).await
+    ssr::set_archived(&actor, client_id, archived).await?;
+    crate::identity::session::after_plain_form_post(None, &[]);
+    Ok(())
 }
 
 #[server(endpoint = "import_clients")]
 pub async fn import_clients(csv: String) -> Result<ImportOutcome, AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    ssr::import(&actor, &csv).await
+    let outcome = ssr::import(&actor, &csv).await?;
+    // Imported: the panel closes; refused: it stays open for the corrected text.
+    let close: &[&str] = if matches!(outcome, ImportOutcome::Imported(_)) {
+        &["open"]
+    } else {
+        &[]
+    };
+    crate::identity::session::after_plain_form_post(Some(&outcome.summary()), close);
+    Ok(outcome)
+}
+
+/// "Nothing was imported: 3 lines need fixing."
+pub fn rejected_heading(lines: usize) -> String {
+    if lines == 1 {
+        "Nothing was imported: 1 line needs fixing.".to_owned()
+    } else {
+        format!("Nothing was imported: {lines} lines need fixing.")
+    }
+}
+
+impl ImportOutcome {
+    /// The outcome in one paragraph, for the page a plain form post returns to: at most
+    /// ten rejected lines are named (the WASM lists them all).
+    pub fn summary(&self) -> String {
+        match self {
+            Self::Imported(n) => format!("Imported {}.", crate::frame::widgets::clients(*n as i64)),
+            Self::Rejected(lines) => {
+                let named: Vec<String> = lines.iter().take(10).map(|l| l.describe()).collect();
+                let more = match lines.len().saturating_sub(10) {
+                    0 => String::new(),
+                    n => format!("; and {n} more"),
+                };
+                format!("{} {}{more}.", rejected_heading(lines.len()), named.join("; "))
+            }
+        }
+    }
 }

@@ -132,6 +132,7 @@ pub async fn list(
             .collect(),
         matching,
         total,
+        notice: None,
     })
 }
 
