@@ -200,6 +200,7 @@ fn case(name: &str, ids: &Ids) -> Option<Case> {
             f(&[("role_id", &ids.role), ("name", "Walked"), ("permissions", "")]),
             true,
         ),
+        "save_role_form" => (ManageUsers, f(&[("role_id", &ids.role), ("name", "Walked")]), true),
         "delete_role" => (ManageUsers, f(&[("role_id", &ids.role)]), true),
         _ => return None,
     };

@@ -40,12 +40,36 @@ pub async fn save_role(role_id: Option<i64>, name: String, permissions: Vec<Stri
     ssr::save(&actor, role_id, &name, &permissions).await
 }
 
+/// [`save_role`] for a plain HTML form (the role editor without JavaScript): the
+/// permissions come as the editor's ticked boxes (`permissions[3]=clients.view`, one field
+/// each, none when none is ticked; a permission brings what it needs, as ticking it does
+/// with JavaScript). Returns to the roles page, its editor closed.
+#[server(endpoint = "save_role_form")]
+pub async fn save_role_form(
+    #[server(default)] role_id: Option<i64>,
+    name: String,
+    #[server(default)] permissions: Vec<String>,
+) -> Result<i64, AppError> {
+    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    // As in the editor with JavaScript, a ticked permission brings what it needs.
+    let mut chosen = BTreeSet::new();
+    for key in &permissions {
+        toggle(&mut chosen, key, true);
+    }
+    let permissions: Vec<String> = chosen.into_iter().collect();
+    let id = ssr::save(&actor, role_id, &name, &permissions).await?;
+    crate::identity::session::after_plain_form_post(None, &["role"]);
+    Ok(id)
+}
+
 /// Deletes a custom role. While it is still in use, `move_to` must name the role that
 /// takes over its users, client assignments and invitations.
 #[server(endpoint = "delete_role")]
 pub async fn delete_role(role_id: i64, move_to: Option<i64>) -> Result<(), AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    ssr::delete(&actor, role_id, move_to).await
+    ssr::delete(&actor, role_id, move_to).await?;
+    crate::identity::session::after_plain_form_post(None, &["delete"]);
+    Ok(())
 }
 
 /// How a role is named in lists: the predefined Employee is "Employee (predefined)".
