@@ -1,5 +1,7 @@
 //! The audit log page's server function: newest first, one practice only, searchable.
 
+use serde_json::Value;
+
 use crate::helpers::TestApp;
 
 async fn the_audit_log_lists_this_practices_changes_newest_first_with_before_and_after(app: &TestApp) {
@@ -280,7 +282,59 @@ async fn events_read_as_sentences_filter_and_export_every_match_as_safe_csv(app:
     assert_eq!(admin.client.http.get(&bad).send().await.unwrap().status(), 422);
 }
 
+/// Paging goes both ways by cursor (`before_id`, in the page's address): each page says
+/// where the older and the newer page start, and the newer page of a page is the one it was
+/// reached from, whatever the filters.
+async fn pages_go_older_and_back_newer_by_cursor(app: &TestApp) {
+    let admin = app.sign_up("audit-pages").await;
+    let size = app::practice::audit_log::PAGE_SIZE as usize;
+    // Two pages and a bit of "added the client" events (and sign-up's own).
+    for i in 0..(2 * size + 5) {
+        let name = format!("Client {i:03}");
+        let (status, body) = app
+            .call(&admin.client, "add_client", &[("name", &name), ("plan", "small")])
+            .await;
+        assert!(status.is_success(), "{status} {body}");
+    }
+    let admin = &admin;
+    let page = |before: Option<i64>| {
+        let before = before.map(|b| b.to_string());
+        async move {
+            let mut form = vec![("action", "client.created")];
+            if let Some(b) = before.as_deref() {
+                form.push(("before_id", b));
+            }
+            let (status, page) = app.call(&admin.client, "list_audit_events", &form).await;
+            assert!(status.is_success(), "{page}");
+            page
+        }
+    };
+    let ids = |p: &Value| {
+        p["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_i64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    let first = page(None).await;
+    assert_eq!(first["newer"], Value::Null, "the first page has nothing newer");
+    assert_eq!(ids(&first).len(), size);
+    let second = page(first["next"].as_i64()).await;
+    assert_eq!(second["newer"], 0, "newer than the second page: the first");
+    let third = page(second["next"].as_i64()).await;
+    assert_eq!(ids(&third).len(), 5);
+    assert_eq!(third["next"], Value::Null, "the last page");
+    let back = page(third["newer"].as_i64()).await;
+    assert_eq!(ids(&back), ids(&second), "back to the page it came from");
+    assert!(
+        ids(&first).iter().zip(ids(&first).iter().skip(1)).all(|(a, b)| a > b),
+        "newest first"
+    );
+}
+
 crate::on_both_backends!(
+    pages_go_older_and_back_newer_by_cursor,
     the_audit_log_lists_this_practices_changes_newest_first_with_before_and_after,
     events_read_as_sentences_filter_and_export_every_match_as_safe_csv,
 );

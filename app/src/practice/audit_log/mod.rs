@@ -35,6 +35,10 @@ pub struct AuditPage {
     pub entries: Vec<AuditEntry>,
     /// Pass as `before_id` to get the next (older) page.
     pub next: Option<i64>,
+    /// Pass as `before_id` to get the page just newer than this one (0: the first page);
+    /// `None` on the first page.
+    #[serde(default)]
+    pub newer: Option<i64>,
     /// The practice's members, for the "Staff member" filter.
     pub staff: Vec<(i64, String)>,
 }

@@ -152,6 +152,10 @@ pub async fn page(actor: &PracticeActor, before_id: Option<i64>, q: &AuditQuery)
         })
         .collect();
     let next = if more { entries.last().map(|e| e.id) } else { None };
+    let newer = match (before_id, entries.first()) {
+        (Some(_), Some(first)) => newer_page(actor, &f, first.id).await?,
+        _ => None,
+    };
     let staff: Vec<(i64, String)> = sqlx::query_as(
         r#"SELECT m.user_id, u.name FROM practice_members m JOIN users u ON u.id = m.user_id
            WHERE m.practice_id = $1 ORDER BY LOWER(u.name), u.email"#,
@@ -159,7 +163,40 @@ pub async fn page(actor: &PracticeActor, before_id: Option<i64>, q: &AuditQuery)
     .bind(actor.practice_id)
     .fetch_all(actor.state.db.pool())
     .await?;
-    Ok(AuditPage { entries, next, staff })
+    Ok(AuditPage {
+        entries,
+        next,
+        newer,
+        staff,
+    })
+}
+
+/// The `before_id` of the page just newer than one whose newest event is `newest` (0: the
+/// first page), or `None` when nothing newer matches: the page of the next `PAGE_SIZE`
+/// newer events ends at the newest of them.
+async fn newer_page(actor: &PracticeActor, f: &Filters, newest: i64) -> Result<Option<i64>, sqlx::Error> {
+    let ids: Vec<i64> = sqlx::query_scalar(&format!(
+        r#"SELECT e.id FROM audit_events e LEFT JOIN users u ON u.id = e.actor_user_id
+           WHERE {MATCHES} AND e.id > $9
+           ORDER BY e.id ASC LIMIT $10"#
+    ))
+    .bind(actor.practice_id)
+    .bind(0_i64)
+    .bind(&f.search)
+    .bind(f.staff)
+    .bind(&f.client)
+    .bind(&f.action)
+    .bind(f.from)
+    .bind(f.to)
+    .bind(newest)
+    .bind(PAGE_SIZE + 1)
+    .fetch_all(actor.state.db.pool())
+    .await?;
+    Ok(match ids.len() as i64 {
+        0 => None,
+        n if n <= PAGE_SIZE => Some(0),
+        _ => Some(ids[PAGE_SIZE as usize - 1] + 1),
+    })
 }
 
 /// Events per chunk of the CSV export.

@@ -20,24 +20,23 @@ pub fn AuditLogPage() -> impl IntoView {
             to: q.get("to").unwrap_or_default(),
         })
     });
-    // Cursors of the pages visited, so "Newer events" can go back.
-    let cursors = RwSignal::new(vec![None::<i64>]);
-    Effect::new(move |_| {
-        filters.track();
-        cursors.set(vec![None]);
-    });
+    // The page is in the address too (`before`: events older than that id), so paging works
+    // without JavaScript and a reload or a shared link keeps it.
+    let before =
+        Memo::new(move |_| query.with(|q| q.get("before").and_then(|b| b.parse::<i64>().ok()).filter(|b| *b > 0)));
     let page = Resource::new(
-        move || (cursors.with(|c| *c.last().unwrap_or(&None)), filters.get()),
+        move || (before.get(), filters.get()),
         |(before, f)| list_audit_events(before, f.search, f.staff, f.client, f.action, f.from, f.to),
     );
-    // The staff filter's options, kept while the table reloads.
-    let staff = RwSignal::new(Vec::<(i64, String)>::new());
-    Effect::new(move |_| {
-        if let Some(Ok(p)) = page.get() {
-            staff.set(p.staff.clone());
+    let page_url = move |before: i64| {
+        let q = filters.with_untracked(|f| f.query_string());
+        match (q.is_empty(), before) {
+            (true, 0) => "/audit".to_owned(),
+            (false, 0) => format!("/audit?{q}"),
+            (true, b) => format!("/audit?before={b}"),
+            (false, b) => format!("/audit?{q}&before={b}"),
         }
-    });
-    let initial = filters.get_untracked();
+    };
     view! {
         <Title text="Audit log"/>
         <div class="page-head">
@@ -52,55 +51,20 @@ pub fn AuditLogPage() -> impl IntoView {
                 }>"Export CSV"</a>
             </div>
         </div>
-        <form method="get" action="/audit" class="filters audit-filters" role="search" aria-label="Audit events">
-            <div class="field">
-                <label for="audit-staff">"Staff member"</label>
-                <select id="audit-staff" name="staff">
-                    <option value="">"Anyone"</option>
-                    {move || {
-                        let chosen = filters.with(|f| f.staff.clone());
-                        staff.get().into_iter().map(|(id, name)| {
-                            let id = id.to_string();
-                            let selected = id == chosen;
-                            view! { <option value=id selected=selected>{name}</option> }
-                        }).collect_view()
-                    }}
-                </select>
-            </div>
-            <div class="field">
-                <label for="audit-client">"Client"</label>
-                <input id="audit-client" name="client" type="search" value=initial.client.clone() placeholder="Client name"/>
-            </div>
-            <div class="field">
-                <label for="audit-action">"Action"</label>
-                <select id="audit-action" name="action">
-                    <option value="">"Any action"</option>
-                    {AuditAction::ALL.into_iter().map(|a| view! {
-                        <option value=a.as_str() selected=initial.action == a.as_str()>{a.label()}</option>
-                    }).collect_view()}
-                </select>
-            </div>
-            <div class="field">
-                <label for="audit-from">"From"</label>
-                <input id="audit-from" name="from" type="date" value=initial.from.clone()/>
-            </div>
-            <div class="field">
-                <label for="audit-to">"To"</label>
-                <input id="audit-to" name="to" type="date" value=initial.to.clone()/>
-            </div>
-            <div class="field">
-                <label for="audit-search">"Search"</label>
-                <input id="audit-search" name="q" type="search" value=initial.search.clone() placeholder="Person, client or action"/>
-            </div>
-            <button type="submit" class="secondary">"Show"</button>
-        </form>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || page.get().map(|r| match r {
-                Err(e) => view! { <div class="alert error" role="alert">{e.to_string()}</div> }.into_any(),
+                // A refused filter (a date that is not one) keeps the form, to correct it.
+                Err(e) => view! {
+                    <AuditFilters staff=vec![] initial=filters.get_untracked()/>
+                    <div class="alert error" role="alert">{e.to_string()}</div>
+                }.into_any(),
                 Ok(data) => {
                     let next = data.next;
+                    let newer = data.newer;
                     let no_rows = data.entries.is_empty();
                     view! {
+                        // Drawn with the page: the staff member's choices come with it.
+                        <AuditFilters staff=data.staff initial=filters.get_untracked()/>
                         {data.entries.is_empty().then(|| view! { <p class="empty">"No events match."</p> })}
                         <div class="table-wrap" hidden=no_rows>
                             <table class="data audit stack">
@@ -133,15 +97,62 @@ pub fn AuditLogPage() -> impl IntoView {
                                 </tbody>
                             </table>
                         </div>
-                        <nav class="pager" aria-label="Pages">
-                            <button type="button" class="secondary" disabled=move || cursors.with(|c| c.len() <= 1)
-                                on:click=move |_| cursors.update(|c| { c.pop(); })>"Newer events"</button>
-                            <button type="button" class="secondary" disabled=next.is_none()
-                                on:click=move |_| cursors.update(|c| c.push(next))>"Older events"</button>
-                        </nav>
+                        {(newer.is_some() || next.is_some()).then(|| view! {
+                            <nav class="pager" aria-label="Pages">
+                                {newer.map(|b| view! { <a class="button secondary" href=page_url(b)>"Newer events"</a> })}
+                                {next.map(|b| view! { <a class="button secondary" href=page_url(b)>"Older events"</a> })}
+                            </nav>
+                        })}
                     }.into_any()
                 }
             })}
         </Transition>
+    }
+}
+
+/// The filters: a GET form, so they live in the address and work without JavaScript. The
+/// staff member's choices come with the page's events.
+#[component]
+fn AuditFilters(staff: Vec<(i64, String)>, initial: AuditQuery) -> impl IntoView {
+    view! {
+        <form method="get" action="/audit" class="filters audit-filters" role="search" aria-label="Audit events">
+            <div class="field">
+                <label for="audit-staff">"Staff member"</label>
+                <select id="audit-staff" name="staff">
+                    <option value="">"Anyone"</option>
+                    {staff.into_iter().map(|(id, name)| {
+                        let id = id.to_string();
+                        let selected = id == initial.staff;
+                        view! { <option value=id selected=selected>{name}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="audit-client">"Client"</label>
+                <input id="audit-client" name="client" type="search" value=initial.client.clone() placeholder="Client name"/>
+            </div>
+            <div class="field">
+                <label for="audit-action">"Action"</label>
+                <select id="audit-action" name="action">
+                    <option value="">"Any action"</option>
+                    {AuditAction::ALL.into_iter().map(|a| view! {
+                        <option value=a.as_str() selected=initial.action == a.as_str()>{a.label()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="audit-from">"From"</label>
+                <input id="audit-from" name="from" type="date" value=initial.from.clone()/>
+            </div>
+            <div class="field">
+                <label for="audit-to">"To"</label>
+                <input id="audit-to" name="to" type="date" value=initial.to.clone()/>
+            </div>
+            <div class="field">
+                <label for="audit-search">"Search"</label>
+                <input id="audit-search" name="q" type="search" value=initial.search.clone() placeholder="Person, client or action"/>
+            </div>
+            <button type="submit" class="secondary">"Show"</button>
+        </form>
     }
 }
