@@ -65,6 +65,10 @@ pub struct Matrix {
     pub total: i64,
     /// The newest change to this person's access: polled to show other admins' changes.
     pub version: i64,
+    /// What a plain form post (without JavaScript) that returned here did ("Changed 10
+    /// clients."), shown once.
+    #[serde(default)]
+    pub notice: Option<String>,
 }
 
 /// Which clients a bulk action covers: all of them, or those the filter shows.
@@ -157,7 +161,9 @@ pub async fn get_matrix(
     #[server(default)] access: String,
 ) -> Result<Matrix, AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    ssr::matrix(&actor, user_id, &Scope { search, plan, access }, page).await
+    let mut matrix = ssr::matrix(&actor, user_id, &Scope { search, plan, access }, page).await?;
+    matrix.notice = crate::identity::session::take_notice();
+    Ok(matrix)
 }
 
 /// Grants `role_id` on one client (replacing any other role), or removes access (`None`).
@@ -204,7 +210,16 @@ pub async fn apply_bulk(
     #[server(default)] access: String,
 ) -> Result<BulkResult, AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    ssr::apply(&actor, user_id, role_id, &Scope { search, plan, access }, &ends_on).await
+    let result = ssr::apply(&actor, user_id, role_id, &Scope { search, plan, access }, &ends_on).await?;
+    // Without JavaScript the bulk action was confirmed on the page (`?bulk=`): back to it,
+    // the confirmation gone, saying what changed.
+    crate::identity::session::after_plain_form_post(Some(&bulk_done(result.changed)), &["bulk"]);
+    Ok(result)
+}
+
+/// What the page says once a bulk action went through.
+pub fn bulk_done(changed: i64) -> String {
+    format!("Changed {}.", crate::frame::widgets::clients(changed))
 }
 
 /// How a copy treats the target's access: add the source's where the target has none, or

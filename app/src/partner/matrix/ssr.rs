@@ -197,6 +197,7 @@ pub async fn matrix(actor: &PracticeActor, user_id: i64, scope: &Scope, page: i6
         matching,
         total,
         version: version(actor, user_id).await?,
+        notice: None,
     })
 }
 

@@ -5,6 +5,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use super::*;
+use crate::frame::forms::action_error;
 use crate::frame::icons::{Calendar, Person, Tick};
 use crate::frame::widgets::{LinkPager, address_with, thousands, url_encode};
 use crate::partner::plans::PlanSelect;
@@ -294,6 +295,28 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
                 .clamp(0, 1_000_000)
         })
     });
+    // Without JavaScript a column head's bulk action is a GET of this page with `bulk` (a
+    // role's id, or `none` to remove access): the server draws its preview and a form
+    // that confirms it (a GET never changes anything).
+    let asked = Memo::new(move |_| query.with(|q| q.get("bulk")));
+    // A refused confirmation comes back to the same address with its error.
+    let asked_error = action_error(ServerAction::<ApplyBulk>::new());
+    let asked_preview = Resource::new(
+        move || (asked.get(), search.get(), plan.get(), access.get()),
+        move |(asked, s, p, a)| async move {
+            let Some(asked) = asked else { return Ok(None) };
+            let role_id = match asked.as_str() {
+                "none" => None,
+                id => Some(
+                    id.parse::<i64>()
+                        .map_err(|_| AppError::invalid("bulk", "Choose a bulk action from a column head."))?,
+                ),
+            };
+            preview_bulk(user_id, role_id, s, p, a)
+                .await
+                .map(|p| Some((role_id, p)))
+        },
+    );
     let reload = RwSignal::new(0_u32);
     let matrix = Resource::new(
         move || {
@@ -478,7 +501,7 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
         leptos::task::spawn_local(async move {
             match apply_bulk(user_id, role_id, s.search, s.plan, ends, s.access).await {
                 Ok(result) => {
-                    message.set(Some((true, format!("Changed {} clients.", thousands(result.changed)))));
+                    message.set(Some((true, bulk_done(result.changed))));
                     undo.set(Some(result.batch_id));
                     reload.update(|r| *r += 1);
                     changes.update(|c| *c += 1);
@@ -561,10 +584,18 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
                         let filtered = scope().is_filtered();
                         let pages = (m.matching + PAGE_SIZE - 1) / PAGE_SIZE;
                         let columns = StoredValue::new(m.columns.clone());
+                        let staff_name = m.staff_name.clone();
                         view! {
                             <h2 id="matrix-heading" tabindex="-1">{format!("Client access for {}", m.staff_name)}</h2>
                             <MatrixFilters search plan access saving matching=m.matching total=m.total/>
                             {filtered.then(|| view! { <p class="filter-note">{format!("A filter is active: actions in the column heads apply to the {} clients shown only.", thousands(m.matching))}</p> })}
+                            // The column heads' bulk actions submit this form without JavaScript.
+                            <form id="bulk-ask" method="get" action="/partner/users" hidden>
+                                {query.with_untracked(|q| q.latest_values()
+                                    .filter(|(k, _)| !matches!(k.as_ref(), "bulk" | "page") && !k.starts_with("__"))
+                                    .map(|(k, v)| view! { <input type="hidden" name=k.to_string() value=v.to_owned()/> })
+                                    .collect_view())}
+                            </form>
                             <div class="matrix-tools">
                                 <CopyAccess user_id others message undo reload changes/>
                                 <div class="field bulk-ends">
@@ -574,6 +605,16 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
                                 </div>
                             </div>
                             <BulkFeedback confirm message undo filtered run_bulk reload changes/>
+                            // After a bulk action confirmed without JavaScript: what it did.
+                            {m.notice.clone().map(|n| view! { <div class="alert success" role="status">{n}</div> })}
+                            {move || asked_preview.get().map(|r| match r {
+                                Ok(Some((role_id, p))) => view! {
+                                    {asked_error.get().map(|e| view! { <div class="alert error" role="alert">{e.to_string()}</div> })}
+                                    <AskedBulk user_id staff_name=staff_name.clone() role_id preview=p columns=columns.get_value() filtered scope=scope()/>
+                                }.into_any(),
+                                Ok(None) => ().into_any(),
+                                Err(e) => view! { <div class="alert error" role="alert">{e.to_string()}</div> }.into_any(),
+                            })}
                             <div class="table-wrap matrix-wrap">
                                 <table class="data matrix">
                                     <caption class="sr-only">{format!("Roles of {} on each client", m.staff_name)}</caption>
@@ -785,7 +826,7 @@ fn BulkFeedback(
             {move || confirm.get().map(|p| view! {
                 <div class="confirm-bar" role="alertdialog" aria-label="Confirm bulk change">
                     <p>
-                        <strong>{format!("This changes {} clients", thousands(p.preview.changes))}</strong>
+                        <strong>{format!("This changes {}", crate::frame::widgets::clients(p.preview.changes))}</strong>
                         {format!(
                             ": {}.{}{}",
                             p.what,
@@ -823,6 +864,58 @@ fn BulkFeedback(
     }
 }
 
+/// A bulk action asked for without JavaScript (`?bulk=`): what it would change, and a form
+/// that confirms it (posted to `apply_bulk` with the scope the preview counted) or a link
+/// that cancels it.
+#[component]
+fn AskedBulk(
+    user_id: i64,
+    staff_name: String,
+    role_id: Option<i64>,
+    preview: BulkPreview,
+    columns: Vec<RoleColumn>,
+    filtered: bool,
+    scope: Scope,
+) -> impl IntoView {
+    let cancel = use_query_map().with_untracked(|q| address_with("/partner/users", q, &[("bulk", "")]));
+    let what = match role_id.and_then(|r| columns.iter().find(|c| c.id == r)) {
+        Some(c) => format!("give them the role {}", c.name),
+        None => "remove access".to_owned(),
+    };
+    if preview.changes == 0 {
+        return view! {
+            <div class="alert success" role="status">
+                "Nothing to change: every client in view is already so. "<a href=cancel>"Back"</a>
+            </div>
+        }
+        .into_any();
+    }
+    view! {
+        <form method="post" action="/api/apply_bulk" class="confirm-bar" role="alertdialog" aria-label="Confirm bulk change">
+            <input type="hidden" name="user_id" value=user_id.to_string()/>
+            {role_id.map(|r| view! { <input type="hidden" name="role_id" value=r.to_string()/> })}
+            <input type="hidden" name="search" value=scope.search/>
+            <input type="hidden" name="plan" value=scope.plan/>
+            <input type="hidden" name="access" value=scope.access/>
+            <p>
+                <strong>{format!("This changes {} for {staff_name}", crate::frame::widgets::clients(preview.changes))}</strong>
+                {format!(
+                    ": {what}.{}{}",
+                    if preview.overwrites > 0 { format!(" {} of them have another role now.", thousands(preview.overwrites)) } else { String::new() },
+                    if filtered { format!(" Only the {} shown clients are affected.", thousands(preview.in_scope)) } else { String::new() },
+                )}
+            </p>
+            <div class="field bulk-ends">
+                <label for="asked-bulk-ends">"Access given ends on (optional)"</label>
+                <input id="asked-bulk-ends" name="ends_on" type="date"/>
+            </div>
+            <button type="submit">"Confirm"</button>
+            <a class="button secondary" href=cancel>"Cancel"</a>
+        </form>
+    }
+    .into_any()
+}
+
 /// The column heads with their bulk actions: all as Employee and remove from all under
 /// N/A, "Assign all" under each role.
 #[component]
@@ -839,15 +932,15 @@ fn ColumnHeads(
                 <span>"N/A"</span>
                 <span class="head-actions">
                     {employee.map(|e| view! {
-                        <button type="button" class="icon grant" title="Give access to all clients as Employee" aria-label="Give access to all clients as Employee"
+                        <button type="submit" form="bulk-ask" name="bulk" value=e.to_string() class="icon grant" title="Give access to all clients as Employee" aria-label="Give access to all clients as Employee"
                             disabled=move || busy.get()
-                            on:click=move |_| start_bulk.run((Some(e), "give access as Employee (predefined)".into()))>
+                            on:click=move |ev| { ev.prevent_default(); start_bulk.run((Some(e), "give access as Employee (predefined)".into())) }>
                             <Person/>
                         </button>
                     })}
-                    <button type="button" class="icon remove" title="Remove from all clients" aria-label="Remove from all clients"
+                    <button type="submit" form="bulk-ask" name="bulk" value="none" class="icon remove" title="Remove from all clients" aria-label="Remove from all clients"
                         disabled=move || busy.get()
-                        on:click=move |_| start_bulk.run((None, "remove access".into()))>
+                        on:click=move |ev| { ev.prevent_default(); start_bulk.run((None, "remove access".into())) }>
                         <Person remove=true/>
                     </button>
                 </span>
@@ -858,9 +951,9 @@ fn ColumnHeads(
                 view! {
                     <th scope="col" class="cell-col">
                         <span>{c.name}</span>
-                        <button type="button" class="link assign-all" aria-label=format!("Assign all clients to {name}")
+                        <button type="submit" form="bulk-ask" name="bulk" value=id.to_string() class="link assign-all" aria-label=format!("Assign all clients to {name}")
                             disabled=move || busy.get()
-                            on:click=move |_| start_bulk.run((Some(id), format!("assign {name}")))>
+                            on:click=move |ev| { ev.prevent_default(); start_bulk.run((Some(id), format!("assign {name}"))) }>
                             // The visible words must be part of the accessible name (WCAG 2.5.3,
                             // for speech input): "Assign all" is, "Assign to all" would not be.
                             "Assign all"
