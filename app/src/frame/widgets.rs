@@ -67,6 +67,22 @@ pub fn PanelButton(
     }
 }
 
+/// Goes to `address` in place of the page's current history entry, keeping the scroll: for
+/// filters that follow typing (a keystroke must not add a step to Back).
+pub fn use_replace_address() -> impl Fn(&str) + Clone + Send + Sync + 'static {
+    let navigate = leptos_router::hooks::use_navigate();
+    move |address: &str| {
+        navigate(
+            address,
+            leptos_router::NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..Default::default()
+            },
+        )
+    }
+}
+
 /// Whether the address says `key=value` (a [`PanelButton`]'s panel, opened without
 /// JavaScript or kept open by a failed form post, which returns to the same address).
 pub fn panel_is_open(key: &str, value: &str) -> bool {

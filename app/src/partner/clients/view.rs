@@ -5,12 +5,14 @@
 //! function, which returns the browser here.
 
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
 
 use super::*;
 use crate::frame::forms::{Field, FormError, action_error};
-use crate::frame::widgets::{LinkPager, PanelButton, TextFileInput, address_with, panel_is_open, thousands};
+use crate::frame::widgets::{
+    LinkPager, PanelButton, TextFileInput, address_with, panel_is_open, thousands, use_replace_address,
+};
 use crate::partner::plans::PlanSelect;
 
 /// The table's search, filters and page, as in the address (`q`, `plan`, `archived=1`,
@@ -202,20 +204,13 @@ fn ImportPanel(import: ServerAction<ImportClients>) -> impl IntoView {
 /// type or choose. Any change goes back to the first page.
 #[component]
 fn ClientFilters(filters: Memo<ClientsQuery>) -> impl IntoView {
-    let navigate = use_navigate();
+    let navigate = use_replace_address();
     let initial = filters.get_untracked();
     let go = move |change: &dyn Fn(&mut ClientsQuery)| {
         let mut f = filters.get_untracked();
         change(&mut f);
         f.page = 0;
-        navigate(
-            &f.url(),
-            leptos_router::NavigateOptions {
-                replace: true,
-                scroll: false,
-                ..Default::default()
-            },
-        );
+        navigate(&f.url());
     };
     let go_search = go.clone();
     let go_plan = go.clone();

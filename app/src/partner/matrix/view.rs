@@ -7,7 +7,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use super::*;
 use crate::frame::forms::action_error;
 use crate::frame::icons::{Calendar, Person, Tick};
-use crate::frame::widgets::{LinkPager, address_with, thousands, url_encode};
+use crate::frame::widgets::{LinkPager, address_with, thousands, url_encode, use_replace_address};
 use crate::partner::plans::PlanSelect;
 
 /// Which staff the picker shows: its search and filters, kept in the address with the
@@ -651,17 +651,9 @@ fn MatrixFilters(
     total: i64,
 ) -> impl IntoView {
     let query = use_query_map();
-    let navigate = use_navigate();
+    let navigate = use_replace_address();
     let go = move |key: &'static str, value: String| {
-        let address = query.with_untracked(|q| address_with("/partner/users", q, &[(key, &value), ("page", "")]));
-        navigate(
-            &address,
-            leptos_router::NavigateOptions {
-                replace: true,
-                scroll: false,
-                ..Default::default()
-            },
-        );
+        navigate(&query.with_untracked(|q| address_with("/partner/users", q, &[(key, &value), ("page", "")])));
     };
     let go_plan = go.clone();
     let go_access = go.clone();

@@ -2,11 +2,11 @@
 
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use super::*;
 use crate::frame::forms::{Field, FormError, action_error};
-use crate::frame::widgets::{LinkPager, PanelButton, panel_is_open, thousands, url_encode};
+use crate::frame::widgets::{LinkPager, PanelButton, panel_is_open, thousands, url_encode, use_replace_address};
 use crate::identity::invitations::{InviteUser, ResendInvitation, RevokeInvitation};
 use crate::identity::two_step::{ResetTwoStep, SetTwoStepRequired};
 use crate::partner::access_notices::SetAccessEmails;
@@ -228,20 +228,13 @@ impl UsersQuery {
 /// you type or choose.
 #[component]
 fn UsersFilters(filters: Memo<UsersQuery>, role_options: RwSignal<Vec<RoleOption>>) -> impl IntoView {
-    let navigate = use_navigate();
+    let navigate = use_replace_address();
     let initial = filters.get_untracked();
     let go = move |change: &dyn Fn(&mut UsersQuery)| {
         let mut f = filters.get_untracked();
         change(&mut f);
         f.page = 0;
-        navigate(
-            &f.url(),
-            leptos_router::NavigateOptions {
-                replace: true,
-                scroll: false,
-                ..Default::default()
-            },
-        );
+        navigate(&f.url());
     };
     let go_search = go.clone();
     let go_role = go.clone();
