@@ -49,16 +49,9 @@ pub fn PanelButton(
     #[prop(optional)] class: &'static str,
     #[prop(optional, into)] aria_label: Option<String>,
 ) -> impl IntoView {
-    let query = leptos_router::hooks::use_query_map();
-    let kept: Vec<(String, String)> = query.with_untracked(|q| {
-        q.latest_values()
-            .filter(|(k, _)| *k != key && !k.starts_with("__"))
-            .map(|(k, v)| (k.to_string(), v.to_owned()))
-            .collect()
-    });
     view! {
         <form method="get" class="panel-toggle">
-            {kept.into_iter().map(|(k, v)| view! { <input type="hidden" name=k value=v/> }).collect_view()}
+            {kept_as_hidden_fields(&[key])}
             <button type="submit" class=class aria-label=aria_label
                 name=move || (!open.get()).then_some(key) value=value
                 aria-expanded=move || open.get().to_string()
@@ -81,6 +74,17 @@ pub fn use_replace_address() -> impl Fn(&str) + Clone + Send + Sync + 'static {
             },
         )
     }
+}
+
+/// The address's parameters but those in `leaving` (and an earlier failure's `__path` and
+/// `__err`) as hidden fields: a GET form that sets some of them keeps the others.
+pub fn kept_as_hidden_fields(leaving: &[&str]) -> impl IntoView + use<> {
+    leptos_router::hooks::use_query_map().with_untracked(|q| {
+        q.latest_values()
+            .filter(|(k, _)| !leaving.contains(&k.as_ref()) && !k.starts_with("__"))
+            .map(|(k, v)| view! { <input type="hidden" name=k.to_string() value=v.to_owned()/> })
+            .collect_view()
+    })
 }
 
 /// Whether the address says `key=value` (a [`PanelButton`]'s panel, opened without

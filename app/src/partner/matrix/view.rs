@@ -7,7 +7,9 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use super::*;
 use crate::frame::forms::action_error;
 use crate::frame::icons::{Calendar, Person, Tick};
-use crate::frame::widgets::{LinkPager, address_with, thousands, url_encode, use_replace_address};
+use crate::frame::widgets::{
+    LinkPager, address_with, kept_as_hidden_fields, thousands, url_encode, use_replace_address,
+};
 use crate::partner::plans::PlanSelect;
 
 /// Which staff the picker shows: its search and filters, kept in the address with the
@@ -591,10 +593,7 @@ fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, St
                             {filtered.then(|| view! { <p class="filter-note">{format!("A filter is active: actions in the column heads apply to the {} clients shown only.", thousands(m.matching))}</p> })}
                             // The column heads' bulk actions submit this form without JavaScript.
                             <form id="bulk-ask" method="get" action="/partner/users" hidden>
-                                {query.with_untracked(|q| q.latest_values()
-                                    .filter(|(k, _)| !matches!(k.as_ref(), "bulk" | "page") && !k.starts_with("__"))
-                                    .map(|(k, v)| view! { <input type="hidden" name=k.to_string() value=v.to_owned()/> })
-                                    .collect_view())}
+                                {kept_as_hidden_fields(&["bulk", "page"])}
                             </form>
                             <div class="matrix-tools">
                                 <CopyAccess user_id others message undo reload changes/>
@@ -659,16 +658,11 @@ fn MatrixFilters(
     let go_access = go.clone();
     let chosen_access = access.get_untracked();
     // The other parts of the address ride along as hidden fields.
-    let kept = query.with_untracked(|q| {
-        q.latest_values()
-            .filter(|(k, _)| !matches!(k.as_ref(), "clients" | "plan" | "access" | "page"))
-            .map(|(k, v)| (k.to_string(), v.to_owned()))
-            .collect::<Vec<_>>()
-    });
+    let kept = kept_as_hidden_fields(&["clients", "plan", "access", "page"]);
     view! {
         <form method="get" action="/partner/users" class="filters" role="search" aria-label="Clients"
             on:submit=move |ev| ev.prevent_default()>
-            {kept.into_iter().map(|(k, v)| view! { <input type="hidden" name=k value=v/> }).collect_view()}
+            {kept}
             <div class="field">
                 <label for="matrix-search">"Search clients"</label>
                 <input id="matrix-search" name="clients" type="search" value=search.get_untracked()
