@@ -7,6 +7,6 @@ cd "$(dirname "$0")/.."
 # Files are named by their content hash (hash-files in Cargo.toml): start from an empty
 # pkg/ so the names of earlier builds do not pile up (and are not hashed twice).
 rm -rf target/site/pkg
-# --split: every page's code is its own WASM chunk (app/src/pages.rs).
-cargo leptos build --release --split
+# One WASM module: only the islands hydrate in the browser (app/src/pages.rs).
+cargo leptos build --release
 node scripts/precompress.mjs target/site

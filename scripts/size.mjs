@@ -1,6 +1,5 @@
 // The bundle report (`make size`): raw, gzip and brotli bytes of every file the browser may
-// download from the last release build, then what each page costs on a first visit: the
-// main WASM and JS (every page) plus the page's own chunks (the split manifest says which).
+// download from the last release build, then what a page costs on a first visit.
 // Usage: node scripts/size.mjs [site-dir]   (default target/site)
 import { readdirSync, statSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,18 +23,22 @@ const sum = (list, key) => list.reduce((n, f) => n + (f[key] ?? 0), 0);
 const code = files.filter((f) => /\.(wasm|js)$/.test(f.name));
 line('all WASM and JS', kb(sum(code, 'raw')), kb(sum(code, 'gzip')), kb(sum(code, 'brotli')));
 
-// Every page loads the main module, its JS glue, the split loader and the stylesheet.
+// Every page that hydrates loads the one module, its JS loader and the stylesheet (the
+// islands of every page are in it: app/src/pages.rs). A split build (`--split`) would add
+// a manifest of per-page chunks; they are reported as well.
 const main = files.filter((f) => /^practice-access\.([\w-]{22}\.)?(wasm|js|css)$/.test(f.name) || /^__wasm_split\..*\.js$/.test(f.name));
 const manifestFile = files.find((f) => /^__wasm_split_manifest.*\.json$/.test(f.name));
 console.log();
+line('first visit to a page (KB)', 'raw', 'gzip', 'brotli');
+line('WASM, JS and CSS', kb(sum(main, 'raw')), kb(sum(main, 'gzip')), kb(sum(main, 'brotli')));
+const mainCode = main.filter((f) => /\.(wasm|js)$/.test(f.name));
+line('  of which WASM and JS', kb(sum(mainCode, 'raw')), kb(sum(mainCode, 'gzip')), kb(sum(mainCode, 'brotli')));
 if (!manifestFile) {
-  console.log('(no split manifest: the WASM is one file)');
   process.exit(0);
 }
 const manifest = JSON.parse(readFileSync(join(pkg, manifestFile.name), 'utf8'));
 const byStem = (stem) => files.find((f) => f.name.endsWith('.wasm') && (f.name === `${stem}.wasm` || f.name.startsWith(`${stem}.`)));
 line('first visit to a page: main + its chunks (KB)', 'raw', 'gzip', 'brotli');
-line('main (WASM, JS, loader, CSS)', kb(sum(main, 'raw')), kb(sum(main, 'gzip')), kb(sum(main, 'brotli')));
 const pages = Object.entries(manifest)
   .filter(([name]) => /_view_/i.test(name))
   .map(([name, stems]) => {

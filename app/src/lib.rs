@@ -12,7 +12,7 @@ pub mod practice;
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::{Lazy, SsrMode, path};
+use leptos_router::{SsrMode, path};
 
 use crate::frame::layout::{TopBar, provide_me};
 
@@ -22,9 +22,14 @@ use crate::frame::layout::{TopBar, provide_me};
 /// browser to fetch the app's files when idle ([`pages::prefetch_hints`]).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let scripts = if pages::ships_no_script_to_this_request() {
+        // What `HydrationScripts` does in islands mode: only islands' data goes with the
+        // page (there are none here).
+        if let Some(sc) = Owner::current_shared_context() {
+            sc.set_is_hydrating(false);
+        }
         pages::prefetch_hints().into_any()
     } else {
-        view! { <HydrationScripts options=options.clone()/> }.into_any()
+        view! { <HydrationScripts options=options.clone() islands=true/> }.into_any()
     };
     view! {
         <!DOCTYPE html>
@@ -57,24 +62,24 @@ pub fn App() -> impl IntoView {
             <TopBar/>
             <main id="main" class="page">
                 <Routes fallback=NotFound>
-                    <Route path=path!("") view={Lazy::<pages::Home>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/signup") view={Lazy::<pages::SignUp>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/signup/sent") view={Lazy::<pages::SignUpSent>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/signup/confirm/:token") view={Lazy::<pages::ConfirmSignUp>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/login") view={Lazy::<pages::SignIn>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/login/two-step") view={Lazy::<pages::VerifySignIn>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/account/two-step") view={Lazy::<pages::TwoStep>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/account/access") view={Lazy::<pages::MyAccess>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/invite/:token") view={Lazy::<pages::AcceptInvitation>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/manage-users") view={Lazy::<pages::ManageUsers>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/manage-users/roles") view={Lazy::<pages::Roles>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/manage-users/offboard") view={Lazy::<pages::Offboard>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/manage-users/leaver-report") view={Lazy::<pages::LeaverReport>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/outbox") view={Lazy::<pages::Outbox>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/audit") view={Lazy::<pages::AuditLog>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/partner/clients") view={Lazy::<pages::ClientOverview>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/partner/clients/staff") view={Lazy::<pages::ClientStaff>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/partner/users") view={Lazy::<pages::Matrix>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("") view=crate::frame::home::HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/signup") view=crate::identity::sign_up::SignUpPage ssr=SsrMode::Async/>
+                    <Route path=path!("/signup/sent") view=crate::identity::sign_up::SignUpSentPage ssr=SsrMode::Async/>
+                    <Route path=path!("/signup/confirm/:token") view=crate::identity::sign_up::ConfirmSignUpPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view=crate::identity::auth::SignInPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login/two-step") view=crate::identity::two_step::VerifySignInPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account/two-step") view=crate::identity::two_step::TwoStepPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account/access") view=crate::identity::my_access::MyAccessPage ssr=SsrMode::Async/>
+                    <Route path=path!("/invite/:token") view=crate::identity::invitations::AcceptInvitationPage ssr=SsrMode::Async/>
+                    <Route path=path!("/manage-users") view=crate::practice::manage_users::ManageUsersRoute ssr=SsrMode::Async/>
+                    <Route path=path!("/manage-users/roles") view=crate::practice::roles::RolesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/manage-users/offboard") view=crate::practice::offboarding::OffboardPage ssr=SsrMode::Async/>
+                    <Route path=path!("/manage-users/leaver-report") view=crate::practice::offboarding::LeaverReportPage ssr=SsrMode::Async/>
+                    <Route path=path!("/outbox") view=crate::platform::outbox::OutboxPage ssr=SsrMode::Async/>
+                    <Route path=path!("/audit") view=crate::practice::audit_log::AuditLogPage ssr=SsrMode::Async/>
+                    <Route path=path!("/partner/clients") view=crate::partner::clients::ClientOverviewPage ssr=SsrMode::Async/>
+                    <Route path=path!("/partner/clients/staff") view=crate::partner::client_staff::ClientStaffPage ssr=SsrMode::Async/>
+                    <Route path=path!("/partner/users") view=crate::partner::matrix::MatrixPageView ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

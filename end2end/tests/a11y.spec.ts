@@ -37,6 +37,8 @@ test('every page passes an axe-core check', async ({ page }) => {
   await page.goto('/partner/clients');
   await waitForHydration(page);
   await page.getByRole('button', { name: 'Import clients' }).click();
+  await expect(page.getByLabel('CSV', { exact: true })).toBeVisible();
+  await noViolations(page, 'client overview, import');
   await page.getByRole('button', { name: 'Add client', exact: true }).click();
   await noViolations(page, 'client overview');
 

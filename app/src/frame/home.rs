@@ -108,9 +108,9 @@ fn Landing() -> impl IntoView {
     }
 }
 
-/// How staff reach a client on each plan. The buttons work once the page is interactive;
-/// without JavaScript the Practice Edition answer is shown.
-#[component]
+/// How staff reach a client on each plan. The buttons work once the page is interactive
+/// (an island); without JavaScript the Practice Edition answer is shown.
+#[island]
 fn PlanExplainer() -> impl IntoView {
     let selected = RwSignal::new(Plan::PracticeEdition);
     view! {

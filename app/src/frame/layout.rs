@@ -23,9 +23,17 @@ pub fn use_me() -> MeResource {
     expect_context::<MeResource>()
 }
 
-/// A disclosure menu: a button that shows and hides a list of links or actions.
+/// A disclosure menu: a button that shows and hides a list of links or actions. An island:
+/// its links are rendered on the server (its children), the opening and closing happens in
+/// the browser (and before the WASM has come, on focus or hover: style/main.css).
+#[island]
+fn Menu(label: String, id: String, children: Children) -> impl IntoView {
+    view! { <MenuFrame label id>{children()}</MenuFrame> }
+}
+
+/// [`Menu`]'s body, for islands that draw their own menu ([`AccountsMenu`]).
 #[component]
-fn Menu(label: Signal<String>, id: &'static str, children: ChildrenFn) -> impl IntoView {
+fn MenuFrame(label: String, id: String, children: Children) -> impl IntoView {
     let open = RwSignal::new(false);
     let root = NodeRef::<leptos::html::Div>::new();
     // A click anywhere else, or focus moving elsewhere, closes the menu.
@@ -67,10 +75,10 @@ fn Menu(label: Signal<String>, id: &'static str, children: ChildrenFn) -> impl I
                 type="button"
                 class="menu-button"
                 aria-expanded=move || open.get().to_string()
-                aria-controls=id
+                aria-controls=id.clone()
                 on:click=move |_| open.update(|o| *o = !*o)
             >
-                {move || label.get()}
+                {label}
                 <span class="caret" aria-hidden="true">"▾"</span>
             </button>
             <div id=id class="menu-list" hidden=move || !open.get() on:click=move |_| open.set(false)>
@@ -135,13 +143,9 @@ fn SignedInNav(me: Me) -> impl IntoView {
             leptos_axum::redirect("/account/two-step");
         }
     }
-    let user_label = Signal::derive({
-        let name = me.name.clone();
-        move || name.clone()
-    });
     view! {
         <nav class="topnav" aria-label="Main">
-            <Menu label=Signal::derive(|| "Home".to_owned()) id="menu-home">
+            <Menu label="Home".to_owned() id="menu-home".to_owned()>
                 <A href="/">"Overview"</A>
                 {can_manage.then(|| view! { <A href="/manage-users">"Manage users"</A> })}
                 {(can_manage && in_practice).then(|| view! { <A href="/manage-users/roles">"Roles"</A> })}
@@ -149,7 +153,7 @@ fn SignedInNav(me: Me) -> impl IntoView {
                 {(can_manage && in_practice).then(|| view! { <A href="/outbox">"Sent email"</A> })}
             </Menu>
             {(can_manage && in_practice).then(|| view! {
-                <Menu label=Signal::derive(|| "Partner".to_owned()) id="menu-partner">
+                <Menu label="Partner".to_owned() id="menu-partner".to_owned()>
                     <p class="menu-group">"Clients"</p>
                     <A href="/partner/clients">"Client overview"</A>
                     <A href="/partner/users">"Users"</A>
@@ -158,7 +162,7 @@ fn SignedInNav(me: Me) -> impl IntoView {
             <span class="spacer"></span>
             <span class="current-account" title="The account you are working in">{account_name}</span>
             <AccountsMenu accounts=me.accounts.clone() total=me.accounts_total/>
-            <Menu label=user_label id="menu-user">
+            <Menu label=me.name.clone() id="menu-user".to_owned()>
                 <p class="menu-note">{me.email.clone()}</p>
                 <A href="/account/access">"My access"</A>
                 <A href="/account/two-step">"Two-step sign-in"</A>
@@ -170,7 +174,9 @@ fn SignedInNav(me: Me) -> impl IntoView {
     }
 }
 
-#[component]
+/// The accounts one can act in, each a form that switches to it; with many, a search (an
+/// island for it: the first ones come with the page, the rest are found on the server).
+#[island]
 fn AccountsMenu(accounts: Vec<Account>, total: i64) -> impl IntoView {
     let switch = ServerAction::<SwitchAccount>::new();
     let first = StoredValue::new(accounts.clone());
@@ -194,7 +200,7 @@ fn AccountsMenu(accounts: Vec<Account>, total: i64) -> impl IntoView {
     };
     let many = total > shown.with_untracked(|s| s.len() as i64);
     view! {
-        <Menu label=Signal::derive(|| "Accounts".to_owned()) id="menu-accounts">
+        <MenuFrame label="Accounts".to_owned() id="menu-accounts".to_owned()>
             {many.then(|| view! {
                 <div class="menu-search" on:click=|ev| ev.stop_propagation()>
                     <label for="accounts-search">{format!("Find one of your {} accounts", crate::frame::widgets::thousands(total))}</label>
@@ -231,6 +237,6 @@ fn AccountsMenu(accounts: Vec<Account>, total: i64) -> impl IntoView {
             {move || (search.get().trim().is_empty() && many).then(|| view! {
                 <p class="menu-note">{format!("Showing {} of {}; search to find the others.", shown.with(|s| s.len()), crate::frame::widgets::thousands(total))}</p>
             })}
-        </Menu>
+        </MenuFrame>
     }
 }

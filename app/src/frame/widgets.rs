@@ -60,26 +60,54 @@ pub fn PanelButton(
     }
 }
 
+/// Submits its form as soon as one of its choices changes (a select, a checkbox, a radio
+/// button): an island around fields of a server-rendered form, so a filter applies, a
+/// setting saves, a role changes without a button. The button stays for a browser without
+/// JavaScript (`<noscript>`); a text field still waits for Enter.
+#[island]
+pub fn AutoSubmit(children: Children) -> impl IntoView {
+    view! {
+        <div class="auto-submit" on:change=move |_ev| {
+            #[cfg(feature = "hydrate")]
+            submit_form_of(&_ev);
+        }>{children()}</div>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn submit_form_of(ev: &leptos::ev::Event) {
+    use wasm_bindgen::JsCast;
+    let Some(field) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else {
+        return;
+    };
+    let is_choice = match field.tag_name().as_str() {
+        "SELECT" => true,
+        "INPUT" => matches!(field.get_attribute("type").as_deref(), Some("checkbox" | "radio")),
+        _ => false,
+    };
+    if !is_choice {
+        return;
+    }
+    if let Some(form) = field
+        .closest("form")
+        .ok()
+        .flatten()
+        .and_then(|f| f.dyn_into::<web_sys::HtmlFormElement>().ok())
+    {
+        let _ = form.request_submit();
+    }
+}
+
 /// Goes to `address` in place of the page's current history entry, keeping the scroll: for
 /// filters that follow typing (a keystroke must not add a step to Back).
 pub fn use_replace_address() -> impl Fn(&str) + Clone + Send + Sync + 'static {
-    let navigate = leptos_router::hooks::use_navigate();
-    move |address: &str| {
-        navigate(
-            address,
-            leptos_router::NavigateOptions {
-                replace: true,
-                scroll: false,
-                ..Default::default()
-            },
-        )
-    }
+    move |address: &str| crate::frame::address::go(address, crate::frame::address::Go { replace: true })
 }
 
 /// The address's parameters but those in `leaving` (and an earlier failure's `__path` and
 /// `__err`) as hidden fields: a GET form that sets some of them keeps the others.
 pub fn kept_as_hidden_fields(leaving: &[&str]) -> impl IntoView + use<> {
-    leptos_router::hooks::use_query_map().with_untracked(|q| {
+    crate::frame::address::use_query().with_untracked(|q| {
         q.latest_values()
             .filter(|(k, _)| !leaving.contains(&k.as_ref()) && !k.starts_with("__"))
             .map(|(k, v)| view! { <input type="hidden" name=k.to_string() value=v.to_owned()/> })
@@ -90,7 +118,7 @@ pub fn kept_as_hidden_fields(leaving: &[&str]) -> impl IntoView + use<> {
 /// Whether the address says `key=value` (a [`PanelButton`]'s panel, opened without
 /// JavaScript or kept open by a failed form post, which returns to the same address).
 pub fn panel_is_open(key: &str, value: &str) -> bool {
-    leptos_router::hooks::use_query_map().with_untracked(|q| q.get_str(key) == Some(value))
+    crate::frame::address::use_query().with_untracked(|q| q.get_str(key) == Some(value))
 }
 
 /// A count and its noun: "1 user", "3,333 client assignments" (plurals in "s").

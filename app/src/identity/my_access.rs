@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::frame::forms::action_error;
-use crate::frame::widgets::{LinkPager, thousands, url_encode};
+use crate::frame::widgets::{AutoSubmit, LinkPager, thousands, url_encode};
 use crate::identity::accounts::{MY_ACCESS_PAGE, SetMyAccessEmails, list_my_access};
 
 #[component]
@@ -54,11 +54,13 @@ pub fn MyAccessPage() -> impl IntoView {
                     view! {
                         {d.is_staff.then(|| view! {
                             <ActionForm action=emails attr:class="setting">
+                                <AutoSubmit>
                                 <label class="check">
                                     <input type="checkbox" name="enabled" value="true" checked=enabled
                                         on:change=move |ev| { emails.dispatch(SetMyAccessEmails { enabled: event_target_checked(&ev) }); }/>
                                     "Email me when my client access changes"
                                 </label>
+                                </AutoSubmit>
                                 <noscript><button type="submit" class="secondary">"Save"</button></noscript>
                                 <span class="muted">" If your practice sends these at all."</span>
                             </ActionForm>

@@ -17,7 +17,16 @@ pub const LISTED_CHANGES: i64 = 40;
 #[server(endpoint = "set_access_emails")]
 pub async fn set_access_emails(#[server(default)] enabled: bool) -> Result<(), AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    ssr::set_enabled(&actor, enabled).await
+    ssr::set_enabled(&actor, enabled).await?;
+    crate::identity::session::after_plain_form_post(
+        Some(if enabled {
+            "Staff are now emailed when their client access changes."
+        } else {
+            "Staff are no longer emailed when their client access changes."
+        }),
+        &[],
+    );
+    Ok(())
 }
 
 #[cfg(feature = "ssr")]

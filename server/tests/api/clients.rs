@@ -124,7 +124,7 @@ async fn names_that_differ_only_in_a_case_the_database_folds_are_refused_not_a_5
 
 /// Posts `form` to `/api/<name>` as a browser without the WASM does (it asks for HTML),
 /// from the page `referer`; the answer's status, `Location`, and the notice cookie set.
-async fn post_plain_form(
+pub(crate) async fn post_plain_form(
     app: &TestApp,
     client: &crate::helpers::Client,
     name: &str,

@@ -291,7 +291,42 @@ async fn a_person_can_stop_their_own_access_emails(app: &TestApp) {
     assert_eq!(app.call(&app.client(), "set_my_access_emails", &[]).await.0, 401);
 }
 
+/// The practice setting's box submits its form as it changes (`AutoSubmit`, or its Save
+/// button without JavaScript): ticked it posts `enabled=true`, unticked nothing at all,
+/// which turns the setting off; the page it came from says once what the setting now is.
+async fn the_access_emails_setting_posted_as_a_form_saves_unticked_as_off(app: &TestApp) {
+    let admin = app.sign_up("settingform").await;
+    let page = format!("{}/manage-users", app.address);
+    for (form, said, ticked) in [
+        (
+            &[][..],
+            "Staff are no longer emailed when their client access changes.",
+            false,
+        ),
+        (
+            &[("enabled", "true")][..],
+            "Staff are now emailed when their client access changes.",
+            true,
+        ),
+    ] {
+        let (status, location, notice) =
+            crate::clients::post_plain_form(app, &admin.client, "set_access_emails", &page, form).await;
+        assert!(status.is_redirection(), "{status}");
+        assert_eq!(location, "/manage-users");
+        assert!(notice.is_some(), "a notice for the page");
+        let html = app.get_text(&admin.client, "/manage-users").await;
+        assert!(html.contains(said), "{said}: {html}");
+        let tag = html
+            .split("<input")
+            .find(|t| t.contains(r#"name="enabled""#))
+            .expect("the setting's box");
+        let tag = &tag[..tag.find('>').unwrap()];
+        assert_eq!(tag.contains("checked"), ticked, "{tag}");
+    }
+}
+
 crate::on_both_backends!(
+    the_access_emails_setting_posted_as_a_form_saves_unticked_as_off,
     staff_hear_about_changes_to_their_access_once_per_gathering,
     a_long_run_of_changes_is_listed_then_counted,
     a_person_can_stop_their_own_access_emails,

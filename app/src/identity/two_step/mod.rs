@@ -83,7 +83,16 @@ pub async fn verify_sign_in(code: String) -> Result<(), AppError> {
 #[server(endpoint = "set_two_step_required")]
 pub async fn set_two_step_required(#[server(default)] required: bool) -> Result<(), AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    ssr::set_required(&actor, required).await
+    ssr::set_required(&actor, required).await?;
+    crate::identity::session::after_plain_form_post(
+        Some(if required {
+            "Two-step sign-in is now required for all staff."
+        } else {
+            "Two-step sign-in is no longer required."
+        }),
+        &[],
+    );
+    Ok(())
 }
 
 /// Clears a member's two-step sign-in (a lost phone): they sign in with their password

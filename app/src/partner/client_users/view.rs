@@ -5,7 +5,7 @@ use leptos_meta::Title;
 
 use super::*;
 use crate::frame::forms::action_error;
-use crate::frame::widgets::{PanelButton, panel_is_open};
+use crate::frame::widgets::{AutoSubmit, PanelButton, panel_is_open};
 use crate::practice::manage_users::{INVITATION_SENT, INVITATION_SENT_AGAIN};
 
 #[component]
@@ -153,6 +153,7 @@ fn ClientUsersTable(
                                 view! {
                                     <ActionForm action=change_role attr:class="row-form">
                                         <input type="hidden" name="user_id" value=user_id.to_string()/>
+                                        <AutoSubmit>
                                         <select name="role_id" aria-label=role_label
                                             on:change=move |ev| {
                                                 if let Ok(role_id) = event_target_value(&ev).parse::<i64>() {
@@ -161,6 +162,7 @@ fn ClientUsersTable(
                                             }>
                                             {roles.into_iter().map(|r| view! { <option value=r.id.to_string() selected=r.id == current>{r.name}</option> }).collect_view()}
                                         </select>
+                                        </AutoSubmit>
                                         <noscript><button type="submit" class="secondary">"Change"</button></noscript>
                                     </ActionForm>
                                 }.into_any()

@@ -11,7 +11,7 @@ use leptos_router::params::ParamsMap;
 use super::*;
 use crate::frame::forms::{Field, FormError, action_error};
 use crate::frame::widgets::{
-    LinkPager, PanelButton, TextFileInput, address_with, panel_is_open, thousands, use_replace_address,
+    AutoSubmit, LinkPager, PanelButton, TextFileInput, address_with, panel_is_open, thousands, use_replace_address,
 };
 use crate::partner::plans::PlanSelect;
 
@@ -166,19 +166,13 @@ fn AddClientForm(add: ServerAction<AddClient>) -> impl IntoView {
 /// in the browser; without JavaScript, the file's text is pasted.
 #[component]
 fn ImportPanel(import: ServerAction<ImportClients>) -> impl IntoView {
-    let csv_text = RwSignal::new(String::new());
     let import_error = action_error(import);
     view! {
         <section class="card" aria-labelledby="import-heading">
             <h2 id="import-heading">"Import clients from CSV"</h2>
             <p class="muted">"One client per line: name, plan (Practice Edition, Small, Medium or Large). A header line is optional. If any line cannot be used, nothing is imported and every such line is listed."</p>
             <ActionForm action=import attr:class="import-form">
-                <TextFileInput id="csv-file" label="CSV file" accept=".csv,text/csv,text/plain" text=csv_text/>
-                <noscript><p class="hint">"Without JavaScript, paste the file's text below."</p></noscript>
-                <div class="field">
-                    <label for="csv-text">"CSV"</label>
-                    <textarea id="csv-text" name="csv" rows="6" prop:value=move || csv_text.get() on:input=move |ev| csv_text.set(event_target_value(&ev))></textarea>
-                </div>
+                <CsvField/>
                 <button type="submit" disabled=move || import.pending().get()>"Import"</button>
             </ActionForm>
             <div role="status" aria-live="polite">
@@ -223,6 +217,7 @@ fn ClientFilters(filters: Memo<ClientsQuery>) -> impl IntoView {
                     prop:value=move || filters.with(|f| f.q.clone())
                     on:input=move |ev| { let v = event_target_value(&ev); go_search(&|f| f.q = v.clone()) }/>
             </div>
+            <AutoSubmit>
             <div class="field">
                 <label for="client-plan">"Filter by plan"</label>
                 <PlanSelect id="client-plan" name="plan" any_label="All plans" selected=Plan::parse(&initial.plan)
@@ -234,7 +229,8 @@ fn ClientFilters(filters: Memo<ClientsQuery>) -> impl IntoView {
                     on:change=move |ev| { let on = event_target_checked(&ev); go(&|f| f.archived = on) }/>
                 "Show archived clients"
             </label>
-            <noscript><button type="submit" class="secondary">"Show"</button></noscript>
+            </AutoSubmit>
+            <button type="submit" class="secondary">"Show"</button>
         </form>
     }
 }
@@ -311,5 +307,20 @@ fn EditClientForm(
             <button type="submit">"Save"</button>
             <a class="button secondary" href=cancel on:click=move |ev| { ev.prevent_default(); editing.set(None); }>"Cancel"</a>
         </ActionForm>
+    }
+}
+
+/// The import's file picker and text box: an island, so a chosen file is read into the box
+/// in the browser; the form posts the box.
+#[island]
+fn CsvField() -> impl IntoView {
+    let csv_text = RwSignal::new(String::new());
+    view! {
+        <TextFileInput id="csv-file" label="CSV file" accept=".csv,text/csv,text/plain" text=csv_text/>
+        <noscript><p class="hint">"Without JavaScript, paste the file's text below."</p></noscript>
+        <div class="field">
+            <label for="csv-text">"CSV"</label>
+            <textarea id="csv-text" name="csv" rows="6" prop:value=move || csv_text.get() on:input=move |ev| csv_text.set(event_target_value(&ev))></textarea>
+        </div>
     }
 }

@@ -2,9 +2,9 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_query_map};
 
 use super::*;
+use crate::frame::address::{Go, go, use_query};
 use crate::frame::forms::action_error;
 use crate::frame::icons::{Calendar, Person, Tick};
 use crate::frame::widgets::{
@@ -66,9 +66,28 @@ struct RowEntry {
     state: RwSignal<(Option<i64>, Option<i64>)>,
 }
 
+/// The page: its title and heading on the server, the rest one island.
 #[component]
 pub fn MatrixPage() -> impl IntoView {
-    let query = use_query_map();
+    view! {
+        <Title text="Users · Clients"/>
+        <div class="page-head">
+            <div>
+                <p class="crumbs">"Partner › Clients"</p>
+                <h1>"Users"</h1>
+            </div>
+        </div>
+        <MatrixWorkspace/>
+    }
+}
+
+/// The staff picker and the chosen person's matrix: the one island of the page. It keeps
+/// its state in the address (`frame::address`), so it needs no props: the server renders
+/// it for the request's address, its data (the staff list, the matrix) goes with the page,
+/// and in the browser it hydrates from that data.
+#[island]
+fn MatrixWorkspace() -> impl IntoView {
+    let query = use_query();
     let selected = Memo::new(move |_| query.with(|q| q.get("staff").and_then(|s| s.parse::<i64>().ok())));
     let filter = RwSignal::new(query.with_untracked(StaffQuery::from_query));
     // Back and forward bring their search with them.
@@ -104,16 +123,7 @@ pub fn MatrixPage() -> impl IntoView {
             .map(|t| t.staff.into_iter().map(|s| (s.user_id, s.name)).collect::<Vec<_>>())
             .unwrap_or_default()
     });
-    let navigate = use_navigate();
-    let select = Callback::new(move |id: i64| {
-        navigate(
-            &filter.get_untracked().url(Some(id)),
-            leptos_router::NavigateOptions {
-                scroll: false,
-                ..Default::default()
-            },
-        )
-    });
+    let select = Callback::new(move |id: i64| go(&filter.get_untracked().url(Some(id)), Go::default()));
     // `[` and `]`: the previous and next person in the list, from anywhere but a field.
     #[cfg(feature = "hydrate")]
     {
@@ -148,13 +158,6 @@ pub fn MatrixPage() -> impl IntoView {
         on_cleanup(move || handle.remove());
     }
     view! {
-        <Title text="Users · Clients"/>
-        <div class="page-head">
-            <div>
-                <p class="crumbs">"Partner › Clients"</p>
-                <h1>"Users"</h1>
-            </div>
-        </div>
         <div class="matrix-layout">
             <aside class="staff-pane" aria-labelledby="staff-heading">
                 <h2 id="staff-heading">"Employee role manager"</h2>
@@ -285,7 +288,7 @@ struct PendingBulk {
 fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, String)>>) -> impl IntoView {
     // The client search, plan filter and page live in the address (`clients`, `plan`,
     // `page`): a GET form without JavaScript, and a reload keeps them.
-    let query = use_query_map();
+    let query = use_query();
     let search = Memo::new(move |_| query.with(|q| q.get("clients").unwrap_or_default()));
     let plan = Memo::new(move |_| query.with(|q| q.get("plan").unwrap_or_default()));
     let access = Memo::new(move |_| query.with(|q| q.get("access").unwrap_or_default()));
@@ -649,7 +652,7 @@ fn MatrixFilters(
     matching: i64,
     total: i64,
 ) -> impl IntoView {
-    let query = use_query_map();
+    let query = use_query();
     let navigate = use_replace_address();
     let go = move |key: &'static str, value: String| {
         navigate(&query.with_untracked(|q| address_with("/partner/users", q, &[(key, &value), ("page", "")])));
@@ -863,7 +866,7 @@ fn AskedBulk(
     filtered: bool,
     scope: Scope,
 ) -> impl IntoView {
-    let cancel = use_query_map().with_untracked(|q| address_with("/partner/users", q, &[("bulk", "")]));
+    let cancel = use_query().with_untracked(|q| address_with("/partner/users", q, &[("bulk", "")]));
     let what = match role_id.and_then(|r| columns.iter().find(|c| c.id == r)) {
         Some(c) => format!("give them the role {}", c.name),
         None => "remove access".to_owned(),

@@ -6,7 +6,9 @@ use leptos_router::hooks::use_query_map;
 
 use super::*;
 use crate::frame::forms::{Field, FormError, action_error};
-use crate::frame::widgets::{LinkPager, PanelButton, panel_is_open, thousands, url_encode, use_replace_address};
+use crate::frame::widgets::{
+    AutoSubmit, LinkPager, PanelButton, panel_is_open, thousands, url_encode, use_replace_address,
+};
 use crate::identity::invitations::{InviteUser, ResendInvitation, RevokeInvitation};
 use crate::identity::two_step::{ResetTwoStep, SetTwoStepRequired};
 use crate::partner::access_notices::SetAccessEmails;
@@ -247,6 +249,7 @@ fn UsersFilters(filters: Memo<UsersQuery>, role_options: RwSignal<Vec<RoleOption
                     value=initial.q.clone()
                     on:input=move |ev| { let v = event_target_value(&ev); go_search(&|f| f.q = v.clone()) }/>
             </div>
+            <AutoSubmit>
             <div class="field">
                 <label for="users-role">"Filter by role"</label>
                 <select id="users-role" name="role" on:change=move |ev| { let v = event_target_value(&ev); go_role(&|f| f.role = v.clone()) }>
@@ -270,7 +273,8 @@ fn UsersFilters(filters: Memo<UsersQuery>, role_options: RwSignal<Vec<RoleOption
                     }).collect_view()}
                 </select>
             </div>
-            <noscript><button type="submit" class="secondary">"Search"</button></noscript>
+            </AutoSubmit>
+            <button type="submit" class="secondary">"Search"</button>
         </form>
     }
 }
@@ -335,6 +339,7 @@ fn UsersTable(
                                     view! {
                                         <ActionForm action=change_role attr:class="row-form">
                                             <input type="hidden" name="user_id" value=user_id.to_string()/>
+                                            <AutoSubmit>
                                             <select
                                                 name="role_id"
                                                 aria-label=role_label
@@ -346,6 +351,7 @@ fn UsersTable(
                                             >
                                                 {roles.into_iter().map(|r| view! { <option value=r.id.to_string() selected=r.id == current>{r.name}</option> }).collect_view()}
                                             </select>
+                                            </AutoSubmit>
                                             <noscript><button type="submit" class="secondary">"Change"</button></noscript>
                                         </ActionForm>
                                     }
@@ -437,11 +443,13 @@ fn UsersTable(
 fn TwoStepSetting(required: bool, require: ServerAction<SetTwoStepRequired>) -> impl IntoView {
     view! {
         <ActionForm action=require attr:class="setting">
+            <AutoSubmit>
             <label class="check">
                 <input type="checkbox" name="required" value="true" checked=required
                     on:change=move |ev| { require.dispatch(SetTwoStepRequired { required: event_target_checked(&ev) }); }/>
                 "Require two-step sign-in for all staff"
             </label>
+            </AutoSubmit>
             <noscript><button type="submit" class="secondary">"Save"</button></noscript>
             <span class="muted">" Staff without it are asked to set it up before anything else."</span>
         </ActionForm>
@@ -453,11 +461,13 @@ fn TwoStepSetting(required: bool, require: ServerAction<SetTwoStepRequired>) -> 
 fn AccessEmailsSetting(enabled: bool, emails: ServerAction<SetAccessEmails>) -> impl IntoView {
     view! {
         <ActionForm action=emails attr:class="setting">
+            <AutoSubmit>
             <label class="check">
                 <input type="checkbox" name="enabled" value="true" checked=enabled
                     on:change=move |ev| { emails.dispatch(SetAccessEmails { enabled: event_target_checked(&ev) }); }/>
                 "Notify staff when their client access changes"
             </label>
+            </AutoSubmit>
             <noscript><button type="submit" class="secondary">"Save"</button></noscript>
             <span class="muted">" Clicks within five minutes make one email; a bulk action or a copy, one at once."</span>
         </ActionForm>

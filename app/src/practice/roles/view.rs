@@ -125,7 +125,6 @@ fn RoleEditor(
     let initial_name = name.get_untracked();
     let initial = chosen.get_untracked();
     let cancel = "/manage-users/roles";
-    let mut index = 0_usize;
     view! {
         <section class="card" aria-labelledby="role-editor-heading">
             <h2 id="role-editor-heading">{move || if matches!(editing.get(), Some(Some(_))) { "Edit role" } else { "Create role" }}</h2>
@@ -144,55 +143,7 @@ fn RoleEditor(
                     <input id="role-name" name="name" value=initial_name prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) aria-describedby="role-name-error"/>
                     <p class="field-error" id="role-name-error">{move || save_error.get().and_then(|e| e.for_field("name"))}</p>
                 </div>
-                <div class="sections">
-                    {CATALOGUE
-                        .iter()
-                        .map(|section| {
-                            let keys: Vec<&'static str> = section.permissions.iter().map(|p| p.key).collect();
-                            let all_on = {
-                                let keys = keys.clone();
-                                move || chosen.with(|c| keys.iter().all(|k| c.contains(*k)))
-                            };
-                            view! {
-                                <fieldset class="perm-section">
-                                    <legend>{section.name}</legend>
-                                    <label class="select-all">
-                                        <input
-                                            type="checkbox"
-                                            aria-label=format!("Select all {}", section.name)
-                                            prop:checked=all_on
-                                            on:change=move |ev| {
-                                                let on = event_target_checked(&ev);
-                                                chosen.update(|c| for k in &keys { toggle(c, k, on); });
-                                            }
-                                        />
-                                        "Select all"
-                                    </label>
-                                    {section
-                                        .permissions
-                                        .iter()
-                                        .map(|p| {
-                                            let key = p.key;
-                                            let on = move || chosen.with(|c| c.contains(key));
-                                            index += 1;
-                                            view! {
-                                                <label class="perm">
-                                                    <input type="checkbox" name=format!("permissions[{index}]") value=key
-                                                        checked=initial.contains(key) prop:checked=on on:change=move |ev| {
-                                                        let checked = event_target_checked(&ev);
-                                                        chosen.update(|c| toggle(c, key, checked));
-                                                    }/>
-                                                    <span>{p.label}</span>
-                                                    <span class="perm-state" aria-hidden="true">{move || if on() { "Full" } else { "None" }}</span>
-                                                </label>
-                                            }
-                                        })
-                                        .collect_view()}
-                                </fieldset>
-                            }
-                        })
-                        .collect_view()}
-                </div>
+                <PermissionPicker ticked=initial.iter().cloned().collect()/>
                 <div class="form-actions">
                     <button type="submit" disabled=move || save.pending().get()>"Save role"</button>
                     <a class="button secondary" href=cancel on:click=move |ev| { ev.prevent_default(); editing.set(None); }>"Cancel"</a>
@@ -284,4 +235,66 @@ fn RolesTable(
                 </table>
             </div>
         }
+}
+
+/// The permissions of the role being edited, by section: ticking one ticks what it needs,
+/// unticking one unticks what needs it, "Select all" ticks a section. An island inside the
+/// server's form: the boxes are the form's fields (`permissions[i]`), so the form posts
+/// what is ticked (and without JavaScript the server completes what a ticked one needs).
+#[island]
+fn PermissionPicker(ticked: Vec<String>) -> impl IntoView {
+    let chosen = RwSignal::new(ticked.iter().cloned().collect::<BTreeSet<String>>());
+    let initial = chosen.get_untracked();
+    let mut index = 0_usize;
+    view! {
+        <div class="sections">
+            {CATALOGUE
+                .iter()
+                .map(|section| {
+                    let keys: Vec<&'static str> = section.permissions.iter().map(|p| p.key).collect();
+                    let all_on = {
+                        let keys = keys.clone();
+                        move || chosen.with(|c| keys.iter().all(|k| c.contains(*k)))
+                    };
+                    view! {
+                        <fieldset class="perm-section">
+                            <legend>{section.name}</legend>
+                            <label class="select-all">
+                                <input
+                                    type="checkbox"
+                                    aria-label=format!("Select all {}", section.name)
+                                    prop:checked=all_on
+                                    on:change=move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        chosen.update(|c| for k in &keys { toggle(c, k, on); });
+                                    }
+                                />
+                                "Select all"
+                            </label>
+                            {section
+                                .permissions
+                                .iter()
+                                .map(|p| {
+                                    let key = p.key;
+                                    let on = move || chosen.with(|c| c.contains(key));
+                                    index += 1;
+                                    view! {
+                                        <label class="perm">
+                                            <input type="checkbox" name=format!("permissions[{index}]") value=key
+                                                checked=initial.contains(key) prop:checked=on on:change=move |ev| {
+                                                let checked = event_target_checked(&ev);
+                                                chosen.update(|c| toggle(c, key, checked));
+                                            }/>
+                                            <span>{p.label}</span>
+                                            <span class="perm-state" aria-hidden="true">{move || if on() { "Full" } else { "None" }}</span>
+                                        </label>
+                                    }
+                                })
+                                .collect_view()}
+                        </fieldset>
+                    }
+                })
+                .collect_view()}
+        </div>
+    }
 }
