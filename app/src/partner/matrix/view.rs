@@ -97,6 +97,14 @@ fn MatrixWorkspace() -> impl IntoView {
             filter.set(from_address);
         }
     });
+    // A refused plain confirmation of a bulk action comes back with `__path` and `__err` in
+    // the address; on the server the router hands them to `ServerAction::new`, in the
+    // browser (no router in an island) this does, so both draw the same error.
+    #[cfg(feature = "hydrate")]
+    if let Some((path, err)) = query.with_untracked(|q| Some((q.get("__path")?, q.get("__err")?))) {
+        provide_context(leptos::server::ServerActionError::new(&path, &err));
+    }
+    let panel = PanelData::new(query, selected);
     // Bumped after any change so "N of M clients" in the staff list stays true.
     let changes = RwSignal::new(0_u32);
     let staff = Resource::new(move || changes.get(), |_| list_staff());
@@ -170,7 +178,7 @@ fn MatrixWorkspace() -> impl IntoView {
             </aside>
             <div class="matrix-pane">
                 {move || match selected.get() {
-                    Some(user_id) => view! { <MatrixPanel user_id changes others/> }.into_any(),
+                    Some(user_id) => view! { <MatrixPanel user_id data=panel changes others/> }.into_any(),
                     None => view! { <p class="choose-hint">"Choose a staff member to see and change their role on each client."</p> }.into_any(),
                 }}
             </div>
@@ -284,58 +292,117 @@ struct PendingBulk {
     preview: BulkPreview,
 }
 
+/// What the chosen person's matrix reads: the address's client filters and page, a bulk
+/// action asked for by address, the matrix and that action's preview. Made in the island's
+/// own body, not in the panel drawn for the chosen person: only resources made there go
+/// with the server's page (a resource made while the view renders is not sent, and the
+/// browser would read it again and find the server's table in its way).
+#[derive(Clone, Copy)]
+struct PanelData {
+    search: Memo<String>,
+    plan: Memo<String>,
+    access: Memo<String>,
+    page: Memo<i64>,
+    reload: RwSignal<u32>,
+    /// The matrix, with whose it is: it follows the chosen person.
+    matrix: Resource<Result<(i64, Matrix), AppError>>,
+    asked_preview: Resource<Result<Option<(Option<i64>, BulkPreview)>, AppError>>,
+}
+
+impl PanelData {
+    fn new(query: Signal<leptos_router::params::ParamsMap>, selected: Memo<Option<i64>>) -> Self {
+        // The client search, plan filter and page live in the address (`clients`, `plan`,
+        // `page`): a GET form without JavaScript, and a reload keeps them.
+        let search = Memo::new(move |_| query.with(|q| q.get("clients").unwrap_or_default()));
+        let plan = Memo::new(move |_| query.with(|q| q.get("plan").unwrap_or_default()));
+        let access = Memo::new(move |_| query.with(|q| q.get("access").unwrap_or_default()));
+        let page = Memo::new(move |_| {
+            query.with(|q| {
+                q.get("page")
+                    .and_then(|p| p.parse::<i64>().ok())
+                    .unwrap_or(0)
+                    .clamp(0, 1_000_000)
+            })
+        });
+        // Without JavaScript a column head's bulk action is a GET of this page with `bulk` (a
+        // role's id, or `none` to remove access): the server draws its preview and a form
+        // that confirms it (a GET never changes anything).
+        let asked = Memo::new(move |_| query.with(|q| q.get("bulk")));
+        let nobody = || AppError::invalid("staff", "Choose a staff member.");
+        let asked_preview = Resource::new(
+            move || (selected.get(), asked.get(), search.get(), plan.get(), access.get()),
+            move |(user_id, asked, s, p, a)| async move {
+                let Some(asked) = asked else { return Ok(None) };
+                let user_id = user_id.ok_or_else(nobody)?;
+                let role_id = match asked.as_str() {
+                    "none" => None,
+                    id => Some(
+                        id.parse::<i64>()
+                            .map_err(|_| AppError::invalid("bulk", "Choose a bulk action from a column head."))?,
+                    ),
+                };
+                preview_bulk(user_id, role_id, s, p, a)
+                    .await
+                    .map(|p| Some((role_id, p)))
+            },
+        );
+        let reload = RwSignal::new(0_u32);
+        let matrix = Resource::new(
+            move || {
+                (
+                    selected.get(),
+                    search.get(),
+                    plan.get(),
+                    page.get(),
+                    access.get(),
+                    reload.get(),
+                )
+            },
+            move |(u, s, p, pg, a, _)| async move {
+                let u = u.ok_or_else(nobody)?;
+                get_matrix(u, s, p, pg, a).await.map(|m| (u, m))
+            },
+        );
+        Self {
+            search,
+            plan,
+            access,
+            page,
+            reload,
+            matrix,
+            asked_preview,
+        }
+    }
+}
+
 #[component]
-fn MatrixPanel(user_id: i64, changes: RwSignal<u32>, others: Signal<Vec<(i64, String)>>) -> impl IntoView {
-    // The client search, plan filter and page live in the address (`clients`, `plan`,
-    // `page`): a GET form without JavaScript, and a reload keeps them.
+fn MatrixPanel(
+    user_id: i64,
+    data: PanelData,
+    changes: RwSignal<u32>,
+    others: Signal<Vec<(i64, String)>>,
+) -> impl IntoView {
+    let PanelData {
+        search,
+        plan,
+        access,
+        page,
+        reload,
+        matrix: answer,
+        asked_preview,
+    } = data;
     let query = use_query();
-    let search = Memo::new(move |_| query.with(|q| q.get("clients").unwrap_or_default()));
-    let plan = Memo::new(move |_| query.with(|q| q.get("plan").unwrap_or_default()));
-    let access = Memo::new(move |_| query.with(|q| q.get("access").unwrap_or_default()));
-    let page = Memo::new(move |_| {
-        query.with(|q| {
-            q.get("page")
-                .and_then(|p| p.parse::<i64>().ok())
-                .unwrap_or(0)
-                .clamp(0, 1_000_000)
+    // This person's matrix: until the answer for them comes, an earlier person's is not drawn.
+    let matrix = Signal::derive(move || {
+        answer.get().and_then(|r| match r {
+            Ok((u, m)) if u == user_id => Some(Ok(m)),
+            Ok(_) => None,
+            Err(e) => Some(Err(e)),
         })
     });
-    // Without JavaScript a column head's bulk action is a GET of this page with `bulk` (a
-    // role's id, or `none` to remove access): the server draws its preview and a form
-    // that confirms it (a GET never changes anything).
-    let asked = Memo::new(move |_| query.with(|q| q.get("bulk")));
-    // A refused confirmation comes back to the same address with its error.
+    // A refused confirmation comes back to the same address with its error (read in the
+    // island's body: `MatrixWorkspace`).
     let asked_error = action_error(ServerAction::<ApplyBulk>::new());
-    let asked_preview = Resource::new(
-        move || (asked.get(), search.get(), plan.get(), access.get()),
-        move |(asked, s, p, a)| async move {
-            let Some(asked) = asked else { return Ok(None) };
-            let role_id = match asked.as_str() {
-                "none" => None,
-                id => Some(
-                    id.parse::<i64>()
-                        .map_err(|_| AppError::invalid("bulk", "Choose a bulk action from a column head."))?,
-                ),
-            };
-            preview_bulk(user_id, role_id, s, p, a)
-                .await
-                .map(|p| Some((role_id, p)))
-        },
-    );
-    let reload = RwSignal::new(0_u32);
-    let matrix = Resource::new(
-        move || {
-            (
-                user_id,
-                search.get(),
-                plan.get(),
-                page.get(),
-                access.get(),
-                reload.get(),
-            )
-        },
-        |(u, s, p, pg, a, _)| get_matrix(u, s, p, pg, a),
-    );
     // The rows as shown, each with its own signal for its role and end: seeded from the
     // server as the matrix renders (so the server's HTML has them too), and a click changes
     // its row's signal at once (optimistic), so only that row's cells are redrawn: the cost

@@ -82,13 +82,6 @@ pub fn ManageUsersPage() -> impl IntoView {
         },
         |(_, f)| list_practice_users(f.q, f.role, f.status, f.page),
     );
-    // The role filter's options, kept while the table reloads.
-    let role_options = RwSignal::new(Vec::<RoleOption>::new());
-    Effect::new(move |_| {
-        if let Some(Ok(p)) = page.get() {
-            role_options.set(p.roles.clone());
-        }
-    });
     let show_form = RwSignal::new(panel_is_open("open", "invite"));
     let invite_error = action_error(invite);
     // Close the form after a successful invitation.
@@ -140,7 +133,6 @@ pub fn ManageUsersPage() -> impl IntoView {
             </div>
         </div>
         <p role="status" class="notice">{move || notice.get()}</p>
-        <UsersFilters filters role_options/>
         <Transition fallback=|| view! { <p>"Loading users…"</p> }>
             {move || {
                 page.get().map(|result| match result {
@@ -148,6 +140,7 @@ pub fn ManageUsersPage() -> impl IntoView {
                     Ok(data) => {
                         let roles = StoredValue::new(data.roles.clone());
                         view! {
+                            <UsersFilters filters roles=data.roles.clone()/>
                             <Show when=move || show_form.get()>
                                 <section class="card" aria-labelledby="invite-heading">
                                     <h2 id="invite-heading">"Invite a user"</h2>
@@ -229,7 +222,7 @@ impl UsersQuery {
 /// "Search users", "Role" and "Status": a GET form; with JavaScript the table follows as
 /// you type or choose.
 #[component]
-fn UsersFilters(filters: Memo<UsersQuery>, role_options: RwSignal<Vec<RoleOption>>) -> impl IntoView {
+fn UsersFilters(filters: Memo<UsersQuery>, roles: Vec<RoleOption>) -> impl IntoView {
     let navigate = use_replace_address();
     let initial = filters.get_untracked();
     let go = move |change: &dyn Fn(&mut UsersQuery)| {
@@ -254,14 +247,11 @@ fn UsersFilters(filters: Memo<UsersQuery>, role_options: RwSignal<Vec<RoleOption
                 <label for="users-role">"Filter by role"</label>
                 <select id="users-role" name="role" on:change=move |ev| { let v = event_target_value(&ev); go_role(&|f| f.role = v.clone()) }>
                     <option value="">"All roles"</option>
-                    {move || {
-                        let chosen = filters.with(|f| f.role.clone());
-                        role_options.get().into_iter().map(|r| {
-                            let id = r.id.to_string();
-                            let selected = id == chosen;
-                            view! { <option value=id selected=selected>{r.name}</option> }
-                        }).collect_view()
-                    }}
+                    {roles.into_iter().map(|r| {
+                        let id = r.id.to_string();
+                        let selected = id == initial.role;
+                        view! { <option value=id selected=selected>{r.name}</option> }
+                    }).collect_view()}
                 </select>
             </div>
             <div class="field">
