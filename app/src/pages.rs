@@ -5,6 +5,23 @@
 
 use leptos::prelude::*;
 
+/// In the browser, after `hydrate_islands()`: Leptos's loader hydrates each
+/// `<leptos-island>` of the page right after the entry point returns, in one chain of
+/// microtasks; a timer runs after that chain. The body is marked `data-hydrated` then, when
+/// every island answers: end-to-end tests, the browser benchmark and the menus' CSS
+/// (style/main.css) use the mark.
+#[cfg(feature = "hydrate")]
+pub fn mark_hydrated_after_islands() {
+    set_timeout(
+        || {
+            if let Some(body) = document().body() {
+                let _ = body.set_attribute("data-hydrated", "");
+            }
+        },
+        std::time::Duration::ZERO,
+    );
+}
+
 /// The pages a visitor meets before signing in: signing up and in, confirming a sign-up,
 /// accepting an invitation. Each is one form that posts to its server function and shows
 /// its errors from the server's answer, so it works the same without JavaScript and loses

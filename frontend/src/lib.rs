@@ -11,16 +11,7 @@ pub fn hydrate() {
         let _ = leptos::prelude::window().location().set_href(location);
     });
     leptos::mount::hydrate_islands();
-    // Leptos's loader hydrates each `<leptos-island>` of the page right after this function
-    // returns, in one chain of microtasks; a timer runs after that chain. The body is marked
-    // `data-hydrated` then, when every island answers: end-to-end tests and the browser
-    // benchmark wait for the mark.
-    leptos::prelude::set_timeout(
-        || {
-            if let Some(body) = leptos::prelude::document().body() {
-                let _ = body.set_attribute("data-hydrated", "");
-            }
-        },
-        std::time::Duration::ZERO,
-    );
+    // Also what links `app`, and with it its islands' exports, into this module: nothing else
+    // here names it.
+    app::pages::mark_hydrated_after_islands();
 }

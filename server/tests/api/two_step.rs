@@ -430,7 +430,32 @@ async fn without_javascript_turning_it_on_shows_the_recovery_codes_once(app: &Te
     assert!(!replayed.contains("<li><code>"), "{replayed}");
 }
 
+/// The practice setting's box submits its form (`AutoSubmit`): an admin who requires
+/// two-step sign-in without having it goes straight to setting it up; the WASM's own call
+/// gets its answer, not a redirect.
+async fn requiring_it_with_the_box_leads_an_admin_without_it_to_set_it_up(app: &TestApp) {
+    let admin = app.sign_up("requirebox").await;
+    let page = format!("{}/manage-users", app.address);
+    let (status, location, _) = crate::clients::post_plain_form(
+        app,
+        &admin.client,
+        "set_two_step_required",
+        &page,
+        &[("required", "true")],
+    )
+    .await;
+    assert!(status.is_redirection(), "{status}");
+    assert_eq!(location, "/account/two-step");
+
+    let other = app.sign_up("requirecall").await;
+    let (status, body) = app
+        .call(&other.client, "set_two_step_required", &[("required", "true")])
+        .await;
+    assert!(status.is_success(), "{status} {body}");
+}
+
 crate::on_both_backends!(
+    requiring_it_with_the_box_leads_an_admin_without_it_to_set_it_up,
     signing_in_asks_for_a_code_that_works_once,
     without_javascript_turning_it_on_shows_the_recovery_codes_once,
     wrong_codes_are_throttled_like_wrong_passwords,

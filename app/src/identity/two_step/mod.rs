@@ -84,6 +84,15 @@ pub async fn verify_sign_in(code: String) -> Result<(), AppError> {
 pub async fn set_two_step_required(#[server(default)] required: bool) -> Result<(), AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
     ssr::set_required(&actor, required).await?;
+    // A plain form post (the box submits its form) that just required what the admin has
+    // not set up yet: straight to setting it up, where every page would send them anyway.
+    if required
+        && crate::identity::session::is_plain_form_post()
+        && ssr::lacks_two_step(&actor.state, actor.session.user_id).await?
+    {
+        leptos_axum::redirect("/account/two-step");
+        return Ok(());
+    }
     crate::identity::session::after_plain_form_post(
         Some(if required {
             "Two-step sign-in is now required for all staff."

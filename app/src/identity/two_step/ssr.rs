@@ -556,6 +556,15 @@ pub async fn set_required(actor: &PracticeActor, required: bool) -> Result<(), A
     set_setting(actor, Setting::RequireTwoStep, required).await
 }
 
+/// Whether `user_id` has no two-step sign-in of their own (none set up yet).
+pub async fn lacks_two_step(state: &AppState, user_id: i64) -> Result<bool, AppError> {
+    let secret: Option<String> = sqlx::query_scalar(r#"SELECT totp_secret FROM users WHERE id = $1"#)
+        .bind(user_id)
+        .fetch_one(state.db.pool())
+        .await?;
+    Ok(secret.is_none())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
