@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 # Files are named by their content hash (hash-files in Cargo.toml): start from an empty
 # pkg/ so the names of earlier builds do not pile up (and are not hashed twice).
 rm -rf target/site/pkg
-# One WASM module: only the islands hydrate in the browser (app/src/pages.rs).
-cargo leptos build --release
+# Only the islands hydrate in the browser (app/src/pages.rs); --split puts a lazy island's
+# code (the matrix) in a WASM chunk of its own.
+cargo leptos build --release --split
 node scripts/precompress.mjs target/site

@@ -23,28 +23,24 @@ const sum = (list, key) => list.reduce((n, f) => n + (f[key] ?? 0), 0);
 const code = files.filter((f) => /\.(wasm|js)$/.test(f.name));
 line('all WASM and JS', kb(sum(code, 'raw')), kb(sum(code, 'gzip')), kb(sum(code, 'brotli')));
 
-// Every page that hydrates loads the one module, its JS loader and the stylesheet (the
-// islands of every page are in it: app/src/pages.rs). A split build (`--split`) would add
-// a manifest of per-page chunks; they are reported as well.
+// Every page that hydrates loads the main module, its JS glue, the split loader and the
+// stylesheet; a page with a lazy island (the matrix) also its chunk, named in the split
+// manifest.
 const main = files.filter((f) => /^practice-access\.([\w-]{22}\.)?(wasm|js|css)$/.test(f.name) || /^__wasm_split\..*\.js$/.test(f.name));
 const manifestFile = files.find((f) => /^__wasm_split_manifest.*\.json$/.test(f.name));
 console.log();
 line('first visit to a page (KB)', 'raw', 'gzip', 'brotli');
-line('WASM, JS and CSS', kb(sum(main, 'raw')), kb(sum(main, 'gzip')), kb(sum(main, 'brotli')));
-const mainCode = main.filter((f) => /\.(wasm|js)$/.test(f.name));
-line('  of which WASM and JS', kb(sum(mainCode, 'raw')), kb(sum(mainCode, 'gzip')), kb(sum(mainCode, 'brotli')));
+line('main (WASM, JS, loader, CSS): every page', kb(sum(main, 'raw')), kb(sum(main, 'gzip')), kb(sum(main, 'brotli')));
 if (!manifestFile) {
   process.exit(0);
 }
 const manifest = JSON.parse(readFileSync(join(pkg, manifestFile.name), 'utf8'));
 const byStem = (stem) => files.find((f) => f.name.endsWith('.wasm') && (f.name === `${stem}.wasm` || f.name.startsWith(`${stem}.`)));
-line('first visit to a page: main + its chunks (KB)', 'raw', 'gzip', 'brotli');
 const pages = Object.entries(manifest)
-  .filter(([name]) => /_view_/i.test(name))
   .map(([name, stems]) => {
     const chunks = [...new Set(stems)].map(byStem).filter(Boolean);
     const all = [...main, ...chunks];
-    return { page: name.replace(/^__/, '').replace(/_view_.*$/i, ''), raw: sum(all, 'raw'), gzip: sum(all, 'gzip'), brotli: sum(all, 'brotli') };
+    return { page: name.replace(/^__/, '').replace(/_(view|loader)_.*$/i, ''), raw: sum(all, 'raw'), gzip: sum(all, 'gzip'), brotli: sum(all, 'brotli') };
   })
   .sort((a, b) => b.brotli - a.brotli);
-for (const p of pages) line(`  ${p.page}`, kb(p.raw), kb(p.gzip), kb(p.brotli));
+for (const p of pages) line(`  with ${p.page}`, kb(p.raw), kb(p.gzip), kb(p.brotli));

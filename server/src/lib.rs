@@ -57,7 +57,7 @@ pub async fn prepare_state(config: Config) -> Result<AppState, StartError> {
 }
 
 /// The content hashes of this binary's build (`hash.txt` beside it, written by
-/// cargo-leptos): `js`, `wasm` and `css` to their hash.
+/// cargo-leptos): `js`, `wasm`, `css`, `manifest` and `split` to their hash.
 fn build_hashes() -> std::collections::HashMap<String, String> {
     hash_file()
         .and_then(|file| std::fs::read_to_string(file).ok())
@@ -69,9 +69,9 @@ fn build_hashes() -> std::collections::HashMap<String, String> {
 }
 
 /// The WASM and JavaScript files of this build (by `hashes`, so files an earlier build
-/// left in `pkg/` are never among them): the loader, then the module. Only files that
-/// exist; compressed twins are left out (the browser asks for the file and the server
-/// picks its twin).
+/// left in `pkg/` are never among them): the main module, the split loader, then every
+/// chunk its manifest names (a lazy island's: the matrix). Only files that exist; compressed twins are left out
+/// (the browser asks for the file and the server picks its twin).
 pub fn files_to_prefetch(pkg: &std::path::Path, hashes: &std::collections::HashMap<String, String>) -> Vec<String> {
     let hash = |kind: &str| hashes.get(kind).filter(|h| has_content_hash(&format!("x.{h}.x")));
     let mut files = vec![];
@@ -81,6 +81,20 @@ pub fn files_to_prefetch(pkg: &std::path::Path, hashes: &std::collections::HashM
     if let Some(h) = hash("wasm") {
         files.push(format!("practice-access.{h}.wasm"));
     }
+    if let Some(h) = hash("split") {
+        files.push(format!("__wasm_split.{h}.js"));
+    }
+    // {"<page>": ["chunk_6.<hash>", …, "split_<page>.<hash>"], …}
+    let chunks: std::collections::BTreeSet<String> = hash("manifest")
+        .and_then(|h| std::fs::read_to_string(pkg.join(format!("__wasm_split_manifest.{h}.json"))).ok())
+        .and_then(|text| serde_json::from_str::<std::collections::HashMap<String, Vec<String>>>(&text).ok())
+        .unwrap_or_default()
+        .into_values()
+        .flatten()
+        .filter(|name| has_content_hash(name) && !name.contains(['/', '\\']))
+        .map(|name| format!("{name}.wasm"))
+        .collect();
+    files.extend(chunks);
     files.retain(|name| pkg.join(name).is_file());
     files
 }
@@ -203,7 +217,7 @@ async fn static_cache_control(request: axum::extract::Request, next: axum::middl
 }
 
 /// Whether a file name holds a content hash as cargo-leptos writes it: a 22-character
-/// URL-safe base64 MD5 between dots (`name.<hash>.wasm`).
+/// URL-safe base64 MD5 between dots (`name.<hash>.wasm`) or after `__wasm_split.`.
 fn has_content_hash(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or_default();
     name.split('.').any(|part| {
@@ -570,42 +584,56 @@ mod tests {
     use super::files_to_prefetch;
 
     #[test]
-    fn only_this_builds_wasm_and_javascript_is_prefetched_loader_first() {
+    fn only_this_builds_wasm_and_javascript_is_prefetched_main_module_first() {
         let dir = tempfile::tempdir().unwrap();
-        let (main, old, missing) = (
+        let (main, split, manifest, chunk, page, old) = (
             "IlJbLSex_pdt-bAqj3tp4A",
-            "5ts322CGRsJevM8qX_iMKw",
+            "iS0yIH10VSyQiM-9NVwycw",
+            "HXoym_sj0hBsdQXKIaPaag",
             "XVPpKTvQvLeIwaTuWovg3g",
+            "VDOhMlzxiljmrXdljzMwdg",
+            "5ts322CGRsJevM8qX_iMKw",
         );
         for name in [
             format!("practice-access.{main}.wasm"),
-            format!("practice-access.{main}.wasm.br"),
             format!("practice-access.{main}.js"),
             format!("practice-access.{main}.css"),
+            format!("__wasm_split.{split}.js"),
+            format!("chunk_6.{chunk}.wasm"),
+            format!("chunk_6.{chunk}.wasm.br"),
+            format!("split_account_view_1.{page}.wasm"),
             // An earlier build's files, left behind by a deployment that copies over.
             format!("practice-access.{old}.wasm"),
-            format!("practice-access.{old}.js"),
+            format!("chunk_7.{old}.wasm"),
         ] {
             std::fs::write(dir.path().join(name), b"x").unwrap();
         }
-        let hashes = [("js", main), ("wasm", main), ("css", main)]
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .into();
+        std::fs::write(
+            dir.path().join(format!("__wasm_split_manifest.{manifest}.json")),
+            format!(
+                r#"{{"account_view_1":["chunk_6.{chunk}","split_account_view_1.{page}"],"matrix_view_2":["chunk_6.{chunk}","chunk_9.{chunk}","../secret"]}}"#
+            ),
+        )
+        .unwrap();
+        let hashes = [
+            ("js", main),
+            ("wasm", main),
+            ("css", main),
+            ("split", split),
+            ("manifest", manifest),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .into();
         assert_eq!(
             files_to_prefetch(dir.path(), &hashes),
             vec![
                 format!("practice-access.{main}.js"),
-                format!("practice-access.{main}.wasm")
+                format!("practice-access.{main}.wasm"),
+                format!("__wasm_split.{split}.js"),
+                format!("chunk_6.{chunk}.wasm"),
+                format!("split_account_view_1.{page}.wasm"),
             ],
-            "the earlier build's files are not this build's"
-        );
-        let hashes = [("js", missing), ("wasm", main)]
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .into();
-        assert_eq!(
-            files_to_prefetch(dir.path(), &hashes),
-            vec![format!("practice-access.{main}.wasm")],
-            "a named file that is missing is left out"
+            "chunk_9 is named but missing; the earlier build's files are not this build's"
         );
         assert!(files_to_prefetch(dir.path(), &Default::default()).is_empty());
     }

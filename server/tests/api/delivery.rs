@@ -25,15 +25,15 @@ fn site() -> tempfile::TempDir {
         .set_modified(old)
         .unwrap();
     std::fs::write(pkg.join("practice-access.css"), b"body { color: black }").unwrap();
-    // Names as a release build writes them (cargo-leptos `hash-files`).
+    // Names as a release build writes them (cargo-leptos `hash-files`, WASM split in chunks).
     std::fs::write(pkg.join("practice-access.Yw3bP1uq-x_7kZ0aQe9LmA.wasm"), b"hashed wasm").unwrap();
     std::fs::write(
         pkg.join("practice-access.Yw3bP1uq-x_7kZ0aQe9LmA.wasm.br"),
         b"hashed brotli",
     )
     .unwrap();
-    std::fs::write(pkg.join("practice-access.k9QmZ2VbXc4TnR7sLpA1wE.js"), b"loader").unwrap();
-    std::fs::write(pkg.join("practice-access.______________________.js"), b"placeholder").unwrap();
+    std::fs::write(pkg.join("__wasm_split.k9QmZ2VbXc4TnR7sLpA1wE.js"), b"loader").unwrap();
+    std::fs::write(pkg.join("__wasm_split.______________________.js"), b"placeholder").unwrap();
     dir
 }
 
@@ -88,12 +88,12 @@ async fn static_files_are_served_precompressed_and_pages_compressed_per_request(
         header(&hashed, "cache-control").as_deref(),
         Some("public, max-age=31536000, immutable")
     );
-    let loader = get(&app, "/pkg/practice-access.k9QmZ2VbXc4TnR7sLpA1wE.js", "br").await;
+    let loader = get(&app, "/pkg/__wasm_split.k9QmZ2VbXc4TnR7sLpA1wE.js", "br").await;
     assert_eq!(
         header(&loader, "cache-control").as_deref(),
         Some("public, max-age=31536000, immutable")
     );
-    let placeholder = get(&app, "/pkg/practice-access.______________________.js", "br").await;
+    let placeholder = get(&app, "/pkg/__wasm_split.______________________.js", "br").await;
     assert_eq!(header(&placeholder, "cache-control").as_deref(), Some("no-cache"));
     // A missing file is not cached at all (it may exist after the next deployment).
     let missing = get(&app, "/pkg/practice-access.AAAAAAAAAAAAAAAAAAAAAA.wasm", "br").await;

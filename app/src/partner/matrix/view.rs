@@ -84,9 +84,15 @@ pub fn MatrixPage() -> impl IntoView {
 /// The staff picker and the chosen person's matrix: the one island of the page. It keeps
 /// its state in the address (`frame::address`), so it needs no props: the server renders
 /// it for the request's address, its data (the staff list, the matrix) goes with the page,
-/// and in the browser it hydrates from that data.
-#[island]
+/// and in the browser it hydrates from that data. Lazy: its code is a WASM chunk of its
+/// own (the release build splits the module, scripts/build-release.sh), fetched by the
+/// pages that show it, so no other page downloads the matrix.
+#[island(lazy)]
 fn MatrixWorkspace() -> impl IntoView {
+    // Hydrated after the page's other islands (its chunk comes first): it marks the page
+    // hydrated itself (`pages::mark_hydrated_after_islands`).
+    #[cfg(feature = "hydrate")]
+    crate::pages::mark_hydrated_soon();
     let query = use_query();
     let selected = Memo::new(move |_| query.with(|q| q.get("staff").and_then(|s| s.parse::<i64>().ok())));
     let filter = RwSignal::new(query.with_untracked(StaffQuery::from_query));
