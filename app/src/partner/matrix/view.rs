@@ -312,8 +312,11 @@ struct PanelData {
     reload: RwSignal<u32>,
     /// The matrix, with whose it is: it follows the chosen person.
     matrix: Resource<Result<(i64, Matrix), AppError>>,
-    asked_preview: Resource<Result<Option<(Option<i64>, BulkPreview)>, AppError>>,
+    asked_preview: Resource<Result<AskedPreview, AppError>>,
 }
+
+/// A bulk action asked for by address: its role (none: remove access) and its preview.
+type AskedPreview = Option<(Option<i64>, BulkPreview)>;
 
 impl PanelData {
     fn new(query: Signal<leptos_router::params::ParamsMap>, selected: Memo<Option<i64>>) -> Self {
