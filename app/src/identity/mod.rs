@@ -17,13 +17,16 @@ pub mod session;
 #[cfg(feature = "ssr")]
 pub mod throttle;
 
-/// A form whose typed values (never a password) survive a failed plain-form post, for
-/// browsers without the WASM: the sign-in's email, the sign-up's practice name, name and
-/// email (see `session::keep_form_if_failed`).
+/// A form whose typed values (never a password) survive a failed plain-form post (every
+/// form but the islands' posts plainly): the sign-in's email, the sign-up's practice name,
+/// name and email, an invitation's name, email and role, a new client's name and plan (see
+/// `session::keep_form_if_failed`).
 #[derive(Clone, Copy, Debug)]
 pub enum KeptForm {
     SignIn,
     SignUp,
+    Invite,
+    AddClient,
 }
 
 /// The `N` values a failed plain-form post of `form` kept for this request, or empty ones

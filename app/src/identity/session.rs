@@ -92,6 +92,10 @@ fn kept_form_cookie(form: KeptForm, secure: bool) -> &'static str {
         (KeptForm::SignIn, true) => "__Host-pa_sign_in_email",
         (KeptForm::SignUp, false) => "pa_sign_up_fields",
         (KeptForm::SignUp, true) => "__Host-pa_sign_up_fields",
+        (KeptForm::Invite, false) => "pa_invite_fields",
+        (KeptForm::Invite, true) => "__Host-pa_invite_fields",
+        (KeptForm::AddClient, false) => "pa_add_client_fields",
+        (KeptForm::AddClient, true) => "__Host-pa_add_client_fields",
     }
 }
 

@@ -246,7 +246,77 @@ async fn a_plain_form_post_returns_to_its_page_with_a_notice_and_its_panel_close
     assert!(status.is_success(), "{status} {body}");
 }
 
+/// A refused plain post (every form outside the islands posts plainly, with JavaScript
+/// too) comes back with what was typed in its fields: a new client's name and plan, an
+/// invitation's name, email and role. Only to the same browser, and only until one goes
+/// through.
+async fn a_refused_plain_post_keeps_what_was_typed(app: &TestApp) {
+    let admin = app.sign_up("keptform").await;
+    let (status, _) = app
+        .call(&admin.client, "add_client", &[("name", "Birch Ltd"), ("plan", "small")])
+        .await;
+    assert!(status.is_success(), "{status}");
+    let page = format!("{}/partner/clients?open=add", app.address);
+    let (_, location, _) = post_plain_form(
+        app,
+        &admin.client,
+        "add_client",
+        &page,
+        &[("name", "birch ltd"), ("plan", "medium")],
+    )
+    .await;
+    assert!(location.contains("__err="), "refused: {location}");
+    let html = app
+        .get_text(&admin.client, location.trim_start_matches(&app.address))
+        .await;
+    assert!(html.contains(r#"value="birch ltd""#), "the name: {html}");
+    let medium = html.split("<option").find(|o| o.contains(r#"value="medium""#)).unwrap();
+    assert!(medium.contains("selected"), "the plan: {medium}");
+    let other = app.sign_up("keptother").await;
+    let html = app.get_text(&other.client, "/partner/clients?open=add").await;
+    assert!(
+        html.contains("Add a client") && !html.contains("birch ltd"),
+        "another browser sees nothing"
+    );
+
+    let page = format!("{}/manage-users?open=invite", app.address);
+    let (_, location, _) = post_plain_form(
+        app,
+        &admin.client,
+        "invite_user",
+        &page,
+        &[
+            ("name", "Nora Newby"),
+            ("email", "not-an-email"),
+            ("role_id", &app.role_id(admin.practice_id, "Employee").await.to_string()),
+        ],
+    )
+    .await;
+    assert!(location.contains("__err="), "refused: {location}");
+    let html = app
+        .get_text(&admin.client, location.trim_start_matches(&app.address))
+        .await;
+    assert!(
+        html.contains(r#"value="Nora Newby""#) && html.contains(r#"value="not-an-email""#),
+        "{html}"
+    );
+
+    // Gone through: the values do not come back.
+    let (_, location, _) = post_plain_form(
+        app,
+        &admin.client,
+        "add_client",
+        &page,
+        &[("name", "Cedar Ltd"), ("plan", "medium")],
+    )
+    .await;
+    assert!(!location.contains("__err="), "{location}");
+    let html = app.get_text(&admin.client, "/partner/clients?open=add").await;
+    assert!(!html.contains(r#"value="birch ltd""#), "cleared: {html}");
+}
+
 crate::on_both_backends!(
+    a_refused_plain_post_keeps_what_was_typed,
     a_plain_form_post_returns_to_its_page_with_a_notice_and_its_panel_closed,
     names_that_differ_only_in_a_case_the_database_folds_are_refused_not_a_500,
     a_list_refusal_answers_with_its_own_status_not_500,

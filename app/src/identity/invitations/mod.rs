@@ -61,7 +61,12 @@ pub struct InvitationView {
 #[server(endpoint = "invite_user")]
 pub async fn invite_user(name: String, email: String, role_id: i64) -> Result<(), AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    ssr::invite(&actor, ssr::Scope::Practice, &name, &email, role_id).await?;
+    let invited = ssr::invite(&actor, ssr::Scope::Practice, &name, &email, role_id).await;
+    crate::identity::session::keep_form_if_failed(
+        super::KeptForm::Invite,
+        &[&name, &email, &role_id.to_string()],
+        invited,
+    )?;
     crate::identity::session::after_plain_form_post(Some(crate::practice::manage_users::INVITATION_SENT), &["open"]);
     Ok(())
 }

@@ -58,7 +58,12 @@ pub async fn list_client_users() -> Result<ClientUsers, AppError> {
 #[server(endpoint = "invite_client_user")]
 pub async fn invite_client_user(name: String, email: String, role_id: i64) -> Result<(), AppError> {
     let c = crate::identity::session::require_client(crate::practice::permissions::MANAGE_USERS).await?;
-    crate::identity::invitations::ssr::invite(&c.actor, ssr::scope(&c), &name, &email, role_id).await?;
+    let invited = crate::identity::invitations::ssr::invite(&c.actor, ssr::scope(&c), &name, &email, role_id).await;
+    crate::identity::session::keep_form_if_failed(
+        crate::identity::KeptForm::Invite,
+        &[&name, &email, &role_id.to_string()],
+        invited,
+    )?;
     crate::identity::session::after_plain_form_post(Some(crate::practice::manage_users::INVITATION_SENT), &["open"]);
     Ok(())
 }

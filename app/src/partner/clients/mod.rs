@@ -57,7 +57,9 @@ pub async fn list_clients(search: String, plan: String, archived: bool, page: i6
 #[server(endpoint = "add_client")]
 pub async fn add_client(name: String, plan: String) -> Result<i64, AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    let id = ssr::add(&actor, &name, &plan).await?;
+    let added_id = ssr::add(&actor, &name, &plan).await;
+    let id =
+        crate::identity::session::keep_form_if_failed(crate::identity::KeptForm::AddClient, &[&name, &plan], added_id)?;
     crate::identity::session::after_plain_form_post(Some(&added(&name)), &["open"]);
     Ok(id)
 }

@@ -145,15 +145,18 @@ pub fn ClientOverviewPage() -> impl IntoView {
 #[component]
 fn AddClientForm(add: ServerAction<AddClient>) -> impl IntoView {
     let add_error = action_error(add);
+    // What a refused post typed, back in its fields.
+    let [name, plan] = crate::identity::kept_values::<2>(crate::identity::KeptForm::AddClient);
+    let plan = Plan::parse(&plan).unwrap_or(Plan::PracticeEdition);
     view! {
         <section class="card" aria-labelledby="add-client-heading">
             <h2 id="add-client-heading">"Add a client"</h2>
             <ActionForm action=add attr:novalidate="true" attr:class="inline-form">
                 <FormError error=add_error/>
-                <Field label="Client name" name="name" error=add_error/>
+                <Field label="Client name" name="name" error=add_error value=name/>
                 <div class="field">
                     <label for="add-plan">"Plan"</label>
-                    <PlanSelect id="add-plan" name="plan" selected=Some(Plan::PracticeEdition)/>
+                    <PlanSelect id="add-plan" name="plan" selected=Some(plan)/>
                 </div>
                 <button type="submit" disabled=move || add.pending().get()>"Add client"</button>
             </ActionForm>

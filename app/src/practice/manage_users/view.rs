@@ -472,14 +472,20 @@ pub fn InviteFields(
     error: Signal<Option<crate::platform::error::AppError>>,
     #[prop(into)] pending: Signal<bool>,
 ) -> impl IntoView {
+    // What a refused post typed, back in its fields.
+    let [name, email, role] = crate::identity::kept_values::<3>(crate::identity::KeptForm::Invite);
     view! {
         <FormError error=error/>
-        <Field label="Name" name="name" error=error autocomplete="off"/>
-        <Field label="Email" name="email" kind="email" error=error autocomplete="off"/>
+        <Field label="Name" name="name" error=error autocomplete="off" value=name/>
+        <Field label="Email" name="email" kind="email" error=error autocomplete="off" value=email/>
         <div class="field">
             <label for="field-role_id">"Role"</label>
             <select id="field-role_id" name="role_id">
-                {roles.into_iter().map(|r| view! { <option value=r.id.to_string()>{r.name}</option> }).collect_view()}
+                {roles.into_iter().map(|r| {
+                    let id = r.id.to_string();
+                    let selected = id == role;
+                    view! { <option value=id selected=selected>{r.name}</option> }
+                }).collect_view()}
             </select>
         </div>
         <button type="submit" disabled=move || pending.get()>"Invite user"</button>
