@@ -77,6 +77,10 @@ mod browser {
     }
 
     pub fn go(address: &str, how: Go) {
+        // A path of this site only (`/…`, not `//host/…` or another scheme).
+        if !address.starts_with('/') || address.starts_with("//") || address.starts_with("/\\") {
+            return;
+        }
         let Ok(url) = BrowserUrl::parse(address) else {
             return;
         };

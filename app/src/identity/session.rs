@@ -116,8 +116,12 @@ pub fn keep_form_if_failed<T>(form: KeptForm, values: &[&str], result: Result<T,
     let secure = serves_https();
     let name = kept_form_cookie(form, secure);
     let from_a_plain_form = is_plain_form_post();
-    let joined = values.iter().map(|v| v.trim()).collect::<Vec<_>>().join("\0");
-    if result.is_err() && from_a_plain_form && joined.len() <= KEPT_FORM_BYTES {
+    let owner = kept_form_owner();
+    let joined = std::iter::once(owner.as_str())
+        .chain(values.iter().map(|v| v.trim()))
+        .collect::<Vec<_>>()
+        .join("\0");
+    if result.is_err() && from_a_plain_form && joined.len() <= KEPT_FORM_BYTES + owner.len() + 1 {
         write_cookie(name, &hex::encode(joined), KEPT_FORM_SECS, secure, SameSite::Strict);
     } else if named_cookie(name).is_some() && (result.is_ok() || from_a_plain_form) {
         // Gone through, or too long to keep: an earlier attempt's values do not come back.
@@ -271,9 +275,24 @@ pub fn take_notice() -> Option<String> {
 /// `count` of them, or none when the cookie holds anything else.
 pub fn kept_form(form: KeptForm, count: usize) -> Option<Vec<String>> {
     let bytes = hex::decode(named_cookie(kept_form_cookie(form, serves_https()))?).ok()?;
-    let text = String::from_utf8(bytes).ok().filter(|t| t.len() <= KEPT_FORM_BYTES)?;
-    let values: Vec<String> = text.split('\0').map(str::to_owned).collect();
+    let text = String::from_utf8(bytes)
+        .ok()
+        .filter(|t| t.len() <= KEPT_FORM_BYTES + 64)?;
+    let mut values = text.split('\0').map(str::to_owned);
+    // Kept for the session that typed them only: not for the next person to sign in on a
+    // shared browser within the five minutes.
+    if values.next()? != kept_form_owner() {
+        return None;
+    }
+    let values: Vec<String> = values.collect();
     (values.len() == count).then_some(values)
+}
+
+/// Whose typed values a kept form holds: a digest of this request's session token (empty
+/// when not signed in, as on the sign-in and sign-up pages).
+fn kept_form_owner() -> String {
+    let token = named_cookie(SECURE_SESSION_COOKIE).or_else(|| named_cookie(SESSION_COOKIE));
+    token.map(|t| hash_token(&t)[..16].to_owned()).unwrap_or_default()
 }
 
 /// Whether the request carries a session cookie (valid or not: nothing is looked up).

@@ -301,6 +301,30 @@ async fn a_refused_plain_post_keeps_what_was_typed(app: &TestApp) {
         "{html}"
     );
 
+    // The next person to sign in on this browser does not see them.
+    let (status, _) = app.call(&admin.client, "sign_out", &[]).await;
+    assert!(status.is_success(), "{status}");
+    let (status, _) = app
+        .call(
+            &admin.client,
+            "sign_in",
+            &[("email", &other.email), ("password", crate::helpers::PASSWORD)],
+        )
+        .await;
+    assert!(status.is_success(), "{status}");
+    let html = app.get_text(&admin.client, "/manage-users?open=invite").await;
+    assert!(html.contains("Invite a user") && !html.contains("Nora Newby"), "{html}");
+    let (status, _) = app.call(&admin.client, "sign_out", &[]).await;
+    assert!(status.is_success(), "{status}");
+    let (status, _) = app
+        .call(
+            &admin.client,
+            "sign_in",
+            &[("email", &admin.email), ("password", crate::helpers::PASSWORD)],
+        )
+        .await;
+    assert!(status.is_success(), "{status}");
+
     // Gone through: the values do not come back.
     let (_, location, _) = post_plain_form(
         app,
