@@ -99,7 +99,7 @@ fn submit_form_of(ev: &leptos::ev::Event) {
 }
 
 /// Goes to `address` in place of the page's current history entry, keeping the scroll: for
-/// filters that follow typing (a keystroke must not add a step to Back).
+/// an island's filters that apply as they change (a change must not add a step to Back).
 pub fn use_replace_address() -> impl Fn(&str) + Clone + Send + Sync + 'static {
     move |address: &str| crate::frame::address::go(address, crate::frame::address::Go { replace: true })
 }

@@ -246,6 +246,14 @@ async fn a_plain_form_post_returns_to_its_page_with_a_notice_and_its_panel_close
     assert!(status.is_success(), "{status} {body}");
 }
 
+/// The one signed in on `client` signs out and `email` signs in on the same browser.
+async fn next_person(app: &TestApp, client: &crate::helpers::Client, email: &str) {
+    let (status, _) = app.call(client, "sign_out", &[]).await;
+    assert!(status.is_success(), "{status}");
+    let (status, _) = app.sign_in_on(client, email, crate::helpers::PASSWORD).await;
+    assert!(status.is_success(), "{status}");
+}
+
 /// A refused plain post (every form outside the islands posts plainly, with JavaScript
 /// too) comes back with what was typed in its fields: a new client's name and plan, an
 /// invitation's name, email and role. Only to the same browser, and only until one goes
@@ -302,28 +310,10 @@ async fn a_refused_plain_post_keeps_what_was_typed(app: &TestApp) {
     );
 
     // The next person to sign in on this browser does not see them.
-    let (status, _) = app.call(&admin.client, "sign_out", &[]).await;
-    assert!(status.is_success(), "{status}");
-    let (status, _) = app
-        .call(
-            &admin.client,
-            "sign_in",
-            &[("email", &other.email), ("password", crate::helpers::PASSWORD)],
-        )
-        .await;
-    assert!(status.is_success(), "{status}");
+    next_person(app, &admin.client, &other.email).await;
     let html = app.get_text(&admin.client, "/manage-users?open=invite").await;
     assert!(html.contains("Invite a user") && !html.contains("Nora Newby"), "{html}");
-    let (status, _) = app.call(&admin.client, "sign_out", &[]).await;
-    assert!(status.is_success(), "{status}");
-    let (status, _) = app
-        .call(
-            &admin.client,
-            "sign_in",
-            &[("email", &admin.email), ("password", crate::helpers::PASSWORD)],
-        )
-        .await;
-    assert!(status.is_success(), "{status}");
+    next_person(app, &admin.client, &admin.email).await;
 
     // Gone through: the values do not come back.
     let (_, location, _) = post_plain_form(

@@ -491,10 +491,15 @@ impl TestApp {
     /// Signs `email` in with `password` in a fresh browser.
     pub async fn sign_in(&self, email: &str, password: &str) -> (Client, StatusCode, Value) {
         let client = self.client();
-        let (status, body) = self
-            .call(&client, "sign_in", &[("email", email), ("password", password)])
-            .await;
+        let (status, body) = self.sign_in_on(&client, email, password).await;
         (client, status, body)
+    }
+
+    /// Signs in on `client`, a browser that may have been someone else's (its other
+    /// cookies stay).
+    pub async fn sign_in_on(&self, client: &Client, email: &str, password: &str) -> (StatusCode, Value) {
+        self.call(client, "sign_in", &[("email", email), ("password", password)])
+            .await
     }
 
     /// The id of a role of `practice_id` by name.

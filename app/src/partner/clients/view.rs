@@ -11,7 +11,7 @@ use leptos_router::params::ParamsMap;
 use super::*;
 use crate::frame::forms::{Field, FormError, action_error};
 use crate::frame::widgets::{
-    AutoSubmit, LinkPager, PanelButton, TextFileInput, address_with, panel_is_open, thousands, use_replace_address,
+    AutoSubmit, LinkPager, PanelButton, TextFileInput, address_with, panel_is_open, thousands,
 };
 use crate::partner::plans::PlanSelect;
 
@@ -197,39 +197,25 @@ fn ImportPanel(import: ServerAction<ImportClients>) -> impl IntoView {
     }
 }
 
-/// Search, plan and archived filters: a GET form; with JavaScript the table follows as you
-/// type or choose. Any change goes back to the first page.
+/// Search, plan and archived filters: a GET form of this page (rendered on the server); a
+/// choice applies as it changes (`AutoSubmit`), the search on Enter or "Show". Any change
+/// goes back to the first page (the form carries no page).
 #[component]
 fn ClientFilters(filters: Memo<ClientsQuery>) -> impl IntoView {
-    let navigate = use_replace_address();
     let initial = filters.get_untracked();
-    let go = move |change: &dyn Fn(&mut ClientsQuery)| {
-        let mut f = filters.get_untracked();
-        change(&mut f);
-        f.page = 0;
-        navigate(&f.url());
-    };
-    let go_search = go.clone();
-    let go_plan = go.clone();
     view! {
-        <form method="get" action="/partner/clients" class="filters" role="search" aria-label="Clients"
-            on:submit=move |ev| ev.prevent_default()>
+        <form method="get" action="/partner/clients" class="filters" role="search" aria-label="Clients">
             <div class="field">
                 <label for="client-search">"Search clients"</label>
-                <input id="client-search" name="q" type="search" autocomplete="off" value=initial.q.clone()
-                    prop:value=move || filters.with(|f| f.q.clone())
-                    on:input=move |ev| { let v = event_target_value(&ev); go_search(&|f| f.q = v.clone()) }/>
+                <input id="client-search" name="q" type="search" autocomplete="off" value=initial.q.clone()/>
             </div>
             <AutoSubmit>
             <div class="field">
                 <label for="client-plan">"Filter by plan"</label>
-                <PlanSelect id="client-plan" name="plan" any_label="All plans" selected=Plan::parse(&initial.plan)
-                    on_change=Callback::new(move |v: String| go_plan(&|f| f.plan = v.clone()))/>
+                <PlanSelect id="client-plan" name="plan" any_label="All plans" selected=Plan::parse(&initial.plan)/>
             </div>
             <label class="check">
-                <input type="checkbox" name="archived" value="1" checked=initial.archived
-                    prop:checked=move || filters.with(|f| f.archived)
-                    on:change=move |ev| { let on = event_target_checked(&ev); go(&|f| f.archived = on) }/>
+                <input type="checkbox" name="archived" value="1" checked=initial.archived/>
                 "Show archived clients"
             </label>
             </AutoSubmit>

@@ -6,9 +6,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::*;
 use crate::frame::forms::{Field, FormError, action_error};
-use crate::frame::widgets::{
-    AutoSubmit, LinkPager, PanelButton, panel_is_open, thousands, url_encode, use_replace_address,
-};
+use crate::frame::widgets::{AutoSubmit, LinkPager, PanelButton, panel_is_open, thousands, url_encode};
 use crate::identity::invitations::{InviteUser, ResendInvitation, RevokeInvitation};
 use crate::identity::two_step::{ResetTwoStep, SetTwoStepRequired};
 use crate::partner::access_notices::SetAccessEmails;
@@ -219,33 +217,23 @@ impl UsersQuery {
     }
 }
 
-/// "Search users", "Role" and "Status": a GET form; with JavaScript the table follows as
-/// you type or choose.
+/// "Search users", "Role" and "Status": a GET form of this page (rendered on the server);
+/// a choice applies as it changes (`AutoSubmit`), the search on Enter or "Search". Any
+/// change goes back to the first page (the form carries no page).
 #[component]
 fn UsersFilters(filters: Memo<UsersQuery>, roles: Vec<RoleOption>) -> impl IntoView {
-    let navigate = use_replace_address();
     let initial = filters.get_untracked();
-    let go = move |change: &dyn Fn(&mut UsersQuery)| {
-        let mut f = filters.get_untracked();
-        change(&mut f);
-        f.page = 0;
-        navigate(&f.url());
-    };
-    let go_search = go.clone();
-    let go_role = go.clone();
     view! {
-        <form method="get" action="/manage-users" class="filters" role="search" aria-label="Users"
-            on:submit=move |ev| ev.prevent_default()>
+        <form method="get" action="/manage-users" class="filters" role="search" aria-label="Users">
             <div class="field">
                 <label for="users-search">"Search users"</label>
                 <input id="users-search" name="q" type="search" autocomplete="off" placeholder="Name or email"
-                    value=initial.q.clone()
-                    on:input=move |ev| { let v = event_target_value(&ev); go_search(&|f| f.q = v.clone()) }/>
+                    value=initial.q.clone()/>
             </div>
             <AutoSubmit>
             <div class="field">
                 <label for="users-role">"Filter by role"</label>
-                <select id="users-role" name="role" on:change=move |ev| { let v = event_target_value(&ev); go_role(&|f| f.role = v.clone()) }>
+                <select id="users-role" name="role">
                     <option value="">"All roles"</option>
                     {roles.into_iter().map(|r| {
                         let id = r.id.to_string();
@@ -256,7 +244,7 @@ fn UsersFilters(filters: Memo<UsersQuery>, roles: Vec<RoleOption>) -> impl IntoV
             </div>
             <div class="field">
                 <label for="users-status">"Filter by status"</label>
-                <select id="users-status" name="status" on:change=move |ev| { let v = event_target_value(&ev); go(&|f| f.status = v.clone()) }>
+                <select id="users-status" name="status">
                     <option value="" selected=initial.status.is_empty()>"All statuses"</option>
                     {UserStatus::ALL.into_iter().map(|s| view! {
                         <option value=s.as_str() selected=initial.status == s.as_str()>{s.label()}</option>
