@@ -9,18 +9,10 @@ use leptos::prelude::*;
 /// `<leptos-island>` of the page right after the entry point returns, in one chain of
 /// microtasks; a timer runs after that chain. The body is marked `data-hydrated` then, when
 /// every island answers: end-to-end tests, the browser benchmark and the menus' CSS
-/// (style/main.css) use the mark. A lazy island (the matrix) waits for its WASM chunk
-/// first, so on a page with one the island marks the page itself ([`mark_hydrated_soon`]).
+/// (style/main.css) use the mark.
 #[cfg(feature = "hydrate")]
 pub fn mark_hydrated_after_islands() {
-    let lazy = document()
-        .query_selector(r#"leptos-island[data-component^="MatrixWorkspace_"]"#)
-        .ok()
-        .flatten()
-        .is_some();
-    if !lazy {
-        mark_hydrated_soon();
-    }
+    mark_hydrated_soon();
 }
 
 /// Marks the body `data-hydrated` once the work in progress (an island's hydration) has

@@ -1,6 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import { Page } from '@playwright/test';
-import { test, expect, waitForHydration, signUp, unique, openPartner, addClient } from './fixtures';
+import { test, expect, waitForHydration, signUp, unique, openPartner, addClient, choosePerson } from './fixtures';
 
 async function noViolations(page: Page, what: string) {
   const axe = await new AxeBuilder({ page }).analyze();
@@ -65,7 +65,7 @@ test("in forced colours (Windows High Contrast) a row's chosen role stands apart
   await openPartner(page, 'Client overview');
   await addClient(page, client, 'Small');
   await openPartner(page, 'Users');
-  await page.getByRole('list', { name: 'Employee role manager' }).getByRole('button', { name: 'Ada Admin' }).click();
+  await choosePerson(page, 'Ada Admin');
   await page.getByRole('radio', { name: `${client}: User` }).click();
   await expect(page.getByRole('radio', { name: `${client}: User` })).toHaveAttribute('aria-checked', 'true');
   // The row says its role in words as well, for when the column is scrolled out of view.

@@ -1,4 +1,4 @@
-import { test, expect, signUp, unique, openPartner, addClient } from './fixtures';
+import { test, expect, signUp, unique, openPartner, addClient, choosePerson } from './fixtures';
 
 test('access with an end date: set in the matrix, shown on the row and on the client', async ({ page }) => {
   await signUp(page);
@@ -6,7 +6,7 @@ test('access with an end date: set in the matrix, shown on the row and on the cl
   await openPartner(page, 'Client overview');
   await addClient(page, client);
   await openPartner(page, 'Users');
-  await page.getByRole('list', { name: 'Employee role manager' }).getByRole('button', { name: 'Ada Admin' }).click();
+  await choosePerson(page, 'Ada Admin');
   const cell = page.getByRole('radio', { name: `${client}: Employee (predefined)` });
   await cell.click();
   await expect(cell).toHaveAttribute('aria-checked', 'true');

@@ -133,6 +133,17 @@ export async function openPartner(page: Page, item: 'Client overview' | 'Users')
   await waitForHydration(page);
 }
 
+/**
+ * Chooses a person in the matrix's staff list: a page of its own (`?staff=<id>`), ready
+ * when its heading is there and its island answers (a click before that is a plain form
+ * post, which works too but says nothing of saving).
+ */
+export async function choosePerson(page: Page, name: string) {
+  await page.getByRole('list', { name: 'Employee role manager' }).getByRole('button', { name, exact: true }).click();
+  await expect(page.getByRole('heading', { name: `Client access for ${name}` })).toBeVisible();
+  await waitForHydration(page);
+}
+
 /** Adds a client on Client overview with the "Add client" form. */
 export async function addClient(page: Page, name: string, plan = 'Practice Edition') {
   await page.getByRole('button', { name: 'Add client', exact: true }).click();

@@ -69,6 +69,7 @@ test.describe('a practice of 200 staff and 10,000 clients', () => {
     await page.keyboard.press(']');
     await expect(page.getByRole('heading', { name: `Client access for ${next}` })).toBeFocused();
     await expect(staffList(page).getByRole('button', { name: next, exact: true })).toHaveAttribute('aria-current', 'true');
+    await waitForHydration(page);
     await page.keyboard.press('[');
     await expect(page.getByRole('heading', { name: `Client access for ${target}` })).toBeFocused();
 
@@ -114,9 +115,11 @@ test.describe('a practice of 200 staff and 10,000 clients', () => {
     // change of filter withdraws it.
     await page.getByRole('button', { name: 'Assign all clients to Bookkeeper' }).click();
     await expect(page.getByRole('button', { name: 'Confirm' })).toBeVisible();
+    await waitForHydration(page);
     await page.getByLabel('Filter by access').selectOption({ label: 'Without access' });
     await expect(page).toHaveURL(/access=without/);
     await expect(page.getByRole('button', { name: 'Confirm' })).toHaveCount(0);
+    await waitForHydration(page);
 
     // Under "Without access" a grant keeps its row in place through the live updates that
     // follow (every 3 s), so the next click does not land on another client.

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { test, expect, waitForHydration, signUp, openManageUsers, invite, invitationLink, unique, openPartner, addClient } from './fixtures';
+import { test, expect, waitForHydration, signUp, openManageUsers, invite, invitationLink, unique, openPartner, addClient, choosePerson } from './fixtures';
 
 test('offboard a leaver: access, sessions and invitations go at once, and the leaver report follows', async ({ page, browser }) => {
   await signUp(page);
@@ -19,7 +19,7 @@ test('offboard a leaver: access, sessions and invitations go at once, and the le
   await openPartner(page, 'Client overview');
   await addClient(page, client);
   await openPartner(page, 'Users');
-  await page.getByRole('list', { name: 'Employee role manager' }).getByRole('button', { name: 'Lee Leaver' }).click();
+  await choosePerson(page, 'Lee Leaver');
   await page.getByRole('radio', { name: `${client}: Employee (predefined)` }).click();
   await expect(page.getByRole('radio', { name: `${client}: Employee (predefined)` })).toHaveAttribute('aria-checked', 'true');
 

@@ -98,12 +98,6 @@ fn submit_form_of(ev: &leptos::ev::Event) {
     }
 }
 
-/// Goes to `address` in place of the page's current history entry, keeping the scroll: for
-/// an island's filters that apply as they change (a change must not add a step to Back).
-pub fn use_replace_address() -> impl Fn(&str) + Clone + Send + Sync + 'static {
-    move |address: &str| crate::frame::address::go(address, crate::frame::address::Go { replace: true })
-}
-
 /// The address's parameters but those in `leaving` (and an earlier failure's `__path` and
 /// `__err`) as hidden fields: a GET form that sets some of them keeps the others.
 pub fn kept_as_hidden_fields(leaving: &[&str]) -> impl IntoView + use<> {

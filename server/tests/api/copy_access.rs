@@ -186,4 +186,122 @@ async fn copying_adds_or_replaces_previews_its_count_and_can_be_undone(app: &Tes
     assert_eq!(access(app, ben).await.len(), 2, "nothing changed by the refused copy");
 }
 
-crate::on_both_backends!(copying_adds_or_replaces_previews_its_count_and_can_be_undone);
+/// The matrix page is drawn on the server and its panels open by address, so copying,
+/// undoing and an end date are plain forms: each previews or opens on a GET, posts, and
+/// comes back to the page with the panel closed and what it did said once (with Undo for
+/// the copy).
+async fn copy_undo_and_an_end_date_go_through_as_plain_forms_from_the_matrix_page(app: &TestApp) {
+    let admin = app.sign_up("plaincopy").await;
+    let employee = app.role_id(admin.practice_id, "Employee").await;
+    let ann = member(app, &admin, "ann.plaincopy@example.com", employee).await;
+    let (_, client) = app
+        .call(&admin.client, "add_client", &[("name", "Plain Ltd"), ("plan", "small")])
+        .await;
+    let client = client.as_i64().unwrap();
+    grant(app, &admin, admin.user_id, client, employee).await;
+    let back = format!("/partner/users?staff={ann}");
+
+    // The copy panel previews on a GET.
+    let asked = format!(
+        "{back}&copy=open&from={}&mode=replace&copy_ends=&preview=1",
+        admin.user_id
+    );
+    let html = app.get_text(&admin.client, &asked).await;
+    assert!(html.contains("This changes 1 client"), "{html}");
+    assert!(html.contains(r#"action="/api/apply_copy""#), "{html}");
+    assert!(access(app, ann).await.is_empty(), "a preview changes nothing");
+
+    let from = admin.user_id.to_string();
+    let (status, location, notice) = crate::clients::post_plain_form(
+        app,
+        &admin.client,
+        "apply_copy",
+        &format!("{}{asked}", app.address),
+        &[
+            ("user_id", &ann.to_string()),
+            ("from_user_id", &from),
+            ("mode", "replace"),
+            ("ends_on", ""),
+        ],
+    )
+    .await;
+    assert!(status.is_redirection(), "{status}");
+    assert_eq!(location, back, "the panel closes");
+    assert!(notice.is_some());
+    assert_eq!(access(app, ann).await.get(&client).map(|a| a.0), Some(employee));
+    let html = app.get_text(&admin.client, &back).await;
+    assert!(html.contains("Copied: changed 1 client."), "{html}");
+    let batch = html
+        .split(r#"name="batch_id" value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("an Undo form")
+        .to_owned();
+    // Said once.
+    assert!(!app.get_text(&admin.client, &back).await.contains("Copied:"));
+
+    let (status, location, _) = crate::clients::post_plain_form(
+        app,
+        &admin.client,
+        "undo_bulk",
+        &format!("{}{back}", app.address),
+        &[("batch_id", &batch)],
+    )
+    .await;
+    assert!(status.is_redirection(), "{status}");
+    assert_eq!(location, back);
+    assert!(access(app, ann).await.is_empty(), "undone");
+    let html = app.get_text(&admin.client, &back).await;
+    assert!(html.contains("Undone: 1 clients are back as they were."), "{html}");
+
+    // An end date opens on its row by address and saves with a post.
+    grant(app, &admin, ann, client, employee).await;
+    let opened = format!("{back}&ends={client}");
+    let html = app.get_text(&admin.client, &opened).await;
+    assert!(html.contains("Access ends on"), "{html}");
+    assert!(html.contains(r#"action="/api/set_access_end""#), "{html}");
+    let (status, location, _) = crate::clients::post_plain_form(
+        app,
+        &admin.client,
+        "set_access_end",
+        &format!("{}{opened}", app.address),
+        &[
+            ("user_id", &ann.to_string()),
+            ("client_id", &client.to_string()),
+            ("ends_on", "2999-01-31"),
+        ],
+    )
+    .await;
+    assert!(status.is_redirection(), "{status}");
+    assert_eq!(location, back, "the row's end date closes");
+    let html = app.get_text(&admin.client, &back).await;
+    assert!(html.contains("Access ends after 31 Jan 2999."), "{html}");
+    assert!(html.contains("until 31 Jan 2999"), "{html}");
+
+    // A refused end date comes back to the open row with the reason.
+    let (status, location, notice) = crate::clients::post_plain_form(
+        app,
+        &admin.client,
+        "set_access_end",
+        &format!("{}{opened}", app.address),
+        &[
+            ("user_id", &ann.to_string()),
+            ("client_id", &client.to_string()),
+            ("ends_on", "not a day"),
+        ],
+    )
+    .await;
+    assert!(status.is_redirection(), "{status}");
+    // The framework's way: back to the form's page with the error in the address.
+    let location = location.strip_prefix(&app.address).unwrap_or(&location);
+    assert!(location.starts_with(&format!("{opened}&__path=")), "{location}");
+    assert!(notice.is_none());
+    let html = app.get_text(&admin.client, location).await;
+    assert!(html.contains(r#"role="alert""#), "{html}");
+    assert!(html.contains("Access ends on"), "still open: {html}");
+}
+
+crate::on_both_backends!(
+    copying_adds_or_replaces_previews_its_count_and_can_be_undone,
+    copy_undo_and_an_end_date_go_through_as_plain_forms_from_the_matrix_page,
+);

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::partner::plans::Plan;
 use crate::platform::error::AppError;
 
+mod enhance;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 mod view;
@@ -182,7 +183,17 @@ pub async fn set_access_end(
     #[server(default)] ends_on: String,
 ) -> Result<Option<i64>, AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    ssr::set_end(&actor, user_id, client_id, &ends_on).await
+    let ends = ssr::set_end(&actor, user_id, client_id, &ends_on).await?;
+    // The row's end date was opened by address (`?ends=`): back to the page, closed.
+    crate::identity::session::after_plain_form_post(
+        Some(match ends {
+            Some(e) => format!("Access ends after {}.", crate::platform::dates::last_day(e)),
+            None => "The end date is removed.".to_owned(),
+        })
+        .as_deref(),
+        &["ends"],
+    );
+    Ok(ends)
 }
 
 #[server(endpoint = "preview_bulk")]
@@ -213,8 +224,32 @@ pub async fn apply_bulk(
     let result = ssr::apply(&actor, user_id, role_id, &Scope { search, plan, access }, &ends_on).await?;
     // Without JavaScript the bulk action was confirmed on the page (`?bulk=`): back to it,
     // the confirmation gone, saying what changed.
-    crate::identity::session::after_plain_form_post(Some(&bulk_done(result.changed)), &["bulk"]);
+    crate::identity::session::after_plain_form_post(
+        Some(&with_undo(&bulk_done(result.changed), result.batch_id)),
+        &["bulk"],
+    );
     Ok(result)
+}
+
+/// Marks where a notice's Undo batch starts (`with_undo`).
+const UNDO_MARK: char = '\u{1}';
+
+/// A notice for the matrix page that offers Undo of `batch` (none for 0: nothing changed).
+#[cfg(feature = "ssr")]
+fn with_undo(notice: &str, batch: i64) -> String {
+    if batch > 0 {
+        format!("{notice}{UNDO_MARK}{batch}")
+    } else {
+        notice.to_owned()
+    }
+}
+
+/// A notice's text and the batch its Undo would restore ([`with_undo`]).
+pub fn split_notice(notice: &str) -> (String, Option<i64>) {
+    match notice.split_once(UNDO_MARK) {
+        Some((text, batch)) => (text.to_owned(), batch.parse().ok()),
+        None => (notice.to_owned(), None),
+    }
 }
 
 /// What the page says once a bulk action went through.
@@ -275,16 +310,33 @@ pub async fn apply_copy(
 ) -> Result<BulkResult, AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
     let (preview, batch) = ssr::copy(&actor, user_id, from_user_id, &mode, Some(&ends_on), true).await?;
-    Ok(BulkResult {
+    let result = BulkResult {
         batch_id: batch.unwrap_or(0),
         changed: preview.changes,
-    })
+    };
+    // The copy was confirmed on the page (`?copy=open&…&preview=1`): back to it, closed.
+    crate::identity::session::after_plain_form_post(
+        Some(&with_undo(
+            &format!("Copied: changed {}.", crate::frame::widgets::clients(result.changed)),
+            result.batch_id,
+        )),
+        &["copy", "from", "mode", "copy_ends", "preview"],
+    );
+    Ok(result)
 }
 
 #[server(endpoint = "undo_bulk")]
 pub async fn undo_bulk(batch_id: i64) -> Result<i64, AppError> {
     let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    ssr::undo(&actor, batch_id).await
+    let restored = ssr::undo(&actor, batch_id).await?;
+    crate::identity::session::after_plain_form_post(
+        Some(&format!(
+            "Undone: {} clients are back as they were.",
+            crate::frame::widgets::thousands(restored)
+        )),
+        &[],
+    );
+    Ok(restored)
 }
 
 #[server(endpoint = "matrix_version")]
