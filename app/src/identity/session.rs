@@ -202,9 +202,12 @@ pub fn after_plain_form_post(notice: Option<&str>, close: &[&str]) {
     if let Some(notice) = notice {
         // For that page only (not another page, not a server function's own call), and
         // cut to fit rather than lost.
+        // For that page only, and for this session (not the next person to sign in on a
+        // shared browser within the five minutes).
         let path = back.split('?').next().unwrap_or("/");
         let kept = format!(
-            "{path}\0{}",
+            "{}\0{path}\0{}",
+            kept_form_owner(),
             cut(notice, KEPT_FORM_BYTES - path.len().min(KEPT_FORM_BYTES))
         );
         let secure = serves_https();
@@ -256,15 +259,23 @@ fn cut(text: &str, max: usize) -> String {
     format!("{}…", &text[..end])
 }
 
-/// The notice [`after_plain_form_post`] kept, if this request is for the page it was kept
-/// for (a page's own server-side rendering: not another page, not the WASM's calls); the
+/// The notice [`after_plain_form_post`] kept, if this request is the browser loading the
+/// page it was kept for, in the session that kept it (a page's own server-side rendering:
+/// not another page, not the WASM's calls, not a script reading the page again); the
 /// cookie is then cleared, so it is shown once.
 pub fn take_notice() -> Option<String> {
     let secure = serves_https();
     let value = named_cookie(notice_cookie(secure))?;
+    let parts = request_parts()?;
+    // A page read by a script (the matrix's live updates) is not the page being shown.
+    let dest = parts.headers.get("sec-fetch-dest").and_then(|v| v.to_str().ok());
+    if dest.is_some_and(|d| d != "document") {
+        return None;
+    }
     let text = String::from_utf8(hex::decode(value).ok()?).ok()?;
-    let (path, notice) = text.split_once('\0')?;
-    if request_parts()?.uri.path() != path {
+    let (owner, rest) = text.split_once('\0')?;
+    let (path, notice) = rest.split_once('\0')?;
+    if parts.uri.path() != path || owner != kept_form_owner() {
         return None;
     }
     write_cookie(notice_cookie(secure), "", 0, secure, SameSite::Strict);

@@ -11,12 +11,15 @@
 //!   `data-active` on each person), Enter chooses the first one found, `[` and `]` the
 //!   previous and next person;
 //! - a GET form of the page (the filters, a person, a panel) leaves its empty fields out
-//!   of the address, so addresses stay short enough to read and share;
+//!   of the address, so addresses stay short enough to read and share; leaving the page
+//!   (a form, a link) waits until the clicks on their way are saved (leaving would cancel
+//!   them), and a filter changed from the keyboard keeps the focus on the next page;
 //! - every three seconds the person's access version (`matrix_version`) is compared with
-//!   the page's (`data-version`): when another admin changed it, the table is read again
-//!   (this page's address) and its rows replaced, focus kept. Under an access filter a row
-//!   this admin changed stays where it was, so the next click does not land on another
-//!   client.
+//!   the page's (`data-version`): when another admin changed it, the page is read again
+//!   and its rows, count and the staff list's counts replaced, focus kept. A reading that
+//!   a click overtook is dropped (it is older than the tick shown). Under an access filter
+//!   a row this admin changed stays where it was, so the next click does not land on
+//!   another client.
 
 use leptos::prelude::*;
 
@@ -42,11 +45,22 @@ mod browser {
     use crate::partner::matrix::{matrix_version, set_client_role};
     use crate::platform::error::AppError;
 
-    /// What the island keeps while the page is open.
+    thread_local! {
+        /// Single changes on their way to the server.
+        static SAVING: Cell<u32> = const { Cell::new(0) };
+        /// Where to go once they are saved (a form or a link used meanwhile).
+        static AFTER_SAVING: RefCell<Option<Box<dyn FnOnce()>>> = RefCell::new(None);
+    }
+
+    /// Where the focus was when a GET form of this page was sent (the field's id), for the
+    /// page it loads.
+    const FOCUS_KEY: &str = "pa-matrix-focus";
+
+    /// What the island keeps while a person's matrix is open.
     struct Page {
         user_id: i64,
-        /// Single changes on their way to the server.
-        saving: Cell<u32>,
+        /// Clicks made since the page was drawn.
+        clicks: Cell<u32>,
         /// Clients this admin changed since the page was drawn (their `data-client`).
         touched: RefCell<HashSet<String>>,
         /// The live updates stopped (the session ended).
@@ -55,7 +69,7 @@ mod browser {
     }
 
     pub fn start() {
-        tidy_addresses();
+        leaving_waits();
         staff_list();
         let user_id = by_id("matrix-live")
             .and_then(|e| e.get_attribute("data-user"))
@@ -63,18 +77,31 @@ mod browser {
         if let Some(user_id) = user_id {
             let page = Rc::new(Page {
                 user_id,
-                saving: Cell::new(0),
+                clicks: Cell::new(0),
                 touched: RefCell::new(HashSet::new()),
                 stopped: Cell::new(false),
                 refreshing: Cell::new(false),
             });
             cells(page.clone());
             poll(page);
-            // The heading has the focus (`autofocus`) unless a panel's field took it.
-            if document().active_element().is_none_or(|e| e.tag_name() == "BODY")
-                && let Some(h) = by_id("matrix-heading").and_then(|h| h.dyn_into::<HtmlElement>().ok())
+            // The heading has the focus (`autofocus`, when no panel is open). On a narrow
+            // window, where the matrix comes below the staff list, it goes to the top of the
+            // window, so the matrix is in view rather than its first line.
+            if let Some(heading) = by_id("matrix-heading")
+                && document().active_element().as_ref() == Some(&heading)
+                && heading.get_bounding_client_rect().top()
+                    > window().inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(0.0) / 2.0
             {
-                let _ = h.focus();
+                heading.scroll_into_view();
+            }
+        }
+        // A filter or search sent from the keyboard: the focus stays on it.
+        if let Ok(Some(storage)) = window().session_storage()
+            && let Ok(Some(id)) = storage.get_item(FOCUS_KEY)
+        {
+            let _ = storage.remove_item(FOCUS_KEY);
+            if let Some(field) = by_id(&id).and_then(|f| f.dyn_into::<HtmlElement>().ok()) {
+                let _ = field.focus();
             }
         }
     }
@@ -119,9 +146,44 @@ mod browser {
         }
     }
 
-    /// A GET form's address without its empty fields (`?clients=&plan=&access=with` is
-    /// `?access=with`).
-    fn tidy_addresses() {
+    // ---- Saving, and leaving the page ----
+
+    fn saving() -> u32 {
+        SAVING.with(Cell::get)
+    }
+
+    fn save_state() {
+        set_text("save-state", if saving() > 0 { "Saving…" } else { "All changes saved" });
+    }
+
+    /// Runs `then` now, or once the changes on their way are saved.
+    fn when_saved(then: impl FnOnce() + 'static) {
+        if saving() == 0 {
+            then();
+        } else {
+            AFTER_SAVING.with(|a| *a.borrow_mut() = Some(Box::new(then)));
+        }
+    }
+
+    fn one_on_its_way() {
+        SAVING.with(|s| s.set(s.get() + 1));
+        save_state();
+    }
+
+    fn one_saved() {
+        SAVING.with(|s| s.set(s.get().saturating_sub(1)));
+        save_state();
+        if saving() == 0
+            && let Some(then) = AFTER_SAVING.with(|a| a.borrow_mut().take())
+        {
+            then();
+        }
+    }
+
+    /// Forms and links of the page: a GET form's address without its empty fields
+    /// (`?clients=&plan=&access=with` is `?access=with`), and nothing leaves the page while
+    /// a click is on its way.
+    fn leaving_waits() {
         listen(&document(), "submit", |ev| {
             if ev.default_prevented() {
                 return;
@@ -129,14 +191,22 @@ mod browser {
             let Some(form) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok()) else {
                 return;
             };
+            let submitter = ev.dyn_ref::<web_sys::SubmitEvent>().and_then(|s| s.submitter());
             if form.method() != "get" {
+                // A post (a confirmation, Undo, an end date) is sent once the clicks are saved.
+                if saving() > 0 {
+                    ev.prevent_default();
+                    when_saved(move || {
+                        let _ = form.request_submit_with_submitter(submitter.as_ref());
+                    });
+                }
                 return;
             }
             let Ok(data) = web_sys::FormData::new_with_form(&form) else {
                 return;
             };
             // The button that sent it counts (a person, a bulk action).
-            if let Some(button) = ev.dyn_ref::<web_sys::SubmitEvent>().and_then(|s| s.submitter())
+            if let Some(button) = &submitter
                 && let Some(name) = button.get_attribute("name")
             {
                 let _ = data.append_with_str(&name, &button.get_attribute("value").unwrap_or_default());
@@ -158,7 +228,39 @@ mod browser {
             } else {
                 format!("{path}?{}", kept.join("&"))
             };
-            let _ = window().location().assign(&address);
+            // The field that sent it (a filter, a search) has the focus on the next page too.
+            if let Some(id) = document()
+                .active_element()
+                .filter(|e| matches!(e.tag_name().as_str(), "INPUT" | "SELECT"))
+                .map(|e| e.id())
+                .filter(|id| !id.is_empty())
+                && let Ok(Some(storage)) = window().session_storage()
+            {
+                let _ = storage.set_item(FOCUS_KEY, &id);
+            }
+            when_saved(move || {
+                let _ = window().location().assign(&address);
+            });
+        });
+        listen(&document(), "click", |ev| {
+            if saving() == 0 || ev.default_prevented() {
+                return;
+            }
+            let plain = ev
+                .dyn_ref::<web_sys::MouseEvent>()
+                .is_some_and(|m| m.button() == 0 && !m.ctrl_key() && !m.meta_key() && !m.shift_key() && !m.alt_key());
+            let Some(href) = target_element(&ev)
+                .and_then(|t| t.closest("a[href]").ok().flatten())
+                .and_then(|a| a.get_attribute("href"))
+            else {
+                return;
+            };
+            if plain && href.starts_with('/') && !href.starts_with("//") {
+                ev.prevent_default();
+                when_saved(move || {
+                    let _ = window().location().assign(&href);
+                });
+            }
         });
     }
 
@@ -173,6 +275,22 @@ mod browser {
         } else {
             String::new()
         }
+    }
+
+    /// Whether a person of the list matches the search and filters: the same test as the
+    /// server's (`view.rs`: `StaffQuery::matches`).
+    fn matches_search(li: &Element) -> bool {
+        let q = field_value("staff-search").trim().to_lowercase();
+        let role = field_value("staff-role");
+        let status = field_value("staff-status");
+        let attr = |name: &str| li.get_attribute(name).unwrap_or_default();
+        (q.is_empty() || attr("data-find").contains(&q))
+            && (role.is_empty() || attr("data-role") == role)
+            && match status.as_str() {
+                "active" => attr("data-active") == "true",
+                "deactivated" => attr("data-active") != "true",
+                _ => true,
+            }
     }
 
     /// The people the list shows now, in order.
@@ -194,23 +312,11 @@ mod browser {
         }
     }
 
-    /// The same test as the server's (`view.rs`: `StaffQuery::matches`).
     fn filter_staff() {
         let Some(list) = by_id("staff-list") else { return };
-        let q = field_value("staff-search").trim().to_lowercase();
-        let role = field_value("staff-role");
-        let status = field_value("staff-status");
         let mut shown = 0;
         for li in all(&list, ":scope > li") {
-            let attr = |name: &str| li.get_attribute(name).unwrap_or_default();
-            let matches = (q.is_empty() || attr("data-find").contains(&q))
-                && (role.is_empty() || attr("data-role") == role)
-                && match status.as_str() {
-                    "active" => attr("data-active") == "true",
-                    "deactivated" => attr("data-active") != "true",
-                    _ => true,
-                };
-            let visible = matches || li.class_list().contains("selected");
+            let visible = matches_search(&li) || li.class_list().contains("selected");
             set_hidden(&li, !visible);
             shown += i64::from(visible);
         }
@@ -226,6 +332,15 @@ mod browser {
             set_hidden(&empty, shown != 0);
         }
         chosen_in_view(&list);
+    }
+
+    /// The chosen person in view in the list (the list scrolls, not the page).
+    fn chosen_in_view(list: &Element) {
+        if let Some(li) = list.query_selector(":scope > li.selected").ok().flatten() {
+            let (outer, inner) = (list.get_bounding_client_rect(), li.get_bounding_client_rect());
+            let offset = inner.top() - outer.top() - (outer.height() - inner.height()) / 2.0;
+            list.set_scroll_top(list.scroll_top() + offset as i32);
+        }
     }
 
     fn staff_list() {
@@ -251,7 +366,8 @@ mod browser {
                     return;
                 }
                 ev.prevent_default();
-                if let Some(first) = shown_people().first() {
+                // The first one found (the chosen person is listed whatever the search).
+                if let Some(first) = shown_people().iter().find(|li| matches_search(li)) {
                     choose(first);
                 }
             });
@@ -279,15 +395,6 @@ mod browser {
             }
         });
         chosen_in_view(&list);
-    }
-
-    /// The chosen person in view in the list (the list scrolls, not the page).
-    fn chosen_in_view(list: &Element) {
-        if let Some(li) = list.query_selector(":scope > li.selected").ok().flatten() {
-            let (outer, inner) = (list.get_bounding_client_rect(), li.get_bounding_client_rect());
-            let offset = inner.top() - outer.top() - (outer.height() - inner.height()) / 2.0;
-            list.set_scroll_top(list.scroll_top() + offset as i32);
-        }
     }
 
     // ---- The matrix ----
@@ -331,28 +438,19 @@ mod browser {
         }
     }
 
-    fn save_state(page: &Page) {
-        set_text(
-            "save-state",
-            if page.saving.get() > 0 {
-                "Saving…"
-            } else {
-                "All changes saved"
-            },
-        );
-    }
-
-    /// Says `text` where the page's messages go (an error: announced at once).
-    fn say_error(text: &str) {
-        let Some(area) = by_id("matrix-message") else { return };
-        let Ok(alert) = document().create_element("div") else {
-            return;
-        };
-        alert.set_class_name("alert error");
+    /// Says `text` where the page's messages go (an error: announced at once), in place of
+    /// the island's earlier one; the server's notice (with its Undo) stays.
+    fn say_error(text: &str) -> Option<Element> {
+        let area = by_id("matrix-message")?;
+        for earlier in all(&area, ".island-alert") {
+            earlier.remove();
+        }
+        let alert = document().create_element("div").ok()?;
+        alert.set_class_name("alert error island-alert");
         let _ = alert.set_attribute("role", "alert");
         alert.set_text_content(Some(text));
-        area.set_text_content(None);
         let _ = area.append_child(&alert);
+        Some(alert)
     }
 
     fn grant(page: &Rc<Page>, row: Element, choice: usize) {
@@ -370,13 +468,11 @@ mod browser {
         let name = row.get_attribute("data-name").unwrap_or_default();
         show_choice(&row, Some(choice));
         page.touched.borrow_mut().insert(client.clone());
-        page.saving.set(page.saving.get() + 1);
-        save_state(page);
+        page.clicks.set(page.clicks.get() + 1);
+        one_on_its_way();
         let page = page.clone();
         spawn_local(async move {
             let result = set_client_role(page.user_id, client_id, role_id).await;
-            page.saving.set(page.saving.get().saturating_sub(1));
-            save_state(&page);
             if let Err(e) = result {
                 // The tick goes back at once, and the table is read again: with two clicks
                 // on a row on their way, "before" may itself have been a guess.
@@ -384,8 +480,11 @@ mod browser {
                     show_choice(&row, before);
                 }
                 page.touched.borrow_mut().remove(&client);
-                say_error(&format!("Could not change access to {name}: {e}"));
+                let _ = say_error(&format!("Could not change access to {name}: {e}"));
+                one_saved();
                 refresh(&page).await;
+            } else {
+                one_saved();
             }
         });
     }
@@ -454,7 +553,7 @@ mod browser {
 
     fn poll(page: Rc<Page>) {
         let tick = Closure::<dyn FnMut()>::new(move || {
-            if page.stopped.get() || page.saving.get() > 0 || page.refreshing.get() {
+            if page.stopped.get() || saving() > 0 || page.refreshing.get() {
                 return;
             }
             let page = page.clone();
@@ -462,7 +561,7 @@ mod browser {
                 match matrix_version(page.user_id).await {
                     Ok(version) => {
                         let shown = by_id("matrix-live").and_then(|l| l.get_attribute("data-version"));
-                        if shown.is_some_and(|v| v != version.to_string()) && page.saving.get() == 0 {
+                        if shown.is_some_and(|v| v != version.to_string()) && saving() == 0 {
                             refresh(&page).await;
                         }
                     }
@@ -472,18 +571,18 @@ mod browser {
                     Err(e @ (AppError::Unauthenticated | AppError::Forbidden | AppError::NotAllowed(_))) => {
                         page.stopped.set(true);
                         if matches!(e, AppError::Unauthenticated) {
-                            say_error(
-                                "Your session has ended, so changes by others no longer appear here. Sign in again to keep working.",
-                            );
-                            if let Some(alert) = by_id("matrix-message").and_then(|a| a.first_element_child())
+                            let alert =
+                                say_error("Your session has ended, so changes by others no longer appear here. ");
+                            if let Some(alert) = alert
                                 && let Ok(link) = document().create_element("a")
                             {
                                 let _ = link.set_attribute("href", "/login");
                                 link.set_text_content(Some("Sign in again"));
                                 let _ = alert.append_child(&link);
+                                let _ = alert.append_with_str_1(" to keep working.");
                             }
                         } else {
-                            say_error(&format!("Changes by others no longer appear here: {e}"));
+                            let _ = say_error(&format!("Changes by others no longer appear here: {e}"));
                         }
                     }
                     Err(_) => {}
@@ -494,7 +593,7 @@ mod browser {
         tick.forget();
     }
 
-    /// Reads this page again and puts its rows, pager and count in place of these.
+    /// Reads this page again and puts its rows, pager and counts in place of these.
     async fn refresh(page: &Rc<Page>) {
         if page.refreshing.replace(true) {
             return;
@@ -504,6 +603,7 @@ mod browser {
     }
 
     async fn read_again(page: &Page) -> Option<()> {
+        let clicks = page.clicks.get();
         let href = window().location().href().ok()?;
         let answer: web_sys::Response = JsFuture::from(window().fetch_with_str(&href))
             .await
@@ -514,6 +614,11 @@ mod browser {
             return None;
         }
         let text = JsFuture::from(answer.text().ok()?).await.ok()?.as_string()?;
+        // A click made meanwhile: what was read is older than the tick it shows. The next
+        // poll reads again.
+        if page.clicks.get() != clicks || saving() > 0 {
+            return None;
+        }
         let fresh = web_sys::DomParser::new()
             .ok()?
             .parse_from_string(&text, web_sys::SupportedType::TextHtml)
@@ -567,6 +672,15 @@ mod browser {
         }
         if let Some(count) = fresh.get_element_by_id("matrix-count").and_then(|c| c.text_content()) {
             set_text("matrix-count", &count);
+        }
+        // The staff list's "N of M clients" too.
+        if let Some(list) = fresh.get_element_by_id("staff-list") {
+            for meta in all(&list, ":scope > li > .staff-meta") {
+                let id = meta.parent_element().map(|li| li.id()).unwrap_or_default();
+                if let Some(here) = by_id(&id).and_then(|li| li.query_selector(".staff-meta").ok().flatten()) {
+                    here.set_text_content(meta.text_content().as_deref());
+                }
+            }
         }
         if let Some((client, col)) = focused
             && let Some(row) = all(&live, "tbody > tr")

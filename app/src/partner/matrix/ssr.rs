@@ -964,10 +964,6 @@ pub async fn copy(
         return Err(AppError::invalid("from_user_id", "Choose someone else to copy from."));
     }
     let ends_at = parse_end(ends_on.unwrap_or(""))?;
-    let mut tx = actor.state.db.begin_write().await?;
-    let target = staff_member_to_change(actor, &mut tx, to, MemberLock::Update).await?;
-    let source = staff_member(actor, &mut tx, from).await?;
-    refuse_if_deactivated(&target, Some(0))?;
     // What changes, as (client, previous role, new role): one query for both modes.
     let changes_sql = match mode {
         CopyMode::Add => {
@@ -986,15 +982,20 @@ pub async fn copy(
                WHERE c.practice_id = $1 AND c.archived = 0 AND COALESCE(s.role_id, 0) <> COALESCE(t.role_id, 0)"#
         }
     };
-    let in_scope = count_unarchived(&mut tx, actor.practice_id).await?;
     if !apply {
+        // A preview only reads (it is a GET of the matrix page too): no write lock.
+        let mut conn = actor.state.db.pool().acquire().await?;
+        let target = staff_member(actor, &mut conn, to).await?;
+        staff_member(actor, &mut conn, from).await?;
+        refuse_if_deactivated(&target, Some(0))?;
+        let in_scope = count_unarchived(&mut conn, actor.practice_id).await?;
         let (changes, overwrites): (i64, i64) = sqlx::query_as(&format!(
             "SELECT COUNT(*), COALESCE(SUM(CASE WHEN x.previous_role_id IS NOT NULL THEN 1 ELSE 0 END), 0) FROM ({changes_sql}) x"
         ))
         .bind(actor.practice_id)
         .bind(from)
         .bind(to)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut *conn)
         .await?;
         let giving: Vec<i64> = sqlx::query_scalar(&format!(
             "SELECT DISTINCT x.new_role_id FROM ({changes_sql}) x WHERE x.new_role_id IS NOT NULL"
@@ -1002,9 +1003,9 @@ pub async fn copy(
         .bind(actor.practice_id)
         .bind(from)
         .bind(to)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut *conn)
         .await?;
-        may_grant_all(&mut tx, actor, &giving).await?;
+        may_grant_all(&mut conn, actor, &giving).await?;
         return Ok((
             BulkPreview {
                 changes,
@@ -1014,6 +1015,11 @@ pub async fn copy(
             None,
         ));
     }
+    let mut tx = actor.state.db.begin_write().await?;
+    let target = staff_member_to_change(actor, &mut tx, to, MemberLock::Update).await?;
+    let source = staff_member(actor, &mut tx, from).await?;
+    refuse_if_deactivated(&target, Some(0))?;
+    let in_scope = count_unarchived(&mut tx, actor.practice_id).await?;
     // The change is written once into the undo record, and everything after reads that
     // record: what is checked, counted and applied is the same set of rows.
     let t = now();

@@ -337,15 +337,20 @@ fn MatrixPanel(data: PanelData, others: Vec<(i64, String)>, query: ParamsMap) ->
                         <caption class="sr-only">{format!("Roles of {} on each client", m.staff_name)}</caption>
                         <ColumnHeads columns=m.columns.clone()/>
                         <tbody>
-                            {m.rows.iter().enumerate().map(|(i, row)| view! {
-                                <MatrixRowView user_id index=i row=row.clone() columns=&columns editing_end=ends_open == Some(row.client_id)/>
+                            {m.rows.iter().map(|row| view! {
+                                <MatrixRowView user_id row=row.clone() columns=&columns editing_end=ends_open == Some(row.client_id)/>
                             }).collect_view()}
                         </tbody>
                     </table>
                 </div>
                 <p class="empty" hidden=!m.rows.is_empty()>"No clients match."</p>
                 <LinkPager page pages
-                    href=Callback::new(move |p: i64| address_with("/partner/users", &pager_query, &[("page", &p.to_string())]))/>
+                    href=Callback::new(move |p: i64| {
+                        // Another page closes any panel.
+                        let page = p.to_string();
+                        let changes: Vec<(&str, &str)> = PANELS.iter().map(|k| (*k, "")).chain([("page", page.as_str())]).collect();
+                        address_with("/partner/users", &pager_query, &changes)
+                    })/>
             </div>
         </section>
     }
@@ -424,7 +429,7 @@ fn CopyAccess(
                     <input type="hidden" name="copy" value="open"/>
                     <div class="field">
                         <label for="copy-from">"Copy from"</label>
-                        <select id="copy-from" name="from">
+                        <select id="copy-from" name="from" autofocus=asked.is_none()>
                             {choices.into_iter().map(|(id, name)| view! { <option value=id.to_string() selected=from == Some(id)>{name}</option> }).collect_view()}
                         </select>
                     </div>
@@ -459,7 +464,7 @@ fn CopyAccess(
                             <strong>{format!("This changes {}", crate::frame::widgets::clients(p.changes))}</strong>
                             {if p.overwrites > 0 { format!(": {} of them have another role now.", thousands(p.overwrites)) } else { ".".to_owned() }}
                         </p>
-                        <button type="submit">"Copy access"</button>
+                        <button type="submit" autofocus>"Copy access"</button>
                         <a class="button secondary" href=cancel.clone()>"Cancel"</a>
                     </form>
                 }.into_any(),
@@ -564,27 +569,20 @@ fn ColumnHeads(columns: Vec<RoleColumn>) -> impl IntoView {
 /// handles the click on the page at once (optimistically) and the form is not sent. The
 /// calendar opens the row's end date by address (`?ends=<client>`).
 #[component]
-fn MatrixRowView<'a>(
-    user_id: i64,
-    index: usize,
-    row: MatrixRow,
-    columns: &'a [RoleColumn],
-    editing_end: bool,
-) -> impl IntoView {
+fn MatrixRowView<'a>(user_id: i64, row: MatrixRow, columns: &'a [RoleColumn], editing_end: bool) -> impl IntoView {
     let role_name = row
         .role_id
         .and_then(|id| columns.iter().find(|c| c.id == id).map(|c| format!(" · {}", c.name)));
     let form_id = format!("grant-{}", row.client_id);
     let client_id = row.client_id;
     let has_role = row.role_id.is_some();
-    let cell = |col: usize, role_id: Option<i64>, column_name: &str| {
+    let cell = |role_id: Option<i64>, column_name: &str| {
         let checked = row.role_id == role_id;
         view! {
             <td class="cell">
                 <button
                     type="submit"
                     role="radio"
-                    id=format!("cell-{index}-{col}")
                     class="tick-button"
                     class:granted=checked && role_id.is_some()
                     class:none=checked && role_id.is_none()
@@ -600,13 +598,8 @@ fn MatrixRowView<'a>(
             </td>
         }
     };
-    let cells = std::iter::once(cell(0, None, "N/A"))
-        .chain(
-            columns
-                .iter()
-                .enumerate()
-                .map(|(i, c)| cell(i + 1, Some(c.id), &c.name)),
-        )
+    let cells = std::iter::once(cell(None, "N/A"))
+        .chain(columns.iter().map(|c| cell(Some(c.id), &c.name)))
         .collect_view();
     let ends_iso = row
         .ends_at
