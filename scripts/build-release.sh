@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 # Files are named by their content hash (hash-files in Cargo.toml): start from an empty
 # pkg/ so the names of earlier builds do not pile up (and are not hashed twice).
 rm -rf target/site/pkg
-# Only the islands hydrate in the browser (app/src/pages.rs); --split puts a lazy island's
-# code (the matrix) in a WASM chunk of its own.
+# Only the islands hydrate in the browser (app/src/pages.rs); --split would put a lazy
+# island's code in a WASM chunk of its own (none today: every island is small, the matrix's
+# included, and lives in the one module).
 cargo leptos build --release --split
 node scripts/precompress.mjs target/site

@@ -24,7 +24,7 @@ const code = files.filter((f) => /\.(wasm|js)$/.test(f.name));
 line('all WASM and JS', kb(sum(code, 'raw')), kb(sum(code, 'gzip')), kb(sum(code, 'brotli')));
 
 // Every page that hydrates loads the main module, its JS glue, the split loader and the
-// stylesheet; a page with a lazy island (the matrix) also its chunk, named in the split
+// stylesheet; a page with a lazy island (none today) also its chunk, named in the split
 // manifest.
 const main = files.filter((f) => /^practice-access\.([\w-]{22}\.)?(wasm|js|css)$/.test(f.name) || /^__wasm_split\..*\.js$/.test(f.name));
 const manifestFile = files.find((f) => /^__wasm_split_manifest.*\.json$/.test(f.name));

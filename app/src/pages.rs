@@ -1,7 +1,8 @@
 //! Which pages come with the WASM. Pages are rendered on the server only (Leptos
 //! islands): every page works as HTML, links and forms; only its interactive parts, the
-//! components marked `#[island]` (the matrix, the top bar's menus, the role editor, the
-//! live filters, …), hydrate in the browser, from one small WASM module.
+//! components marked `#[island]` (the matrix's clicks and live updates, the top bar's
+//! menus, the role editor, the live filters, …), hydrate in the browser, from one small
+//! WASM module.
 
 use leptos::prelude::*;
 

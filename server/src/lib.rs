@@ -70,7 +70,7 @@ fn build_hashes() -> std::collections::HashMap<String, String> {
 
 /// The WASM and JavaScript files of this build (by `hashes`, so files an earlier build
 /// left in `pkg/` are never among them): the main module, the split loader, then every
-/// chunk its manifest names (a lazy island's: the matrix). Only files that exist; compressed twins are left out
+/// chunk its manifest names (a lazy island's; none today). Only files that exist; compressed twins are left out
 /// (the browser asks for the file and the server picks its twin).
 pub fn files_to_prefetch(pkg: &std::path::Path, hashes: &std::collections::HashMap<String, String>) -> Vec<String> {
     let hash = |kind: &str| hashes.get(kind).filter(|h| has_content_hash(&format!("x.{h}.x")));
