@@ -280,6 +280,21 @@ async fn cache_policy(mut response: Response) -> Response {
         axum::http::header::REFERRER_POLICY,
         axum::http::HeaderValue::from_static("same-origin"),
     );
+    // No other site may show these pages in a frame (a click on a tick must be the admin's
+    // own, not one drawn over by a page that frames the matrix): both the header every
+    // browser knows and its CSP successor. And a file is what its type says.
+    response.headers_mut().insert(
+        axum::http::header::X_FRAME_OPTIONS,
+        axum::http::HeaderValue::from_static("DENY"),
+    );
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_SECURITY_POLICY,
+        axum::http::HeaderValue::from_static("frame-ancestors 'none'"),
+    );
+    response.headers_mut().insert(
+        axum::http::header::X_CONTENT_TYPE_OPTIONS,
+        axum::http::HeaderValue::from_static("nosniff"),
+    );
     response
 }
 

@@ -106,6 +106,13 @@ async fn static_files_are_served_precompressed_and_pages_compressed_per_request(
     assert_eq!(header(&page, "content-encoding").as_deref(), Some("br"));
     assert_eq!(header(&page, "cache-control").as_deref(), Some("no-cache, private"));
     assert_eq!(header(&page, "referrer-policy").as_deref(), Some("same-origin"));
+    // Never framed by another site (clickjacking), never sniffed as another type.
+    assert_eq!(header(&page, "x-frame-options").as_deref(), Some("DENY"));
+    assert_eq!(
+        header(&page, "content-security-policy").as_deref(),
+        Some("frame-ancestors 'none'")
+    );
+    assert_eq!(header(&page, "x-content-type-options").as_deref(), Some("nosniff"));
     let page = get(&app, "/login", "gzip").await;
     assert_eq!(header(&page, "content-encoding").as_deref(), Some("gzip"));
     let page = get(&app, "/login", "identity").await;
