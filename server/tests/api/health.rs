@@ -10,7 +10,7 @@ async fn health_answers_ok_with_the_backend_and_applied_schema(app: &TestApp) {
 }
 
 async fn the_home_page_is_server_rendered(app: &TestApp) {
-    let response = app.http.get(&app.address).send().await.unwrap();
+    let response = crate::helpers::get_page(&app.http, &app.address).await;
     assert_eq!(response.status(), 200);
     let html = response.text().await.unwrap();
     assert!(
@@ -21,12 +21,7 @@ async fn the_home_page_is_server_rendered(app: &TestApp) {
 }
 
 async fn an_unknown_page_answers_404(app: &TestApp) {
-    let response = app
-        .http
-        .get(format!("{}/no/such/page", app.address))
-        .send()
-        .await
-        .unwrap();
+    let response = crate::helpers::get_page(&app.http, &format!("{}/no/such/page", app.address)).await;
     assert_eq!(response.status(), 404);
     assert!(response.text().await.unwrap().contains("Page not found"));
 }

@@ -534,9 +534,35 @@ impl TestApp {
 
     /// The text `client` gets for `path` (a page, a download) of this app.
     pub async fn get_text(&self, client: &Client, path: &str) -> String {
-        let answer = client.http.get(format!("{}{path}", self.address)).send().await.unwrap();
-        answer.text().await.unwrap()
+        get_page(&client.http, &format!("{}{path}", self.address))
+            .await
+            .text()
+            .await
+            .unwrap()
     }
+}
+
+/// A GET of a page, asked again if it does not answer within 20 s (at most three times).
+///
+/// Rarely (a few times in a thousand page loads on this 2-core machine) a server-rendered
+/// page never finishes: Leptos 0.8's resources have a lost-wake race between the task that
+/// loads a resource and the render that awaits it (leptos-rs/leptos#4647; fixed upstream
+/// in 0.9.0-beta by 22be2a689, not released for 0.8). The product bug is known and written
+/// down (README, *Known limits*); a GET changes nothing, so asking again is what a user's
+/// reload does, and the tests stay about behaviour. A page that never answers three times
+/// still fails the test.
+pub async fn get_page(http: &reqwest::Client, url: &str) -> reqwest::Response {
+    const ATTEMPT: std::time::Duration = std::time::Duration::from_secs(20);
+    for attempt in 1..=3 {
+        match http.get(url).timeout(ATTEMPT).send().await {
+            Ok(answer) => return answer,
+            Err(e) if e.is_timeout() && attempt < 3 => {
+                eprintln!("GET {url}: no answer within {ATTEMPT:?} (attempt {attempt}); asking again");
+            }
+            Err(e) => panic!("GET {url}: {e}"),
+        }
+    }
+    unreachable!()
 }
 
 /// The invitation token from an email body.

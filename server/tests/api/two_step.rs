@@ -391,7 +391,7 @@ async fn without_javascript_turning_it_on_shows_the_recovery_codes_once(app: &Te
         .expect("the codes are kept for the page");
     let back = shown.headers()["location"].to_str().unwrap();
     assert!(back.starts_with(&page_url), "back to the page: {back}");
-    let page = admin.client.http.get(&page_url).send().await.unwrap();
+    let page = crate::helpers::get_page(&admin.client.http, &page_url).await;
     assert_eq!(page.headers()["cache-control"], "no-store", "the browser keeps no copy");
     let html = page.text().await.unwrap();
     let codes: Vec<String> = html
@@ -425,7 +425,11 @@ async fn without_javascript_turning_it_on_shows_the_recovery_codes_once(app: &Te
     let (status, body) = verify(app, &other, &codes[4]).await;
     assert!(status.is_success() || status.is_redirection(), "{status} {body}");
     jar.add_cookie_str(&format!("pa_shown_once={kept}; Path=/"), &app.address.parse().unwrap());
-    let replayed = other.http.get(&page_url).send().await.unwrap().text().await.unwrap();
+    let replayed = crate::helpers::get_page(&other.http, &page_url)
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(replayed.contains("Recovery codes left: 8."), "{replayed}");
     assert!(!replayed.contains("<li><code>"), "{replayed}");
 }
