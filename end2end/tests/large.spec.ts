@@ -100,6 +100,7 @@ test.describe('a practice of 200 staff and 10,000 clients', () => {
     await page.getByLabel('Search clients').fill('');
     await page.getByLabel('Search clients').press('Enter');
     await expect(page).not.toHaveURL(/clients=/);
+    await waitForHydration(page);
     await page.getByLabel('Filter by access').selectOption({ label: 'With access' });
     await expect(page).toHaveURL(/access=with/);
     await expect(page.getByText(`Showing ${theirs} of 10,000`)).toBeVisible();
