@@ -274,27 +274,21 @@ async fn cache_policy(mut response: Response) -> Response {
             .headers_mut()
             .insert(CACHE_CONTROL, axum::http::HeaderValue::from_static("no-cache, private"));
     }
-    // Links out of the app never carry its addresses (a sign-up or invitation link holds
-    // a token in its path).
-    response.headers_mut().insert(
-        axum::http::header::REFERRER_POLICY,
-        axum::http::HeaderValue::from_static("same-origin"),
-    );
-    // No other site may show these pages in a frame (a click on a tick must be the admin's
-    // own, not one drawn over by a page that frames the matrix): both the header every
-    // browser knows and its CSP successor. And a file is what its type says.
-    response.headers_mut().insert(
-        axum::http::header::X_FRAME_OPTIONS,
-        axum::http::HeaderValue::from_static("DENY"),
-    );
-    response.headers_mut().insert(
-        axum::http::header::CONTENT_SECURITY_POLICY,
-        axum::http::HeaderValue::from_static("frame-ancestors 'none'"),
-    );
-    response.headers_mut().insert(
-        axum::http::header::X_CONTENT_TYPE_OPTIONS,
-        axum::http::HeaderValue::from_static("nosniff"),
-    );
+    use axum::http::{HeaderValue, header};
+    for (name, value) in [
+        // Links out of the app never carry its addresses (a sign-up or invitation link
+        // holds a token in its path).
+        (header::REFERRER_POLICY, "same-origin"),
+        // No other site may show these pages in a frame (a click on a tick must be the
+        // admin's own, not one drawn over by a page that frames the matrix): the header
+        // every browser knows and its CSP successor.
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'"),
+        // A file is what its type says.
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    ] {
+        response.headers_mut().insert(name, HeaderValue::from_static(value));
+    }
     response
 }
 

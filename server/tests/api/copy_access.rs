@@ -274,18 +274,22 @@ async fn copy_undo_and_an_end_date_go_through_as_plain_forms_from_the_matrix_pag
     let html = app.get_text(&admin.client, &opened).await;
     assert!(html.contains("Access ends on"), "{html}");
     assert!(html.contains(r#"action="/api/set_access_end""#), "{html}");
-    let (status, location, _) = crate::clients::post_plain_form(
-        app,
-        &admin.client,
-        "set_access_end",
-        &format!("{}{opened}", app.address),
-        &[
-            ("user_id", &ann.to_string()),
-            ("client_id", &client.to_string()),
-            ("ends_on", "2999-01-31"),
-        ],
-    )
-    .await;
+    // The row's end-date form, posted from the page that opened it.
+    let admin_client = &admin.client;
+    let post_end = |ends_on: &'static str| {
+        let (referer, ann, client) = (format!("{}{opened}", app.address), ann.to_string(), client.to_string());
+        async move {
+            crate::clients::post_plain_form(
+                app,
+                admin_client,
+                "set_access_end",
+                &referer,
+                &[("user_id", &ann), ("client_id", &client), ("ends_on", ends_on)],
+            )
+            .await
+        }
+    };
+    let (status, location, _) = post_end("2999-01-31").await;
     assert!(status.is_redirection(), "{status}");
     assert_eq!(location, back, "the row's end date closes");
     let html = app.get_text(&admin.client, &back).await;
@@ -293,18 +297,7 @@ async fn copy_undo_and_an_end_date_go_through_as_plain_forms_from_the_matrix_pag
     assert!(html.contains("until 31 Jan 2999"), "{html}");
 
     // A refused end date comes back to the open row with the reason.
-    let (status, location, notice) = crate::clients::post_plain_form(
-        app,
-        &admin.client,
-        "set_access_end",
-        &format!("{}{opened}", app.address),
-        &[
-            ("user_id", &ann.to_string()),
-            ("client_id", &client.to_string()),
-            ("ends_on", "not a day"),
-        ],
-    )
-    .await;
+    let (status, location, notice) = post_end("not a day").await;
     assert!(status.is_redirection(), "{status}");
     // The framework's way: back to the form's page with the error in the address.
     let location = location.strip_prefix(&app.address).unwrap_or(&location);
