@@ -1,104 +1,31 @@
 #![recursion_limit = "256"]
-//! Practice Access: the application crate. Components, server functions and domain types
-//! live here, one module per domain concept; server-only code sits behind the `ssr` feature.
+//! Practice Access: the application crate, in layers, each using only those below it:
+//!
+//! ```text
+//! shell      routes, the HTML document, the top bar, the start page
+//! partner    Client overview, the Clients → Users matrix, client users      (features)
+//! practice   Manage users, invitations, roles, offboarding, audit log, settings
+//! account    sign-up, sign-in, two-step, me, the switcher, My access
+//! access     actors, guards, the policy (who may change whose access), members, roles
+//! identity   who the caller is: sessions, passwords, throttle, logins, accounts
+//! ui         widgets, form pieces, icons, the address (names no feature)
+//! domain     permissions and roles, plans, statuses, the audit vocabulary
+//! platform   config, db, errors, http, the form round trip, mail, audit store, state
+//! ```
+//!
+//! `demo` (the demo practice) sits above them all. `app/tests/layers.rs` keeps the rule.
 
-pub mod frame;
+#[cfg(feature = "ssr")]
+pub mod access;
+pub mod account;
+#[cfg(feature = "ssr")]
+pub mod demo;
+pub mod domain;
 pub mod identity;
-pub mod pages;
 pub mod partner;
 pub mod platform;
 pub mod practice;
+pub mod shell;
+pub mod ui;
 
-use leptos::prelude::*;
-use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
-use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::{SsrMode, path};
-
-use crate::frame::layout::{TopBar, provide_me};
-
-/// The HTML document around the app, rendered on the server. A page that works the same
-/// without JavaScript, seen by someone not signed in (see [`pages::ships_no_script`]), comes
-/// without the WASM: interactive at once, nothing to download before typing; it asks the
-/// browser to fetch the app's files when idle ([`pages::prefetch_hints`]).
-pub fn shell(options: LeptosOptions) -> impl IntoView {
-    let scripts = if pages::ships_no_script_to_this_request() {
-        // What `HydrationScripts` does in islands mode: only islands' data goes with the
-        // page (there are none here).
-        if let Some(sc) = Owner::current_shared_context() {
-            sc.set_is_hydrating(false);
-        }
-        pages::prefetch_hints().into_any()
-    } else {
-        view! { <HydrationScripts options=options.clone() islands=true/> }.into_any()
-    };
-    view! {
-        <!DOCTYPE html>
-        <html lang="en">
-            <head>
-                <meta charset="utf-8"/>
-                <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                // `practice-access.<hash>.css` in a release build (see server::hash_file_beside_binary).
-                <HashedStylesheet options=options.clone() id="leptos"/>
-                <AutoReload options=options.clone()/>
-                {scripts}
-                <MetaTags/>
-            </head>
-            <body>
-                <App/>
-            </body>
-        </html>
-    }
-}
-
-#[component]
-pub fn App() -> impl IntoView {
-    provide_meta_context();
-    // The body is marked `data-hydrated` by the frontend once hydration has ended.
-    provide_me();
-    view! {
-        <Title formatter=|page: String| if page.is_empty() { "Practice Access".to_owned() } else { format!("{page} · Practice Access") }/>
-        <Router>
-            <TopBar/>
-            <main id="main" class="page">
-                <Routes fallback=NotFound>
-                    <Route path=path!("") view=crate::frame::home::HomePage ssr=SsrMode::Async/>
-                    <Route path=path!("/signup") view=crate::identity::sign_up::SignUpPage ssr=SsrMode::Async/>
-                    <Route path=path!("/signup/sent") view=crate::identity::sign_up::SignUpSentPage ssr=SsrMode::Async/>
-                    <Route path=path!("/signup/confirm/:token") view=crate::identity::sign_up::ConfirmSignUpPage ssr=SsrMode::Async/>
-                    <Route path=path!("/login") view=crate::identity::auth::SignInPage ssr=SsrMode::Async/>
-                    <Route path=path!("/login/two-step") view=crate::identity::two_step::VerifySignInPage ssr=SsrMode::Async/>
-                    <Route path=path!("/account/two-step") view=crate::identity::two_step::TwoStepPage ssr=SsrMode::Async/>
-                    <Route path=path!("/account/access") view=crate::identity::my_access::MyAccessPage ssr=SsrMode::Async/>
-                    <Route path=path!("/invite/:token") view=crate::identity::invitations::AcceptInvitationPage ssr=SsrMode::Async/>
-                    <Route path=path!("/manage-users") view=crate::practice::manage_users::ManageUsersRoute ssr=SsrMode::Async/>
-                    <Route path=path!("/manage-users/roles") view=crate::practice::roles::RolesPage ssr=SsrMode::Async/>
-                    <Route path=path!("/manage-users/offboard") view=crate::practice::offboarding::OffboardPage ssr=SsrMode::Async/>
-                    <Route path=path!("/manage-users/leaver-report") view=crate::practice::offboarding::LeaverReportPage ssr=SsrMode::Async/>
-                    <Route path=path!("/outbox") view=crate::platform::outbox::OutboxPage ssr=SsrMode::Async/>
-                    <Route path=path!("/audit") view=crate::practice::audit_log::AuditLogPage ssr=SsrMode::Async/>
-                    <Route path=path!("/partner/clients") view=crate::partner::clients::ClientOverviewPage ssr=SsrMode::Async/>
-                    <Route path=path!("/partner/clients/staff") view=crate::partner::client_staff::ClientStaffPage ssr=SsrMode::Async/>
-                    <Route path=path!("/partner/users") view=crate::partner::matrix::MatrixPageView ssr=SsrMode::Async/>
-                </Routes>
-            </main>
-        </Router>
-    }
-}
-
-#[component]
-fn NotFound() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    {
-        if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
-            resp.set_status(http::StatusCode::NOT_FOUND);
-        }
-    }
-    view! {
-        <Title text="Page not found"/>
-        <section class="card narrow">
-            <h1>"Page not found"</h1>
-            <p>"There is nothing at this address. "<A href="/">"Go to the start page"</A>"."</p>
-        </section>
-    }
-}
+pub use shell::{App, shell};

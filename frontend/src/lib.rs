@@ -13,5 +13,5 @@ pub fn hydrate() {
     leptos::mount::hydrate_islands();
     // Also what links `app`, and with it its islands' exports, into this module: nothing else
     // here names it.
-    app::pages::mark_hydrated_after_islands();
+    app::ui::hydration::mark_hydrated_after_islands();
 }

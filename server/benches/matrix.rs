@@ -63,7 +63,7 @@ async fn bench(target: Target, clients: usize) {
     .unwrap();
     let state = server::prepare_state(config).await.expect("state");
     let seeded_at = Instant::now();
-    let login = app::platform::demo::seed_if_empty(&state.db, clients)
+    let login = app::demo::seed_if_empty(&state.db, clients)
         .await
         .unwrap()
         .expect("empty database");
@@ -350,14 +350,7 @@ async fn toggle(http: &reqwest::Client, url: &str, staff: i64, client: i64, role
 
 /// Many admins clicking at once: `BENCH_LOAD_CLIENTS` (32) signed-in clients toggle cells
 /// of one staff member's matrix for `BENCH_LOAD_SECS` (20) seconds, each on its own clients.
-async fn load(
-    base: &str,
-    login: &app::platform::demo::DemoLogin,
-    staff: i64,
-    clients: i64,
-    employee: i64,
-    custom: i64,
-) {
+async fn load(base: &str, login: &app::demo::DemoLogin, staff: i64, clients: i64, employee: i64, custom: i64) {
     let (workers, secs) = load_size();
     let sign_in = || async {
         let http = reqwest::Client::builder().cookie_store(true).build().unwrap();

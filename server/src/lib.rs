@@ -383,7 +383,7 @@ async fn limit_body(req: axum::extract::Request, next: axum::middleware::Next) -
 
 /// Serves until the process is stopped.
 pub async fn run(state: AppState, listener: TcpListener) -> Result<(), StartError> {
-    tokio::spawn(app::platform::email::run_worker(
+    tokio::spawn(app::platform::mail::worker::run_worker(
         state.db.clone(),
         state.config.clone(),
         state.outbox.clone(),
@@ -481,7 +481,7 @@ fn download_error(e: AppError) -> Response {
 async fn download_actor(
     state: &AppState,
     headers: &axum::http::HeaderMap,
-) -> Result<app::identity::session::PracticeActor, AppError> {
+) -> Result<app::access::actor::PracticeActor, AppError> {
     use app::identity::session;
     if headers
         .get("sec-fetch-site")
@@ -499,7 +499,12 @@ async fn download_actor(
     let session = session::from_cookie_header(state, &cookies)
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    session::practice_actor(state.clone(), session, Some(app::practice::permissions::MANAGE_USERS)).await
+    app::access::guard::practice_actor(
+        state.clone(),
+        session,
+        Some(app::domain::permissions::Permission::ManageUsers),
+    )
+    .await
 }
 
 /// "Export CSV" on the audit log: every event matching the page's filters (the same

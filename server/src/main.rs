@@ -102,7 +102,7 @@ async fn serve() -> ExitCode {
     };
 
     if let Some(clients) = seed {
-        match app::platform::demo::seed_if_empty(&state.db, clients).await {
+        match app::demo::seed_if_empty(&state.db, clients).await {
             Ok(Some(login)) => {
                 let note = format!("email:    {}\npassword: {}\n", login.email, login.password);
                 if let Some(dir) = credentials.parent() {

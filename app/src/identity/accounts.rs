@@ -1,11 +1,10 @@
-//! The Accounts switcher: every business the signed-in user belongs to (their practice and
-//! each client they were given a role on), and which one they are acting in.
+//! The accounts a login can act in: its practices (as an active member) and each client it
+//! was given a role on (through a practice's matrix, or as the client's own user), and which
+//! one a session acts in now.
 
-use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::partner::plans::Plan;
-use crate::platform::error::AppError;
+use crate::domain::plans::Plan;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AccountKind {
@@ -44,77 +43,17 @@ pub struct Account {
     pub current: bool,
 }
 
-/// Accounts whose name contains `search` (at most `ssr::MENU_LIMIT`), for the menu's search.
-#[server(endpoint = "list_accounts")]
-pub async fn list_accounts(search: String) -> Result<Vec<Account>, AppError> {
-    let (state, session) = crate::identity::session::require().await?;
-    Ok(ssr::accounts_for(&state.db, &session, &search, ssr::MENU_LIMIT)
-        .await?
-        .0)
-}
-
-/// One client the signed-in user can open, on "My access".
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct MyClientAccess {
-    pub client_id: i64,
-    pub client: String,
-    pub plan: Option<Plan>,
-    pub role_name: String,
-    /// Unix seconds; `None`: no end date.
-    pub ends_at: Option<i64>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct MyAccess {
-    pub rows: Vec<MyClientAccess>,
-    pub matching: i64,
-    pub total: i64,
-    /// The person's own choice: email me when my client access changes.
-    pub access_emails: bool,
-    /// Staff of a practice (only they are told about changes to their access).
-    pub is_staff: bool,
-}
-
-/// Clients per page of "My access".
-pub const MY_ACCESS_PAGE: i64 = 100;
-
-/// "My access": every client the signed-in user can open, with the role there, whose name
-/// contains `search`, a page at a time.
-#[server(endpoint = "list_my_access")]
-pub async fn list_my_access(
-    #[server(default)] search: String,
-    #[server(default)] page: i64,
-) -> Result<MyAccess, AppError> {
-    let (state, session) = crate::identity::session::require().await?;
-    ssr::my_access(&state.db, &session, &search, page).await
-}
-
-/// "Email me when my client access changes" (My access): the signed-in person's own
-/// choice for themselves; a practice that turned these emails off sends none either way.
-#[server(endpoint = "set_my_access_emails")]
-pub async fn set_my_access_emails(#[server(default)] enabled: bool) -> Result<(), AppError> {
-    let (state, session) = crate::identity::session::require().await?;
-    ssr::set_own_access_emails(&state.db, &session, enabled).await
-}
-
-/// Makes `id` of `kind` the account the user acts in, if they belong to it.
-#[server(endpoint = "switch_account")]
-pub async fn switch_account(kind: String, id: i64) -> Result<(), AppError> {
-    let (state, session) = crate::identity::session::require().await?;
-    let kind = AccountKind::parse(&kind).ok_or_else(|| AppError::invalid("kind", "Unknown account kind."))?;
-    ssr::switch(&state.db, &session, kind, id).await?;
-    leptos_axum::redirect("/");
-    Ok(())
-}
+#[cfg(feature = "ssr")]
+pub use ssr::*;
 
 #[cfg(feature = "ssr")]
-pub mod ssr {
+mod ssr {
     use super::*;
-    use crate::identity::session::{Session, role_permissions};
+    use crate::domain::roles::display_role_name;
+    use crate::domain::statuses::MemberStatus;
+    use crate::identity::session::Session;
     use crate::platform::db::Db;
-    use crate::practice::permissions::{MANAGE_USERS, RoleKind};
-    use crate::practice::practices::MemberStatus;
-    use crate::practice::roles::display_role_name;
+    use crate::platform::error::AppError;
 
     #[derive(sqlx::FromRow)]
     struct AccountRow {
@@ -254,122 +193,6 @@ pub mod ssr {
         Ok((accounts, total))
     }
 
-    pub async fn my_access(db: &Db, session: &Session, search: &str, page: i64) -> Result<MyAccess, AppError> {
-        let pattern = crate::platform::db::like_pattern(search);
-        let (total, matching): (i64, i64) = sqlx::query_as(&format!(
-            r#"SELECT COUNT(*), COALESCE(SUM(CASE WHEN LOWER(acc.name) LIKE $2 ESCAPE '\' THEN 1 ELSE 0 END), 0)
-               FROM {} WHERE acc.kind = 'client'"#,
-            accounts()
-        ))
-        .bind(session.user_id)
-        .bind(&pattern)
-        .fetch_one(db.pool())
-        .await?;
-        let rows: Vec<AccountRow> = sqlx::query_as(&format!(
-            r#"SELECT {COLUMNS} FROM {} WHERE acc.kind = 'client' AND LOWER(acc.name) LIKE $2 ESCAPE '\' {ORDER} LIMIT $3 OFFSET $4"#,
-            accounts()
-        ))
-        .bind(session.user_id)
-        .bind(&pattern)
-        .bind(MY_ACCESS_PAGE)
-        .bind(crate::platform::db::page_offset(page, MY_ACCESS_PAGE))
-        .fetch_all(db.pool())
-        .await?;
-        // End dates belong to grants through the practice's matrix.
-        let ends: std::collections::HashMap<i64, i64> = sqlx::query_as::<_, (i64, i64)>(
-            r#"SELECT client_id, ends_at FROM current_assignments WHERE user_id = $1 AND ends_at IS NOT NULL"#,
-        )
-        .bind(session.user_id)
-        .fetch_all(db.pool())
-        .await?
-        .into_iter()
-        .collect();
-        let (access_emails, staff_of): (i64, i64) = sqlx::query_as(
-            r#"SELECT u.access_emails,
-                      (SELECT COUNT(*) FROM practice_members m WHERE m.user_id = u.id AND m.status = 'active')
-               FROM users u WHERE u.id = $1"#,
-        )
-        .bind(session.user_id)
-        .fetch_one(db.pool())
-        .await?;
-        Ok(MyAccess {
-            is_staff: staff_of > 0,
-            access_emails: access_emails == 1,
-            rows: rows
-                .into_iter()
-                .map(to_account)
-                .map(|a| MyClientAccess {
-                    ends_at: ends.get(&a.id).copied(),
-                    client_id: a.id,
-                    client: a.name,
-                    plan: a.plan,
-                    role_name: a.role_name,
-                })
-                .collect(),
-            matching,
-            total,
-        })
-    }
-
-    /// [`set_my_access_emails`]: a change is on record in the audit log of every practice
-    /// the person is staff of (where someone may wonder why they were not told).
-    pub async fn set_own_access_emails(db: &Db, session: &Session, enabled: bool) -> Result<(), AppError> {
-        use crate::platform::audit::{self, AuditAction, AuditEvent};
-        let mut tx = db.begin_write().await?;
-        let was: i64 = sqlx::query_scalar(r#"SELECT access_emails FROM users WHERE id = $1"#)
-            .bind(session.user_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        if (was == 1) == enabled {
-            return Ok(());
-        }
-        sqlx::query(r#"UPDATE users SET access_emails = $1 WHERE id = $2"#)
-            .bind(i64::from(enabled))
-            .bind(session.user_id)
-            .execute(&mut *tx)
-            .await?;
-        let practices: Vec<i64> =
-            sqlx::query_scalar(r#"SELECT practice_id FROM practice_members WHERE user_id = $1 AND status = 'active'"#)
-                .bind(session.user_id)
-                .fetch_all(&mut *tx)
-                .await?;
-        for practice_id in practices {
-            audit::record(
-                &mut tx,
-                AuditEvent {
-                    practice_id: Some(practice_id),
-                    actor_user_id: Some(session.user_id),
-                    target_type: Some("user"),
-                    target_id: Some(session.user_id),
-                    target_label: Some(&session.email),
-                    before: Some(serde_json::json!({ "access_emails": !enabled })),
-                    after: Some(serde_json::json!({ "access_emails": enabled })),
-                    ..AuditEvent::new(AuditAction::OwnAccessEmailsChanged)
-                },
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// The labels of what a role permits, in catalogue order.
-    pub async fn permission_labels(db: &Db, role_id: i64) -> Result<Vec<String>, sqlx::Error> {
-        let kind: Option<String> = sqlx::query_scalar(r#"SELECT kind FROM roles WHERE id = $1"#)
-            .bind(role_id)
-            .fetch_optional(db.pool())
-            .await?;
-        let Some(kind) = kind.as_deref().and_then(RoleKind::parse) else {
-            return Ok(Vec::new());
-        };
-        let mut conn = db.pool().acquire().await?;
-        let keys = role_permissions(&mut conn, role_id, kind).await?;
-        Ok(crate::practice::permissions::all()
-            .filter(|p| keys.iter().any(|k| k == p.key))
-            .map(|p| p.label.to_owned())
-            .collect())
-    }
-
     /// Makes the account of `kind` and `id` the one the session acts in, if the user can.
     pub async fn switch(db: &Db, session: &Session, kind: AccountKind, id: i64) -> Result<(), AppError> {
         let Some(target) = find_account(db, session.user_id, kind, id).await? else {
@@ -446,47 +269,34 @@ pub mod ssr {
         Ok((practice, client))
     }
 
-    /// Whether `user_id` may manage the users of `account`. A Practice Edition client has
-    /// no user management of its own at all.
-    pub async fn can_manage_users(db: &Db, user_id: i64, account: &Account) -> Result<bool, sqlx::Error> {
-        let role: Option<(i64, String)> = match account.kind {
-            AccountKind::Practice => {
-                sqlx::query_as(
-                    r#"SELECT r.id, r.kind FROM practice_members m JOIN roles r ON r.id = m.role_id
-                       WHERE m.practice_id = $1 AND m.user_id = $2 AND m.status = $3"#,
-                )
-                .bind(account.id)
-                .bind(user_id)
-                .bind(MemberStatus::Active.as_str())
-                .fetch_optional(db.pool())
-                .await?
-            }
-            AccountKind::Client => {
-                if !account.plan.is_some_and(Plan::has_own_user_management) {
-                    return Ok(false);
-                }
-                sqlx::query_as(
-                    r#"SELECT r.id, r.kind FROM current_assignments a JOIN roles r ON r.id = a.role_id
-                       WHERE a.client_id = $1 AND a.user_id = $2
-                       UNION ALL
-                       SELECT r.id, r.kind FROM client_users cu JOIN roles r ON r.id = cu.role_id
-                       WHERE cu.client_id = $1 AND cu.user_id = $2 AND cu.status = $3"#,
-                )
-                .bind(account.id)
-                .bind(user_id)
-                .bind(MemberStatus::Active.as_str())
-                .fetch_optional(db.pool())
-                .await?
-            }
-        };
-        let Some((role_id, kind)) = role else { return Ok(false) };
-        let Some(kind) = RoleKind::parse(&kind) else {
-            return Ok(false);
-        };
-        let mut conn = db.pool().acquire().await?;
-        Ok(role_permissions(&mut conn, role_id, kind)
-            .await?
-            .iter()
-            .any(|p| p == MANAGE_USERS))
+    /// One page of the clients `user_id` can open whose name matches `pattern` (a `LIKE`
+    /// pattern), by name: the page, how many match, and how many there are in all.
+    pub async fn client_accounts(
+        db: &Db,
+        user_id: i64,
+        pattern: &str,
+        page_size: i64,
+        offset: i64,
+    ) -> Result<(Vec<Account>, i64, i64), sqlx::Error> {
+        let (total, matching): (i64, i64) = sqlx::query_as(&format!(
+            r#"SELECT COUNT(*), COALESCE(SUM(CASE WHEN LOWER(acc.name) LIKE $2 ESCAPE '\' THEN 1 ELSE 0 END), 0)
+               FROM {} WHERE acc.kind = 'client'"#,
+            accounts()
+        ))
+        .bind(user_id)
+        .bind(pattern)
+        .fetch_one(db.pool())
+        .await?;
+        let rows: Vec<AccountRow> = sqlx::query_as(&format!(
+            r#"SELECT {COLUMNS} FROM {} WHERE acc.kind = 'client' AND LOWER(acc.name) LIKE $2 ESCAPE '\' {ORDER} LIMIT $3 OFFSET $4"#,
+            accounts()
+        ))
+        .bind(user_id)
+        .bind(pattern)
+        .bind(page_size)
+        .bind(offset)
+        .fetch_all(db.pool())
+        .await?;
+        Ok((rows.into_iter().map(to_account).collect(), matching, total))
     }
 }

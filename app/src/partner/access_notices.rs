@@ -3,40 +3,20 @@
 //! setting turns them off for everyone, and each person can turn off their own (My access).
 //! Mail goes through the outbox like every other message.
 
-use leptos::prelude::*;
-
-use crate::platform::error::AppError;
-
 /// Single changes to one person's access within this long make one message.
 pub const GATHER_SECS: i64 = 5 * 60;
 
 /// A message lists this many changes; it counts the rest ("and 12 more changes").
 pub const LISTED_CHANGES: i64 = 40;
 
-/// The practice setting "Notify staff when their client access changes".
-#[server(endpoint = "set_access_emails")]
-pub async fn set_access_emails(#[server(default)] enabled: bool) -> Result<(), AppError> {
-    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    ssr::set_enabled(&actor, enabled).await?;
-    crate::identity::session::after_plain_form_post(
-        Some(if enabled {
-            "Staff are now emailed when their client access changes."
-        } else {
-            "Staff are no longer emailed when their client access changes."
-        }),
-        &[],
-    );
-    Ok(())
-}
-
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use sqlx::AnyConnection;
 
     use super::*;
-    use crate::identity::session::PracticeActor;
+    use crate::access::actor::PracticeActor;
     use crate::platform::db::{Db, now};
-    use crate::platform::email::{OutgoingEmail, enqueue, escape_html};
+    use crate::platform::mail::{OutgoingEmail, enqueue, escape_html};
 
     /// Notes a change to `user_id`'s access for their next message; `at_once` sends it
     /// without waiting to gather more. Nothing when the practice turned these off, or when
@@ -146,7 +126,7 @@ pub mod ssr {
             if unlisted > 0 {
                 lines.push(format!(
                     "and {} more {}",
-                    crate::frame::widgets::thousands(unlisted),
+                    crate::ui::widgets::thousands(unlisted),
                     if unlisted == 1 { "change" } else { "changes" }
                 ));
             }
@@ -186,11 +166,5 @@ pub mod ssr {
             sent += 1;
         }
         Ok(sent)
-    }
-
-    pub async fn set_enabled(actor: &PracticeActor, enabled: bool) -> Result<(), AppError> {
-        // Silencing these before changing people's access must not be a Manager's choice.
-        use crate::practice::practices::ssr::{Setting, set_setting};
-        set_setting(actor, Setting::AccessEmails, enabled).await
     }
 }

@@ -60,7 +60,8 @@ pub struct ClientStaff {
 
 #[server(endpoint = "list_client_staff")]
 pub async fn list_client_staff(client_id: i64) -> Result<ClientStaff, AppError> {
-    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    let actor =
+        crate::access::guard::require_practice(Some(crate::domain::permissions::Permission::ManageUsers)).await?;
     ssr::client_staff(&actor, client_id).await
 }
 
@@ -68,18 +69,19 @@ pub async fn list_client_staff(client_id: i64) -> Result<ClientStaff, AppError> 
 /// the practice (Manage users). Refused on other plans: the client manages its own users.
 #[server(endpoint = "set_own_user_active")]
 pub async fn set_own_user_active(client_id: i64, user_id: i64, active: bool) -> Result<(), AppError> {
-    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    let actor =
+        crate::access::guard::require_practice(Some(crate::domain::permissions::Permission::ManageUsers)).await?;
     ssr::set_own_user_active(&actor, client_id, user_id, active).await
 }
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use super::*;
-    use crate::identity::session::{ClientActor, PracticeActor};
-    use crate::partner::plans::Plan;
-    use crate::practice::practices::MemberStatus;
-    use crate::practice::roles::display_role_name;
-    use crate::practice::roles::ssr::practice_roles;
+    use crate::access::actor::{ClientActor, PracticeActor};
+    use crate::access::roles::practice_roles;
+    use crate::domain::plans::Plan;
+    use crate::domain::roles::display_role_name;
+    use crate::domain::statuses::MemberStatus;
 
     #[derive(sqlx::FromRow)]
     struct Row {
@@ -223,8 +225,8 @@ pub fn ClientStaffPage() -> impl IntoView {
         move || (client.get(), change.version().get(), own.version().get()),
         |(c, _, _)| list_client_staff(c),
     );
-    let error = crate::frame::forms::action_error(change);
-    let own_error = crate::frame::forms::action_error(own);
+    let error = crate::ui::forms::action_error(change);
+    let own_error = crate::ui::forms::action_error(own);
     view! {
         <Title text="Staff with access"/>
         <p class="crumbs"><A href="/partner/clients">"Partner › Clients › Client overview"</A></p>
@@ -280,7 +282,7 @@ pub fn ClientStaffPage() -> impl IntoView {
                                             <tr>
                                                 <th scope="row">{row.name.clone()}<small class="muted">{format!(" {}", row.email)}</small></th>
                                                 <td>{row.role_name.clone()}</td>
-                                                <td data-label="Since">{crate::practice::audit_log::format_time(row.since)}</td>
+                                                <td data-label="Since">{crate::platform::dates::format_time(row.since)}</td>
                                                 <td data-label="Granted by">{row.granted_by.clone().unwrap_or_else(|| "–".to_owned())}</td>
                                                 <td>{row.ends_at.map(|e| format!("until {}", crate::platform::dates::last_day(e))).unwrap_or_else(|| "No end date".to_owned())}</td>
                                                 <td>

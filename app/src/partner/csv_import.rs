@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
-use crate::partner::plans::Plan;
+use crate::domain::plans::Plan;
 #[cfg(feature = "ssr")]
 use crate::platform::names::DisplayName;
 

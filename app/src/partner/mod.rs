@@ -1,5 +1,6 @@
-//! The Partner module: the practice's client accounts and their plans (Client overview,
-//! CSV import), the Clients → Users matrix, and a client account's own users.
+//! The Partner module: the practice's client accounts (Client overview, CSV import), the
+//! Clients → Users matrix, the staff with access to one client, a client account's own
+//! users, and the emails that tell staff when their access changes.
 
 pub mod access_notices;
 pub mod client_staff;
@@ -7,4 +8,3 @@ pub mod client_users;
 pub mod clients;
 pub mod csv_import;
 pub mod matrix;
-pub mod plans;

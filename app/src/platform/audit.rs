@@ -1,248 +1,57 @@
-//! The append-only audit trail. Every change to access writes one event in the same
-//! transaction as the change, so the trail and the data cannot disagree.
-
-use serde::{Deserialize, Serialize};
-
-/// What an audit event records. Stored by [`AuditAction::as_str`]; the audit log shows
-/// [`AuditAction::label`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum AuditAction {
-    PracticeCreated,
-    MainUserTransferred,
-    InvitationCreated,
-    InvitationResent,
-    InvitationRevoked,
-    InvitationAccepted,
-    MemberRoleChanged,
-    MemberDeactivated,
-    MemberReactivated,
-    MemberOffboarded,
-    ClientUserRoleChanged,
-    ClientUserDeactivated,
-    ClientUserReactivated,
-    RoleCreated,
-    RoleUpdated,
-    RoleDeleted,
-    ClientCreated,
-    ClientUpdated,
-    ClientArchived,
-    ClientRestored,
-    ClientsImported,
-    AccessSet,
-    AccessBulkAssigned,
-    AccessBulkRemoved,
-    AccessBulkUndone,
-    AccessCopied,
-    AccessEndSet,
-    AccessExpired,
-    SignInFailed,
-    AccessEmailsChanged,
-    TwoStepEnabled,
-    TwoStepDisabled,
-    TwoStepReset,
-    TwoStepRequirementChanged,
-    LeaverReportDownloaded,
-    AuditLogDownloaded,
-    OwnAccessEmailsChanged,
-}
-
-impl AuditAction {
-    pub const ALL: [AuditAction; 37] = [
-        Self::PracticeCreated,
-        Self::MainUserTransferred,
-        Self::InvitationCreated,
-        Self::InvitationResent,
-        Self::InvitationRevoked,
-        Self::InvitationAccepted,
-        Self::MemberRoleChanged,
-        Self::MemberDeactivated,
-        Self::MemberReactivated,
-        Self::MemberOffboarded,
-        Self::ClientUserRoleChanged,
-        Self::ClientUserDeactivated,
-        Self::ClientUserReactivated,
-        Self::RoleCreated,
-        Self::RoleUpdated,
-        Self::RoleDeleted,
-        Self::ClientCreated,
-        Self::ClientUpdated,
-        Self::ClientArchived,
-        Self::ClientRestored,
-        Self::ClientsImported,
-        Self::AccessSet,
-        Self::AccessBulkAssigned,
-        Self::AccessBulkRemoved,
-        Self::AccessBulkUndone,
-        Self::AccessCopied,
-        Self::AccessEndSet,
-        Self::AccessExpired,
-        Self::SignInFailed,
-        Self::AccessEmailsChanged,
-        Self::TwoStepEnabled,
-        Self::TwoStepDisabled,
-        Self::TwoStepReset,
-        Self::TwoStepRequirementChanged,
-        Self::LeaverReportDownloaded,
-        Self::AuditLogDownloaded,
-        Self::OwnAccessEmailsChanged,
-    ];
-
-    /// The value stored in `audit_events.action`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::PracticeCreated => "practice.created",
-            Self::MainUserTransferred => "practice.main_user_transferred",
-            Self::InvitationCreated => "invitation.created",
-            Self::InvitationResent => "invitation.resent",
-            Self::InvitationRevoked => "invitation.revoked",
-            Self::InvitationAccepted => "invitation.accepted",
-            Self::MemberRoleChanged => "member.role_changed",
-            Self::MemberDeactivated => "member.deactivated",
-            Self::MemberReactivated => "member.reactivated",
-            Self::MemberOffboarded => "member.offboarded",
-            Self::ClientUserRoleChanged => "client_user.role_changed",
-            Self::ClientUserDeactivated => "client_user.deactivated",
-            Self::ClientUserReactivated => "client_user.reactivated",
-            Self::RoleCreated => "role.created",
-            Self::RoleUpdated => "role.updated",
-            Self::RoleDeleted => "role.deleted",
-            Self::ClientCreated => "client.created",
-            Self::ClientUpdated => "client.updated",
-            Self::ClientArchived => "client.archived",
-            Self::ClientRestored => "client.restored",
-            Self::ClientsImported => "client.imported",
-            Self::AccessSet => "access.set",
-            Self::AccessBulkAssigned => "access.bulk_assigned",
-            Self::AccessBulkRemoved => "access.bulk_removed",
-            Self::AccessBulkUndone => "access.bulk_undone",
-            Self::AccessCopied => "access.copied",
-            Self::AccessEndSet => "access.end_set",
-            Self::AccessExpired => "access.expired",
-            Self::SignInFailed => "auth.sign_in_failed",
-            Self::AccessEmailsChanged => "practice.access_emails",
-            Self::TwoStepEnabled => "auth.two_step_enabled",
-            Self::TwoStepDisabled => "auth.two_step_disabled",
-            Self::TwoStepReset => "member.two_step_reset",
-            Self::TwoStepRequirementChanged => "practice.two_step_required",
-            Self::LeaverReportDownloaded => "report.leaver_downloaded",
-            Self::AuditLogDownloaded => "report.audit_downloaded",
-            Self::OwnAccessEmailsChanged => "user.access_emails",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.as_str() == text)
-    }
-
-    /// How the audit log names it.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::PracticeCreated => "Created the practice",
-            Self::MainUserTransferred => "Transferred the main user",
-            Self::InvitationCreated => "Invited a user",
-            Self::InvitationResent => "Resent an invitation",
-            Self::InvitationRevoked => "Revoked an invitation",
-            Self::InvitationAccepted => "Accepted an invitation",
-            Self::MemberRoleChanged => "Changed a user's role",
-            Self::MemberDeactivated => "Deactivated a user",
-            Self::MemberReactivated => "Reactivated a user",
-            Self::MemberOffboarded => "Offboarded a user",
-            Self::ClientUserRoleChanged => "Changed a client user's role",
-            Self::ClientUserDeactivated => "Deactivated a client user",
-            Self::ClientUserReactivated => "Reactivated a client user",
-            Self::RoleCreated => "Created a role",
-            Self::RoleUpdated => "Edited a role",
-            Self::RoleDeleted => "Deleted a role",
-            Self::ClientCreated => "Added a client",
-            Self::ClientUpdated => "Edited a client",
-            Self::ClientArchived => "Archived a client",
-            Self::ClientRestored => "Restored a client",
-            Self::ClientsImported => "Imported clients",
-            Self::AccessSet => "Changed client access",
-            Self::AccessBulkAssigned => "Gave client access in bulk",
-            Self::AccessBulkRemoved => "Removed client access in bulk",
-            Self::AccessBulkUndone => "Undid a bulk change",
-            Self::AccessCopied => "Copied client access",
-            Self::AccessEndSet => "Set when client access ends",
-            Self::AccessExpired => "Client access ended on its end date",
-            Self::SignInFailed => "Failed sign-in",
-            Self::AccessEmailsChanged => "Changed the access-change emails setting",
-            Self::TwoStepEnabled => "Turned on two-step sign-in",
-            Self::TwoStepDisabled => "Turned off two-step sign-in",
-            Self::TwoStepReset => "Reset a user's two-step sign-in",
-            Self::TwoStepRequirementChanged => "Changed the two-step sign-in requirement",
-            Self::LeaverReportDownloaded => "Downloaded a leaver report",
-            Self::AuditLogDownloaded => "Downloaded the audit log",
-            Self::OwnAccessEmailsChanged => "Changed their own access-change emails",
-        }
-    }
-}
+//! The audit store: the append-only `audit_events` table (triggers refuse updates and
+//! deletes). Every change to access writes one row in the same transaction as the change,
+//! so the trail and the data cannot disagree. What a row says is the domain's
+//! (`domain::audit`); here it is only stored.
 
 #[cfg(feature = "ssr")]
-pub use ssr::{AuditEvent, record, record_with_id};
+pub use ssr::{StoredEvent, insert, insert_returning_id};
 
 #[cfg(feature = "ssr")]
 mod ssr {
     use sqlx::AnyConnection;
 
-    use super::AuditAction;
     use crate::platform::db::now;
 
+    /// One row of `audit_events` as stored: its action's stored name and its before/after
+    /// as JSON text.
     #[derive(Debug)]
-    pub struct AuditEvent<'a> {
+    pub struct StoredEvent {
         pub practice_id: Option<i64>,
         pub actor_user_id: Option<i64>,
-        pub action: AuditAction,
-        pub target_type: Option<&'a str>,
+        pub action: &'static str,
+        pub target_type: Option<String>,
         pub target_id: Option<i64>,
-        pub target_label: Option<&'a str>,
-        pub before: Option<serde_json::Value>,
-        pub after: Option<serde_json::Value>,
+        pub target_label: Option<String>,
+        pub before: Option<String>,
+        pub after: Option<String>,
         pub affected_count: Option<i64>,
     }
 
-    impl AuditEvent<'_> {
-        /// An event with only its action set; fill in the rest with `..`.
-        pub fn new(action: AuditAction) -> Self {
-            Self {
-                practice_id: None,
-                actor_user_id: None,
-                action,
-                target_type: None,
-                target_id: None,
-                target_label: None,
-                before: None,
-                after: None,
-                affected_count: None,
-            }
-        }
-    }
-
-    pub async fn record(conn: &mut AnyConnection, event: AuditEvent<'_>) -> Result<(), sqlx::Error> {
-        insert(INSERT, event).execute(conn).await?;
+    pub async fn insert(conn: &mut AnyConnection, event: StoredEvent) -> Result<(), sqlx::Error> {
+        bind(INSERT, event).execute(conn).await?;
         Ok(())
     }
 
-    /// [`record`], answering the event's id (what came before it is older).
-    pub async fn record_with_id(conn: &mut AnyConnection, event: AuditEvent<'_>) -> Result<i64, sqlx::Error> {
+    /// [`insert`], answering the event's id (what came before it is older).
+    pub async fn insert_returning_id(conn: &mut AnyConnection, event: StoredEvent) -> Result<i64, sqlx::Error> {
         use sqlx::Row;
-        insert(INSERT_RETURNING_ID, event).fetch_one(conn).await?.try_get(0)
+        bind(INSERT_RETURNING_ID, event).fetch_one(conn).await?.try_get(0)
     }
 
     /// `sql` (one of the two statements below) with the event's values bound.
-    fn insert<'q>(
+    fn bind(
         sql: &'static str,
-        event: AuditEvent<'q>,
-    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        event: StoredEvent,
+    ) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments<'static>> {
         sqlx::query(sql)
             .bind(event.practice_id)
             .bind(event.actor_user_id)
-            .bind(event.action.as_str())
+            .bind(event.action)
             .bind(event.target_type)
             .bind(event.target_id)
             .bind(event.target_label)
-            .bind(event.before.map(|v| v.to_string()))
-            .bind(event.after.map(|v| v.to_string()))
+            .bind(event.before)
+            .bind(event.after)
             .bind(event.affected_count)
             .bind(now())
     }
@@ -255,18 +64,4 @@ mod ssr {
            (practice_id, actor_user_id, action, target_type, target_id, target_label,
             before_json, after_json, affected_count, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id"#;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::AuditAction;
-
-    #[test]
-    fn every_action_reads_back_and_has_words() {
-        for action in AuditAction::ALL {
-            assert_eq!(AuditAction::parse(action.as_str()), Some(action));
-            assert_ne!(action.label(), action.as_str());
-        }
-        assert_eq!(AuditAction::parse("nonsense"), None);
-    }
 }

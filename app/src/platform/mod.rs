@@ -1,12 +1,17 @@
-//! Platform: what every feature stands on. Configuration, the database and its SQL helpers,
-//! the error type of the server-function boundary, the audit recorder, email and its outbox,
-//! input newtypes, CSV, and the demo seed.
+//! Platform: the ground every other layer stands on. It names no feature area.
+//!
+//! Configuration, the database (connecting and migrating, the write turn, group commit,
+//! SQL helpers, constraint mapping), the error type of the server-function boundary,
+//! dates, input newtypes, tokens, the HTTP request (cookies, context, client address), the
+//! plain-form round trip, in-flight limits, the mail machinery (outbox and worker), the
+//! audit store, CSV export and the app state.
 
 pub mod audit;
 pub mod dates;
 pub mod error;
+pub mod form_return;
+pub mod mail;
 pub mod names;
-pub mod outbox;
 
 #[cfg(feature = "ssr")]
 pub mod config;
@@ -15,10 +20,12 @@ pub mod csv_export;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
-pub mod demo;
+pub mod http;
 #[cfg(feature = "ssr")]
-pub mod email;
+pub mod in_flight;
 #[cfg(feature = "ssr")]
 pub mod secret_box;
 #[cfg(feature = "ssr")]
 pub mod state;
+#[cfg(feature = "ssr")]
+pub mod tokens;

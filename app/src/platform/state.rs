@@ -7,7 +7,7 @@ use leptos::prelude::LeptosOptions;
 
 use crate::platform::config::Config;
 use crate::platform::db::Db;
-use crate::platform::email::OutboxSignal;
+use crate::platform::mail::OutboxSignal;
 
 #[derive(Clone, Debug)]
 pub struct AppState {
@@ -22,7 +22,7 @@ pub struct AppState {
     /// development build): a name that may change meaning is not worth fetching ahead.
     pub prefetch: Arc<[String]>,
     /// Each signed-in person's requests in progress on this server, capped per person.
-    pub in_flight: Arc<crate::identity::session::InFlight>,
+    pub in_flight: Arc<crate::platform::in_flight::InFlight>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -1,9 +1,10 @@
-//! The practice (the partner account): its members (Home → Manage users), its roles and
-//! the permission catalogue they draw on, offboarding leavers, and its audit log.
+//! The practice (the partner account): its members (Home → Manage users) and the
+//! invitations that bring them in, its roles, offboarding leavers, its audit log, and its
+//! settings.
 
 pub mod audit_log;
+pub mod invitations;
 pub mod manage_users;
 pub mod offboarding;
-pub mod permissions;
-pub mod practices;
 pub mod roles;
+pub mod settings;

@@ -101,7 +101,7 @@ async fn a_queued_write_nobody_waits_for_is_never_run() {
 /// same person once their requests finish, is answered as usual.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_persons_requests_in_progress_are_capped() {
-    use app::identity::session::MOST_IN_FLIGHT_PER_PERSON as MOST;
+    use app::platform::in_flight::MOST_IN_FLIGHT_PER_PERSON as MOST;
 
     let app = spawn_app(Backend::Sqlite).await;
     crate::helpers::bounded(async {

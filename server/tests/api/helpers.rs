@@ -238,9 +238,9 @@ pub struct Practice {
 
 /// Creates a [`Practice`] directly in the database; `tag` keeps emails unique.
 pub async fn seed_practice(db: &Db, tag: &str) -> Practice {
-    use app::partner::plans::Plan;
+    use app::domain::plans::Plan;
+    use app::domain::roles::RoleKind;
     use app::platform::names::{DisplayName, EmailAddress};
-    use app::practice::permissions::RoleKind;
 
     let name = |s: &str| DisplayName::parse(s, "name", 200).unwrap();
     let email = |s: &str| EmailAddress::parse(&format!("{s}.{tag}@example.com")).unwrap();
@@ -248,22 +248,26 @@ pub async fn seed_practice(db: &Db, tag: &str) -> Practice {
     let admin = app::identity::users::ssr::create_user(&mut tx, &email("admin"), &name("Ada Admin"), None)
         .await
         .unwrap();
-    let id = app::practice::practices::ssr::create_practice(&mut tx, &name(&format!("Practice {tag}")), admin)
+    let id = app::access::practices::create_practice(&mut tx, &name(&format!("Practice {tag}")), admin)
         .await
         .unwrap();
-    let employee_role = app::practice::practices::ssr::predefined_role_id(&mut tx, id, RoleKind::Employee)
+    let employee_role = app::access::practices::predefined_role_id(&mut tx, id, RoleKind::Employee)
         .await
         .unwrap();
     let staff = app::identity::users::ssr::create_user(&mut tx, &email("staff"), &name("Sam Staff"), None)
         .await
         .unwrap();
-    app::practice::practices::ssr::add_member(&mut tx, id, staff, employee_role, false)
+    app::access::members::add_member(&mut tx, id, staff, employee_role, false)
         .await
         .unwrap();
-    let custom_role =
-        app::practice::roles::ssr::create_custom_role(&mut tx, id, &name("Bookkeeper"), &["expenses.list"])
-            .await
-            .unwrap();
+    let custom_role = app::practice::roles::ssr::create_custom_role(
+        &mut tx,
+        id,
+        &name("Bookkeeper"),
+        &[app::domain::permissions::Permission::ExpensesList],
+    )
+    .await
+    .unwrap();
     app::partner::clients::ssr::insert_clients(&mut tx, id, &[(format!("Acme {tag} Ltd"), Plan::PracticeEdition)])
         .await
         .unwrap();
@@ -465,9 +469,9 @@ impl TestApp {
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        let token = app::identity::session::new_token();
+        let token = app::platform::tokens::new_token();
         sqlx::query("UPDATE sign_up_requests SET token_hash = $1 WHERE id = $2")
-            .bind(app::identity::session::hash_token(&token))
+            .bind(app::platform::tokens::hash_token(&token))
             .bind(request)
             .execute(self.db.pool())
             .await
@@ -604,8 +608,8 @@ pub async fn join_all<F: std::future::Future<Output = T>, T>(futures: Vec<F>) ->
 /// Adds `n` clients on the Small plan, named `<prefix> 00000` onwards, directly in the
 /// database (one statement: the size tests seed 10,000).
 pub async fn seed_clients(app: &TestApp, practice_id: i64, prefix: &str, n: usize) {
-    let clients: Vec<(String, app::partner::plans::Plan)> = (0..n)
-        .map(|i| (format!("{prefix} {i:05}"), app::partner::plans::Plan::Small))
+    let clients: Vec<(String, app::domain::plans::Plan)> = (0..n)
+        .map(|i| (format!("{prefix} {i:05}"), app::domain::plans::Plan::Small))
         .collect();
     let mut tx = app.db.begin_write().await.unwrap();
     app::partner::clients::ssr::insert_clients(&mut tx, practice_id, &clients)
@@ -624,14 +628,10 @@ pub async fn seed_staff(app: &TestApp, practice_id: i64, tag: &str) -> i64 {
     let user = app::identity::users::ssr::create_user(&mut tx, &email, &name, None)
         .await
         .unwrap();
-    let role = app::practice::practices::ssr::predefined_role_id(
-        &mut tx,
-        practice_id,
-        app::practice::permissions::RoleKind::Employee,
-    )
-    .await
-    .unwrap();
-    app::practice::practices::ssr::add_member(&mut tx, practice_id, user, role, false)
+    let role = app::access::practices::predefined_role_id(&mut tx, practice_id, app::domain::roles::RoleKind::Employee)
+        .await
+        .unwrap();
+    app::access::members::add_member(&mut tx, practice_id, user, role, false)
         .await
         .unwrap();
     tx.commit().await.unwrap();

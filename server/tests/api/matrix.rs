@@ -721,7 +721,7 @@ async fn the_accounts_menu_lists_a_few_accounts_and_searches_the_rest(app: &Test
     assert_eq!(me["accounts_total"], 46, "the practice and 45 clients");
     assert_eq!(
         me["accounts"].as_array().unwrap().len() as i64,
-        app::identity::accounts::ssr::MENU_LIMIT
+        app::identity::accounts::MENU_LIMIT
     );
     let (_, found) = app.call(&s.staff, "list_accounts", &[("search", "client 0044")]).await;
     let names: Vec<&str> = found

@@ -809,7 +809,7 @@ async fn with_smtp_no_live_link_is_stored_in_the_outbox(app: &TestApp) {
             !text.contains(&token) && !html.contains(&token),
             "the live token is not at rest"
         );
-        assert!(text.contains(app::platform::email::LINK_PLACEHOLDER));
+        assert!(text.contains(app::platform::mail::LINK_PLACEHOLDER));
     }
     // The link that was mailed is the one that works.
     let (status, body) = app

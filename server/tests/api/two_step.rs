@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 
 use crate::helpers::{Admin, Client, PASSWORD, TestApp};
-use app::identity::two_step::ssr::{code_at, key_bytes};
+use app::account::two_step::ssr::{code_at, key_bytes};
 
 fn now() -> u64 {
     app::platform::db::now() as u64
@@ -77,7 +77,7 @@ async fn signing_in_asks_for_a_code_that_works_once(app: &TestApp) {
             .unwrap();
     let sealed = stored.0.expect("on");
     assert!(stored.1.is_none());
-    let text = app::identity::two_step::ssr::key_text(&key);
+    let text = app::account::two_step::ssr::key_text(&key);
     assert!(!sealed.contains(&text), "the key is stored sealed, not as text");
     let page = app.call(&admin.client, "get_two_step", &[]).await.1;
     assert_eq!(page["enabled"], true);

@@ -8,8 +8,11 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::statuses::UserStatus;
 use crate::platform::error::AppError;
-use crate::practice::manage_users::{RoleOption, UserStatus};
+#[cfg(feature = "ssr")]
+use crate::platform::form_return::{Notice, reply, reply_keeping};
+use crate::practice::manage_users::RoleOption;
 
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -48,48 +51,48 @@ pub struct ClientUsers {
 
 #[server(endpoint = "list_client_users")]
 pub async fn list_client_users() -> Result<ClientUsers, AppError> {
-    let actor = crate::identity::session::require_client(crate::practice::permissions::MANAGE_USERS).await?;
+    let actor = crate::access::guard::require_client(crate::domain::permissions::Permission::ManageUsers).await?;
     let mut users = ssr::list(&actor).await?;
-    users.notice = crate::identity::session::take_notice();
+    users.notice = crate::platform::form_return::take_notice();
     Ok(users)
 }
 
 /// Invites someone into the client's own users with one of the roles offered.
 #[server(endpoint = "invite_client_user")]
 pub async fn invite_client_user(name: String, email: String, role_id: i64) -> Result<(), AppError> {
-    let c = crate::identity::session::require_client(crate::practice::permissions::MANAGE_USERS).await?;
-    let invited = crate::identity::invitations::ssr::invite(&c.actor, ssr::scope(&c), &name, &email, role_id).await;
-    crate::identity::session::keep_form_if_failed(
-        crate::identity::KeptForm::Invite,
+    let c = crate::access::guard::require_client(crate::domain::permissions::Permission::ManageUsers).await?;
+    let invited = crate::practice::invitations::ssr::invite(&c.actor, ssr::scope(&c), &name, &email, role_id).await;
+    reply_keeping(
+        crate::practice::invitations::KEPT,
         &[&name, &email, &role_id.to_string()],
         invited,
-    )?;
-    crate::identity::session::after_plain_form_post(Some(crate::practice::manage_users::INVITATION_SENT), &["open"]);
-    Ok(())
+        |_| Notice::say(crate::practice::invitations::INVITATION_SENT).closing(&["open"]),
+    )
 }
 
 #[server(endpoint = "resend_client_invitation")]
 pub async fn resend_client_invitation(invitation_id: i64) -> Result<(), AppError> {
-    let c = crate::identity::session::require_client(crate::practice::permissions::MANAGE_USERS).await?;
-    crate::identity::invitations::ssr::resend(&c.actor, ssr::scope(&c), invitation_id).await?;
-    crate::identity::session::after_plain_form_post(Some(crate::practice::manage_users::INVITATION_SENT_AGAIN), &[]);
-    Ok(())
+    let c = crate::access::guard::require_client(crate::domain::permissions::Permission::ManageUsers).await?;
+    let resent = crate::practice::invitations::ssr::resend(&c.actor, ssr::scope(&c), invitation_id).await;
+    reply(resent, |_| {
+        Notice::say(crate::practice::invitations::INVITATION_SENT_AGAIN)
+    })
 }
 
 #[server(endpoint = "revoke_client_invitation")]
 pub async fn revoke_client_invitation(invitation_id: i64) -> Result<(), AppError> {
-    let c = crate::identity::session::require_client(crate::practice::permissions::MANAGE_USERS).await?;
-    crate::identity::invitations::ssr::revoke(&c.actor, ssr::scope(&c), invitation_id).await
+    let c = crate::access::guard::require_client(crate::domain::permissions::Permission::ManageUsers).await?;
+    crate::practice::invitations::ssr::revoke(&c.actor, ssr::scope(&c), invitation_id).await
 }
 
 #[server(endpoint = "change_client_user_role")]
 pub async fn change_client_user_role(user_id: i64, role_id: i64) -> Result<(), AppError> {
-    let c = crate::identity::session::require_client(crate::practice::permissions::MANAGE_USERS).await?;
+    let c = crate::access::guard::require_client(crate::domain::permissions::Permission::ManageUsers).await?;
     ssr::change_role(&c, user_id, role_id).await
 }
 
 #[server(endpoint = "set_client_user_active")]
 pub async fn set_client_user_active(user_id: i64, active: bool) -> Result<(), AppError> {
-    let c = crate::identity::session::require_client(crate::practice::permissions::MANAGE_USERS).await?;
+    let c = crate::access::guard::require_client(crate::domain::permissions::Permission::ManageUsers).await?;
     ssr::set_active(&c, user_id, active).await
 }

@@ -2,16 +2,17 @@
 //! (de)activation. Invitations go through `identity::invitations` with a client scope.
 
 use super::*;
-use crate::identity::invitations::InvitationStatus;
-use crate::identity::invitations::ssr::Scope;
-use crate::identity::session::ClientActor;
-use crate::platform::audit::{self, AuditAction, AuditEvent};
+use crate::access::actor::ClientActor;
+use crate::access::policy::{may_grant, may_grant_all};
+use crate::access::practices::practice_name;
+use crate::access::roles::{chosen_role, practice_roles};
+use crate::domain::audit::{self, AuditAction, AuditEvent};
+use crate::domain::roles::RoleKind;
+use crate::domain::roles::display_role_name;
+use crate::domain::statuses::InvitationStatus;
+use crate::domain::statuses::MemberStatus;
 use crate::platform::db::now;
-use crate::practice::permissions::RoleKind;
-use crate::practice::practices::MemberStatus;
-use crate::practice::practices::ssr::practice_name;
-use crate::practice::roles::display_role_name;
-use crate::practice::roles::ssr::{chosen_role, may_grant, may_grant_all, practice_roles};
+use crate::practice::invitations::ssr::Scope;
 
 /// Invitations made from this client's page belong to it alone.
 pub fn scope(c: &ClientActor) -> Scope<'_> {

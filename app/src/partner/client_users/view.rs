@@ -4,9 +4,9 @@
 use leptos_meta::Title;
 
 use super::*;
-use crate::frame::forms::action_error;
-use crate::frame::widgets::{AutoSubmit, PanelButton, panel_is_open};
-use crate::practice::manage_users::{INVITATION_SENT, INVITATION_SENT_AGAIN};
+use crate::practice::invitations::{INVITATION_SENT, INVITATION_SENT_AGAIN};
+use crate::ui::forms::action_error;
+use crate::ui::widgets::{AutoSubmit, PanelButton, panel_is_open};
 
 #[component]
 pub fn ClientUsersPage() -> impl IntoView {

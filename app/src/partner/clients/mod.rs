@@ -4,9 +4,15 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::plans::Plan;
 use crate::partner::csv_import::RejectedLine;
-use crate::partner::plans::Plan;
 use crate::platform::error::AppError;
+use crate::platform::form_return::KeptForm;
+#[cfg(feature = "ssr")]
+use crate::platform::form_return::{Notice, reply, reply_keeping};
+
+/// After a refused new client without JavaScript, its name and plan come back.
+pub const KEPT: KeptForm = KeptForm::new("pa_add_client_fields");
 
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -48,20 +54,21 @@ pub enum ImportOutcome {
 
 #[server(endpoint = "list_clients")]
 pub async fn list_clients(search: String, plan: String, archived: bool, page: i64) -> Result<ClientList, AppError> {
-    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    let actor =
+        crate::access::guard::require_practice(Some(crate::domain::permissions::Permission::ManageUsers)).await?;
     let mut list = ssr::list(&actor, &search, &plan, archived, page).await?;
-    list.notice = crate::identity::session::take_notice();
+    list.notice = crate::platform::form_return::take_notice();
     Ok(list)
 }
 
 #[server(endpoint = "add_client")]
 pub async fn add_client(name: String, plan: String) -> Result<i64, AppError> {
-    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    let actor =
+        crate::access::guard::require_practice(Some(crate::domain::permissions::Permission::ManageUsers)).await?;
     let added_id = ssr::add(&actor, &name, &plan).await;
-    let id =
-        crate::identity::session::keep_form_if_failed(crate::identity::KeptForm::AddClient, &[&name, &plan], added_id)?;
-    crate::identity::session::after_plain_form_post(Some(&added(&name)), &["open"]);
-    Ok(id)
+    reply_keeping(KEPT, &[&name, &plan], added_id, |_| {
+        Notice::say(added(&name)).closing(&["open"])
+    })
 }
 
 /// What the page says once a client is added.
@@ -73,32 +80,39 @@ pub fn added(name: &str) -> String {
 /// anything: a move to Practice Edition says how many client users keep their access.
 #[server(endpoint = "update_client")]
 pub async fn update_client(client_id: i64, name: String, plan: String) -> Result<Option<String>, AppError> {
-    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    let notice = ssr::update(&actor, client_id, &name, &plan).await?;
-    crate::identity::session::after_plain_form_post(notice.as_deref(), &["edit"]);
-    Ok(notice)
+    let actor =
+        crate::access::guard::require_practice(Some(crate::domain::permissions::Permission::ManageUsers)).await?;
+    reply(ssr::update(&actor, client_id, &name, &plan).await, |said| {
+        match said {
+            Some(text) => Notice::say(text.clone()),
+            None => Notice::quiet(),
+        }
+        .closing(&["edit"])
+    })
 }
 
 #[server(endpoint = "set_client_archived")]
 pub async fn set_client_archived(client_id: i64, archived: bool) -> Result<(), AppError> {
-    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    ssr::set_archived(&actor, client_id, archived).await?;
-    crate::identity::session::after_plain_form_post(None, &[]);
-    Ok(())
+    let actor =
+        crate::access::guard::require_practice(Some(crate::domain::permissions::Permission::ManageUsers)).await?;
+    reply(ssr::set_archived(&actor, client_id, archived).await, |_| {
+        Notice::quiet()
+    })
 }
 
 #[server(endpoint = "import_clients")]
 pub async fn import_clients(csv: String) -> Result<ImportOutcome, AppError> {
-    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    let outcome = ssr::import(&actor, &csv).await?;
-    // Imported: the panel closes; refused: it stays open for the corrected text.
-    let close: &[&str] = if matches!(outcome, ImportOutcome::Imported(_)) {
-        &["open"]
-    } else {
-        &[]
-    };
-    crate::identity::session::after_plain_form_post(Some(&outcome.summary()), close);
-    Ok(outcome)
+    let actor =
+        crate::access::guard::require_practice(Some(crate::domain::permissions::Permission::ManageUsers)).await?;
+    reply(ssr::import(&actor, &csv).await, |outcome| {
+        // Imported: the panel closes; refused: it stays open for the corrected text.
+        let said = Notice::say(outcome.summary());
+        if matches!(outcome, ImportOutcome::Imported(_)) {
+            said.closing(&["open"])
+        } else {
+            said
+        }
+    })
 }
 
 /// "Nothing was imported: 3 lines need fixing."
@@ -115,7 +129,7 @@ impl ImportOutcome {
     /// ten rejected lines are named (the WASM lists them all).
     pub fn summary(&self) -> String {
         match self {
-            Self::Imported(n) => format!("Imported {}.", crate::frame::widgets::clients(*n as i64)),
+            Self::Imported(n) => format!("Imported {}.", crate::ui::widgets::clients(*n as i64)),
             Self::Rejected(lines) => {
                 let named: Vec<String> = lines.iter().take(10).map(|l| l.describe()).collect();
                 let more = match lines.len().saturating_sub(10) {

@@ -1,9 +1,9 @@
 use sqlx::AnyConnection;
 
 use super::*;
-use crate::identity::session::PracticeActor;
-use crate::partner::plans::plan_filter;
-use crate::platform::audit::{self, AuditAction, AuditEvent};
+use crate::access::actor::PracticeActor;
+use crate::domain::audit::{self, AuditAction, AuditEvent};
+use crate::domain::plans::plan_filter;
 use crate::platform::db::{Unique, like_pattern, now, on_constraint, page_offset, values_placeholders};
 use crate::platform::names::DisplayName;
 

@@ -9,11 +9,9 @@ use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
 
 use super::*;
-use crate::frame::forms::{Field, FormError, action_error};
-use crate::frame::widgets::{
-    AutoSubmit, LinkPager, PanelButton, TextFileInput, address_with, panel_is_open, thousands,
-};
-use crate::partner::plans::PlanSelect;
+use crate::ui::forms::{Field, FormError, action_error};
+use crate::ui::plan_select::PlanSelect;
+use crate::ui::widgets::{AutoSubmit, LinkPager, PanelButton, TextFileInput, address_with, panel_is_open, thousands};
 
 /// The table's search, filters and page, as in the address (`q`, `plan`, `archived=1`,
 /// `page`).
@@ -146,7 +144,7 @@ pub fn ClientOverviewPage() -> impl IntoView {
 fn AddClientForm(add: ServerAction<AddClient>) -> impl IntoView {
     let add_error = action_error(add);
     // What a refused post typed, back in its fields.
-    let [name, plan] = crate::identity::kept_values::<2>(crate::identity::KeptForm::AddClient);
+    let [name, plan] = crate::platform::form_return::kept_values::<2>(super::KEPT);
     let plan = Plan::parse(&plan).unwrap_or(Plan::PracticeEdition);
     view! {
         <section class="card" aria-labelledby="add-client-heading">

@@ -41,9 +41,9 @@ mod browser {
     use wasm_bindgen_futures::{JsFuture, spawn_local};
     use web_sys::{Element, Event, HtmlElement, HtmlInputElement, HtmlSelectElement, KeyboardEvent};
 
-    use crate::frame::widgets::thousands;
     use crate::partner::matrix::{matrix_version, set_client_role};
     use crate::platform::error::AppError;
+    use crate::ui::widgets::thousands;
 
     thread_local! {
         /// Single changes on their way to the server.

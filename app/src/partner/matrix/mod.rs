@@ -5,8 +5,10 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::partner::plans::Plan;
+use crate::domain::plans::Plan;
 use crate::platform::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::platform::form_return::{Notice, reply};
 
 mod enhance;
 #[cfg(feature = "ssr")]
@@ -149,7 +151,8 @@ pub struct BulkResult {
 
 #[server(endpoint = "list_staff")]
 pub async fn list_staff() -> Result<StaffTable, AppError> {
-    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    let actor =
+        crate::access::guard::require_practice(Some(crate::domain::permissions::Permission::ManageUsers)).await?;
     ssr::staff_table(&actor).await
 }
 
@@ -161,16 +164,18 @@ pub async fn get_matrix(
     page: i64,
     #[server(default)] access: String,
 ) -> Result<Matrix, AppError> {
-    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    let actor =
+        crate::access::guard::require_practice(Some(crate::domain::permissions::Permission::ManageUsers)).await?;
     let mut matrix = ssr::matrix(&actor, user_id, &Scope { search, plan, access }, page).await?;
-    matrix.notice = crate::identity::session::take_notice();
+    matrix.notice = crate::platform::form_return::take_notice();
     Ok(matrix)
 }
 
 /// Grants `role_id` on one client (replacing any other role), or removes access (`None`).
 #[server(endpoint = "set_client_role")]
 pub async fn set_client_role(user_id: i64, client_id: i64, role_id: Option<i64>) -> Result<(), AppError> {
-    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    let actor =
+        crate::access::guard::require_practice(Some(crate::domain::permissions::Permission::ManageUsers)).await?;
     ssr::set_one(&actor, user_id, client_id, role_id).await
 }
 
@@ -182,18 +187,16 @@ pub async fn set_access_end(
     client_id: i64,
     #[server(default)] ends_on: String,
 ) -> Result<Option<i64>, AppError> {
-    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    let ends = ssr::set_end(&actor, user_id, client_id, &ends_on).await?;
+    let actor =
+        crate::access::guard::require_practice(Some(crate::domain::permissions::Permission::ManageUsers)).await?;
     // The row's end date was opened by address (`?ends=`): back to the page, closed.
-    crate::identity::session::after_plain_form_post(
-        Some(match ends {
-            Some(e) => format!("Access ends after {}.", crate::platform::dates::last_day(e)),
+    reply(ssr::set_end(&actor, user_id, client_id, &ends_on).await, |ends| {
+        Notice::say(match ends {
+            Some(e) => format!("Access ends after {}.", crate::platform::dates::last_day(*e)),
             None => "The end date is removed.".to_owned(),
         })
-        .as_deref(),
-        &["ends"],
-    );
-    Ok(ends)
+        .closing(&["ends"])
+    })
 }
 
 #[server(endpoint = "preview_bulk")]
@@ -204,7 +207,8 @@ pub async fn preview_bulk(
     plan: String,
     #[server(default)] access: String,
 ) -> Result<BulkPreview, AppError> {
-    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    let actor =
+        crate::access::guard::require_practice(Some(crate::domain::permissions::Permission::ManageUsers)).await?;
     ssr::preview(&actor, user_id, role_id, &Scope { search, plan, access }).await
 }
 
@@ -220,15 +224,14 @@ pub async fn apply_bulk(
     #[server(default)] ends_on: String,
     #[server(default)] access: String,
 ) -> Result<BulkResult, AppError> {
-    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    let result = ssr::apply(&actor, user_id, role_id, &Scope { search, plan, access }, &ends_on).await?;
+    let actor =
+        crate::access::guard::require_practice(Some(crate::domain::permissions::Permission::ManageUsers)).await?;
+    let result = ssr::apply(&actor, user_id, role_id, &Scope { search, plan, access }, &ends_on).await;
     // Without JavaScript the bulk action was confirmed on the page (`?bulk=`): back to it,
     // the confirmation gone, saying what changed.
-    crate::identity::session::after_plain_form_post(
-        Some(&with_undo(&bulk_done(result.changed), result.batch_id)),
-        &["bulk"],
-    );
-    Ok(result)
+    reply(result, |done| {
+        Notice::say(with_undo(&bulk_done(done.changed), done.batch_id)).closing(&["bulk"])
+    })
 }
 
 /// Marks where a notice's Undo batch starts (`with_undo`).
@@ -254,7 +257,7 @@ pub fn split_notice(notice: &str) -> (String, Option<i64>) {
 
 /// What the page says once a bulk action went through.
 pub fn bulk_done(changed: i64) -> String {
-    format!("Changed {}.", crate::frame::widgets::clients(changed))
+    format!("Changed {}.", crate::ui::widgets::clients(changed))
 }
 
 /// How a copy treats the target's access: add the source's where the target has none, or
@@ -293,7 +296,8 @@ impl CopyMode {
 /// What copying `from_user_id`'s access to `user_id` would change (`mode`: add, replace).
 #[server(endpoint = "preview_copy")]
 pub async fn preview_copy(user_id: i64, from_user_id: i64, mode: String) -> Result<BulkPreview, AppError> {
-    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    let actor =
+        crate::access::guard::require_practice(Some(crate::domain::permissions::Permission::ManageUsers)).await?;
     ssr::copy(&actor, user_id, from_user_id, &mode, None, false)
         .await
         .map(|(p, _)| p)
@@ -308,42 +312,40 @@ pub async fn apply_copy(
     mode: String,
     #[server(default)] ends_on: String,
 ) -> Result<BulkResult, AppError> {
-    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    let actor =
+        crate::access::guard::require_practice(Some(crate::domain::permissions::Permission::ManageUsers)).await?;
     let (preview, batch) = ssr::copy(&actor, user_id, from_user_id, &mode, Some(&ends_on), true).await?;
     let result = BulkResult {
         batch_id: batch.unwrap_or(0),
         changed: preview.changes,
     };
     // The copy was confirmed on the page (`?copy=open&…&preview=1`): back to it, closed.
-    crate::identity::session::after_plain_form_post(
-        Some(&with_undo(
-            &format!("Copied: changed {}.", crate::frame::widgets::clients(result.changed)),
-            result.batch_id,
-        )),
-        &["copy", "from", "mode", "copy_ends", "preview"],
-    );
-    Ok(result)
+    reply(Ok(result), |done| {
+        Notice::say(with_undo(
+            &format!("Copied: changed {}.", crate::ui::widgets::clients(done.changed)),
+            done.batch_id,
+        ))
+        .closing(&["copy", "from", "mode", "copy_ends", "preview"])
+    })
 }
 
 #[server(endpoint = "undo_bulk")]
 pub async fn undo_bulk(batch_id: i64) -> Result<i64, AppError> {
-    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    let restored = ssr::undo(&actor, batch_id).await?;
-    crate::identity::session::after_plain_form_post(
-        Some(&format!(
+    let actor =
+        crate::access::guard::require_practice(Some(crate::domain::permissions::Permission::ManageUsers)).await?;
+    reply(ssr::undo(&actor, batch_id).await, |restored| {
+        Notice::say(format!(
             "Undone: {} clients are back as they were.",
-            crate::frame::widgets::thousands(restored)
-        )),
-        &[],
-    );
-    Ok(restored)
+            crate::ui::widgets::thousands(*restored)
+        ))
+    })
 }
 
 #[server(endpoint = "matrix_version")]
 pub async fn matrix_version(user_id: i64) -> Result<i64, AppError> {
     // Polled every few seconds by an open matrix: not a sign that anyone is there.
-    let actor = crate::identity::session::require_practice_for(
-        Some(crate::practice::permissions::MANAGE_USERS),
+    let actor = crate::access::guard::require_practice_for(
+        Some(crate::domain::permissions::Permission::ManageUsers),
         crate::identity::session::Activity::Background,
     )
     .await?;

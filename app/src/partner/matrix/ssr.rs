@@ -4,14 +4,16 @@
 use sqlx::AnyConnection;
 
 use super::*;
-use crate::identity::session::PracticeActor;
+use crate::access::actor::PracticeActor;
+use crate::access::members::{Member, MemberLock, find_member, lock_member};
+use crate::access::policy::{may_grant, may_grant_all};
+use crate::access::policy::{refuse_if_deactivated, refuse_if_inactive};
+use crate::access::roles::{chosen_role, practice_roles};
+use crate::domain::audit::{self, AuditAction, AuditEvent};
+use crate::domain::roles::display_role_name;
+use crate::domain::statuses::MemberStatus;
 use crate::partner::clients::ssr::{ClientFilter, MATCHES_FILTER, count_unarchived};
-use crate::platform::audit::{self, AuditAction, AuditEvent};
 use crate::platform::db::{Backend, Step, now, page_offset};
-use crate::practice::practices::MemberStatus;
-use crate::practice::practices::ssr::{Member, MemberLock, find_member, lock_member};
-use crate::practice::roles::display_role_name;
-use crate::practice::roles::ssr::{chosen_role, may_grant, may_grant_all, practice_roles};
 
 /// How long after a bulk action "Undo" is offered.
 pub const UNDO_WINDOW_SECS: i64 = 15 * 60;
@@ -111,7 +113,7 @@ pub async fn columns(actor: &PracticeActor, conn: &mut AnyConnection) -> Result<
         .into_iter()
         .map(|r| RoleColumn {
             id: r.id,
-            is_employee: r.is(crate::practice::permissions::RoleKind::Employee),
+            is_employee: r.is(crate::domain::roles::RoleKind::Employee),
             name: r.display_name(),
         })
         .collect())
@@ -248,20 +250,6 @@ async fn write_pair(
     Ok(())
 }
 
-fn refuse_if_deactivated(staff: &Member, role_id: Option<i64>) -> Result<(), AppError> {
-    refuse_if_inactive(staff.is_active(), role_id)
-}
-
-/// Nobody is given access while deactivated (removing it is always allowed).
-fn refuse_if_inactive(active: bool, role_id: Option<i64>) -> Result<(), AppError> {
-    if !active && role_id.is_some() {
-        return Err(AppError::Conflict(
-            "This staff member is deactivated. Reactivate them before granting access.".into(),
-        ));
-    }
-    Ok(())
-}
-
 pub async fn set_one(
     actor: &PracticeActor,
     user_id: i64,
@@ -384,7 +372,7 @@ async fn check_one(
             let (Some(id), Some(kind), Some(name)) = (found.role_id, found.role_kind, found.role_name) else {
                 return Err(AppError::invalid("role_id", "Choose one of the practice's roles."));
             };
-            let role = crate::practice::roles::ssr::PracticeRole { id, kind, name };
+            let role = crate::access::roles::PracticeRole { id, kind, name };
             may_grant(conn, actor, &role).await?;
             Some(role.display_name())
         }
@@ -518,12 +506,12 @@ pub async fn apply(
         let line = match &role_name {
             Some(role) => format!(
                 "{role} on {} (by {})",
-                crate::frame::widgets::clients(changed),
+                crate::ui::widgets::clients(changed),
                 actor.session.name
             ),
             None => format!(
                 "Access removed from {} (by {})",
-                crate::frame::widgets::clients(changed),
+                crate::ui::widgets::clients(changed),
                 actor.session.name
             ),
         };
@@ -761,7 +749,7 @@ pub async fn undo(actor: &PracticeActor, batch_id: i64) -> Result<i64, AppError>
     if back > 0 {
         let line = format!(
             "A change to your access was undone: {} back as before (by {})",
-            crate::frame::widgets::clients(back),
+            crate::ui::widgets::clients(back),
             actor.session.name
         );
         crate::partner::access_notices::ssr::note(&mut tx, actor, user_id, &line, true).await?;
@@ -815,11 +803,7 @@ pub async fn set_end(
             "This staff member is deactivated. Reactivate them before changing their access.".into(),
         ));
     }
-    crate::practice::manage_users::ssr::only_admins_act_on_admins(
-        actor,
-        &staff,
-        "change how long an Admin's access lasts",
-    )?;
+    crate::access::policy::only_admins_act_on_admins(actor, &staff, "change how long an Admin's access lasts")?;
     let Some((client, role_id, before)) = held else {
         return Err(AppError::Conflict(format!(
             "{} has no access to that client, so there is nothing to end.",
@@ -1119,7 +1103,7 @@ pub async fn copy(
     .await?;
     let line = format!(
         "{} changed: access copied from {} (by {})",
-        crate::frame::widgets::clients(changes),
+        crate::ui::widgets::clients(changes),
         source.name,
         actor.session.name
     );

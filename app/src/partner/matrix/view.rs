@@ -12,11 +12,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::*;
-use crate::frame::address::use_query;
-use crate::frame::forms::action_error;
-use crate::frame::icons::{Calendar, Person, Tick};
-use crate::frame::widgets::{AutoSubmit, LinkPager, address_with, kept_as_hidden_fields, thousands};
-use crate::partner::plans::PlanSelect;
+use crate::ui::address::use_query;
+use crate::ui::forms::action_error;
+use crate::ui::icons::{Calendar, Person, Tick};
+use crate::ui::plan_select::PlanSelect;
+use crate::ui::widgets::{AutoSubmit, LinkPager, address_with, kept_as_hidden_fields, thousands};
 use leptos_router::params::ParamsMap;
 
 /// The address parameters of the page's panels: a bulk action asked for (`bulk`), the copy
@@ -461,7 +461,7 @@ fn CopyAccess(
                         <input type="hidden" name="mode" value=mode.as_str()/>
                         <input type="hidden" name="ends_on" value=ends.clone()/>
                         <p>
-                            <strong>{format!("This changes {}", crate::frame::widgets::clients(p.changes))}</strong>
+                            <strong>{format!("This changes {}", crate::ui::widgets::clients(p.changes))}</strong>
                             {if p.overwrites > 0 { format!(": {} of them have another role now.", thousands(p.overwrites)) } else { ".".to_owned() }}
                         </p>
                         <button type="submit" autofocus>"Copy access"</button>
@@ -508,7 +508,7 @@ fn AskedBulk(
             <input type="hidden" name="plan" value=scope.plan/>
             <input type="hidden" name="access" value=scope.access/>
             <p>
-                <strong>{format!("This changes {} for {staff_name}", crate::frame::widgets::clients(preview.changes))}</strong>
+                <strong>{format!("This changes {} for {staff_name}", crate::ui::widgets::clients(preview.changes))}</strong>
                 {format!(
                     ": {what}.{}{}",
                     if preview.overwrites > 0 { format!(" {} of them have another role now.", thousands(preview.overwrites)) } else { String::new() },

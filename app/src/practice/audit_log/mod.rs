@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::platform::audit::AuditAction;
+use crate::domain::audit::AuditAction;
 use crate::platform::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -73,7 +73,7 @@ impl AuditQuery {
         ]
         .into_iter()
         .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k}={}", crate::frame::widgets::url_encode(v)))
+        .map(|(k, v)| format!("{k}={}", crate::ui::widgets::url_encode(v)))
         .collect::<Vec<_>>()
         .join("&")
     }
@@ -92,7 +92,8 @@ pub async fn list_audit_events(
     #[server(default)] from: String,
     #[server(default)] to: String,
 ) -> Result<AuditPage, AppError> {
-    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    let actor =
+        crate::access::guard::require_practice(Some(crate::domain::permissions::Permission::ManageUsers)).await?;
     let q = AuditQuery {
         search,
         staff,
@@ -110,36 +111,9 @@ pub fn describe(action: &str) -> String {
     AuditAction::parse(action).map_or_else(|| action.to_owned(), |a| a.label().to_owned())
 }
 
-/// Unix seconds as "2026-11-28 03:52 UTC" (civil-from-days, proleptic Gregorian).
-pub fn format_time(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
-        rem / 3600,
-        rem % 3600 / 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn formats_unix_seconds_as_utc() {
-        assert_eq!(format_time(0), "1970-01-01 00:00 UTC");
-        assert_eq!(format_time(951_782_400), "2000-02-29 00:00 UTC");
-        assert_eq!(format_time(1_795_837_920), "2026-11-28 03:52 UTC");
-    }
 
     #[test]
     fn recorded_actions_are_described_in_words_and_unknown_ones_as_they_are() {

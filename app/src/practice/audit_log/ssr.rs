@@ -3,7 +3,8 @@
 //! chunks for the CSV export.
 
 use super::*;
-use crate::identity::session::PracticeActor;
+use crate::access::actor::PracticeActor;
+use crate::platform::dates::format_time;
 use crate::platform::db::like_pattern;
 
 /// Before/after values longer than this are shortened for the page (bulk actions record
@@ -248,7 +249,7 @@ pub async fn csv_chunk(actor: &PracticeActor, f: &Filters, before_id: i64) -> Re
 /// is sent (a download that cannot be recorded is refused). Answers the event's id: the
 /// download holds the events before it, the trail as it was when asked for.
 pub async fn record_download(actor: &PracticeActor, q: &AuditQuery, f: &Filters) -> Result<i64, AppError> {
-    use crate::platform::audit::{self, AuditEvent};
+    use crate::domain::audit::{self, AuditEvent};
     let staff: Option<String> = match f.staff {
         0 => None,
         id => {
@@ -317,8 +318,8 @@ pub fn sentence(
     after: Option<&serde_json::Value>,
     count: Option<i64>,
 ) -> String {
-    use crate::frame::widgets::clients;
-    use crate::platform::audit::AuditAction as A;
+    use crate::domain::audit::AuditAction as A;
+    use crate::ui::widgets::clients;
     let who = actor.unwrap_or("Someone");
     let whom = target.unwrap_or("someone");
     let text = |v: Option<&serde_json::Value>, key: &str| {
@@ -395,7 +396,7 @@ pub fn sentence(
         Some(A::ClientCreated) => format!("{who} added the client {whom}"),
         Some(A::ClientUpdated) => {
             let plan =
-                |v| text(v, "plan").map(|p| crate::partner::plans::Plan::parse(&p).map_or(p, |p| p.label().to_owned()));
+                |v| text(v, "plan").map(|p| crate::domain::plans::Plan::parse(&p).map_or(p, |p| p.label().to_owned()));
             let mut changes = vec![];
             if let (Some(old), Some(new)) = (text(before, "name"), text(after, "name"))
                 && old != new
@@ -447,6 +448,7 @@ pub fn sentence(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::platform::dates::format_time;
 
     /// A client's edit says what changed; the practice's email switch says which way.
     #[test]

@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::*;
+use crate::platform::dates::format_time;
 
 #[component]
 pub fn AuditLogPage() -> impl IntoView {

@@ -4,48 +4,14 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::statuses::UserStatus;
 use crate::platform::error::AppError;
 
 #[cfg(feature = "ssr")]
 pub mod ssr;
 mod view;
 
-pub use view::{InviteFields, ManageUsersPage, ManageUsersRoute};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum UserStatus {
-    Invited,
-    Expired,
-    Active,
-    Deactivated,
-}
-
-impl UserStatus {
-    pub const ALL: [Self; 4] = [Self::Active, Self::Invited, Self::Expired, Self::Deactivated];
-
-    /// The value in the address and the `status` filter of `list_practice_users`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Invited => "invited",
-            Self::Expired => "expired",
-            Self::Active => "active",
-            Self::Deactivated => "deactivated",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == value)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Invited => "Invited",
-            Self::Expired => "Expired",
-            Self::Active => "Active",
-            Self::Deactivated => "Deactivated",
-        }
-    }
-}
+pub use view::{InviteFields, ManageUsersPage};
 
 /// One line of the users table: a member (`user_id`) or a pending invitation (`invitation_id`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -92,10 +58,8 @@ pub struct UsersPage {
     pub notice: Option<String>,
 }
 
-/// What the page says after inviting, resending and resetting (with JavaScript from the
+/// What the page says after resetting someone's two-step sign-in (with JavaScript from the
 /// action's answer, without it from [`UsersPage::notice`]).
-pub const INVITATION_SENT: &str = "Invitation sent.";
-pub const INVITATION_SENT_AGAIN: &str = "Invitation sent again with a new link; the old link no longer works.";
 pub const TWO_STEP_RESET: &str = "Two-step sign-in was reset: they sign in with their password and set it up again.";
 
 /// One page of the practice's users: `search` matches name or email, `role` is a role id
@@ -107,26 +71,42 @@ pub async fn list_practice_users(
     #[server(default)] status: String,
     #[server(default)] page: i64,
 ) -> Result<UsersPage, AppError> {
-    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    let actor =
+        crate::access::guard::require_practice(Some(crate::domain::permissions::Permission::ManageUsers)).await?;
     let mut page = ssr::users_page(&actor, &search, &role, &status, page).await?;
-    page.notice = crate::identity::session::take_notice();
+    page.notice = crate::platform::form_return::take_notice();
     Ok(page)
 }
 
 #[server(endpoint = "change_member_role")]
 pub async fn change_member_role(user_id: i64, role_id: i64) -> Result<(), AppError> {
-    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    let actor =
+        crate::access::guard::require_practice(Some(crate::domain::permissions::Permission::ManageUsers)).await?;
     ssr::change_role(&actor, user_id, role_id).await
 }
 
 #[server(endpoint = "set_member_active")]
 pub async fn set_member_active(user_id: i64, active: bool) -> Result<(), AppError> {
-    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    let actor =
+        crate::access::guard::require_practice(Some(crate::domain::permissions::Permission::ManageUsers)).await?;
     ssr::set_active(&actor, user_id, active).await
 }
 
 #[server(endpoint = "transfer_main_user")]
 pub async fn transfer_main_user(user_id: i64) -> Result<(), AppError> {
-    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    let actor =
+        crate::access::guard::require_practice(Some(crate::domain::permissions::Permission::ManageUsers)).await?;
     ssr::transfer_main(&actor, user_id).await
+}
+
+/// Clears a member's two-step sign-in (a lost phone): they sign in with their password
+/// and set it up again. Ends their sessions.
+#[server(endpoint = "reset_two_step")]
+pub async fn reset_two_step(user_id: i64) -> Result<(), AppError> {
+    use crate::platform::form_return::{Notice, reply};
+    let actor =
+        crate::access::guard::require_practice(Some(crate::domain::permissions::Permission::ManageUsers)).await?;
+    reply(ssr::reset_two_step(&actor, user_id).await, |_| {
+        Notice::say(TWO_STEP_RESET)
+    })
 }

@@ -1,13 +1,17 @@
 use super::*;
-use crate::identity::invitations::InvitationStatus;
-use crate::identity::session::{PracticeActor, end_all_for_user};
-use crate::platform::audit::{self, AuditAction, AuditEvent};
+use crate::access::actor::PracticeActor;
+use crate::access::members::{Member, find_member};
+use crate::access::policy::{hold_practice, keep_an_admin, only_admins_act_on_admins};
+use crate::access::policy::{may_grant, may_grant_all};
+use crate::access::practices::practice_name;
+use crate::access::roles::{chosen_role, practice_roles};
+use crate::domain::audit::{self, AuditAction, AuditEvent};
+use crate::domain::roles::RoleKind;
+use crate::domain::roles::display_role_name;
+use crate::domain::statuses::InvitationStatus;
+use crate::domain::statuses::MemberStatus;
+use crate::identity::session::end_all_for_user;
 use crate::platform::db::now;
-use crate::practice::permissions::RoleKind;
-use crate::practice::practices::MemberStatus;
-use crate::practice::practices::ssr::{Member, find_member, lock_practice, practice_name};
-use crate::practice::roles::display_role_name;
-use crate::practice::roles::ssr::{chosen_role, may_grant, may_grant_all, practice_roles};
 
 #[derive(sqlx::FromRow)]
 struct LineRow {
@@ -142,67 +146,6 @@ pub(crate) async fn member(
         .ok_or_else(|| AppError::NotFound("That user".into()))
 }
 
-/// Holds the practice (`lock_practice`) for a change to who its Admins are, then reads the
-/// actor's own membership again: a change to their role, their main-user flag or their
-/// access that committed before this (while it waited, on PostgreSQL) must not be acted
-/// past with the powers their session was read with.
-pub(crate) async fn hold_practice(conn: &mut sqlx::AnyConnection, actor: &PracticeActor) -> Result<(), AppError> {
-    lock_practice(&mut *conn, actor.practice_id).await?;
-    let now: Option<(i64, i64, String)> = sqlx::query_as(
-        r#"SELECT role_id, is_main, status FROM practice_members WHERE practice_id = $1 AND user_id = $2"#,
-    )
-    .bind(actor.practice_id)
-    .bind(actor.user_id())
-    .fetch_optional(&mut *conn)
-    .await?;
-    let unchanged = now.is_some_and(|(role_id, is_main, status)| {
-        role_id == actor.role_id && (is_main == 1) == actor.is_main && status == MemberStatus::Active.as_str()
-    });
-    if !unchanged {
-        return Err(AppError::Conflict(
-            "Your own role changed while this was being done, so nothing was changed. Reload the page.".into(),
-        ));
-    }
-    Ok(())
-}
-
-/// Refuses to leave the practice without an active Admin: `m` must not be the last one
-/// when they lose the role or their access.
-pub(crate) async fn keep_an_admin(
-    conn: &mut sqlx::AnyConnection,
-    actor: &PracticeActor,
-    m: &Member,
-) -> Result<(), AppError> {
-    if !(m.is_active() && m.role_kind == RoleKind::Admin.as_str()) {
-        return Ok(());
-    }
-    let admins: i64 = sqlx::query_scalar(
-        r#"SELECT COUNT(*) FROM practice_members m JOIN roles r ON r.id = m.role_id
-           WHERE m.practice_id = $1 AND m.status = $2 AND r.kind = $3"#,
-    )
-    .bind(actor.practice_id)
-    .bind(MemberStatus::Active.as_str())
-    .bind(RoleKind::Admin.as_str())
-    .fetch_one(conn)
-    .await?;
-    if admins <= 1 {
-        return Err(AppError::Conflict(format!(
-            "{} is the last active Admin of the practice. Make someone else an Admin first.",
-            m.name
-        )));
-    }
-    Ok(())
-}
-
-/// Refuses a non-Admin acting on an Admin (`what` says how, for the message): taking the
-/// role or the access away is power over that person too.
-pub(crate) fn only_admins_act_on_admins(actor: &PracticeActor, m: &Member, what: &str) -> Result<(), AppError> {
-    if m.role_kind == RoleKind::Admin.as_str() && actor.role_kind != RoleKind::Admin {
-        return Err(AppError::NotAllowed(format!("Only an Admin can {what}.")));
-    }
-    Ok(())
-}
-
 pub async fn change_role(actor: &PracticeActor, user_id: i64, role_id: i64) -> Result<(), AppError> {
     if user_id == actor.user_id() {
         return Err(AppError::NotAllowed("You cannot change your own role.".into()));
@@ -320,8 +263,7 @@ pub async fn transfer_main(actor: &PracticeActor, user_id: i64) -> Result<(), Ap
     if user_id == actor.user_id() {
         return Ok(());
     }
-    let admin_role =
-        crate::practice::practices::ssr::predefined_role_id(&mut tx, actor.practice_id, RoleKind::Admin).await?;
+    let admin_role = crate::access::practices::predefined_role_id(&mut tx, actor.practice_id, RoleKind::Admin).await?;
     // Clear the old main user first: the schema allows one main user per practice.
     sqlx::query(r#"UPDATE practice_members SET is_main = 0 WHERE practice_id = $1 AND user_id = $2"#)
         .bind(actor.practice_id)
@@ -384,7 +326,7 @@ pub async fn reset_two_step(actor: &PracticeActor, user_id: i64) -> Result<(), A
             m.name
         )));
     }
-    crate::identity::two_step::ssr::clear(&mut tx, user_id).await?;
+    crate::account::two_step::ssr::clear(&mut tx, user_id).await?;
     end_all_for_user(&mut tx, user_id).await?;
     audit::record(
         &mut tx,

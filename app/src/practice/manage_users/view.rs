@@ -5,36 +5,10 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use super::*;
-use crate::frame::forms::{Field, FormError, action_error};
-use crate::frame::widgets::{AutoSubmit, LinkPager, PanelButton, panel_is_open, thousands, url_encode};
-use crate::identity::invitations::{InviteUser, ResendInvitation, RevokeInvitation};
-use crate::identity::two_step::{ResetTwoStep, SetTwoStepRequired};
-use crate::partner::access_notices::SetAccessEmails;
-
-/// Home › Manage users: the practice's users in the partner account, or the client's own
-/// users in a client account.
-#[component]
-pub fn ManageUsersRoute() -> impl IntoView {
-    let me = crate::frame::layout::use_me();
-    view! {
-        <Transition fallback=|| ()>
-            {move || me.0.get().map(|r| {
-                let in_client = matches!(&r, Ok(Some(m)) if m.current.as_ref().is_some_and(|a| a.kind == crate::identity::accounts::AccountKind::Client));
-                // Signed in, with no account at all (their last access ended).
-                let in_none = matches!(&r, Ok(Some(m)) if m.current.is_none());
-                if in_none {
-                    view! {
-                        <Title text="Manage users"/>
-                        <section class="card narrow">
-                            <h1>"No Manage users here"</h1>
-                            <p>"You do not have access to any account at the moment. Ask your practice's admin for access."</p>
-                        </section>
-                    }.into_any()
-                } else if in_client { view! { <crate::partner::client_users::ClientUsersPage/> }.into_any() } else { view! { <ManageUsersPage/> }.into_any() }
-            })}
-        </Transition>
-    }
-}
+use crate::practice::invitations::{InviteUser, ResendInvitation, RevokeInvitation};
+use crate::practice::settings::{SetAccessEmails, SetTwoStepRequired};
+use crate::ui::forms::{Field, FormError, action_error};
+use crate::ui::widgets::{AutoSubmit, LinkPager, PanelButton, panel_is_open, thousands, url_encode};
 
 #[component]
 pub fn ManageUsersPage() -> impl IntoView {
@@ -106,7 +80,7 @@ pub fn ManageUsersPage() -> impl IntoView {
     let notice = RwSignal::new(None::<String>);
     Effect::new(move |_| {
         if let Some(Ok(())) = invite.value().get() {
-            notice.set(Some(INVITATION_SENT.into()));
+            notice.set(Some(crate::practice::invitations::INVITATION_SENT.into()));
         }
     });
     Effect::new(move |_| {
@@ -116,7 +90,7 @@ pub fn ManageUsersPage() -> impl IntoView {
     });
     Effect::new(move |_| {
         if let Some(Ok(())) = resend.value().get() {
-            notice.set(Some(INVITATION_SENT_AGAIN.into()));
+            notice.set(Some(crate::practice::invitations::INVITATION_SENT_AGAIN.into()));
         }
     });
 
@@ -461,7 +435,7 @@ pub fn InviteFields(
     #[prop(into)] pending: Signal<bool>,
 ) -> impl IntoView {
     // What a refused post typed, back in its fields.
-    let [name, email, role] = crate::identity::kept_values::<3>(crate::identity::KeptForm::Invite);
+    let [name, email, role] = crate::platform::form_return::kept_values::<3>(crate::practice::invitations::KEPT);
     view! {
         <FormError error=error/>
         <Field label="Name" name="name" error=error autocomplete="off" value=name/>

@@ -37,7 +37,7 @@ impl Offboarding {
     pub fn summary(&self) -> String {
         let mut parts = vec![format!(
             "Removes access to {}",
-            crate::frame::widgets::clients(self.clients)
+            crate::ui::widgets::clients(self.clients)
         )];
         parts.push(match self.sessions {
             0 => "ends their sessions (none open now)".to_owned(),
@@ -46,7 +46,7 @@ impl Offboarding {
         if self.invitations > 0 {
             parts.push(format!(
                 "revokes {}",
-                crate::frame::widgets::count(self.invitations, "pending invitation")
+                crate::ui::widgets::count(self.invitations, "pending invitation")
             ));
         }
         parts.join(", ")
@@ -79,14 +79,16 @@ pub struct LeaverReport {
 
 #[server(endpoint = "preview_offboarding")]
 pub async fn preview_offboarding(user_id: i64) -> Result<Offboarding, AppError> {
-    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    let actor =
+        crate::access::guard::require_practice(Some(crate::domain::permissions::Permission::ManageUsers)).await?;
     ssr::preview(&actor, user_id).await
 }
 
 /// Offboards `user_id` and goes to their leaver report.
 #[server(endpoint = "offboard_member")]
 pub async fn offboard_member(user_id: i64) -> Result<Offboarding, AppError> {
-    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    let actor =
+        crate::access::guard::require_practice(Some(crate::domain::permissions::Permission::ManageUsers)).await?;
     let done = ssr::offboard(&actor, user_id).await?;
     leptos_axum::redirect(&format!("/manage-users/leaver-report?user={user_id}"));
     Ok(done)
@@ -94,7 +96,8 @@ pub async fn offboard_member(user_id: i64) -> Result<Offboarding, AppError> {
 
 #[server(endpoint = "get_leaver_report")]
 pub async fn get_leaver_report(user_id: i64) -> Result<LeaverReport, AppError> {
-    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    let actor =
+        crate::access::guard::require_practice(Some(crate::domain::permissions::Permission::ManageUsers)).await?;
     ssr::report(&actor, user_id).await
 }
 

@@ -7,14 +7,16 @@ use std::collections::HashMap;
 use sqlx::AnyConnection;
 
 use super::*;
-use crate::identity::invitations::InvitationStatus;
-use crate::identity::session::{PracticeActor, end_all_for_user};
-use crate::platform::audit::{self, AuditAction, AuditEvent};
+use crate::access::actor::PracticeActor;
+use crate::access::members::{Member, MemberLock, lock_member};
+use crate::access::policy::{hold_practice, keep_an_admin, only_admins_act_on_admins};
+use crate::domain::audit::{self, AuditAction, AuditEvent};
+use crate::domain::roles::display_role_name;
+use crate::domain::statuses::InvitationStatus;
+use crate::domain::statuses::MemberStatus;
+use crate::identity::session::end_all_for_user;
 use crate::platform::db::now;
-use crate::practice::manage_users::ssr::{hold_practice, keep_an_admin, member, only_admins_act_on_admins};
-use crate::practice::practices::MemberStatus;
-use crate::practice::practices::ssr::{Member, MemberLock, lock_member};
-use crate::practice::roles::display_role_name;
+use crate::practice::manage_users::ssr::member;
 
 /// The member to offboard, if they may be: not oneself, not the main user, not the last
 /// active Admin, and an Admin only by an Admin.
@@ -327,7 +329,7 @@ pub async fn report(actor: &PracticeActor, user_id: i64) -> Result<LeaverReport,
 
 /// The report as CSV (formulas made inert), for "Download leaver report".
 pub fn report_csv(report: &LeaverReport) -> String {
-    use crate::practice::audit_log::format_time;
+    use crate::platform::dates::format_time;
     crate::platform::csv_export::to_csv(
         &["Client", "Role", "From", "To", "Granted by"],
         report.rows.iter().map(|r| {

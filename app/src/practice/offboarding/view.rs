@@ -5,8 +5,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use super::*;
-use crate::frame::forms::{FormError, action_error};
-use crate::practice::audit_log::format_time;
+use crate::platform::dates::format_time;
+use crate::ui::forms::{FormError, action_error};
 
 fn chosen_user() -> Memo<i64> {
     let query = use_query_map();

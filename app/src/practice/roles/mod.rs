@@ -6,8 +6,11 @@ use std::collections::BTreeSet;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::permissions::{CATALOGUE, toggle};
+use crate::domain::roles::RoleKind;
 use crate::platform::error::AppError;
-use crate::practice::permissions::{CATALOGUE, RoleKind, find};
+#[cfg(feature = "ssr")]
+use crate::platform::form_return::{Notice, reply};
 
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -29,14 +32,16 @@ pub struct RoleDetail {
 
 #[server(endpoint = "list_roles")]
 pub async fn list_roles() -> Result<Vec<RoleDetail>, AppError> {
-    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    let actor =
+        crate::access::guard::require_practice(Some(crate::domain::permissions::Permission::ManageUsers)).await?;
     ssr::list(&actor).await
 }
 
 /// Creates (`role_id` = None) or updates a custom role.
 #[server(endpoint = "save_role", input = leptos::server_fn::codec::Json)]
 pub async fn save_role(role_id: Option<i64>, name: String, permissions: Vec<String>) -> Result<i64, AppError> {
-    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    let actor =
+        crate::access::guard::require_practice(Some(crate::domain::permissions::Permission::ManageUsers)).await?;
     ssr::save(&actor, role_id, &name, &permissions).await
 }
 
@@ -50,26 +55,28 @@ pub async fn save_role_form(
     name: String,
     #[server(default)] permissions: Vec<String>,
 ) -> Result<i64, AppError> {
-    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
+    let actor =
+        crate::access::guard::require_practice(Some(crate::domain::permissions::Permission::ManageUsers)).await?;
     // As in the editor with JavaScript, a ticked permission brings what it needs.
     let mut chosen = BTreeSet::new();
     for key in &permissions {
         toggle(&mut chosen, key, true);
     }
     let permissions: Vec<String> = chosen.into_iter().collect();
-    let id = ssr::save(&actor, role_id, &name, &permissions).await?;
-    crate::identity::session::after_plain_form_post(None, &["role"]);
-    Ok(id)
+    reply(ssr::save(&actor, role_id, &name, &permissions).await, |_| {
+        Notice::quiet().closing(&["role"])
+    })
 }
 
 /// Deletes a custom role. While it is still in use, `move_to` must name the role that
 /// takes over its users, client assignments and invitations.
 #[server(endpoint = "delete_role")]
 pub async fn delete_role(role_id: i64, move_to: Option<i64>) -> Result<(), AppError> {
-    let actor = crate::identity::session::require_practice(Some(crate::practice::permissions::MANAGE_USERS)).await?;
-    ssr::delete(&actor, role_id, move_to).await?;
-    crate::identity::session::after_plain_form_post(None, &["delete"]);
-    Ok(())
+    let actor =
+        crate::access::guard::require_practice(Some(crate::domain::permissions::Permission::ManageUsers)).await?;
+    reply(ssr::delete(&actor, role_id, move_to).await, |_| {
+        Notice::quiet().closing(&["delete"])
+    })
 }
 
 /// How a role is named in lists: the predefined Employee is "Employee (predefined)".
@@ -78,22 +85,5 @@ pub fn display_role_name(kind: &str, name: &str) -> String {
         format!("{name} (predefined)")
     } else {
         name.to_owned()
-    }
-}
-
-/// Ticking a permission ticks what it needs; unticking one unticks what needs it.
-fn toggle(set: &mut BTreeSet<String>, key: &str, on: bool) {
-    if on {
-        if set.insert(key.to_owned())
-            && let Some(p) = find(key)
-        {
-            for r in p.requires {
-                toggle(set, r, true);
-            }
-        }
-    } else if set.remove(key) {
-        for p in crate::practice::permissions::all().filter(|p| p.requires.contains(&key)) {
-            toggle(set, p.key, false);
-        }
     }
 }

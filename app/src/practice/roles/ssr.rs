@@ -1,16 +1,14 @@
 use sqlx::AnyConnection;
 
 use super::*;
-use crate::identity::session::{PracticeActor, role_permissions};
-use crate::platform::audit::{self, AuditAction, AuditEvent};
+use crate::access::actor::PracticeActor;
+use crate::access::policy::{may_grant, may_grant_permissions};
+use crate::access::roles::{chosen_role, find_practice_role, role_permissions};
+use crate::domain::audit::{self, AuditAction, AuditEvent};
+use crate::domain::permissions::Permission;
 use crate::platform::db::now;
 use crate::platform::db::{Unique, on_constraint};
 use crate::platform::names::DisplayName;
-
-/// The order of every role list: the predefined Admin, Employee and User, then custom
-/// roles by name. For `ORDER BY` over `roles` (unqualified columns).
-pub const ROLE_ORDER: &str =
-    "CASE kind WHEN 'admin' THEN 0 WHEN 'employee' THEN 1 WHEN 'user' THEN 2 ELSE 3 END, name_key";
 
 /// The unique index that keeps role names unique in a practice, ignoring case.
 const UNIQUE_NAME: Unique = Unique {
@@ -18,102 +16,12 @@ const UNIQUE_NAME: Unique = Unique {
     sqlite_columns: Some("roles.practice_id, roles.name_key"),
 };
 
-/// A role of one practice.
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct PracticeRole {
-    pub id: i64,
-    pub kind: String,
-    pub name: String,
-}
-
-impl PracticeRole {
-    pub fn display_name(&self) -> String {
-        display_role_name(&self.kind, &self.name)
-    }
-
-    pub fn is(&self, kind: RoleKind) -> bool {
-        self.kind == kind.as_str()
-    }
-}
-
-/// Every role of the practice, in [`ROLE_ORDER`].
-pub async fn practice_roles(conn: &mut AnyConnection, practice_id: i64) -> Result<Vec<PracticeRole>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT id, kind, name FROM roles WHERE practice_id = $1 ORDER BY {ROLE_ORDER}"
-    ))
-    .bind(practice_id)
-    .fetch_all(conn)
-    .await
-}
-
-/// The role `role_id`, if it belongs to the practice; `None` for another practice's role.
-pub async fn find_practice_role(
-    conn: &mut AnyConnection,
-    practice_id: i64,
-    role_id: i64,
-) -> Result<Option<PracticeRole>, sqlx::Error> {
-    sqlx::query_as(r#"SELECT id, kind, name FROM roles WHERE id = $1 AND practice_id = $2"#)
-        .bind(role_id)
-        .bind(practice_id)
-        .fetch_optional(conn)
-        .await
-}
-
-/// The role chosen in the form field `field`, refused unless it is one of the practice's.
-pub async fn chosen_role(
-    conn: &mut AnyConnection,
-    practice_id: i64,
-    role_id: i64,
-    field: &str,
-) -> Result<PracticeRole, AppError> {
-    find_practice_role(conn, practice_id, role_id)
-        .await?
-        .ok_or_else(|| AppError::invalid(field, "Choose one of the practice's roles."))
-}
-
-/// Refuses a permission set with anything the actor's own role lacks: nobody hands out
-/// more than they hold.
-pub fn may_grant_permissions(actor: &PracticeActor, keys: &[impl AsRef<str>]) -> Result<(), AppError> {
-    match keys.iter().find(|k| !actor.can(k.as_ref())) {
-        None => Ok(()),
-        Some(key) => {
-            let label = crate::practice::permissions::find(key.as_ref()).map_or(key.as_ref(), |p| p.label);
-            Err(AppError::NotAllowed(format!(
-                "You cannot give a permission your own role does not have ({label})."
-            )))
-        }
-    }
-}
-
-/// Refuses unless the actor may give `role` to someone (in the practice, on a client, or
-/// by invitation): only Admins give the Admin role, and nobody gives a role carrying a
-/// permission their own lacks.
-pub async fn may_grant(conn: &mut AnyConnection, actor: &PracticeActor, role: &PracticeRole) -> Result<(), AppError> {
-    if role.is(RoleKind::Admin) && actor.role_kind != RoleKind::Admin {
-        return Err(AppError::NotAllowed("Only an Admin can give the Admin role.".into()));
-    }
-    let kind = RoleKind::parse(&role.kind).ok_or(AppError::Internal)?;
-    let keys = role_permissions(conn, role.id, kind).await?;
-    may_grant_permissions(actor, &keys)
-}
-
-/// [`may_grant`] for every role in `role_ids` (of the practice; ids of roles deleted since
-/// are skipped): for actions that give several roles back at once (undo, reactivation).
-pub async fn may_grant_all(conn: &mut AnyConnection, actor: &PracticeActor, role_ids: &[i64]) -> Result<(), AppError> {
-    for id in role_ids {
-        if let Some(role) = find_practice_role(conn, actor.practice_id, *id).await? {
-            may_grant(conn, actor, &role).await?;
-        }
-    }
-    Ok(())
-}
-
 /// Creates a custom role with an already validated permission set.
 pub async fn create_custom_role(
     conn: &mut AnyConnection,
     practice_id: i64,
     name: &DisplayName,
-    permissions: &[&str],
+    permissions: &[Permission],
 ) -> Result<i64, sqlx::Error> {
     let t = now();
     let role_id: i64 = sqlx::query_scalar(
@@ -134,7 +42,7 @@ async fn set_permissions(
     conn: &mut AnyConnection,
     practice_id: i64,
     role_id: i64,
-    permissions: &[&str],
+    permissions: &[Permission],
 ) -> Result<(), sqlx::Error> {
     sqlx::query(r#"DELETE FROM role_permissions WHERE role_id = $1"#)
         .bind(role_id)
@@ -149,7 +57,7 @@ async fn set_permissions(
     );
     let mut q = sqlx::query(&sql);
     for key in permissions {
-        q = q.bind(practice_id).bind(role_id).bind(*key);
+        q = q.bind(practice_id).bind(role_id).bind(key.key());
     }
     q.execute(conn).await?;
     Ok(())
@@ -185,7 +93,7 @@ pub async fn list(actor: &PracticeActor) -> Result<Vec<RoleDetail>, AppError> {
             id: r.id,
             kind,
             name: display_role_name(&r.kind, &r.name),
-            permissions: role_permissions(&mut conn, r.id, kind).await?,
+            permissions: keys(&role_permissions(&mut conn, r.id, kind).await?),
             members: r.members,
             assignments: r.assignments,
             invitations: r.invitations,
@@ -206,7 +114,7 @@ async fn custom_role(
         }
         Some(role) => {
             let perms = role_permissions(conn, role_id, RoleKind::Custom).await?;
-            Ok((role.name, perms))
+            Ok((role.name, keys(&perms)))
         }
     }
 }
@@ -218,14 +126,14 @@ pub async fn save(
     permissions: &[String],
 ) -> Result<i64, AppError> {
     let name = DisplayName::parse(name, "role name", 60).map_err(|m| AppError::invalid("name", m))?;
-    let keys = crate::practice::permissions::validate(permissions)
+    let chosen = crate::domain::permissions::validate(permissions)
         .map_err(|e| AppError::invalid("permissions", e.to_string()))?;
     let taken = || AppError::invalid("name", format!("There is already a role called {}.", name.as_str()));
-    may_grant_permissions(actor, &keys)?;
+    may_grant_permissions(actor, &chosen)?;
     let mut tx = actor.state.db.begin_write().await?;
     let (id, action, before) = match role_id {
         None => {
-            let id = create_custom_role(&mut tx, actor.practice_id, &name, &keys)
+            let id = create_custom_role(&mut tx, actor.practice_id, &name, &chosen)
                 .await
                 .map_err(|e| on_constraint(e, &UNIQUE_NAME, taken))?;
             (id, AuditAction::RoleCreated, None)
@@ -243,7 +151,7 @@ pub async fn save(
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| on_constraint(e, &UNIQUE_NAME, taken))?;
-            set_permissions(&mut tx, actor.practice_id, id, &keys).await?;
+            set_permissions(&mut tx, actor.practice_id, id, &chosen).await?;
             (
                 id,
                 AuditAction::RoleUpdated,
@@ -255,7 +163,7 @@ pub async fn save(
         &mut tx,
         AuditEvent {
             before,
-            after: Some(serde_json::json!({ "name": name.as_str(), "permissions": keys })),
+            after: Some(serde_json::json!({ "name": name.as_str(), "permissions": keys(&chosen) })),
             ..actor.audit_on(action, "role", id, name.as_str())
         },
     )
@@ -315,4 +223,9 @@ pub async fn delete(actor: &PracticeActor, role_id: i64, move_to: Option<i64>) -
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Permissions by their stored keys, as the wire and the audit trail carry them.
+fn keys(permissions: &[Permission]) -> Vec<String> {
+    permissions.iter().map(|p| p.key().to_owned()).collect()
 }

@@ -5,8 +5,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use super::*;
-use crate::frame::forms::{FormError, action_error};
-use crate::frame::widgets::PanelButton;
+use crate::ui::forms::{FormError, action_error};
+use crate::ui::widgets::PanelButton;
 
 #[component]
 pub fn RolesPage() -> impl IntoView {
@@ -191,7 +191,7 @@ fn RolesTable(
                                 <tr>
                                     <th scope="row">{role.name.clone()}{(role.kind != RoleKind::Custom).then(|| view! { <span class="badge">"Predefined"</span> })}</th>
                                     <td>{summary}</td>
-                                    <td>{format!("{}, {}, {}", crate::frame::widgets::count(role.members, "user"), crate::frame::widgets::count(role.assignments, "client assignment"), crate::frame::widgets::count(role.invitations, "invitation"))}</td>
+                                    <td>{format!("{}, {}, {}", crate::ui::widgets::count(role.members, "user"), crate::ui::widgets::count(role.assignments, "client assignment"), crate::ui::widgets::count(role.invitations, "invitation"))}</td>
                                     <td>
     <div class="row-actions">
                                         {(role.kind == RoleKind::Custom).then(|| view! {
@@ -251,7 +251,7 @@ fn PermissionPicker(ticked: Vec<String>) -> impl IntoView {
             {CATALOGUE
                 .iter()
                 .map(|section| {
-                    let keys: Vec<&'static str> = section.permissions.iter().map(|p| p.key).collect();
+                    let keys: Vec<&'static str> = section.permissions.iter().map(|p| p.key()).collect();
                     let all_on = {
                         let keys = keys.clone();
                         move || chosen.with(|c| keys.iter().all(|k| c.contains(*k)))
@@ -275,7 +275,7 @@ fn PermissionPicker(ticked: Vec<String>) -> impl IntoView {
                                 .permissions
                                 .iter()
                                 .map(|p| {
-                                    let key = p.key;
+                                    let key = p.key();
                                     let on = move || chosen.with(|c| c.contains(key));
                                     index += 1;
                                     view! {
@@ -285,7 +285,7 @@ fn PermissionPicker(ticked: Vec<String>) -> impl IntoView {
                                                 let checked = event_target_checked(&ev);
                                                 chosen.update(|c| toggle(c, key, checked));
                                             }/>
-                                            <span>{p.label}</span>
+                                            <span>{p.label()}</span>
                                             <span class="perm-state" aria-hidden="true">{move || if on() { "Full" } else { "None" }}</span>
                                         </label>
                                     }

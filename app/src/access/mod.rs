@@ -1,0 +1,11 @@
+//! Access: what the caller may do. The actors (a person acting in a practice or in a
+//! client account), the guards every server function starts with, the one policy module
+//! holding every rule about who may change whose access, and what those rules read: the
+//! practice's members, roles and settings.
+
+pub mod actor;
+pub mod guard;
+pub mod members;
+pub mod policy;
+pub mod practices;
+pub mod roles;

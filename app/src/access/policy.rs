@@ -1,0 +1,142 @@
+//! Every rule about who may change whose access, in one place. Each path that gives,
+//! changes or takes away someone's access (a click, a bulk action, a copy, an undo, an end
+//! date, a role change, a deactivation, an offboarding, an invitation, a client's own
+//! users) asks these; none writes a rule out itself.
+//!
+//! - Nobody gives a role carrying a permission their own role lacks, and only an Admin gives
+//!   the Admin role ([`may_grant`]).
+//! - Only an Admin acts on an Admin ([`only_admins_act_on_admins`]).
+//! - The practice always keeps an active Admin ([`keep_an_admin`]); the main user keeps the
+//!   Admin role and is never deactivated.
+//! - A change to who the Admins are runs one at a time, re-reading the actor's own
+//!   membership first ([`hold_practice`]).
+//! - Nobody is given access while deactivated ([`refuse_if_inactive`]).
+//! - Only an Admin changes the practice's settings ([`only_admins_change_settings`]): they
+//!   decide how every member signs in and is told about access.
+
+use sqlx::AnyConnection;
+
+use crate::access::actor::PracticeActor;
+use crate::access::members::{Member, lock_practice};
+use crate::access::roles::{PracticeRole, find_practice_role, role_permissions};
+use crate::domain::permissions::Permission;
+use crate::domain::roles::RoleKind;
+use crate::domain::statuses::MemberStatus;
+use crate::platform::error::AppError;
+
+/// Refuses a permission set with anything the actor's own role lacks: nobody hands out
+/// more than they hold.
+pub fn may_grant_permissions(actor: &PracticeActor, permissions: &[Permission]) -> Result<(), AppError> {
+    match permissions.iter().find(|p| !actor.can(**p)) {
+        None => Ok(()),
+        Some(missing) => Err(AppError::NotAllowed(format!(
+            "You cannot give a permission your own role does not have ({}).",
+            missing.label()
+        ))),
+    }
+}
+
+/// Refuses unless the actor may give `role` to someone (in the practice, on a client, or
+/// by invitation): only Admins give the Admin role, and nobody gives a role carrying a
+/// permission their own lacks.
+pub async fn may_grant(conn: &mut AnyConnection, actor: &PracticeActor, role: &PracticeRole) -> Result<(), AppError> {
+    if role.is(RoleKind::Admin) && actor.role_kind != RoleKind::Admin {
+        return Err(AppError::NotAllowed("Only an Admin can give the Admin role.".into()));
+    }
+    let kind = RoleKind::parse(&role.kind).ok_or(AppError::Internal)?;
+    let keys = role_permissions(conn, role.id, kind).await?;
+    may_grant_permissions(actor, &keys)
+}
+
+/// [`may_grant`] for every role in `role_ids` (of the practice; ids of roles deleted since
+/// are skipped): for actions that give several roles back at once (undo, reactivation).
+pub async fn may_grant_all(conn: &mut AnyConnection, actor: &PracticeActor, role_ids: &[i64]) -> Result<(), AppError> {
+    for id in role_ids {
+        if let Some(role) = find_practice_role(conn, actor.practice_id, *id).await? {
+            may_grant(conn, actor, &role).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Holds the practice (`lock_practice`) for a change to who its Admins are, then reads the
+/// actor's own membership again: a change to their role, their main-user flag or their
+/// access that committed before this (while it waited, on PostgreSQL) must not be acted
+/// past with the powers their session was read with.
+pub async fn hold_practice(conn: &mut sqlx::AnyConnection, actor: &PracticeActor) -> Result<(), AppError> {
+    lock_practice(&mut *conn, actor.practice_id).await?;
+    let now: Option<(i64, i64, String)> = sqlx::query_as(
+        r#"SELECT role_id, is_main, status FROM practice_members WHERE practice_id = $1 AND user_id = $2"#,
+    )
+    .bind(actor.practice_id)
+    .bind(actor.user_id())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let unchanged = now.is_some_and(|(role_id, is_main, status)| {
+        role_id == actor.role_id && (is_main == 1) == actor.is_main && status == MemberStatus::Active.as_str()
+    });
+    if !unchanged {
+        return Err(AppError::Conflict(
+            "Your own role changed while this was being done, so nothing was changed. Reload the page.".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses to leave the practice without an active Admin: `m` must not be the last one
+/// when they lose the role or their access.
+pub async fn keep_an_admin(conn: &mut sqlx::AnyConnection, actor: &PracticeActor, m: &Member) -> Result<(), AppError> {
+    if !(m.is_active() && m.role_kind == RoleKind::Admin.as_str()) {
+        return Ok(());
+    }
+    let admins: i64 = sqlx::query_scalar(
+        r#"SELECT COUNT(*) FROM practice_members m JOIN roles r ON r.id = m.role_id
+           WHERE m.practice_id = $1 AND m.status = $2 AND r.kind = $3"#,
+    )
+    .bind(actor.practice_id)
+    .bind(MemberStatus::Active.as_str())
+    .bind(RoleKind::Admin.as_str())
+    .fetch_one(conn)
+    .await?;
+    if admins <= 1 {
+        return Err(AppError::Conflict(format!(
+            "{} is the last active Admin of the practice. Make someone else an Admin first.",
+            m.name
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses a non-Admin acting on an Admin (`what` says how, for the message): taking the
+/// role or the access away is power over that person too.
+pub fn only_admins_act_on_admins(actor: &PracticeActor, m: &Member, what: &str) -> Result<(), AppError> {
+    if m.role_kind == RoleKind::Admin.as_str() && actor.role_kind != RoleKind::Admin {
+        return Err(AppError::NotAllowed(format!("Only an Admin can {what}.")));
+    }
+    Ok(())
+}
+
+pub fn refuse_if_deactivated(staff: &Member, role_id: Option<i64>) -> Result<(), AppError> {
+    refuse_if_inactive(staff.is_active(), role_id)
+}
+
+/// Nobody is given access while deactivated (removing it is always allowed).
+pub fn refuse_if_inactive(active: bool, role_id: Option<i64>) -> Result<(), AppError> {
+    if !active && role_id.is_some() {
+        return Err(AppError::Conflict(
+            "This staff member is deactivated. Reactivate them before granting access.".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses anyone but an Admin a change to the practice's settings (how every member signs
+/// in, whether staff are told of changes to their access).
+pub fn only_admins_change_settings(actor: &PracticeActor) -> Result<(), AppError> {
+    if actor.role_kind != RoleKind::Admin {
+        return Err(AppError::NotAllowed(
+            "Only an Admin can change this practice setting.".into(),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,86 @@
+//! The practice's roles as the access layer reads them: a practice's roles in list order,
+//! one role chosen by id (only ever the practice's own), and what a role permits.
+
+use sqlx::AnyConnection;
+
+use crate::domain::permissions::Permission;
+use crate::domain::roles::{RoleKind, display_role_name};
+use crate::platform::error::AppError;
+
+/// The order of every role list: the predefined Admin, Employee and User, then custom
+/// roles by name. For `ORDER BY` over `roles` (unqualified columns).
+pub const ROLE_ORDER: &str =
+    "CASE kind WHEN 'admin' THEN 0 WHEN 'employee' THEN 1 WHEN 'user' THEN 2 ELSE 3 END, name_key";
+
+/// A role of one practice.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct PracticeRole {
+    pub id: i64,
+    pub kind: String,
+    pub name: String,
+}
+
+impl PracticeRole {
+    pub fn display_name(&self) -> String {
+        display_role_name(&self.kind, &self.name)
+    }
+
+    pub fn is(&self, kind: RoleKind) -> bool {
+        self.kind == kind.as_str()
+    }
+}
+
+/// Every role of the practice, in [`ROLE_ORDER`].
+pub async fn practice_roles(conn: &mut AnyConnection, practice_id: i64) -> Result<Vec<PracticeRole>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT id, kind, name FROM roles WHERE practice_id = $1 ORDER BY {ROLE_ORDER}"
+    ))
+    .bind(practice_id)
+    .fetch_all(conn)
+    .await
+}
+
+/// The role `role_id`, if it belongs to the practice; `None` for another practice's role.
+pub async fn find_practice_role(
+    conn: &mut AnyConnection,
+    practice_id: i64,
+    role_id: i64,
+) -> Result<Option<PracticeRole>, sqlx::Error> {
+    sqlx::query_as(r#"SELECT id, kind, name FROM roles WHERE id = $1 AND practice_id = $2"#)
+        .bind(role_id)
+        .bind(practice_id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// The role chosen in the form field `field`, refused unless it is one of the practice's.
+pub async fn chosen_role(
+    conn: &mut AnyConnection,
+    practice_id: i64,
+    role_id: i64,
+    field: &str,
+) -> Result<PracticeRole, AppError> {
+    find_practice_role(conn, practice_id, role_id)
+        .await?
+        .ok_or_else(|| AppError::invalid(field, "Choose one of the practice's roles."))
+}
+
+/// The permissions a role grants: predefined ones from code, custom ones from the table.
+pub async fn role_permissions(
+    conn: &mut AnyConnection,
+    role_id: i64,
+    kind: RoleKind,
+) -> Result<Vec<Permission>, sqlx::Error> {
+    match kind.predefined_permissions() {
+        Some(permissions) => Ok(permissions),
+        None => {
+            let keys: Vec<String> =
+                sqlx::query_scalar(r#"SELECT permission FROM role_permissions WHERE role_id = $1 ORDER BY permission"#)
+                    .bind(role_id)
+                    .fetch_all(conn)
+                    .await?;
+            // A key this version no longer knows grants nothing.
+            Ok(keys.iter().filter_map(|k| Permission::parse(k)).collect())
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! Two-step sign-in: a time-based code (TOTP, RFC 6238) from an authenticator app after
+//! the password, or one of ten one-time recovery codes. Anyone turns it on for their own
+//! login from the account menu; a practice can require it of all its staff, and its
+//! admins can reset a member's (audited).
+//!
+//! Every door that checks a password and then starts a session goes through
+//! [`ssr::sign_in_or_challenge`]: with two-step sign-in on, the session starts only after
+//! the code (`verify_sign_in`), whose wrong guesses the sign-in throttle counts like
+//! wrong passwords.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::platform::error::AppError;
+
+#[cfg(feature = "ssr")]
+pub mod ssr;
+mod view;
+
+pub use view::{TwoStepPage, VerifySignInPage};
+
+/// How many recovery codes a login gets when it turns two-step sign-in on.
+pub const RECOVERY_CODES: usize = 10;
+
+/// What the Two-step sign-in page shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TwoStepStatus {
+    pub enabled: bool,
+    /// False when the server has no `SECRET_KEY`: two-step sign-in cannot be turned on.
+    pub available: bool,
+    /// Practices of this user's that require it (they cannot turn it off).
+    pub required_by: Vec<String>,
+    pub recovery_codes_left: i64,
+    /// While it is off: the key to add to an authenticator app.
+    pub setup: Option<TwoStepSetup>,
+    /// The recovery codes of turning it on just now, when that was a plain form post (the
+    /// page it returns to shows them, once); with the WASM they come in the answer itself.
+    pub new_recovery_codes: Option<Vec<String>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TwoStepSetup {
+    /// The `otpauth://` address as a QR code (SVG, drawn on the server).
+    pub qr_svg: String,
+    /// The same key as text, in groups of four ("Can't scan? Enter this key").
+    pub key: String,
+}
+
+/// The page's state. For a login without two-step sign-in this also prepares a key (kept
+/// until confirmed, so reloading shows the same QR code).
+#[server(endpoint = "get_two_step")]
+pub async fn get_two_step() -> Result<TwoStepStatus, AppError> {
+    let (state, session) = crate::identity::session::require_for_two_step_setup().await?;
+    ssr::status(&state, &session).await
+}
+
+/// Turns two-step sign-in on with the login's password and a code from the key just
+/// shown; answers the recovery codes, shown this once.
+#[server(endpoint = "confirm_two_step")]
+pub async fn confirm_two_step(password: String, code: String) -> Result<Vec<String>, AppError> {
+    let (state, session) = crate::identity::session::require_for_two_step_setup().await?;
+    ssr::confirm(&state, &session, password, &code).await
+}
+
+/// Turns two-step sign-in off, with the password and a current code or a recovery code.
+#[server(endpoint = "turn_off_two_step")]
+pub async fn turn_off_two_step(password: String, code: String) -> Result<(), AppError> {
+    let (state, session) = crate::identity::session::require_for_two_step_setup().await?;
+    ssr::turn_off(&state, &session, password, &code).await
+}
+
+/// The second step of signing in: the code for the sign-in whose password was right
+/// (named by a short-lived cookie). Starts the session.
+#[server(endpoint = "verify_sign_in")]
+pub async fn verify_sign_in(code: String) -> Result<(), AppError> {
+    let state = crate::platform::http::request::app_state()?;
+    ssr::verify_sign_in(&state, &code).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}

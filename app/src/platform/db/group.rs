@@ -1,0 +1,245 @@
+//! Group commit: clicks in the matrix that wait for the write turn at the same moment run
+//! as one group (SQLite): one transaction, one commit and one turn at the write lock, each
+//! still checked and answered on its own.
+
+use super::{BUSY_TIMEOUT, Backend, Db};
+
+/// The most writes one group runs in one transaction; the rest wait for the next group.
+const MOST_IN_A_GROUP: usize = 128;
+
+/// A boxed future borrowing the connection it runs on.
+pub type BoxFuture<'c, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'c>>;
+
+/// What the work given to [`Db::write_grouped`] ends with.
+pub enum Step<T, E> {
+    /// Done (whether or not it wrote): its answer, given once the group has committed.
+    Done(T),
+    /// Refused before it wrote anything: the group goes on without it.
+    Refused(E),
+}
+
+/// A queued write. Given the group's connection it runs and says how it went; given
+/// `None` it is not run and answers busy (its group failed before it, or it waited too long).
+type Job = Box<dyn for<'c> FnOnce(Option<&'c mut sqlx::AnyConnection>) -> BoxFuture<'c, Ran> + Send>;
+
+/// Answers a job's caller once the group's fate is known (`true`: committed).
+type Answer = Box<dyn FnOnce(bool) + Send>;
+
+enum Ran {
+    /// Refused, or not run: answered already.
+    Answered,
+    /// Done: answered when the group commits, or as busy if it is rolled back.
+    Done(Answer),
+    /// A statement failed after the job may have written: the group is rolled back.
+    Failed(Answer),
+}
+
+#[derive(Default)]
+pub(super) struct Waiting {
+    next_id: u64,
+    /// Each with its id and when it was queued.
+    jobs: std::collections::VecDeque<(u64, tokio::time::Instant, Job)>,
+}
+
+/// The most writes that may wait at once; more are answered busy straight away.
+const MOST_WAITING: usize = 2048;
+
+/// Takes a queued write back out when its caller goes away (or gives up) before a group
+/// has taken it: a click nobody waits for any more is never run later.
+struct Withdraw<'a> {
+    waiting: &'a std::sync::Mutex<Waiting>,
+    id: u64,
+}
+
+impl Withdraw<'_> {
+    /// Whether the write was still queued (and is now withdrawn, never to run).
+    fn now(&self) -> bool {
+        let mut waiting = self.waiting.lock().expect("write queue");
+        let at = waiting.jobs.iter().position(|(queued, _, _)| *queued == self.id);
+        at.and_then(|at| waiting.jobs.remove(at)).is_some()
+    }
+}
+
+impl Drop for Withdraw<'_> {
+    fn drop(&mut self) {
+        self.now();
+    }
+}
+
+impl std::fmt::Debug for Waiting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} waiting writes", self.jobs.len())
+    }
+}
+
+/// The error a write gets when its group could not commit: nothing of it was kept.
+fn busy() -> sqlx::Error {
+    sqlx::Error::PoolTimedOut
+}
+
+impl Db {
+    /// Runs `work` in a write transaction, on SQLite together with the other writes waiting
+    /// at that moment: one transaction, one commit and one turn at the write lock for the
+    /// whole group (a click is small, and SQLite's lock and commit cost more than its
+    /// statements). `work` answers [`Step::Refused`] for what it refuses before writing;
+    /// the group goes on without it. An error after it may have written rolls the whole
+    /// group back: that write gets its error, the others [`sqlx::Error::PoolTimedOut`]
+    /// (busy: nothing was changed). A done write is answered after the commit. Each write
+    /// waits at most the busy timeout for its group, as [`Db::begin_write`] does. A group
+    /// holding others' writes runs in a task of its own, so a caller that goes away does
+    /// not cut it short; a write alone runs in its caller.
+    /// On PostgreSQL each write is its own transaction.
+    pub async fn write_grouped<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<sqlx::Error> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut sqlx::AnyConnection) -> BoxFuture<'c, Result<Step<T, E>, E>> + Send + 'static,
+    {
+        if self.backend == Backend::Postgres {
+            let mut tx = self.pool.begin().await?;
+            return match work(&mut tx).await? {
+                Step::Done(answer) => {
+                    tx.commit().await?;
+                    Ok(answer)
+                }
+                Step::Refused(error) => Err(error),
+            };
+        }
+        let (send, mut answer) = tokio::sync::oneshot::channel::<Result<T, E>>();
+        let job: Job = Box::new(move |conn| {
+            Box::pin(async move {
+                let Some(conn) = conn else {
+                    let _ = send.send(Err(busy().into()));
+                    return Ran::Answered;
+                };
+                match work(conn).await {
+                    Ok(Step::Refused(error)) => {
+                        let _ = send.send(Err(error));
+                        Ran::Answered
+                    }
+                    Ok(Step::Done(value)) => Ran::Done(Box::new(move |committed| {
+                        let _ = send.send(if committed { Ok(value) } else { Err(busy().into()) });
+                    })),
+                    Err(error) => Ran::Failed(Box::new(move |_| {
+                        let _ = send.send(Err(error));
+                    })),
+                }
+            })
+        });
+        let queued_at = tokio::time::Instant::now();
+        let id = {
+            let mut waiting = self.waiting.lock().expect("write queue");
+            if waiting.jobs.len() >= MOST_WAITING {
+                return Err(busy().into());
+            }
+            waiting.next_id += 1;
+            let id = waiting.next_id;
+            waiting.jobs.push_back((id, queued_at, job));
+            id
+        };
+        let withdraw = Withdraw {
+            waiting: &self.waiting,
+            id,
+        };
+        let deadline = queued_at + BUSY_TIMEOUT;
+        loop {
+            tokio::select! {
+                biased;
+                done = &mut answer => return done.unwrap_or_else(|_| Err(busy().into())),
+                turn = self.writer.clone().lock_owned() => {
+                    if let Ok(done) = answer.try_recv() {
+                        return done;
+                    }
+                    if tokio::time::Instant::now() >= deadline {
+                        break;
+                    }
+                    // Nobody has run this write yet: run the group it is in.
+                    let alone = {
+                        let waiting = self.waiting.lock().expect("write queue");
+                        waiting.jobs.len() == 1 && waiting.jobs.front().is_some_and(|(queued, _, _)| *queued == id)
+                    };
+                    if alone {
+                        // Only this write: run it here (if this caller goes away, nobody
+                        // else's write goes with it). Others that come meanwhile wait.
+                        self.run_group(turn, 1).await;
+                    } else {
+                        // In a task of its own: the group must not stop halfway because
+                        // this caller went away.
+                        let db = self.clone();
+                        let _ = tokio::spawn(async move { db.run_group(turn, MOST_IN_A_GROUP).await }).await;
+                    }
+                }
+                _ = tokio::time::sleep_until(deadline) => break,
+            }
+        }
+        if withdraw.now() {
+            return Err(busy().into());
+        }
+        // A group has it: every write a group takes is answered (done, refused, failed, or
+        // busy when not run), and a group never waits for a lock of ours.
+        answer.await.unwrap_or_else(|_| Err(busy().into()))
+    }
+
+    /// How many writes wait for their group now (SQLite; always 0 on PostgreSQL).
+    pub fn waiting_writes(&self) -> usize {
+        self.waiting.lock().expect("write queue").jobs.len()
+    }
+
+    /// Runs the first `most` waiting writes in one transaction, holding the write turn, and
+    /// answers every one of them. A write that has waited past the busy timeout is not run
+    /// (its caller has stopped waiting); when the group fails, the writes it has not run
+    /// yet are not run either: all of those are answered busy.
+    async fn run_group(&self, _turn: tokio::sync::OwnedMutexGuard<()>, most: usize) {
+        let mut jobs: std::collections::VecDeque<(u64, tokio::time::Instant, Job)> = {
+            let mut waiting = self.waiting.lock().expect("write queue");
+            let n = waiting.jobs.len().min(most);
+            waiting.jobs.drain(..n).collect()
+        };
+        if jobs.is_empty() {
+            return;
+        }
+        // SQLite only (PostgreSQL writes are not grouped): see `begin_write` for IMMEDIATE.
+        let mut tx = match self.pool.begin_with("BEGIN IMMEDIATE").await {
+            Ok(tx) => tx,
+            Err(error) => {
+                tracing::warn!(%error, "cannot start a write transaction");
+                for (_, _, job) in jobs {
+                    job(None).await;
+                }
+                return;
+            }
+        };
+        let mut done: Vec<Answer> = Vec::with_capacity(jobs.len());
+        while let Some((_, queued_at, job)) = jobs.pop_front() {
+            if queued_at.elapsed() >= BUSY_TIMEOUT {
+                job(None).await;
+                continue;
+            }
+            match job(Some(&mut tx)).await {
+                Ran::Answered => {}
+                Ran::Done(answer) => done.push(answer),
+                Ran::Failed(answer) => {
+                    drop(tx); // rolled back
+                    answer(false);
+                    for answer in done {
+                        answer(false);
+                    }
+                    for (_, _, job) in jobs {
+                        job(None).await;
+                    }
+                    return;
+                }
+            }
+        }
+        let committed = match tx.commit().await {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::error!(%error, "a group of writes did not commit");
+                false
+            }
+        };
+        for answer in done {
+            answer(committed);
+        }
+    }
+}

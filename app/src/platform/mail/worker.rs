@@ -1,0 +1,197 @@
+//! The outbox worker: every app server claims due messages with a lease, issues their
+//! links as they go out, and sends them over SMTP with retries and back-off.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use super::{LINK_PLACEHOLDER, LinkTo, MailStatus, OutboxSignal, escape_html};
+use crate::platform::config::Config;
+use crate::platform::db::{Db, now};
+use crate::platform::tokens::{hash_token, new_token};
+
+/// Attempts before a message is marked failed.
+pub const MAX_ATTEMPTS: i64 = 8;
+/// How long a claimed message is reserved for the worker that claimed it.
+const LEASE_SECS: i64 = 120;
+
+/// Gives what `link` opens a fresh token as its email goes out and returns the link (only
+/// the token's hash is stored); `None` when it is no longer open (an invitation accepted,
+/// revoked or replaced; a sign-up confirmed). A retry issues another token: a link that
+/// never reached anyone dies unseen.
+async fn issue_link(db: &Db, link: LinkTo, base_url: &str) -> Result<Option<String>, sqlx::Error> {
+    let token = new_token();
+    let (sql, id, path) = match link {
+        LinkTo::Invitation(id) => (
+            r#"UPDATE invitations SET token_hash = $1 WHERE id = $2 AND status = 'pending'"#,
+            id,
+            "invite",
+        ),
+        LinkTo::SignUp(id) => (
+            r#"UPDATE sign_up_requests SET token_hash = $1 WHERE id = $2 AND confirmed_at IS NULL"#,
+            id,
+            "signup/confirm",
+        ),
+    };
+    let updated = sqlx::query(sql)
+        .bind(hash_token(&token))
+        .bind(id)
+        .execute(db.pool())
+        .await?
+        .rows_affected();
+    Ok((updated == 1).then(|| format!("{base_url}/{path}/{token}")))
+}
+
+#[derive(sqlx::FromRow)]
+struct Claimed {
+    id: i64,
+    to_address: String,
+    subject: String,
+    body_text: String,
+    body_html: String,
+    attempts: i64,
+    invitation_id: Option<i64>,
+    sign_up_request_id: Option<i64>,
+}
+
+impl Claimed {
+    fn link(&self) -> Option<LinkTo> {
+        self.invitation_id
+            .map(LinkTo::Invitation)
+            .or(self.sign_up_request_id.map(LinkTo::SignUp))
+    }
+}
+
+/// Runs forever: sends due messages, then sleeps until woken or a few seconds pass.
+pub async fn run_worker(db: Db, config: Arc<Config>, signal: OutboxSignal) {
+    let Some(url) = config.smtp_url.clone() else { return };
+    let transport = match AsyncSmtpTransport::<Tokio1Executor>::from_url(&url) {
+        Ok(builder) => builder.timeout(Some(Duration::from_secs(20))).build(),
+        Err(error) => {
+            tracing::error!(%error, "SMTP_URL is not usable; email stays in the outbox");
+            return;
+        }
+    };
+    let from: Mailbox = match config.mail_from.parse() {
+        Ok(m) => m,
+        Err(error) => {
+            tracing::error!(%error, "MAIL_FROM is not an address; email stays in the outbox");
+            return;
+        }
+    };
+    loop {
+        match send_due(&db, &transport, &from, &config.app_base_url).await {
+            Ok(sent) if sent > 0 => continue,
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "outbox pass failed"),
+        }
+        tokio::select! {
+            _ = signal.0.notified() => {},
+            _ = tokio::time::sleep(Duration::from_secs(3)) => {},
+        }
+    }
+}
+
+/// One pass: claim up to ten due messages and try each once. Returns how many were sent.
+pub async fn send_due(
+    db: &Db,
+    transport: &AsyncSmtpTransport<Tokio1Executor>,
+    from: &Mailbox,
+    base_url: &str,
+) -> Result<usize, sqlx::Error> {
+    let t = now();
+    // The lease condition is repeated outside the subquery so that, on PostgreSQL, a second
+    // server racing for the same rows re-checks it after waiting for the first one's lock.
+    // A writing statement: on SQLite it takes its turn at the write lock (Db::begin_write).
+    let mut tx = db.begin_write().await?;
+    let claimed: Vec<Claimed> = sqlx::query_as(
+        r#"UPDATE email_outbox SET claimed_until = $1
+           WHERE id IN (SELECT id FROM email_outbox
+                        WHERE status = $3 AND next_attempt_at <= $2 AND (claimed_until IS NULL OR claimed_until < $2)
+                        ORDER BY id LIMIT 10)
+             AND status = $3 AND (claimed_until IS NULL OR claimed_until < $2)
+           RETURNING id, to_address, subject, body_text, body_html, attempts, invitation_id, sign_up_request_id"#,
+    )
+    .bind(t + LEASE_SECS)
+    .bind(t)
+    .bind(MailStatus::Pending.as_str())
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let mut sent = 0;
+    for mut message in claimed {
+        if let Some(link) = message.link() {
+            match issue_link(db, link, base_url).await? {
+                Some(link) => {
+                    message.body_text = message.body_text.replace(LINK_PLACEHOLDER, &link);
+                    message.body_html = message.body_html.replace(LINK_PLACEHOLDER, &escape_html(&link));
+                }
+                None => {
+                    // Closed before it went out: nothing to send.
+                    db.execute_write(sqlx::query(
+                        r#"UPDATE email_outbox SET status = $1, claimed_until = NULL, last_error = $2 WHERE id = $3"#,
+                    )
+                    .bind(MailStatus::Failed.as_str())
+                    .bind("what its link opens was no longer open when this message was due")
+                    .bind(message.id)
+                    )
+                    .await?;
+                    continue;
+                }
+            }
+        }
+        match deliver(transport, from, &message).await {
+            Ok(()) => {
+                db.execute_write(sqlx::query(r#"UPDATE email_outbox SET status = $1, sent_at = $2, attempts = attempts + 1, claimed_until = NULL, last_error = NULL WHERE id = $3"#)
+                    .bind(MailStatus::Sent.as_str())
+                    .bind(now())
+                    .bind(message.id)
+                    )
+                    .await?;
+                sent += 1;
+            }
+            Err(error) => {
+                let attempts = message.attempts + 1;
+                let status = if attempts >= MAX_ATTEMPTS {
+                    MailStatus::Failed
+                } else {
+                    MailStatus::Pending
+                };
+                // Back-off: 10 s, 20 s, 40 s … capped at an hour.
+                let delay = (10_i64 << (attempts - 1).min(9)).min(3600);
+                tracing::warn!(id = message.id, attempts, %error, "sending email failed");
+                db.execute_write(sqlx::query(
+                    r#"UPDATE email_outbox SET status = $1, attempts = $2, next_attempt_at = $3, claimed_until = NULL, last_error = $4 WHERE id = $5"#,
+                )
+                .bind(status.as_str())
+                .bind(attempts)
+                .bind(now() + delay)
+                .bind(error.chars().take(500).collect::<String>())
+                .bind(message.id)
+                )
+                .await?;
+            }
+        }
+    }
+    Ok(sent)
+}
+
+async fn deliver(
+    transport: &AsyncSmtpTransport<Tokio1Executor>,
+    from: &Mailbox,
+    message: &Claimed,
+) -> Result<(), String> {
+    let to: Mailbox = message.to_address.parse().map_err(|e| format!("bad recipient: {e}"))?;
+    let email = Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(message.subject.clone())
+        .multipart(MultiPart::alternative_plain_html(
+            message.body_text.clone(),
+            message.body_html.clone(),
+        ))
+        .map_err(|e| format!("cannot build message: {e}"))?;
+    transport.send(email).await.map(|_| ()).map_err(|e| e.to_string())
+}

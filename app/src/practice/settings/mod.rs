@@ -1,0 +1,125 @@
+//! The practice's settings (Manage users): "Require two-step sign-in for all staff" and
+//! "Notify staff when their client access changes", each an Admin's choice and audited;
+//! and the Sent email page (the outbox, where links can be followed without SMTP).
+
+use leptos::prelude::*;
+
+use crate::platform::error::AppError;
+
+pub mod sent_email;
+
+/// "Require two-step sign-in for all staff".
+#[server(endpoint = "set_two_step_required")]
+pub async fn set_two_step_required(#[server(default)] required: bool) -> Result<(), AppError> {
+    use crate::platform::form_return::{Notice, reply};
+    let actor =
+        crate::access::guard::require_practice(Some(crate::domain::permissions::Permission::ManageUsers)).await?;
+    ssr::set_two_step_required(&actor, required).await?;
+    // A plain form post (the box submits its form) that just required what the admin has
+    // not set up yet: straight to setting it up, where every page would send them anyway.
+    if required
+        && crate::platform::http::request::is_plain_form_post()
+        && crate::account::two_step::ssr::lacks_two_step(&actor.state, actor.session.user_id).await?
+    {
+        leptos_axum::redirect("/account/two-step");
+        return Ok(());
+    }
+    reply(Ok(()), |_| {
+        Notice::say(if required {
+            "Two-step sign-in is now required for all staff."
+        } else {
+            "Two-step sign-in is no longer required."
+        })
+    })
+}
+
+/// "Notify staff when their client access changes".
+#[server(endpoint = "set_access_emails")]
+pub async fn set_access_emails(#[server(default)] enabled: bool) -> Result<(), AppError> {
+    use crate::platform::form_return::{Notice, reply};
+    let actor =
+        crate::access::guard::require_practice(Some(crate::domain::permissions::Permission::ManageUsers)).await?;
+    let done = ssr::set_setting(&actor, ssr::Setting::AccessEmails, enabled).await;
+    reply(done, |_| {
+        Notice::say(if enabled {
+            "Staff are now emailed when their client access changes."
+        } else {
+            "Staff are no longer emailed when their client access changes."
+        })
+    })
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use crate::access::actor::PracticeActor;
+    use crate::access::policy::only_admins_change_settings;
+    use crate::domain::audit::{self, AuditAction, AuditEvent};
+    use crate::platform::error::AppError;
+
+    /// Requiring two-step sign-in needs a server that can set it up: requiring what nobody
+    /// can set up would lock the whole practice out.
+    pub async fn set_two_step_required(actor: &PracticeActor, required: bool) -> Result<(), AppError> {
+        if required {
+            only_admins_change_settings(actor)?;
+            crate::account::two_step::ssr::available(&actor.state)?;
+        }
+        set_setting(actor, Setting::RequireTwoStep, required).await
+    }
+
+    /// A practice's on/off settings, each an integer 0/1 column of `practices`.
+    #[derive(Clone, Copy, Debug)]
+    pub enum Setting {
+        /// "Require two-step sign-in for all staff".
+        RequireTwoStep,
+        /// "Notify staff when their client access changes".
+        AccessEmails,
+    }
+
+    impl Setting {
+        fn column(self) -> &'static str {
+            match self {
+                Self::RequireTwoStep => "require_two_step",
+                Self::AccessEmails => "access_emails",
+            }
+        }
+
+        fn action(self) -> AuditAction {
+            match self {
+                Self::RequireTwoStep => AuditAction::TwoStepRequirementChanged,
+                Self::AccessEmails => AuditAction::AccessEmailsChanged,
+            }
+        }
+    }
+
+    /// Turns one of the practice's settings on or off, audited; only an Admin may (these
+    /// settings decide how every member signs in or is told about access). Nothing is
+    /// recorded when it is already so.
+    pub async fn set_setting(actor: &PracticeActor, setting: Setting, on: bool) -> Result<(), AppError> {
+        only_admins_change_settings(actor)?;
+        let column = setting.column();
+        let mut tx = actor.state.db.begin_write().await?;
+        let before: i64 = sqlx::query_scalar(&format!("SELECT {column} FROM practices WHERE id = $1"))
+            .bind(actor.practice_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if (before == 1) == on {
+            return Ok(());
+        }
+        sqlx::query(&format!("UPDATE practices SET {column} = $1 WHERE id = $2"))
+            .bind(i64::from(on))
+            .bind(actor.practice_id)
+            .execute(&mut *tx)
+            .await?;
+        audit::record(
+            &mut tx,
+            AuditEvent {
+                before: Some(serde_json::json!({ column: before == 1 })),
+                after: Some(serde_json::json!({ column: on })),
+                ..actor.audit(setting.action())
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
