@@ -2,7 +2,7 @@
 //!
 //! The catalogue is code, not data: permissions are checked by code, so a permission only
 //! exists when code checks it. Custom roles store the keys they grant; predefined roles'
-//! sets are derived here (`RoleKind::predefined_permissions`) so a new permission reaches
+//! sets are derived from it (`roles::RoleKind::predefined_permissions`) so a new permission reaches
 //! Admin without a migration.
 
 use serde::{Deserialize, Serialize};
@@ -166,7 +166,6 @@ pub fn toggle(set: &mut std::collections::BTreeSet<String>, key: &str, on: bool)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::roles::RoleKind;
 
     #[test]
     fn keys_are_unique_and_read_back() {
@@ -203,27 +202,6 @@ mod tests {
             validate(&["nope".into()]),
             Err(PermissionSetError::Unknown("nope".into()))
         );
-    }
-
-    #[test]
-    fn predefined_sets_satisfy_their_own_dependencies() {
-        for kind in RoleKind::PREDEFINED {
-            let keys: Vec<String> = kind
-                .predefined_permissions()
-                .unwrap()
-                .into_iter()
-                .map(|p| p.key().to_owned())
-                .collect();
-            validate(&keys).unwrap_or_else(|e| panic!("{kind:?}: {e}"));
-        }
-    }
-
-    #[test]
-    fn only_admin_manages_users_among_predefined_roles() {
-        let has = |k: RoleKind| k.predefined_permissions().unwrap().contains(&Permission::ManageUsers);
-        assert!(has(RoleKind::Admin));
-        assert!(!has(RoleKind::Employee));
-        assert!(!has(RoleKind::User));
     }
 
     #[test]

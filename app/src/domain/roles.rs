@@ -73,3 +73,30 @@ pub fn display_role_name(kind: &str, name: &str) -> String {
         name.to_owned()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::permissions::validate;
+
+    #[test]
+    fn predefined_sets_satisfy_their_own_dependencies() {
+        for kind in RoleKind::PREDEFINED {
+            let keys: Vec<String> = kind
+                .predefined_permissions()
+                .unwrap()
+                .into_iter()
+                .map(|p| p.key().to_owned())
+                .collect();
+            validate(&keys).unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+        }
+    }
+
+    #[test]
+    fn only_admin_manages_users_among_predefined_roles() {
+        let has = |k: RoleKind| k.predefined_permissions().unwrap().contains(&Permission::ManageUsers);
+        assert!(has(RoleKind::Admin));
+        assert!(!has(RoleKind::Employee));
+        assert!(!has(RoleKind::User));
+    }
+}

@@ -1,0 +1,195 @@
+//! One click: a role given on one client (or taken away), checked, audited and noted for
+//! the access email, grouped with the clicks that arrive together.
+
+use sqlx::AnyConnection;
+
+use super::*;
+use crate::access::actor::PracticeActor;
+use crate::access::members::{MemberLock, lock_member};
+use crate::access::policy::may_grant;
+use crate::access::policy::refuse_if_inactive;
+use crate::domain::audit::{self, AuditAction, AuditEvent};
+use crate::domain::roles::display_role_name;
+use crate::domain::statuses::MemberStatus;
+use crate::platform::db::{Step, now};
+
+/// Writes a role for one pair; `None` removes it. One statement either way, so two admins
+/// clicking the same row at once end with one row holding the last click.
+async fn write_pair(
+    conn: &mut AnyConnection,
+    practice_id: i64,
+    user_id: i64,
+    client_id: i64,
+    role_id: Option<i64>,
+    actor: i64,
+) -> Result<(), sqlx::Error> {
+    match role_id {
+        Some(role) => {
+            sqlx::query(&format!(
+                r#"INSERT INTO client_assignments (practice_id, user_id, client_id, role_id, granted_by, granted_at)
+                   VALUES ($1, $2, $3, $4, $5, $6)
+                   ON CONFLICT (user_id, client_id) DO UPDATE SET
+                       role_id = excluded.role_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at,
+                       ends_at = {}"#,
+                keep_live_end("excluded.granted_at")
+            ))
+            .bind(practice_id)
+            .bind(user_id)
+            .bind(client_id)
+            .bind(role)
+            .bind(actor)
+            .bind(now())
+            .execute(conn)
+            .await?;
+        }
+        None => {
+            sqlx::query(r#"DELETE FROM client_assignments WHERE user_id = $1 AND client_id = $2"#)
+                .bind(user_id)
+                .bind(client_id)
+                .execute(conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn set_one(
+    actor: &PracticeActor,
+    user_id: i64,
+    client_id: i64,
+    role_id: Option<i64>,
+) -> Result<(), AppError> {
+    // Clicks are many and small: on SQLite the ones waiting at the same moment share one
+    // transaction and one commit (`write_grouped`). Each is checked inside it, where the
+    // check counts: one statement reads all a click depends on (plus, for a custom role,
+    // its permissions). A refused click writes nothing and leaves the others be.
+    let actor = actor.clone();
+    let db = actor.state.db.clone();
+    db.write_grouped(move |conn| {
+        Box::pin(async move {
+            let checked = match check_one(&actor, conn, user_id, client_id, role_id).await {
+                Ok(checked) => checked,
+                // A database error may have cost the transaction itself (SQLite rolls back
+                // on some): the group must not go on as if nothing happened.
+                Err(error @ (AppError::Internal | AppError::Busy)) => return Err(error),
+                Err(refused) => return Ok(Step::Refused(refused)),
+            };
+            if checked.before.as_ref().map(|b| b.0) == role_id {
+                return Ok(Step::Done(())); // Already so: nothing to change or audit.
+            }
+            write_pair(conn, actor.practice_id, user_id, client_id, role_id, actor.user_id()).await?;
+            let client_name = &checked.client_name;
+            let line = match &checked.new_role {
+                Some(role) => format!("{client_name}: {role} (given by {})", actor.session.name),
+                None => format!("{client_name}: access removed (by {})", actor.session.name),
+            };
+            audit::record(
+                conn,
+                AuditEvent {
+                    before: Some(serde_json::json!({ "client": client_name, "client_id": client_id, "role": checked.before.map(|(_, k, n)| display_role_name(&k, &n)) })),
+                    after: Some(serde_json::json!({ "client": client_name, "client_id": client_id, "role": checked.new_role })),
+                    affected_count: Some(1),
+                    ..actor.audit_on(AuditAction::AccessSet, "staff_access", user_id, &checked.staff_name)
+                },
+            )
+            .await?;
+            // Last: on PostgreSQL it locks the person's pending notice row until commit, and
+            // other clicks for the same person wait for that row.
+            crate::partner::access_notices::ssr::note_if(conn, &actor, checked.access_emails, user_id, &line, false)
+                .await?;
+            Ok(Step::Done(()))
+        })
+    })
+    .await
+}
+
+/// One click, checked: who, which client, which role (its column name), what was held
+/// before (id, kind, name) and whether the practice sends access emails.
+struct OneChange {
+    staff_name: String,
+    client_name: String,
+    new_role: Option<String>,
+    before: Option<(i64, String, String)>,
+    access_emails: bool,
+}
+
+/// Refuses a click on someone outside the practice, a deactivated person (unless removing),
+/// another practice's client, an archived client (unless removing), or a role the actor
+/// may not give. One statement reads the person, the client, the role, the practice's
+/// setting and the role held now.
+async fn check_one(
+    actor: &PracticeActor,
+    conn: &mut AnyConnection,
+    user_id: i64,
+    client_id: i64,
+    role_id: Option<i64>,
+) -> Result<OneChange, AppError> {
+    #[derive(sqlx::FromRow)]
+    struct Found {
+        staff_name: String,
+        status: String,
+        access_emails: i64,
+        client_name: Option<String>,
+        archived: Option<i64>,
+        role_id: Option<i64>,
+        role_kind: Option<String>,
+        role_name: Option<String>,
+        before_id: Option<i64>,
+        before_kind: Option<String>,
+        before_name: Option<String>,
+    }
+    lock_member(conn, actor.practice_id, user_id, MemberLock::Share).await?;
+    let found: Option<Found> = sqlx::query_as(
+        r#"SELECT u.name AS staff_name, m.status, p.access_emails, c.name AS client_name, c.archived,
+                  r.id AS role_id, r.kind AS role_kind, r.name AS role_name,
+                  a.role_id AS before_id, br.kind AS before_kind, br.name AS before_name
+           FROM practice_members m
+           JOIN users u ON u.id = m.user_id
+           JOIN practices p ON p.id = m.practice_id
+           LEFT JOIN clients c ON c.id = $3 AND c.practice_id = m.practice_id
+           LEFT JOIN roles r ON r.id = $4 AND r.practice_id = m.practice_id
+           LEFT JOIN current_assignments a ON a.user_id = m.user_id AND a.client_id = c.id
+           LEFT JOIN roles br ON br.id = a.role_id
+           WHERE m.practice_id = $1 AND m.user_id = $2"#,
+    )
+    .bind(actor.practice_id)
+    .bind(user_id)
+    .bind(client_id)
+    .bind(role_id.unwrap_or(0))
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(found) = found else {
+        return Err(AppError::NotFound("That staff member".into()));
+    };
+    refuse_if_inactive(found.status == MemberStatus::Active.as_str(), role_id)?;
+    let (Some(client_name), Some(archived)) = (found.client_name, found.archived) else {
+        return Err(AppError::NotFound("That client".into()));
+    };
+    if archived == 1 && role_id.is_some() {
+        return Err(AppError::Conflict(format!(
+            "{client_name} is archived. Restore it before granting access."
+        )));
+    }
+    let new_role = match role_id {
+        Some(_) => {
+            let (Some(id), Some(kind), Some(name)) = (found.role_id, found.role_kind, found.role_name) else {
+                return Err(AppError::invalid("role_id", "Choose one of the practice's roles."));
+            };
+            let role = crate::access::roles::PracticeRole { id, kind, name };
+            may_grant(conn, actor, &role).await?;
+            Some(role.display_name())
+        }
+        None => None,
+    };
+    let before = match (found.before_id, found.before_kind, found.before_name) {
+        (Some(id), Some(kind), Some(name)) => Some((id, kind, name)),
+        _ => None,
+    };
+    Ok(OneChange {
+        staff_name: found.staff_name,
+        client_name,
+        new_role,
+        before,
+        access_emails: found.access_emails == 1,
+    })
+}
