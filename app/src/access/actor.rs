@@ -2,7 +2,6 @@
 //! account ([`ClientActor`]), with the role and permissions they hold there. The guards
 //! (`access::guard`) resolve them; every rule is then asked of `access::policy`.
 
-use crate::domain::audit::{AuditAction, AuditEvent};
 use crate::domain::permissions::Permission;
 use crate::domain::roles::RoleKind;
 use crate::identity::session::Session;
@@ -23,25 +22,6 @@ pub struct PracticeActor {
 impl PracticeActor {
     pub fn user_id(&self) -> i64 {
         self.session.user_id
-    }
-
-    /// An audit event by this actor in their practice; the caller fills in the rest.
-    pub fn audit<'a>(&self, action: AuditAction) -> AuditEvent<'a> {
-        AuditEvent {
-            practice_id: Some(self.practice_id),
-            actor_user_id: Some(self.user_id()),
-            ..AuditEvent::new(action)
-        }
-    }
-
-    /// An audit event by this actor about one target (`target_type` `id`, shown as `label`).
-    pub fn audit_on<'a>(&self, action: AuditAction, target_type: &'a str, id: i64, label: &'a str) -> AuditEvent<'a> {
-        AuditEvent {
-            target_type: Some(target_type),
-            target_id: Some(id),
-            target_label: Some(label),
-            ..self.audit(action)
-        }
     }
 
     pub fn can(&self, permission: Permission) -> bool {

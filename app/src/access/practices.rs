@@ -3,7 +3,8 @@
 use sqlx::AnyConnection;
 
 use crate::access::members::add_member;
-use crate::domain::audit::{self, AuditAction, AuditEvent};
+use crate::access::write::{By, record_on};
+use crate::domain::audit::{Event, Target, TargetKind};
 use crate::domain::roles::RoleKind;
 use crate::platform::db::now;
 use crate::platform::names::DisplayName;
@@ -37,18 +38,13 @@ pub async fn create_practice(
     }
     let admin_role = predefined_role_id(conn, practice_id, RoleKind::Admin).await?;
     add_member(conn, practice_id, owner_user_id, admin_role, true).await?;
-    audit::record(
-        conn,
-        AuditEvent {
-            practice_id: Some(practice_id),
-            actor_user_id: Some(owner_user_id),
-            target_type: Some("practice"),
-            target_id: Some(practice_id),
-            target_label: Some(name.as_str()),
-            ..AuditEvent::new(AuditAction::PracticeCreated)
-        },
-    )
-    .await?;
+    // A step of the sign-up (or seed) that creates it: recorded in its transaction.
+    let by = By {
+        practice_id: Some(practice_id),
+        actor_user_id: Some(owner_user_id),
+    };
+    let practice = Target::new(TargetKind::Practice, practice_id, name.as_str());
+    record_on(conn, by, &Event::PracticeCreated { practice }).await?;
     Ok(practice_id)
 }
 

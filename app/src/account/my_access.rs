@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::plans::Plan;
 use crate::platform::error::AppError;
+use crate::platform::words::thousands;
 use crate::ui::forms::action_error;
-use crate::ui::widgets::{AutoSubmit, LinkPager, thousands, url_encode};
+use crate::ui::widgets::{AutoSubmit, LinkPager, url_encode};
 
 /// One client the signed-in user can open, on "My access".
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -146,7 +147,9 @@ pub fn MyAccessPage() -> impl IntoView {
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use super::*;
-    use crate::domain::audit::{self, AuditAction, AuditEvent};
+    use crate::access::write::{By, Write};
+    use crate::domain::audit::payload::AccessEmails;
+    use crate::domain::audit::{Event, Target};
     use crate::identity::session::Session;
     use crate::platform::db::Db;
 
@@ -198,7 +201,11 @@ pub mod ssr {
     /// [`set_my_access_emails`]: a change is on record in the audit log of every practice
     /// the person is staff of (where someone may wonder why they were not told).
     pub async fn set_own_access_emails(db: &Db, session: &Session, enabled: bool) -> Result<(), AppError> {
-        let mut tx = db.begin_write().await?;
+        let by = By {
+            practice_id: None,
+            actor_user_id: Some(session.user_id),
+        };
+        let mut tx = Write::begin(db, by).await?;
         let was: i64 = sqlx::query_scalar(r#"SELECT access_emails FROM users WHERE id = $1"#)
             .bind(session.user_id)
             .fetch_one(&mut *tx)
@@ -217,17 +224,14 @@ pub mod ssr {
                 .fetch_all(&mut *tx)
                 .await?;
         for practice_id in practices {
-            audit::record(
-                &mut tx,
-                AuditEvent {
-                    practice_id: Some(practice_id),
-                    actor_user_id: Some(session.user_id),
-                    target_type: Some("user"),
-                    target_id: Some(session.user_id),
-                    target_label: Some(&session.email),
-                    before: Some(serde_json::json!({ "access_emails": !enabled })),
-                    after: Some(serde_json::json!({ "access_emails": enabled })),
-                    ..AuditEvent::new(AuditAction::OwnAccessEmailsChanged)
+            tx.record_in(
+                practice_id,
+                Event::OwnAccessEmailsChanged {
+                    user: Target::user(session.user_id, &session.email),
+                    before: AccessEmails {
+                        access_emails: !enabled,
+                    },
+                    after: AccessEmails { access_emails: enabled },
                 },
             )
             .await?;

@@ -53,7 +53,9 @@ pub fn SignInPage() -> impl IntoView {
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
-    use crate::domain::audit::{self, AuditAction, AuditEvent};
+    use crate::access::write::{By, Write};
+    use crate::domain::audit::payload::SignInFailure;
+    use crate::domain::audit::{Event, Target};
     use crate::identity::throttle;
     use crate::platform::error::AppError;
     use crate::platform::http::request::client_ip;
@@ -83,17 +85,13 @@ pub mod ssr {
         match user {
             Some((user_id, _)) if right => Ok(user_id),
             _ => {
-                let mut conn = state.db.pool().acquire().await?;
-                audit::record(
-                    &mut conn,
-                    AuditEvent {
-                        target_type: Some("email"),
-                        target_label: Some(email.as_str()),
-                        after: Some(serde_json::json!({ "address": address })),
-                        ..AuditEvent::new(AuditAction::SignInFailed)
-                    },
-                )
+                let mut tx = Write::begin(&state.db, By::default()).await?;
+                tx.record(Event::SignInFailed {
+                    email: Target::email(email.as_str()),
+                    after: SignInFailure { address, step: None },
+                })
                 .await?;
+                tx.commit().await?;
                 Err(wrong())
             }
         }

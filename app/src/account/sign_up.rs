@@ -152,6 +152,7 @@ pub fn ConfirmSignUpPage() -> impl IntoView {
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use super::*;
+    use crate::access::write::{By, Write};
     use crate::account::sign_in::ssr::find_login;
     use crate::identity::{password as pw, throttle, users};
     use crate::platform::db::{Db, now, violates};
@@ -237,7 +238,7 @@ pub mod ssr {
             hash_token(&token)
         };
         let t = now();
-        let mut tx = state.db.begin_write().await?;
+        let mut tx = Write::begin(&state.db, By::default()).await?;
         let id: i64 = sqlx::query_scalar(
             r#"INSERT INTO sign_up_requests (email, name, practice_name, password_hash, token_hash, created_at, expires_at)
                VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"#,
@@ -344,7 +345,7 @@ pub mod ssr {
                     "That password is not right for this sign-up.",
                 ));
             }
-            let mut tx = state.db.begin_write().await?;
+            let mut tx = Write::begin(&state.db, By::default()).await?;
             // Claim the request first: of two concurrent confirmations, one changes the row.
             let claimed =
                 sqlx::query(r#"UPDATE sign_up_requests SET confirmed_at = $1 WHERE id = $2 AND confirmed_at IS NULL"#)

@@ -16,6 +16,7 @@ pub mod ssr {
     use super::*;
     use crate::access::actor::PracticeActor;
     use crate::platform::db::{Db, now};
+    use crate::platform::error::AppError;
     use crate::platform::mail::{OutgoingEmail, enqueue, escape_html};
 
     /// Notes a change to `user_id`'s access for their next message; `at_once` sends it
@@ -85,7 +86,7 @@ pub mod ssr {
 
     /// Queues the message of every notice due at `t`; returns how many. Safe on several
     /// servers at once: a notice is sent by whoever marks it.
-    pub async fn flush_due(db: &Db, smtp: bool, base_url: &str, t: i64) -> Result<usize, sqlx::Error> {
+    pub async fn flush_due(db: &Db, smtp: bool, base_url: &str, t: i64) -> Result<usize, AppError> {
         let due: Vec<Due> = sqlx::query_as(
             r#"SELECT n.id, n.practice_id, u.email, u.name, p.name AS practice,
                       CASE WHEN p.access_emails = 1 AND u.access_emails = 1 AND EXISTS (
@@ -101,7 +102,8 @@ pub mod ssr {
         .await?;
         let mut sent = 0;
         for d in due {
-            let mut tx = db.begin_write().await?;
+            // The system queues these: nothing to record.
+            let mut tx = crate::access::write::Write::begin(db, Default::default()).await?;
             // Marked and read in one statement: a line noted meanwhile is in this message,
             // or opens the next one.
             let mine: Option<(String, i64)> = sqlx::query_as(
@@ -126,7 +128,7 @@ pub mod ssr {
             if unlisted > 0 {
                 lines.push(format!(
                     "and {} more {}",
-                    crate::ui::widgets::thousands(unlisted),
+                    crate::platform::words::thousands(unlisted),
                     if unlisted == 1 { "change" } else { "changes" }
                 ));
             }

@@ -12,6 +12,7 @@ pub mod error;
 pub mod form_return;
 pub mod mail;
 pub mod names;
+pub mod words;
 
 #[cfg(feature = "ssr")]
 pub mod config;

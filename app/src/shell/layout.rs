@@ -191,7 +191,7 @@ fn AccountsMenu(accounts: Vec<Account>, total: i64) -> impl IntoView {
         <MenuFrame label="Accounts".to_owned() id="menu-accounts".to_owned()>
             {many.then(|| view! {
                 <div class="menu-search" on:click=|ev| ev.stop_propagation()>
-                    <label for="accounts-search">{format!("Find one of your {} accounts", crate::ui::widgets::thousands(total))}</label>
+                    <label for="accounts-search">{format!("Find one of your {} accounts", crate::platform::words::thousands(total))}</label>
                     <input id="accounts-search" type="search" prop:value=move || search.get() on:input=move |ev| find(event_target_value(&ev))/>
                 </div>
             })}
@@ -223,7 +223,7 @@ fn AccountsMenu(accounts: Vec<Account>, total: i64) -> impl IntoView {
                     .collect_view()
             }}
             {move || (search.get().trim().is_empty() && many).then(|| view! {
-                <p class="menu-note">{format!("Showing {} of {}; search to find the others.", shown.with(|s| s.len()), crate::ui::widgets::thousands(total))}</p>
+                <p class="menu-note">{format!("Showing {} of {}; search to find the others.", shown.with(|s| s.len()), crate::platform::words::thousands(total))}</p>
             })}
         </MenuFrame>
     }

@@ -6,7 +6,8 @@ use crate::access::actor::ClientActor;
 use crate::access::policy::{may_grant, may_grant_all};
 use crate::access::practices::practice_name;
 use crate::access::roles::{chosen_role, practice_roles};
-use crate::domain::audit::{self, AuditAction, AuditEvent};
+use crate::domain::audit::payload::RoleNamed;
+use crate::domain::audit::{Event, Target, TargetKind};
 use crate::domain::roles::RoleKind;
 use crate::domain::roles::display_role_name;
 use crate::domain::statuses::InvitationStatus;
@@ -140,7 +141,7 @@ fn label(c: &ClientActor, email: &str) -> String {
 }
 
 pub async fn change_role(c: &ClientActor, user_id: i64, role_id: i64) -> Result<(), AppError> {
-    let mut tx = c.actor.state.db.begin_write().await?;
+    let mut tx = c.actor.write().await?;
     let user = client_user(c, &mut tx, user_id).await?;
     let role = chosen_role(&mut tx, c.actor.practice_id, role_id, "role_id").await?;
     may_grant(&mut tx, &c.actor, &role).await?;
@@ -151,15 +152,17 @@ pub async fn change_role(c: &ClientActor, user_id: i64, role_id: i64) -> Result<
         .execute(&mut *tx)
         .await?;
     let label = label(c, &user.email);
-    audit::record(
-        &mut tx,
-        AuditEvent {
-            before: Some(serde_json::json!({ "role": display_role_name(&user.role_kind, &user.role_name) })),
-            after: Some(serde_json::json!({ "role": role.display_name(), "client": c.client_name })),
-            ..c.actor
-                .audit_on(AuditAction::ClientUserRoleChanged, "client_user", user_id, &label)
+    tx.record(Event::ClientUserRoleChanged {
+        user: Target::new(TargetKind::ClientUser, user_id, label),
+        before: RoleNamed {
+            role: display_role_name(&user.role_kind, &user.role_name),
+            client: None,
         },
-    )
+        after: RoleNamed {
+            role: role.display_name(),
+            client: Some(c.client_name.clone()),
+        },
+    })
     .await?;
     tx.commit().await?;
     Ok(())
@@ -168,7 +171,7 @@ pub async fn change_role(c: &ClientActor, user_id: i64, role_id: i64) -> Result<
 /// Deactivating takes effect on the next request: access to a client is looked up on
 /// every request, so no session needs ending (the login may work in other accounts).
 pub async fn set_active(c: &ClientActor, user_id: i64, active: bool) -> Result<(), AppError> {
-    let mut tx = c.actor.state.db.begin_write().await?;
+    let mut tx = c.actor.write().await?;
     let user = client_user(c, &mut tx, user_id).await?;
     if active {
         // Reactivating gives the role back: only someone who could give it does.
@@ -186,23 +189,13 @@ pub async fn set_active(c: &ClientActor, user_id: i64, active: bool) -> Result<(
         .execute(&mut *tx)
         .await?;
     let label = label(c, &user.email);
-    audit::record(
-        &mut tx,
-        AuditEvent {
-            before: Some(serde_json::json!({ "status": user.status })),
-            after: Some(serde_json::json!({ "status": status.as_str(), "client": c.client_name })),
-            ..c.actor.audit_on(
-                if active {
-                    AuditAction::ClientUserReactivated
-                } else {
-                    AuditAction::ClientUserDeactivated
-                },
-                "client_user",
-                user_id,
-                &label,
-            )
-        },
-    )
+    tx.record(Event::client_user_standing(
+        Target::new(TargetKind::ClientUser, user_id, label),
+        &user.status,
+        status.as_str(),
+        &c.client_name,
+        active,
+    ))
     .await?;
     tx.commit().await?;
     Ok(())

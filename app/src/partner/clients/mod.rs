@@ -129,7 +129,7 @@ impl ImportOutcome {
     /// ten rejected lines are named (the WASM lists them all).
     pub fn summary(&self) -> String {
         match self {
-            Self::Imported(n) => format!("Imported {}.", crate::ui::widgets::clients(*n as i64)),
+            Self::Imported(n) => format!("Imported {}.", crate::platform::words::clients(*n as i64)),
             Self::Rejected(lines) => {
                 let named: Vec<String> = lines.iter().take(10).map(|l| l.describe()).collect();
                 let more = match lines.len().saturating_sub(10) {

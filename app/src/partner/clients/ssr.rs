@@ -2,7 +2,8 @@ use sqlx::AnyConnection;
 
 use super::*;
 use crate::access::actor::PracticeActor;
-use crate::domain::audit::{self, AuditAction, AuditEvent};
+use crate::domain::audit::payload::{Archived, ClientDetails, Imported};
+use crate::domain::audit::{Event, Target, TargetKind};
 use crate::domain::plans::plan_filter;
 use crate::platform::db::{Unique, like_pattern, now, on_constraint, page_offset, values_placeholders};
 use crate::platform::names::DisplayName;
@@ -150,7 +151,7 @@ fn name_taken(name: &DisplayName) -> AppError {
 
 pub async fn add(actor: &PracticeActor, name: &str, plan: &str) -> Result<i64, AppError> {
     let (name, plan) = parse_input(name, plan)?;
-    let mut tx = actor.state.db.begin_write().await?;
+    let mut tx = actor.write().await?;
     let t = now();
     let id: i64 = sqlx::query_scalar(
         r#"INSERT INTO clients (practice_id, name, plan, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id"#,
@@ -162,13 +163,13 @@ pub async fn add(actor: &PracticeActor, name: &str, plan: &str) -> Result<i64, A
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| on_constraint(e, &UNIQUE_NAME, || name_taken(&name)))?;
-    audit::record(
-        &mut tx,
-        AuditEvent {
-            after: Some(serde_json::json!({ "name": name.as_str(), "plan": plan.label() })),
-            ..actor.audit_on(AuditAction::ClientCreated, "client", id, name.as_str())
+    tx.record(Event::ClientCreated {
+        client: Target::new(TargetKind::Client, id, name.as_str()),
+        after: ClientDetails {
+            name: name.as_str().to_owned(),
+            plan: plan.label().to_owned(),
         },
-    )
+    })
     .await?;
     tx.commit().await?;
     Ok(id)
@@ -185,7 +186,7 @@ async fn client(actor: &PracticeActor, conn: &mut AnyConnection, id: i64) -> Res
 
 pub async fn update(actor: &PracticeActor, id: i64, name: &str, plan: &str) -> Result<Option<String>, AppError> {
     let (name, plan) = parse_input(name, plan)?;
-    let mut tx = actor.state.db.begin_write().await?;
+    let mut tx = actor.write().await?;
     let (old_name, old_plan, _) = client(actor, &mut tx, id).await?;
     sqlx::query(r#"UPDATE clients SET name = $1, plan = $2, updated_at = $3 WHERE id = $4"#)
         .bind(name.as_str())
@@ -195,14 +196,17 @@ pub async fn update(actor: &PracticeActor, id: i64, name: &str, plan: &str) -> R
         .execute(&mut *tx)
         .await
         .map_err(|e| on_constraint(e, &UNIQUE_NAME, || name_taken(&name)))?;
-    audit::record(
-        &mut tx,
-        AuditEvent {
-            before: Some(serde_json::json!({ "name": old_name, "plan": old_plan })),
-            after: Some(serde_json::json!({ "name": name.as_str(), "plan": plan.as_str() })),
-            ..actor.audit_on(AuditAction::ClientUpdated, "client", id, name.as_str())
+    tx.record(Event::ClientUpdated {
+        client: Target::new(TargetKind::Client, id, name.as_str()),
+        before: ClientDetails {
+            name: old_name,
+            plan: old_plan.clone(),
         },
-    )
+        after: ClientDetails {
+            name: name.as_str().to_owned(),
+            plan: plan.as_str().to_owned(),
+        },
+    })
     .await?;
     // The client's own users keep their access on Practice Edition; their page goes, and
     // the practice manages them in the client's Staff with access.
@@ -225,7 +229,7 @@ pub async fn update(actor: &PracticeActor, id: i64, name: &str, plan: &str) -> R
 }
 
 pub async fn set_archived(actor: &PracticeActor, id: i64, archived: bool) -> Result<(), AppError> {
-    let mut tx = actor.state.db.begin_write().await?;
+    let mut tx = actor.write().await?;
     let (name, _, was) = client(actor, &mut tx, id).await?;
     sqlx::query(r#"UPDATE clients SET archived = $1, updated_at = $2 WHERE id = $3"#)
         .bind(i64::from(archived))
@@ -233,23 +237,13 @@ pub async fn set_archived(actor: &PracticeActor, id: i64, archived: bool) -> Res
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    audit::record(
-        &mut tx,
-        AuditEvent {
-            before: Some(serde_json::json!({ "archived": was == 1 })),
-            after: Some(serde_json::json!({ "archived": archived })),
-            ..actor.audit_on(
-                if archived {
-                    AuditAction::ClientArchived
-                } else {
-                    AuditAction::ClientRestored
-                },
-                "client",
-                id,
-                &name,
-            )
-        },
-    )
+    let client = Target::new(TargetKind::Client, id, name);
+    let (before, after) = (Archived { archived: was == 1 }, Archived { archived });
+    tx.record(if archived {
+        Event::ClientArchived { client, before, after }
+    } else {
+        Event::ClientRestored { client, before, after }
+    })
     .await?;
     tx.commit().await?;
     Ok(())
@@ -259,7 +253,7 @@ pub async fn import(actor: &PracticeActor, csv: &str) -> Result<ImportOutcome, A
     if csv.len() > 4 * 1024 * 1024 {
         return Err(AppError::invalid("csv", "The file is larger than 4 MB."));
     }
-    let mut tx = actor.state.db.begin_write().await?;
+    let mut tx = actor.write().await?;
     let existing: Vec<String> = sqlx::query_scalar(r#"SELECT name FROM clients WHERE practice_id = $1"#)
         .bind(actor.practice_id)
         .fetch_all(&mut *tx)
@@ -279,16 +273,13 @@ pub async fn import(actor: &PracticeActor, csv: &str) -> Result<ImportOutcome, A
             )
         })
     })?;
-    audit::record(
-        &mut tx,
-        AuditEvent {
-            target_type: Some("practice"),
-            target_id: Some(actor.practice_id),
-            after: Some(serde_json::json!({ "clients": rows.iter().map(|(n, p)| serde_json::json!([n, p.label()])).collect::<Vec<_>>() })),
-            affected_count: Some(inserted as i64),
-            ..actor.audit(AuditAction::ClientsImported)
+    tx.record(Event::ClientsImported {
+        practice_id: actor.practice_id,
+        after: Imported {
+            clients: rows.iter().map(|(n, p)| (n.clone(), p.label().to_owned())).collect(),
         },
-    )
+        count: inserted as i64,
+    })
     .await?;
     tx.commit().await?;
     Ok(ImportOutcome::Imported(inserted))

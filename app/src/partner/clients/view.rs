@@ -9,9 +9,10 @@ use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
 
 use super::*;
+use crate::platform::words::thousands;
 use crate::ui::forms::{Field, FormError, action_error};
 use crate::ui::plan_select::PlanSelect;
-use crate::ui::widgets::{AutoSubmit, LinkPager, PanelButton, TextFileInput, address_with, panel_is_open, thousands};
+use crate::ui::widgets::{AutoSubmit, LinkPager, PanelButton, TextFileInput, address_with, panel_is_open};
 
 /// The table's search, filters and page, as in the address (`q`, `plan`, `archived=1`,
 /// `page`).

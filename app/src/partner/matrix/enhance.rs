@@ -43,7 +43,7 @@ mod browser {
 
     use crate::partner::matrix::{matrix_version, set_client_role};
     use crate::platform::error::AppError;
-    use crate::ui::widgets::thousands;
+    use crate::platform::words::thousands;
 
     thread_local! {
         /// Single changes on their way to the server.

@@ -257,7 +257,7 @@ pub fn split_notice(notice: &str) -> (String, Option<i64>) {
 
 /// What the page says once a bulk action went through.
 pub fn bulk_done(changed: i64) -> String {
-    format!("Changed {}.", crate::ui::widgets::clients(changed))
+    format!("Changed {}.", crate::platform::words::clients(changed))
 }
 
 /// How a copy treats the target's access: add the source's where the target has none, or
@@ -322,7 +322,7 @@ pub async fn apply_copy(
     // The copy was confirmed on the page (`?copy=open&…&preview=1`): back to it, closed.
     reply(Ok(result), |done| {
         Notice::say(with_undo(
-            &format!("Copied: changed {}.", crate::ui::widgets::clients(done.changed)),
+            &format!("Copied: changed {}.", crate::platform::words::clients(done.changed)),
             done.batch_id,
         ))
         .closing(&["copy", "from", "mode", "copy_ends", "preview"])
@@ -336,7 +336,7 @@ pub async fn undo_bulk(batch_id: i64) -> Result<i64, AppError> {
     reply(ssr::undo(&actor, batch_id).await, |restored| {
         Notice::say(format!(
             "Undone: {} clients are back as they were.",
-            crate::ui::widgets::thousands(*restored)
+            crate::platform::words::thousands(*restored)
         ))
     })
 }

@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::access::actor::PracticeActor;
+use crate::domain::audit::{Event, Target};
 use crate::platform::dates::format_time;
 use crate::platform::db::like_pattern;
 
@@ -17,6 +18,8 @@ struct EventRow {
     created_at: i64,
     actor: Option<String>,
     action: String,
+    target_type: Option<String>,
+    target_id: Option<i64>,
     target_label: Option<String>,
     before_json: Option<String>,
     after_json: Option<String>,
@@ -96,7 +99,8 @@ const MATCHES: &str = r#"e.practice_id = $1 AND ($2 = 0 OR e.id < $2)
 
 async fn rows(actor: &PracticeActor, f: &Filters, before_id: i64, limit: i64) -> Result<Vec<EventRow>, sqlx::Error> {
     sqlx::query_as(&format!(
-        r#"SELECT e.id, e.created_at, u.name AS actor, e.action, e.target_label, e.before_json, e.after_json, e.affected_count
+        r#"SELECT e.id, e.created_at, u.name AS actor, e.action, e.target_type, e.target_id, e.target_label,
+                  e.before_json, e.after_json, e.affected_count
            FROM audit_events e LEFT JOIN users u ON u.id = e.actor_user_id
            WHERE {MATCHES}
            ORDER BY e.id DESC LIMIT $9"#
@@ -115,17 +119,25 @@ async fn rows(actor: &PracticeActor, f: &Filters, before_id: i64, limit: i64) ->
 }
 
 fn entry(r: EventRow) -> AuditEntry {
-    let before: Option<serde_json::Value> = r.before_json.as_deref().and_then(|j| serde_json::from_str(j).ok());
-    let after: Option<serde_json::Value> = r.after_json.as_deref().and_then(|j| serde_json::from_str(j).ok());
+    let target = Target::read(r.target_type.as_deref(), r.target_id, r.target_label.as_deref());
+    let event = Event::read(
+        &r.action,
+        target,
+        r.before_json.as_deref(),
+        r.after_json.as_deref(),
+        r.affected_count,
+    );
     AuditEntry {
-        sentence: sentence(
-            &r.action,
-            r.actor.as_deref(),
-            r.target_label.as_deref(),
-            before.as_ref(),
-            after.as_ref(),
-            r.affected_count,
-        ),
+        // An action this version does not know (written by a newer one): its name and target.
+        sentence: match event {
+            Some(event) => event.sentence(r.actor.as_deref()),
+            None => format!(
+                "{}: {} {}",
+                r.actor.as_deref().unwrap_or("Someone"),
+                r.action,
+                r.target_label.as_deref().unwrap_or("")
+            ),
+        },
         id: r.id,
         at: r.created_at,
         actor: r.actor,
@@ -249,7 +261,8 @@ pub async fn csv_chunk(actor: &PracticeActor, f: &Filters, before_id: i64) -> Re
 /// is sent (a download that cannot be recorded is refused). Answers the event's id: the
 /// download holds the events before it, the trail as it was when asked for.
 pub async fn record_download(actor: &PracticeActor, q: &AuditQuery, f: &Filters) -> Result<i64, AppError> {
-    use crate::domain::audit::{self, AuditEvent};
+    use crate::domain::audit::Event;
+    use crate::domain::audit::payload::DownloadFilters;
     let staff: Option<String> = match f.staff {
         0 => None,
         id => {
@@ -264,15 +277,12 @@ pub async fn record_download(actor: &PracticeActor, q: &AuditQuery, f: &Filters)
         }
     };
     let words = filters_in_words(q, staff.as_deref());
-    let mut tx = actor.state.db.begin_write().await?;
-    let id = audit::record_with_id(
-        &mut tx,
-        AuditEvent {
-            after: (!words.is_empty()).then(|| serde_json::json!({ "filters": words })),
-            ..actor.audit(AuditAction::AuditLogDownloaded)
-        },
-    )
-    .await?;
+    let mut tx = actor.write().await?;
+    let id = tx
+        .record_returning_id(Event::AuditLogDownloaded {
+            after: (!words.is_empty()).then_some(DownloadFilters { filters: words }),
+        })
+        .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -306,197 +316,9 @@ fn filters_in_words(q: &AuditQuery, staff: Option<&str>) -> String {
     parts.join(", ")
 }
 
-/// An event as a sentence people read: "Ada Admin gave Sam Staff Bookkeeper on Acme Ltd",
-/// "Ada Admin moved Sam Staff to Admin on 1,190 clients", "Sam Staff's access to Birch Ltd
-/// ended". Every action has a sentence (the match is exhaustive); an action this version
-/// does not know (written by a newer one) falls back to its name and target.
-pub fn sentence(
-    action: &str,
-    actor: Option<&str>,
-    target: Option<&str>,
-    before: Option<&serde_json::Value>,
-    after: Option<&serde_json::Value>,
-    count: Option<i64>,
-) -> String {
-    use crate::domain::audit::AuditAction as A;
-    use crate::ui::widgets::clients;
-    let who = actor.unwrap_or("Someone");
-    let whom = target.unwrap_or("someone");
-    let text = |v: Option<&serde_json::Value>, key: &str| {
-        v.and_then(|j| j.get(key)).and_then(|x| x.as_str()).map(str::to_owned)
-    };
-    let client = text(after, "client").or_else(|| text(before, "client"));
-    let on_client = |c: &Option<String>| c.as_ref().map(|c| format!(" on {c}")).unwrap_or_default();
-    let n = count.unwrap_or(0);
-    match A::parse(action) {
-        Some(A::AccessSet) => match (text(after, "role"), client) {
-            (Some(role), c) => format!("{who} gave {whom} {role}{}", on_client(&c)),
-            (None, Some(c)) => format!("{who} removed {whom}'s access to {c}"),
-            (None, None) => format!("{who} removed {whom}'s access to a client"),
-        },
-        Some(A::AccessBulkAssigned) => format!(
-            "{who} moved {whom} to {} on {}",
-            text(after, "role").unwrap_or_else(|| "a role".into()),
-            clients(n)
-        ),
-        Some(A::AccessBulkRemoved) => format!("{who} removed {whom}'s access to {}", clients(n)),
-        Some(A::AccessBulkUndone) => format!("{who} undid a change to {whom}'s access ({} back)", clients(n)),
-        Some(A::AccessCopied) => format!(
-            "{who} copied {}'s access to {whom} ({}, {})",
-            text(before, "from").unwrap_or_else(|| "someone".into()),
-            clients(n),
-            if text(before, "mode").as_deref() == Some("replace") {
-                "replacing theirs"
-            } else {
-                "added to theirs"
-            }
-        ),
-        Some(A::AccessEndSet) => match (text(after, "ends"), client) {
-            (Some(day), Some(c)) => format!("{who} set {whom}'s access to {c} to end on {day}"),
-            (None, Some(c)) => format!("{who} removed the end date of {whom}'s access to {c}"),
-            _ => format!("{who} changed when {whom}'s access ends"),
-        },
-        Some(A::AccessExpired) => match client {
-            Some(c) => format!("{whom}'s access to {c} ended"),
-            None => format!("{whom}'s access to a client ended"),
-        },
-        Some(A::MemberOffboarded) => format!("{who} offboarded {whom}, removing access to {}", clients(n)),
-        Some(A::InvitationCreated) => {
-            let role = text(after, "role").unwrap_or_else(|| "a role".into());
-            match text(after, "client") {
-                Some(c) => format!("{who} invited {whom} to {c} as {role}"),
-                None => format!("{who} invited {whom} as {role}"),
-            }
-        }
-        Some(A::InvitationAccepted) => match text(after, "client") {
-            Some(c) => format!("{whom} accepted an invitation to {c}"),
-            None => format!("{whom} accepted an invitation"),
-        },
-        Some(A::InvitationResent) => format!("{who} resent the invitation to {whom}"),
-        Some(A::InvitationRevoked) => format!("{who} revoked the invitation to {whom}"),
-        Some(A::MemberRoleChanged | A::ClientUserRoleChanged) => format!(
-            "{who} changed {whom}'s role from {} to {}",
-            text(before, "role").unwrap_or_else(|| "?".into()),
-            text(after, "role").unwrap_or_else(|| "?".into())
-        ),
-        Some(A::MemberDeactivated | A::ClientUserDeactivated) => format!("{who} deactivated {whom}"),
-        Some(A::MemberReactivated | A::ClientUserReactivated) => format!("{who} reactivated {whom}"),
-        Some(A::MainUserTransferred) => format!("{who} made {whom} the main user"),
-        Some(A::SignInFailed) => format!("A sign-in as {whom} failed"),
-        Some(A::TwoStepEnabled) => format!("{who} turned on two-step sign-in"),
-        Some(A::TwoStepDisabled) => format!("{who} turned off two-step sign-in"),
-        Some(A::TwoStepReset) => format!("{who} reset {whom}'s two-step sign-in"),
-        Some(A::TwoStepRequirementChanged) => {
-            if after.and_then(|a| a.get("require_two_step")).and_then(|v| v.as_bool()) == Some(true) {
-                format!("{who} required two-step sign-in for all staff")
-            } else {
-                format!("{who} stopped requiring two-step sign-in")
-            }
-        }
-        Some(A::ClientCreated) => format!("{who} added the client {whom}"),
-        Some(A::ClientUpdated) => {
-            let plan =
-                |v| text(v, "plan").map(|p| crate::domain::plans::Plan::parse(&p).map_or(p, |p| p.label().to_owned()));
-            let mut changes = vec![];
-            if let (Some(old), Some(new)) = (text(before, "name"), text(after, "name"))
-                && old != new
-            {
-                changes.push(format!("renamed the client {old} to {new}"));
-            }
-            if let (Some(old), Some(new)) = (plan(before), plan(after))
-                && old != new
-            {
-                let what = if changes.is_empty() {
-                    format!("the client {whom}")
-                } else {
-                    "it".to_owned()
-                };
-                changes.push(format!("moved {what} from {old} to {new}"));
-            }
-            if changes.is_empty() {
-                format!("{who} edited the client {whom}")
-            } else {
-                format!("{who} {}", changes.join(" and "))
-            }
-        }
-        Some(A::AccessEmailsChanged) => match after.and_then(|a| a.get("access_emails")).and_then(|v| v.as_bool()) {
-            Some(false) => format!("{who} stopped the emails that tell staff of changes to their access"),
-            Some(true) => format!("{who} turned on the emails that tell staff of changes to their access"),
-            None => format!("{who} changed the emails that tell staff of changes to their access"),
-        },
-        Some(A::ClientArchived) => format!("{who} archived the client {whom}"),
-        Some(A::ClientRestored) => format!("{who} restored the client {whom}"),
-        Some(A::ClientsImported) => format!("{who} imported {}", clients(n)),
-        Some(A::RoleCreated) => format!("{who} created the role {whom}"),
-        Some(A::RoleUpdated) => format!("{who} edited the role {whom}"),
-        Some(A::RoleDeleted) => format!("{who} deleted the role {whom}"),
-        Some(A::PracticeCreated) => format!("{who} created the practice {whom}"),
-        Some(A::LeaverReportDownloaded) => format!("{who} downloaded {whom}'s leaver report ({})", clients(n)),
-        Some(A::OwnAccessEmailsChanged) => match after.and_then(|a| a.get("access_emails")).and_then(|v| v.as_bool()) {
-            Some(false) => format!("{who} stopped their emails about changes to their access"),
-            Some(true) => format!("{who} asked for emails about changes to their access again"),
-            None => format!("{who} changed their emails about changes to their access"),
-        },
-        Some(A::AuditLogDownloaded) => match text(after, "filters") {
-            Some(filters) => format!("{who} downloaded the audit log ({filters})"),
-            None => format!("{who} downloaded the audit log"),
-        },
-        None => format!("{who}: {action} {}", target.unwrap_or("")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::platform::dates::format_time;
-
-    /// A client's edit says what changed; the practice's email switch says which way.
-    #[test]
-    fn a_client_edit_and_the_practice_email_switch_read_as_sentences() {
-        use serde_json::json;
-        let edit = |before, after| {
-            sentence(
-                "client.updated",
-                Some("Ada Admin"),
-                Some("Birch Ltd"),
-                Some(&before),
-                Some(&after),
-                None,
-            )
-        };
-        assert_eq!(
-            edit(
-                json!({"name": "Birch Ltd", "plan": "small"}),
-                json!({"name": "Birch Ltd", "plan": "practice_edition"})
-            ),
-            "Ada Admin moved the client Birch Ltd from Small to Practice Edition"
-        );
-        assert_eq!(
-            edit(
-                json!({"name": "Birch", "plan": "small"}),
-                json!({"name": "Birch Ltd", "plan": "large"})
-            ),
-            "Ada Admin renamed the client Birch to Birch Ltd and moved it from Small to Large"
-        );
-        assert_eq!(
-            edit(
-                json!({"name": "Birch", "plan": "small"}),
-                json!({"name": "Birch Ltd", "plan": "small"})
-            ),
-            "Ada Admin renamed the client Birch to Birch Ltd"
-        );
-        assert_eq!(
-            sentence(
-                "practice.access_emails",
-                Some("Ada Admin"),
-                Some("Northfield"),
-                None,
-                Some(&json!({"access_emails": false})),
-                None
-            ),
-            "Ada Admin stopped the emails that tell staff of changes to their access"
-        );
-    }
 
     /// The record of a download says what the export was narrowed by, as the search reads
     /// it: text that searches for nothing (blank, control characters) says nothing.

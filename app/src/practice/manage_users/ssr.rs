@@ -5,7 +5,8 @@ use crate::access::policy::{hold_practice, keep_an_admin, only_admins_act_on_adm
 use crate::access::policy::{may_grant, may_grant_all};
 use crate::access::practices::practice_name;
 use crate::access::roles::{chosen_role, practice_roles};
-use crate::domain::audit::{self, AuditAction, AuditEvent};
+use crate::domain::audit::payload::{MainUser, RoleNamed, TwoStepState};
+use crate::domain::audit::{Event, Target};
 use crate::domain::roles::RoleKind;
 use crate::domain::roles::display_role_name;
 use crate::domain::statuses::InvitationStatus;
@@ -150,7 +151,7 @@ pub async fn change_role(actor: &PracticeActor, user_id: i64, role_id: i64) -> R
     if user_id == actor.user_id() {
         return Err(AppError::NotAllowed("You cannot change your own role.".into()));
     }
-    let mut tx = actor.state.db.begin_write().await?;
+    let mut tx = actor.write().await?;
     hold_practice(&mut tx, actor).await?;
     let m = member(actor, &mut tx, user_id).await?;
     let role = chosen_role(&mut tx, actor.practice_id, role_id, "role_id").await?;
@@ -170,21 +171,24 @@ pub async fn change_role(actor: &PracticeActor, user_id: i64, role_id: i64) -> R
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
-    audit::record(
-        &mut tx,
-        AuditEvent {
-            before: Some(serde_json::json!({ "role": m.role_name })),
-            after: Some(serde_json::json!({ "role": role.name })),
-            ..actor.audit_on(AuditAction::MemberRoleChanged, "user", user_id, &m.email)
+    tx.record(Event::MemberRoleChanged {
+        member: Target::user(user_id, &m.email),
+        before: RoleNamed {
+            role: m.role_name.clone(),
+            client: None,
         },
-    )
+        after: RoleNamed {
+            role: role.name.clone(),
+            client: None,
+        },
+    })
     .await?;
     tx.commit().await?;
     Ok(())
 }
 
 pub async fn set_active(actor: &PracticeActor, user_id: i64, active: bool) -> Result<(), AppError> {
-    let mut tx = actor.state.db.begin_write().await?;
+    let mut tx = actor.write().await?;
     hold_practice(&mut tx, actor).await?;
     let m = member(actor, &mut tx, user_id).await?;
     if m.is_main && !active {
@@ -226,23 +230,12 @@ pub async fn set_active(actor: &PracticeActor, user_id: i64, active: bool) -> Re
         // Deactivation takes effect now: every session of that login ends.
         end_all_for_user(&mut tx, user_id).await?;
     }
-    audit::record(
-        &mut tx,
-        AuditEvent {
-            before: Some(serde_json::json!({ "status": m.status.as_str() })),
-            after: Some(serde_json::json!({ "status": status.as_str() })),
-            ..actor.audit_on(
-                if active {
-                    AuditAction::MemberReactivated
-                } else {
-                    AuditAction::MemberDeactivated
-                },
-                "user",
-                user_id,
-                &m.email,
-            )
-        },
-    )
+    tx.record(Event::member_standing(
+        Target::user(user_id, &m.email),
+        m.status.as_str(),
+        status.as_str(),
+        active,
+    ))
     .await?;
     tx.commit().await?;
     Ok(())
@@ -252,7 +245,7 @@ pub async fn transfer_main(actor: &PracticeActor, user_id: i64) -> Result<(), Ap
     if !actor.is_main {
         return Err(AppError::Forbidden);
     }
-    let mut tx = actor.state.db.begin_write().await?;
+    let mut tx = actor.write().await?;
     hold_practice(&mut tx, actor).await?;
     let m = member(actor, &mut tx, user_id).await?;
     if !m.is_active() {
@@ -276,14 +269,17 @@ pub async fn transfer_main(actor: &PracticeActor, user_id: i64) -> Result<(), Ap
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
-    audit::record(
-        &mut tx,
-        AuditEvent {
-            before: Some(serde_json::json!({ "main_user": actor.session.email, "role": m.role_name })),
-            after: Some(serde_json::json!({ "main_user": m.email, "role": "Admin" })),
-            ..actor.audit_on(AuditAction::MainUserTransferred, "user", user_id, &m.email)
+    tx.record(Event::MainUserTransferred {
+        member: Target::user(user_id, &m.email),
+        before: MainUser {
+            main_user: actor.session.email.clone(),
+            role: m.role_name.clone(),
         },
-    )
+        after: MainUser {
+            main_user: m.email.clone(),
+            role: "Admin".to_owned(),
+        },
+    })
     .await?;
     tx.commit().await?;
     Ok(())
@@ -297,7 +293,7 @@ pub async fn reset_two_step(actor: &PracticeActor, user_id: i64) -> Result<(), A
             "Use Two-step sign-in in your own account menu to change your own.".into(),
         ));
     }
-    let mut tx = actor.state.db.begin_write().await?;
+    let mut tx = actor.write().await?;
     let m = member(actor, &mut tx, user_id).await?;
     only_admins_act_on_admins(actor, &m, "reset an Admin's two-step sign-in")?;
     let had: Option<String> = sqlx::query_scalar(r#"SELECT totp_secret FROM users WHERE id = $1"#)
@@ -328,14 +324,11 @@ pub async fn reset_two_step(actor: &PracticeActor, user_id: i64) -> Result<(), A
     }
     crate::account::two_step::ssr::clear(&mut tx, user_id).await?;
     end_all_for_user(&mut tx, user_id).await?;
-    audit::record(
-        &mut tx,
-        AuditEvent {
-            before: Some(serde_json::json!({ "two_step": "on" })),
-            after: Some(serde_json::json!({ "two_step": "off" })),
-            ..actor.audit_on(AuditAction::TwoStepReset, "user", user_id, &m.email)
-        },
-    )
+    tx.record(Event::TwoStepReset {
+        member: Target::user(user_id, &m.email),
+        before: TwoStepState { two_step: "on".into() },
+        after: TwoStepState { two_step: "off".into() },
+    })
     .await?;
     tx.commit().await?;
     Ok(())

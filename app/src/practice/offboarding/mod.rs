@@ -37,7 +37,7 @@ impl Offboarding {
     pub fn summary(&self) -> String {
         let mut parts = vec![format!(
             "Removes access to {}",
-            crate::ui::widgets::clients(self.clients)
+            crate::platform::words::clients(self.clients)
         )];
         parts.push(match self.sessions {
             0 => "ends their sessions (none open now)".to_owned(),
@@ -46,7 +46,7 @@ impl Offboarding {
         if self.invitations > 0 {
             parts.push(format!(
                 "revokes {}",
-                crate::ui::widgets::count(self.invitations, "pending invitation")
+                crate::platform::words::count(self.invitations, "pending invitation")
             ));
         }
         parts.join(", ")

@@ -10,7 +10,8 @@ use super::*;
 use crate::access::actor::PracticeActor;
 use crate::access::members::{Member, MemberLock, lock_member};
 use crate::access::policy::{hold_practice, keep_an_admin, only_admins_act_on_admins};
-use crate::domain::audit::{self, AuditAction, AuditEvent};
+use crate::domain::audit::payload::{HeldAccess, Leaving, Left};
+use crate::domain::audit::{AuditAction, Event, Target};
 use crate::domain::roles::display_role_name;
 use crate::domain::statuses::InvitationStatus;
 use crate::domain::statuses::MemberStatus;
@@ -84,7 +85,7 @@ struct Held {
 }
 
 pub async fn offboard(actor: &PracticeActor, user_id: i64) -> Result<Offboarding, AppError> {
-    let mut tx = actor.state.db.begin_write().await?;
+    let mut tx = actor.write().await?;
     // Changes to who the practice's Admins are, one at a time (see `hold_practice`).
     hold_practice(&mut tx, actor).await?;
     // Then exclusive: a click or bulk action on this person's access in progress
@@ -132,33 +133,30 @@ pub async fn offboard(actor: &PracticeActor, user_id: i64) -> Result<Offboarding
     .bind(InvitationStatus::Revoked.as_str())
     .execute(&mut *tx)
     .await?;
-    let removed: Vec<serde_json::Value> = held
+    let assignments: Vec<HeldAccess> = held
         .iter()
-        .map(|h| {
-            serde_json::json!({
-                "client_id": h.client_id,
-                "client": h.client,
-                "role": display_role_name(&h.role_kind, &h.role_name),
-                "granted_at": h.granted_at,
-                "granted_by": h.granted_by,
-            })
+        .map(|h| HeldAccess {
+            client_id: h.client_id,
+            client: h.client.clone(),
+            role: display_role_name(&h.role_kind, &h.role_name),
+            granted_at: Some(h.granted_at),
+            granted_by: h.granted_by.clone(),
         })
         .collect();
-    audit::record(
-        &mut tx,
-        AuditEvent {
-            before: Some(
-                serde_json::json!({ "status": m.status.as_str(), "role": m.role_name, "assignments": removed }),
-            ),
-            after: Some(serde_json::json!({
-                "status": MemberStatus::Deactivated.as_str(),
-                "sessions_ended": done.sessions,
-                "invitations_revoked": done.invitations,
-            })),
-            affected_count: Some(done.clients),
-            ..actor.audit_on(AuditAction::MemberOffboarded, "user", user_id, &m.email)
+    tx.record(Event::MemberOffboarded {
+        member: Target::user(user_id, &m.email),
+        before: Leaving {
+            status: m.status.as_str().to_owned(),
+            role: m.role_name.clone(),
+            assignments,
         },
-    )
+        after: Left {
+            status: MemberStatus::Deactivated.as_str().to_owned(),
+            sessions_ended: done.sessions,
+            invitations_revoked: done.invitations,
+        },
+        clients: done.clients,
+    })
     .await?;
     tx.commit().await?;
     Ok(done)
@@ -175,10 +173,6 @@ struct AccessEvent {
     before_json: Option<String>,
     after_json: Option<String>,
     created_at: i64,
-}
-
-fn field<'a>(json: &'a Option<serde_json::Value>, key: &str) -> Option<&'a serde_json::Value> {
-    json.as_ref().and_then(|j| j.get(key))
 }
 
 /// Every client `user_id` (a member or past member) could reach in the last
@@ -237,48 +231,40 @@ pub async fn report(actor: &PracticeActor, user_id: i64) -> Result<LeaverReport,
     // The latest single click that gave (client id, role), for when and by whom.
     let mut given: HashMap<(i64, String), (i64, Option<String>)> = HashMap::new();
     for e in events {
-        let before = e.before_json.as_deref().and_then(|j| serde_json::from_str(j).ok());
-        let after = e.after_json.as_deref().and_then(|j| serde_json::from_str(j).ok());
-        match AuditAction::parse(&e.action) {
-            Some(AuditAction::AccessSet | AuditAction::AccessExpired) => {
-                let client_id = field(&after, "client_id").and_then(|v| v.as_i64()).unwrap_or(0);
-                let client = field(&after, "client")
-                    .and_then(|v| v.as_str())
-                    .unwrap_or("")
-                    .to_owned();
-                if let Some(old) = field(&before, "role").and_then(|v| v.as_str())
-                    && e.created_at >= since
-                {
-                    let (from, by) = given.get(&(client_id, old.to_owned())).cloned().unzip();
-                    rows.push(ReachRow {
-                        client: client.clone(),
-                        role: old.to_owned(),
-                        from,
-                        to: Some(e.created_at),
-                        granted_by: by.flatten(),
-                    });
-                }
-                if let Some(new) = field(&after, "role").and_then(|v| v.as_str()) {
-                    given.insert((client_id, new.to_owned()), (e.created_at, e.actor.clone()));
-                }
-            }
-            Some(AuditAction::MemberOffboarded) => {
+        let event = Event::read(&e.action, None, e.before_json.as_deref(), e.after_json.as_deref(), None);
+        // What a click or a lapse changed on one client: the role before and after.
+        let (old, new) = match &event {
+            Some(Event::AccessSet { before, after, .. }) => (before.role.clone(), after),
+            Some(Event::AccessExpired { before, after, .. }) => (before.role.clone(), after),
+            Some(Event::MemberOffboarded { before, .. }) => {
                 offboarded_at = Some(e.created_at);
-                let removed = field(&before, "assignments")
-                    .and_then(|v| v.as_array())
-                    .cloned()
-                    .unwrap_or_default();
                 if e.created_at >= since {
-                    rows.extend(removed.iter().map(|a| ReachRow {
-                        client: a["client"].as_str().unwrap_or("").to_owned(),
-                        role: a["role"].as_str().unwrap_or("").to_owned(),
-                        from: a["granted_at"].as_i64(),
+                    rows.extend(before.assignments.iter().map(|a| ReachRow {
+                        client: a.client.clone(),
+                        role: a.role.clone(),
+                        from: a.granted_at,
                         to: Some(e.created_at),
-                        granted_by: a["granted_by"].as_str().map(str::to_owned),
+                        granted_by: a.granted_by.clone(),
                     }));
                 }
+                continue;
             }
-            _ => {}
+            _ => continue,
+        };
+        if let Some(old) = old
+            && e.created_at >= since
+        {
+            let (from, by) = given.get(&(new.client_id, old.clone())).cloned().unzip();
+            rows.push(ReachRow {
+                client: new.client.clone(),
+                role: old,
+                from,
+                to: Some(e.created_at),
+                granted_by: by.flatten(),
+            });
+        }
+        if let Some(role) = &new.role {
+            given.insert((new.client_id, role.clone()), (e.created_at, e.actor.clone()));
         }
     }
 
@@ -348,14 +334,11 @@ pub fn report_csv(report: &LeaverReport) -> String {
 /// it is sent: a download that cannot be recorded is refused.
 pub async fn record_download(actor: &PracticeActor, rep: &LeaverReport) -> Result<(), AppError> {
     let clients: std::collections::HashSet<&str> = rep.rows.iter().map(|r| r.client.as_str()).collect();
-    let mut tx = actor.state.db.begin_write().await?;
-    audit::record(
-        &mut tx,
-        AuditEvent {
-            affected_count: Some(clients.len() as i64),
-            ..actor.audit_on(AuditAction::LeaverReportDownloaded, "user", rep.user_id, &rep.email)
-        },
-    )
+    let mut tx = actor.write().await?;
+    tx.record(Event::LeaverReportDownloaded {
+        member: Target::user(rep.user_id, &rep.email),
+        clients: clients.len() as i64,
+    })
     .await?;
     tx.commit().await?;
     Ok(())

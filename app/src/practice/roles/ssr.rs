@@ -4,7 +4,8 @@ use super::*;
 use crate::access::actor::PracticeActor;
 use crate::access::policy::{may_grant, may_grant_permissions};
 use crate::access::roles::{chosen_role, find_practice_role, role_permissions};
-use crate::domain::audit::{self, AuditAction, AuditEvent};
+use crate::domain::audit::payload::{RoleDefinition, RoleMove};
+use crate::domain::audit::{Event, Target, TargetKind};
 use crate::domain::permissions::Permission;
 use crate::platform::db::now;
 use crate::platform::db::{Unique, on_constraint};
@@ -130,13 +131,13 @@ pub async fn save(
         .map_err(|e| AppError::invalid("permissions", e.to_string()))?;
     let taken = || AppError::invalid("name", format!("There is already a role called {}.", name.as_str()));
     may_grant_permissions(actor, &chosen)?;
-    let mut tx = actor.state.db.begin_write().await?;
-    let (id, action, before) = match role_id {
+    let mut tx = actor.write().await?;
+    let (id, before) = match role_id {
         None => {
             let id = create_custom_role(&mut tx, actor.practice_id, &name, &chosen)
                 .await
                 .map_err(|e| on_constraint(e, &UNIQUE_NAME, taken))?;
-            (id, AuditAction::RoleCreated, None)
+            (id, None)
         }
         Some(id) => {
             let (old_name, old_perms) = custom_role(actor, &mut tx, id).await?;
@@ -154,19 +155,22 @@ pub async fn save(
             set_permissions(&mut tx, actor.practice_id, id, &chosen).await?;
             (
                 id,
-                AuditAction::RoleUpdated,
-                Some(serde_json::json!({ "name": old_name, "permissions": old_perms })),
+                Some(RoleDefinition {
+                    name: old_name,
+                    permissions: old_perms,
+                }),
             )
         }
     };
-    audit::record(
-        &mut tx,
-        AuditEvent {
-            before,
-            after: Some(serde_json::json!({ "name": name.as_str(), "permissions": keys(&chosen) })),
-            ..actor.audit_on(action, "role", id, name.as_str())
-        },
-    )
+    let role = Target::new(TargetKind::Role, id, name.as_str());
+    let after = RoleDefinition {
+        name: name.as_str().to_owned(),
+        permissions: keys(&chosen),
+    };
+    tx.record(match before {
+        None => Event::RoleCreated { role, after },
+        Some(before) => Event::RoleUpdated { role, before, after },
+    })
     .await?;
     tx.commit().await?;
     Ok(id)
@@ -176,7 +180,7 @@ pub async fn delete(actor: &PracticeActor, role_id: i64, move_to: Option<i64>) -
     if role_id == actor.role_id {
         return Err(AppError::NotAllowed("You cannot delete the role you hold.".into()));
     }
-    let mut tx = actor.state.db.begin_write().await?;
+    let mut tx = actor.write().await?;
     let (name, perms) = custom_role(actor, &mut tx, role_id).await?;
     let in_use: i64 = sqlx::query_scalar(
         r#"SELECT (SELECT COUNT(*) FROM practice_members WHERE role_id = $1)
@@ -211,15 +215,18 @@ pub async fn delete(actor: &PracticeActor, role_id: i64, move_to: Option<i64>) -
         .bind(role_id)
         .execute(&mut *tx)
         .await?;
-    audit::record(
-        &mut tx,
-        AuditEvent {
-            before: Some(serde_json::json!({ "name": name, "permissions": perms })),
-            after: moved_to.map(|t| serde_json::json!({ "moved_to": t, "uses_moved": in_use })),
-            affected_count: Some(in_use),
-            ..actor.audit_on(AuditAction::RoleDeleted, "role", role_id, &name)
+    tx.record(Event::RoleDeleted {
+        role: Target::new(TargetKind::Role, role_id, &name),
+        before: RoleDefinition {
+            name: name.clone(),
+            permissions: perms,
         },
-    )
+        moved: moved_to.map(|t| RoleMove {
+            moved_to: t,
+            uses_moved: in_use,
+        }),
+        uses: in_use,
+    })
     .await?;
     tx.commit().await?;
     Ok(())

@@ -191,7 +191,7 @@ fn RolesTable(
                                 <tr>
                                     <th scope="row">{role.name.clone()}{(role.kind != RoleKind::Custom).then(|| view! { <span class="badge">"Predefined"</span> })}</th>
                                     <td>{summary}</td>
-                                    <td>{format!("{}, {}, {}", crate::ui::widgets::count(role.members, "user"), crate::ui::widgets::count(role.assignments, "client assignment"), crate::ui::widgets::count(role.invitations, "invitation"))}</td>
+                                    <td>{format!("{}, {}, {}", crate::platform::words::count(role.members, "user"), crate::platform::words::count(role.assignments, "client assignment"), crate::platform::words::count(role.invitations, "invitation"))}</td>
                                     <td>
     <div class="row-actions">
                                         {(role.kind == RoleKind::Custom).then(|| view! {

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use crate::platform::error::AppError;
 
 pub mod sent_email;
+pub mod view;
 
 /// "Require two-step sign-in for all staff".
 #[server(endpoint = "set_two_step_required")]
@@ -53,7 +54,8 @@ pub async fn set_access_emails(#[server(default)] enabled: bool) -> Result<(), A
 pub mod ssr {
     use crate::access::actor::PracticeActor;
     use crate::access::policy::only_admins_change_settings;
-    use crate::domain::audit::{self, AuditAction, AuditEvent};
+    use crate::domain::audit::Event;
+    use crate::domain::audit::payload::{AccessEmails, RequireTwoStep};
     use crate::platform::error::AppError;
 
     /// Requiring two-step sign-in needs a server that can set it up: requiring what nobody
@@ -83,10 +85,17 @@ pub mod ssr {
             }
         }
 
-        fn action(self) -> AuditAction {
+        /// The event of turning it from `was` to `now`.
+        fn changed(self, was: bool, now: bool) -> Event {
             match self {
-                Self::RequireTwoStep => AuditAction::TwoStepRequirementChanged,
-                Self::AccessEmails => AuditAction::AccessEmailsChanged,
+                Self::RequireTwoStep => Event::TwoStepRequirementChanged {
+                    before: RequireTwoStep { require_two_step: was },
+                    after: RequireTwoStep { require_two_step: now },
+                },
+                Self::AccessEmails => Event::AccessEmailsChanged {
+                    before: AccessEmails { access_emails: was },
+                    after: AccessEmails { access_emails: now },
+                },
             }
         }
     }
@@ -97,7 +106,7 @@ pub mod ssr {
     pub async fn set_setting(actor: &PracticeActor, setting: Setting, on: bool) -> Result<(), AppError> {
         only_admins_change_settings(actor)?;
         let column = setting.column();
-        let mut tx = actor.state.db.begin_write().await?;
+        let mut tx = actor.write().await?;
         let before: i64 = sqlx::query_scalar(&format!("SELECT {column} FROM practices WHERE id = $1"))
             .bind(actor.practice_id)
             .fetch_one(&mut *tx)
@@ -110,15 +119,7 @@ pub mod ssr {
             .bind(actor.practice_id)
             .execute(&mut *tx)
             .await?;
-        audit::record(
-            &mut tx,
-            AuditEvent {
-                before: Some(serde_json::json!({ column: before == 1 })),
-                after: Some(serde_json::json!({ column: on })),
-                ..actor.audit(setting.action())
-            },
-        )
-        .await?;
+        tx.record(setting.changed(before == 1, on)).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -7,7 +7,8 @@ use super::*;
 use crate::access::actor::PracticeActor;
 use crate::access::members::MemberLock;
 use crate::access::policy::refuse_if_deactivated;
-use crate::domain::audit::{self, AuditAction, AuditEvent};
+use crate::domain::audit::payload::{BulkChange, BulkScope};
+use crate::domain::audit::{Event, Target};
 use crate::partner::clients::ssr::ClientFilter;
 use crate::platform::db::{Backend, now};
 
@@ -58,7 +59,7 @@ pub async fn apply(
     let ends_at = parse_end(ends_on)?;
     let filter = ClientFilter::parse(&scope.search, &scope.plan)?;
     let access = AccessFilter::parse(&scope.access)?;
-    let mut tx = actor.state.db.begin_write().await?;
+    let mut tx = actor.write().await?;
     let staff = staff_member_to_change(actor, &mut tx, user_id, MemberLock::Update).await?;
     refuse_if_deactivated(&staff, role_id)?;
     let role_name = match role_id {
@@ -110,12 +111,12 @@ pub async fn apply(
         let line = match &role_name {
             Some(role) => format!(
                 "{role} on {} (by {})",
-                crate::ui::widgets::clients(changed),
+                crate::platform::words::clients(changed),
                 actor.session.name
             ),
             None => format!(
                 "Access removed from {} (by {})",
-                crate::ui::widgets::clients(changed),
+                crate::platform::words::clients(changed),
                 actor.session.name
             ),
         };
@@ -124,26 +125,22 @@ pub async fn apply(
     // Which clients changed, and what each had before, is the batch's undo record
     // (`bulk_batch_rows`, kept for good): the event names the batch rather than copying
     // thousands of rows into JSON.
-    audit::record(
-        &mut tx,
-        AuditEvent {
-            after: Some(serde_json::json!({
-                "role": role_name, "role_id": role_id, "batch_id": batch_id,
-                "scope": { "search": scope.search, "plan": scope.plan, "access": access.as_str() }
-            })),
-            affected_count: Some(changed),
-            ..actor.audit_on(
-                if role_id.is_some() {
-                    AuditAction::AccessBulkAssigned
-                } else {
-                    AuditAction::AccessBulkRemoved
-                },
-                "staff_access",
-                user_id,
-                &staff.name,
-            )
+    let staff = Target::staff_access(user_id, &staff.name);
+    let after = BulkChange {
+        role: role_name,
+        role_id,
+        batch_id,
+        scope: BulkScope {
+            search: scope.search.clone(),
+            plan: scope.plan.clone(),
+            access: access.as_str().to_owned(),
         },
-    )
+    };
+    tx.record(if role_id.is_some() {
+        Event::AccessBulkAssigned { staff, after, changed }
+    } else {
+        Event::AccessBulkRemoved { staff, after, changed }
+    })
     .await?;
     tx.commit().await?;
     Ok(BulkResult { batch_id, changed })

@@ -6,7 +6,8 @@ use crate::access::actor::PracticeActor;
 use crate::access::members::MemberLock;
 use crate::access::policy::may_grant_all;
 use crate::access::policy::refuse_if_deactivated;
-use crate::domain::audit::{self, AuditAction, AuditEvent};
+use crate::domain::audit::payload::{CopyOutcome, CopySource};
+use crate::domain::audit::{Event, Target};
 use crate::partner::clients::ssr::count_unarchived;
 use crate::platform::db::now;
 
@@ -79,7 +80,7 @@ pub async fn copy(
             None,
         ));
     }
-    let mut tx = actor.state.db.begin_write().await?;
+    let mut tx = actor.write().await?;
     let target = staff_member_to_change(actor, &mut tx, to, MemberLock::Update).await?;
     let source = staff_member(actor, &mut tx, from).await?;
     refuse_if_deactivated(&target, Some(0))?;
@@ -168,22 +169,25 @@ pub async fn copy(
     .bind(batch_id)
     .execute(&mut *tx)
     .await?;
-    audit::record(
-        &mut tx,
-        AuditEvent {
-            before: Some(serde_json::json!({ "from": source.name, "from_user_id": from, "mode": mode.as_str() })),
-            after: Some(serde_json::json!({
-                "batch_id": batch_id, "changes": changes, "replaced": overwrites,
-                "ends": ends_at.map(crate::platform::dates::last_day),
-            })),
-            affected_count: Some(changes),
-            ..actor.audit_on(AuditAction::AccessCopied, "staff_access", to, &target.name)
+    tx.record(Event::AccessCopied {
+        staff: Target::staff_access(to, &target.name),
+        before: CopySource {
+            from: source.name.clone(),
+            from_user_id: from,
+            mode: mode.as_str().to_owned(),
         },
-    )
+        after: CopyOutcome {
+            batch_id,
+            changes,
+            replaced: overwrites,
+            ends: ends_at.map(crate::platform::dates::last_day),
+        },
+        changes,
+    })
     .await?;
     let line = format!(
         "{} changed: access copied from {} (by {})",
-        crate::ui::widgets::clients(changes),
+        crate::platform::words::clients(changes),
         source.name,
         actor.session.name
     );

@@ -3,7 +3,8 @@
 use super::*;
 use crate::access::actor::PracticeActor;
 use crate::access::members::MemberLock;
-use crate::domain::audit::{self, AuditAction, AuditEvent};
+use crate::domain::audit::payload::ClientRoleEnds;
+use crate::domain::audit::{Event, Target};
 use crate::platform::db::now;
 
 /// Sets (or with an empty `ends_on`, clears) when `user_id`'s access to `client_id` ends.
@@ -26,7 +27,7 @@ pub async fn set_end(
             Some(end)
         }
     };
-    let mut tx = actor.state.db.begin_write().await?;
+    let mut tx = actor.write().await?;
     let staff = staff_member_to_change(actor, &mut tx, user_id, MemberLock::Share).await?;
     let held: Option<(String, i64, Option<i64>)> = sqlx::query_as(
         r#"SELECT c.name, a.role_id, a.ends_at FROM current_assignments a JOIN clients c ON c.id = a.client_id
@@ -59,15 +60,17 @@ pub async fn set_end(
         .bind(client_id)
         .execute(&mut *tx)
         .await?;
-    audit::record(
-        &mut tx,
-        AuditEvent {
-            before: Some(serde_json::json!({ "client": client, "client_id": client_id, "role": role, "ends": before.map(last_day) })),
-            after: Some(serde_json::json!({ "client": client, "client_id": client_id, "role": role, "ends": ends_at.map(last_day) })),
-            affected_count: Some(1),
-            ..actor.audit_on(AuditAction::AccessEndSet, "staff_access", user_id, &staff.name)
-        },
-    )
+    let held = |ends: Option<i64>| ClientRoleEnds {
+        client: client.clone(),
+        client_id,
+        role: Some(role.clone()),
+        ends: ends.map(last_day),
+    };
+    tx.record(Event::AccessEndSet {
+        staff: Target::staff_access(user_id, &staff.name),
+        before: held(before),
+        after: held(ends_at),
+    })
     .await?;
     let line = match ends_at {
         Some(end) => format!(

@@ -1,8 +1,11 @@
 //! Access past its end: swept and recorded, and the access emails that are due queued.
 
-use crate::domain::audit::{self, AuditAction, AuditEvent};
+use crate::access::write::{By, Write};
+use crate::domain::audit::payload::{ClientRole, ClientRoleEnds};
+use crate::domain::audit::{Event, Target};
 use crate::domain::roles::display_role_name;
 use crate::platform::db::now;
+use crate::platform::error::AppError;
 
 #[derive(sqlx::FromRow)]
 struct Lapsed {
@@ -20,9 +23,10 @@ struct Lapsed {
 /// access itself was already gone: every query reads `current_assignments`). Returns how
 /// many lapsed. Safe to run on several servers at once: a row is audited by whoever
 /// deletes it.
-pub async fn sweep_ended(db: &crate::platform::db::Db) -> Result<u64, sqlx::Error> {
+pub async fn sweep_ended(db: &crate::platform::db::Db) -> Result<u64, AppError> {
     let t = now();
-    let mut tx = db.begin_write().await?;
+    // Nobody acts: each lapse is recorded in its own practice's trail.
+    let mut tx = Write::begin(db, By::default()).await?;
     let lapsed: Vec<Lapsed> = sqlx::query_as(
         r#"SELECT a.practice_id, a.user_id, a.client_id, a.ends_at, u.name AS staff, c.name AS client,
                   r.kind AS role_kind, r.name AS role_name
@@ -48,21 +52,21 @@ pub async fn sweep_ended(db: &crate::platform::db::Db) -> Result<u64, sqlx::Erro
             continue;
         }
         count += 1;
-        audit::record(
-            &mut tx,
-            AuditEvent {
-                practice_id: Some(l.practice_id),
-                target_type: Some("staff_access"),
-                target_id: Some(l.user_id),
-                target_label: Some(&l.staff),
-                before: Some(serde_json::json!({
-                    "client": l.client, "client_id": l.client_id,
-                    "role": display_role_name(&l.role_kind, &l.role_name),
-                    "ends": crate::platform::dates::last_day(l.ends_at),
-                })),
-                after: Some(serde_json::json!({ "client": l.client, "client_id": l.client_id, "role": null })),
-                affected_count: Some(1),
-                ..AuditEvent::new(AuditAction::AccessExpired)
+        tx.record_in(
+            l.practice_id,
+            Event::AccessExpired {
+                staff: Target::staff_access(l.user_id, &l.staff),
+                before: ClientRoleEnds {
+                    client: l.client.clone(),
+                    client_id: l.client_id,
+                    role: Some(display_role_name(&l.role_kind, &l.role_name)),
+                    ends: Some(crate::platform::dates::last_day(l.ends_at)),
+                },
+                after: ClientRole {
+                    client: l.client,
+                    client_id: l.client_id,
+                    role: None,
+                },
             },
         )
         .await?;

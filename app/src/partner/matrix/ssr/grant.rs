@@ -8,7 +8,8 @@ use crate::access::actor::PracticeActor;
 use crate::access::members::{MemberLock, lock_member};
 use crate::access::policy::may_grant;
 use crate::access::policy::refuse_if_inactive;
-use crate::domain::audit::{self, AuditAction, AuditEvent};
+use crate::domain::audit::payload::ClientRole;
+use crate::domain::audit::{Event, Target};
 use crate::domain::roles::display_role_name;
 use crate::domain::statuses::MemberStatus;
 use crate::platform::db::{Step, now};
@@ -64,43 +65,53 @@ pub async fn set_one(
     // check counts: one statement reads all a click depends on (plus, for a custom role,
     // its permissions). A refused click writes nothing and leaves the others be.
     let actor = actor.clone();
-    let db = actor.state.db.clone();
-    db.write_grouped(move |conn| {
-        Box::pin(async move {
-            let checked = match check_one(&actor, conn, user_id, client_id, role_id).await {
-                Ok(checked) => checked,
-                // A database error may have cost the transaction itself (SQLite rolls back
-                // on some): the group must not go on as if nothing happened.
-                Err(error @ (AppError::Internal | AppError::Busy)) => return Err(error),
-                Err(refused) => return Ok(Step::Refused(refused)),
-            };
-            if checked.before.as_ref().map(|b| b.0) == role_id {
-                return Ok(Step::Done(())); // Already so: nothing to change or audit.
-            }
-            write_pair(conn, actor.practice_id, user_id, client_id, role_id, actor.user_id()).await?;
-            let client_name = &checked.client_name;
-            let line = match &checked.new_role {
-                Some(role) => format!("{client_name}: {role} (given by {})", actor.session.name),
-                None => format!("{client_name}: access removed (by {})", actor.session.name),
-            };
-            audit::record(
-                conn,
-                AuditEvent {
-                    before: Some(serde_json::json!({ "client": client_name, "client_id": client_id, "role": checked.before.map(|(_, k, n)| display_role_name(&k, &n)) })),
-                    after: Some(serde_json::json!({ "client": client_name, "client_id": client_id, "role": checked.new_role })),
-                    affected_count: Some(1),
-                    ..actor.audit_on(AuditAction::AccessSet, "staff_access", user_id, &checked.staff_name)
-                },
-            )
-            .await?;
-            // Last: on PostgreSQL it locks the person's pending notice row until commit, and
-            // other clicks for the same person wait for that row.
-            crate::partner::access_notices::ssr::note_if(conn, &actor, checked.access_emails, user_id, &line, false)
+    actor
+        .clone()
+        .write_grouped(move |mut w| {
+            Box::pin(async move {
+                let conn = &mut *w.conn;
+                let checked = match check_one(&actor, conn, user_id, client_id, role_id).await {
+                    Ok(checked) => checked,
+                    // A database error may have cost the transaction itself (SQLite rolls back
+                    // on some): the group must not go on as if nothing happened.
+                    Err(error @ (AppError::Internal | AppError::Busy)) => return Err(error),
+                    Err(refused) => return Ok(Step::Refused(refused)),
+                };
+                if checked.before.as_ref().map(|b| b.0) == role_id {
+                    return Ok(Step::Done(())); // Already so: nothing to change or audit.
+                }
+                write_pair(conn, actor.practice_id, user_id, client_id, role_id, actor.user_id()).await?;
+                let client_name = &checked.client_name;
+                let line = match &checked.new_role {
+                    Some(role) => format!("{client_name}: {role} (given by {})", actor.session.name),
+                    None => format!("{client_name}: access removed (by {})", actor.session.name),
+                };
+                let held = |role| ClientRole {
+                    client: client_name.clone(),
+                    client_id,
+                    role,
+                };
+                w.record(Event::AccessSet {
+                    staff: Target::staff_access(user_id, &checked.staff_name),
+                    before: held(checked.before.map(|(_, k, n)| display_role_name(&k, &n))),
+                    after: held(checked.new_role.clone()),
+                })
                 .await?;
-            Ok(Step::Done(()))
+                // Last: on PostgreSQL it locks the person's pending notice row until commit, and
+                // other clicks for the same person wait for that row.
+                crate::partner::access_notices::ssr::note_if(
+                    w.conn,
+                    &actor,
+                    checked.access_emails,
+                    user_id,
+                    &line,
+                    false,
+                )
+                .await?;
+                Ok(Step::Done(()))
+            })
         })
-    })
-    .await
+        .await
 }
 
 /// One click, checked: who, which client, which role (its column name), what was held

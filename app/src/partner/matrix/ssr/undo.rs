@@ -6,7 +6,8 @@ use crate::access::actor::PracticeActor;
 use crate::access::members::MemberLock;
 use crate::access::policy::may_grant_all;
 use crate::access::policy::refuse_if_deactivated;
-use crate::domain::audit::{self, AuditAction, AuditEvent};
+use crate::domain::audit::payload::BatchRef;
+use crate::domain::audit::{Event, Target};
 use crate::platform::db::now;
 
 /// Undoes bulk batch `batch_id`, client by client, where the access is still as the batch
@@ -14,7 +15,7 @@ use crate::platform::db::now;
 /// are left as they are, like a click would; a deactivated staff member is refused like a
 /// click would be. Returns how many clients went back.
 pub async fn undo(actor: &PracticeActor, batch_id: i64) -> Result<i64, AppError> {
-    let mut tx = actor.state.db.begin_write().await?;
+    let mut tx = actor.write().await?;
     let t = now();
     // Claim the batch in one statement: of two simultaneous undos only one finds it not yet
     // undone (on PostgreSQL the second waits for the first's row lock, then sees it done).
@@ -108,19 +109,16 @@ pub async fn undo(actor: &PracticeActor, batch_id: i64) -> Result<i64, AppError>
     if back > 0 {
         let line = format!(
             "A change to your access was undone: {} back as before (by {})",
-            crate::ui::widgets::clients(back),
+            crate::platform::words::clients(back),
             actor.session.name
         );
         crate::partner::access_notices::ssr::note(&mut tx, actor, user_id, &line, true).await?;
     }
-    audit::record(
-        &mut tx,
-        AuditEvent {
-            after: Some(serde_json::json!({ "batch_id": batch_id })),
-            affected_count: Some(back),
-            ..actor.audit_on(AuditAction::AccessBulkUndone, "staff_access", user_id, &staff.name)
-        },
-    )
+    tx.record(Event::AccessBulkUndone {
+        staff: Target::staff_access(user_id, &staff.name),
+        after: BatchRef { batch_id },
+        back,
+    })
     .await?;
     tx.commit().await?;
     Ok(back)

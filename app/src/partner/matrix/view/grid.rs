@@ -4,9 +4,10 @@
 use leptos::prelude::*;
 
 use super::*;
+use crate::platform::words::thousands;
 use crate::ui::forms::action_error;
 use crate::ui::icons::{Calendar, Person, Tick};
-use crate::ui::widgets::{LinkPager, address_with, kept_as_hidden_fields, thousands};
+use crate::ui::widgets::{LinkPager, address_with, kept_as_hidden_fields};
 use leptos_router::params::ParamsMap;
 
 use super::panels::{AskedBulk, CopyAccess, MatrixFilters};

@@ -4,8 +4,9 @@
 use leptos::prelude::*;
 
 use super::*;
+use crate::platform::words::thousands;
 use crate::ui::plan_select::PlanSelect;
-use crate::ui::widgets::{AutoSubmit, address_with, kept_as_hidden_fields, thousands};
+use crate::ui::widgets::{AutoSubmit, address_with, kept_as_hidden_fields};
 use leptos_router::params::ParamsMap;
 
 /// Search, plan and access filters: a GET form; a choice applies as it changes
@@ -112,7 +113,7 @@ pub(super) fn CopyAccess(
                         <input type="hidden" name="mode" value=mode.as_str()/>
                         <input type="hidden" name="ends_on" value=ends.clone()/>
                         <p>
-                            <strong>{format!("This changes {}", crate::ui::widgets::clients(p.changes))}</strong>
+                            <strong>{format!("This changes {}", crate::platform::words::clients(p.changes))}</strong>
                             {if p.overwrites > 0 { format!(": {} of them have another role now.", thousands(p.overwrites)) } else { ".".to_owned() }}
                         </p>
                         <button type="submit" autofocus>"Copy access"</button>
@@ -159,7 +160,7 @@ pub(super) fn AskedBulk(
             <input type="hidden" name="plan" value=scope.plan/>
             <input type="hidden" name="access" value=scope.access/>
             <p>
-                <strong>{format!("This changes {} for {staff_name}", crate::ui::widgets::clients(preview.changes))}</strong>
+                <strong>{format!("This changes {} for {staff_name}", crate::platform::words::clients(preview.changes))}</strong>
                 {format!(
                     ": {what}.{}{}",
                     if preview.overwrites > 0 { format!(" {} of them have another role now.", thousands(preview.overwrites)) } else { String::new() },

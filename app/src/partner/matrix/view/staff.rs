@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::*;
-use crate::ui::widgets::thousands;
+use crate::platform::words::thousands;
 use leptos_router::params::ParamsMap;
 
 /// Which staff the picker shows: its search and filters, kept in the address with the

@@ -1,6 +1,4 @@
-//! The audit trail's vocabulary: what an event records ([`AuditAction`]) and an event to
-//! record ([`AuditEvent`]), written through the platform's append-only store in the same
-//! transaction as the change it records.
+//! What an audit event records: each action's stored name and how the audit log names it.
 
 use serde::{Deserialize, Serialize};
 
@@ -176,70 +174,6 @@ impl AuditAction {
             Self::AuditLogDownloaded => "Downloaded the audit log",
             Self::OwnAccessEmailsChanged => "Changed their own access-change emails",
         }
-    }
-}
-
-#[cfg(feature = "ssr")]
-pub use ssr::{AuditEvent, record, record_with_id};
-
-#[cfg(feature = "ssr")]
-mod ssr {
-    use sqlx::AnyConnection;
-
-    use super::AuditAction;
-    use crate::platform::audit::{StoredEvent, insert, insert_returning_id};
-
-    #[derive(Debug)]
-    pub struct AuditEvent<'a> {
-        pub practice_id: Option<i64>,
-        pub actor_user_id: Option<i64>,
-        pub action: AuditAction,
-        pub target_type: Option<&'a str>,
-        pub target_id: Option<i64>,
-        pub target_label: Option<&'a str>,
-        pub before: Option<serde_json::Value>,
-        pub after: Option<serde_json::Value>,
-        pub affected_count: Option<i64>,
-    }
-
-    impl AuditEvent<'_> {
-        /// An event with only its action set; fill in the rest with `..`.
-        pub fn new(action: AuditAction) -> Self {
-            Self {
-                practice_id: None,
-                actor_user_id: None,
-                action,
-                target_type: None,
-                target_id: None,
-                target_label: None,
-                before: None,
-                after: None,
-                affected_count: None,
-            }
-        }
-
-        fn stored(self) -> StoredEvent {
-            StoredEvent {
-                practice_id: self.practice_id,
-                actor_user_id: self.actor_user_id,
-                action: self.action.as_str(),
-                target_type: self.target_type.map(str::to_owned),
-                target_id: self.target_id,
-                target_label: self.target_label.map(str::to_owned),
-                before: self.before.map(|v| v.to_string()),
-                after: self.after.map(|v| v.to_string()),
-                affected_count: self.affected_count,
-            }
-        }
-    }
-
-    pub async fn record(conn: &mut AnyConnection, event: AuditEvent<'_>) -> Result<(), sqlx::Error> {
-        insert(conn, event.stored()).await
-    }
-
-    /// [`record`], answering the event's id (what came before it is older).
-    pub async fn record_with_id(conn: &mut AnyConnection, event: AuditEvent<'_>) -> Result<i64, sqlx::Error> {
-        insert_returning_id(conn, event.stored()).await
     }
 }
 
