@@ -19,6 +19,11 @@ impl MemberStatus {
         }
     }
 
+    /// Active, or deactivated.
+    pub fn of(active: bool) -> Self {
+        if active { Self::Active } else { Self::Deactivated }
+    }
+
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "active" => Some(Self::Active),

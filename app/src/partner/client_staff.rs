@@ -78,7 +78,7 @@ pub async fn set_own_user_active(client_id: i64, user_id: i64, active: bool) -> 
 pub mod ssr {
     use super::*;
     use crate::access::actor::{ClientActor, PracticeActor};
-    use crate::access::roles::practice_roles;
+
     use crate::domain::plans::Plan;
     use crate::domain::roles::display_role_name;
     use crate::domain::statuses::MemberStatus;
@@ -166,14 +166,7 @@ pub mod ssr {
                 .into_iter()
                 .map(|(user_id, name)| StaffOption { user_id, name })
                 .collect(),
-            roles: practice_roles(&mut conn, actor.practice_id)
-                .await?
-                .into_iter()
-                .map(|r| RoleOption {
-                    name: r.display_name(),
-                    id: r.id,
-                })
-                .collect(),
+            roles: crate::practice::manage_users::ssr::role_options(&mut conn, actor.practice_id).await?,
         })
     }
 

@@ -5,7 +5,7 @@ use super::*;
 use crate::access::actor::ClientActor;
 use crate::access::policy::{may_grant, may_grant_all};
 use crate::access::practices::practice_name;
-use crate::access::roles::{chosen_role, practice_roles};
+use crate::access::roles::chosen_role;
 use crate::domain::audit::payload::RoleNamed;
 use crate::domain::audit::{Event, Target, TargetKind};
 use crate::domain::roles::RoleKind;
@@ -81,14 +81,7 @@ pub async fn list(c: &ClientActor) -> Result<ClientUsers, AppError> {
                 practice_staff: r.staff == 1,
             })
             .collect(),
-        roles: practice_roles(&mut conn, c.actor.practice_id)
-            .await?
-            .into_iter()
-            .map(|r| RoleOption {
-                name: r.display_name(),
-                id: r.id,
-            })
-            .collect(),
+        roles: crate::practice::manage_users::ssr::role_options(&mut conn, c.actor.practice_id).await?,
         my_user_id: c.actor.user_id(),
         notice: None,
     })
@@ -177,11 +170,7 @@ pub async fn set_active(c: &ClientActor, user_id: i64, active: bool) -> Result<(
         // Reactivating gives the role back: only someone who could give it does.
         may_grant_all(&mut tx, &c.actor, &[user.role_id]).await?;
     }
-    let status = if active {
-        MemberStatus::Active
-    } else {
-        MemberStatus::Deactivated
-    };
+    let status = MemberStatus::of(active);
     sqlx::query(r#"UPDATE client_users SET status = $1 WHERE client_id = $2 AND user_id = $3"#)
         .bind(status.as_str())
         .bind(c.client_id)

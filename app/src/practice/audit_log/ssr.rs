@@ -97,25 +97,33 @@ const MATCHES: &str = r#"e.practice_id = $1 AND ($2 = 0 OR e.id < $2)
     AND ($7 = 0 OR e.created_at >= $7)
     AND ($8 = 0 OR e.created_at < $8)"#;
 
+/// `query` with `$1` to `$8` of [`MATCHES`] bound: the practice, the cursor and the filters.
+macro_rules! bind_matches {
+    ($query:expr, $actor:expr, $before:expr, $f:expr) => {
+        $query
+            .bind($actor.practice_id)
+            .bind($before)
+            .bind(&$f.search)
+            .bind($f.staff)
+            .bind(&$f.client)
+            .bind(&$f.action)
+            .bind($f.from)
+            .bind($f.to)
+    };
+}
+
 async fn rows(actor: &PracticeActor, f: &Filters, before_id: i64, limit: i64) -> Result<Vec<EventRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
+    let sql = format!(
         r#"SELECT e.id, e.created_at, u.name AS actor, e.action, e.target_type, e.target_id, e.target_label,
                   e.before_json, e.after_json, e.affected_count
            FROM audit_events e LEFT JOIN users u ON u.id = e.actor_user_id
            WHERE {MATCHES}
            ORDER BY e.id DESC LIMIT $9"#
-    ))
-    .bind(actor.practice_id)
-    .bind(before_id)
-    .bind(&f.search)
-    .bind(f.staff)
-    .bind(&f.client)
-    .bind(&f.action)
-    .bind(f.from)
-    .bind(f.to)
-    .bind(limit)
-    .fetch_all(actor.state.db.pool())
-    .await
+    );
+    bind_matches!(sqlx::query_as(&sql), actor, before_id, f)
+        .bind(limit)
+        .fetch_all(actor.state.db.pool())
+        .await
 }
 
 fn entry(r: EventRow) -> AuditEntry {
@@ -188,23 +196,16 @@ pub async fn page(actor: &PracticeActor, before_id: Option<i64>, q: &AuditQuery)
 /// first page), or `None` when nothing newer matches: the page of the next `PAGE_SIZE`
 /// newer events ends at the newest of them.
 async fn newer_page(actor: &PracticeActor, f: &Filters, newest: i64) -> Result<Option<i64>, sqlx::Error> {
-    let ids: Vec<i64> = sqlx::query_scalar(&format!(
+    let sql = format!(
         r#"SELECT e.id FROM audit_events e LEFT JOIN users u ON u.id = e.actor_user_id
            WHERE {MATCHES} AND e.id > $9
            ORDER BY e.id ASC LIMIT $10"#
-    ))
-    .bind(actor.practice_id)
-    .bind(0_i64)
-    .bind(&f.search)
-    .bind(f.staff)
-    .bind(&f.client)
-    .bind(&f.action)
-    .bind(f.from)
-    .bind(f.to)
-    .bind(newest)
-    .bind(PAGE_SIZE + 1)
-    .fetch_all(actor.state.db.pool())
-    .await?;
+    );
+    let ids: Vec<i64> = bind_matches!(sqlx::query_scalar(&sql), actor, 0_i64, f)
+        .bind(newest)
+        .bind(PAGE_SIZE + 1)
+        .fetch_all(actor.state.db.pool())
+        .await?;
     Ok(match ids.len() as i64 {
         0 => None,
         n if n <= PAGE_SIZE => Some(0),

@@ -120,14 +120,7 @@ pub async fn users_page(
         lines,
         matching,
         total,
-        roles: practice_roles(&mut conn, actor.practice_id)
-            .await?
-            .into_iter()
-            .map(|r| RoleOption {
-                name: r.display_name(),
-                id: r.id,
-            })
-            .collect(),
+        roles: role_options(&mut conn, actor.practice_id).await?,
         my_user_id: actor.user_id(),
         i_am_main: actor.is_main,
         two_step_required: two_step_required == 1,
@@ -215,11 +208,7 @@ pub async fn set_active(actor: &PracticeActor, user_id: i64, active: bool) -> Re
         roles.push(m.role_id);
         may_grant_all(&mut tx, actor, &roles).await?;
     }
-    let status = if active {
-        MemberStatus::Active
-    } else {
-        MemberStatus::Deactivated
-    };
+    let status = MemberStatus::of(active);
     sqlx::query(r#"UPDATE practice_members SET status = $1 WHERE practice_id = $2 AND user_id = $3"#)
         .bind(status.as_str())
         .bind(actor.practice_id)
@@ -332,4 +321,17 @@ pub async fn reset_two_step(actor: &PracticeActor, user_id: i64) -> Result<(), A
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The practice's roles as a role select offers them (in list order), on the practice's
+/// Manage users, a client's, and a client's staff with access.
+pub async fn role_options(conn: &mut sqlx::AnyConnection, practice_id: i64) -> Result<Vec<RoleOption>, sqlx::Error> {
+    Ok(practice_roles(conn, practice_id)
+        .await?
+        .into_iter()
+        .map(|r| RoleOption {
+            name: r.display_name(),
+            id: r.id,
+        })
+        .collect())
 }

@@ -26,18 +26,19 @@ pub async fn preview(
     if let Some(r) = role_id {
         practice_role(actor, &mut conn, r).await?;
     }
-    let (changes, overwrites, in_scope): (i64, i64, i64) = sqlx::query_as(&format!(
-        r#"SELECT COALESCE(SUM(CASE WHEN COALESCE(a.role_id, 0) <> $5 THEN 1 ELSE 0 END), 0),
+    let (changes, overwrites, in_scope): (i64, i64, i64) = scoped!(
+        sqlx::query_as(&format!(
+            r#"SELECT COALESCE(SUM(CASE WHEN COALESCE(a.role_id, 0) <> $5 THEN 1 ELSE 0 END), 0),
                   COALESCE(SUM(CASE WHEN a.role_id IS NOT NULL AND a.role_id <> $5 THEN 1 ELSE 0 END), 0),
                   COUNT(*)
            FROM clients c {STAFF_GRANT}
            WHERE {}"#,
-        in_scope(access)
-    ))
-    .bind(actor.practice_id)
-    .bind(user_id)
-    .bind(&filter.pattern)
-    .bind(filter.plan)
+            in_scope(access)
+        )),
+        actor,
+        user_id,
+        filter
+    )
     .bind(role_id.unwrap_or(0))
     .fetch_one(&mut *conn)
     .await?;
@@ -82,19 +83,20 @@ pub async fn apply(
         // Removal on PostgreSQL: one statement deletes the live grants in scope and writes
         // what they were into the undo record (a data-modifying `WITH`), one pass over the
         // staff member's grants instead of a join for the record and a delete by it.
-        sqlx::query(&format!(
-            r#"WITH gone AS (
+        scoped!(
+            sqlx::query(&format!(
+                r#"WITH gone AS (
                    DELETE FROM current_assignments a USING clients c
                    WHERE a.user_id = $2 AND c.id = a.client_id AND {}
                    RETURNING a.client_id, a.role_id, a.ends_at)
                INSERT INTO bulk_batch_rows (batch_id, client_id, previous_role_id, previous_ends_at)
                SELECT $5, client_id, role_id, ends_at FROM gone ORDER BY client_id"#,
-            in_scope(access)
-        ))
-        .bind(actor.practice_id)
-        .bind(user_id)
-        .bind(&filter.pattern)
-        .bind(filter.plan)
+                in_scope(access)
+            )),
+            actor,
+            user_id,
+            filter
+        )
         .bind(batch_id)
         .execute(&mut *tx)
         .await?
@@ -159,18 +161,19 @@ async fn record_then_change(
     batch_id: i64,
     ends_at: Option<i64>,
 ) -> Result<i64, sqlx::Error> {
-    let changed = sqlx::query(&format!(
-        r#"INSERT INTO bulk_batch_rows (batch_id, client_id, previous_role_id, previous_ends_at)
+    let changed = scoped!(
+        sqlx::query(&format!(
+            r#"INSERT INTO bulk_batch_rows (batch_id, client_id, previous_role_id, previous_ends_at)
            SELECT $6, c.id, a.role_id, a.ends_at
            FROM clients c {STAFF_GRANT}
            WHERE {} AND COALESCE(a.role_id, 0) <> $5
            ORDER BY c.id"#,
-        in_scope(access)
-    ))
-    .bind(actor.practice_id)
-    .bind(user_id)
-    .bind(&filter.pattern)
-    .bind(filter.plan)
+            in_scope(access)
+        )),
+        actor,
+        user_id,
+        filter
+    )
     .bind(role_id.unwrap_or(0))
     .bind(batch_id)
     .execute(&mut *conn)

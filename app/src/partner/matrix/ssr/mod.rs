@@ -16,6 +16,18 @@ use crate::access::roles::chosen_role;
 use crate::partner::clients::ssr::MATCHES_FILTER;
 use crate::platform::db::now;
 
+/// `query` with the scope's `$1` to `$4` bound (see [`in_scope`]): the practice, the staff
+/// member, the name pattern and the plan.
+macro_rules! scoped {
+    ($query:expr, $actor:expr, $user_id:expr, $filter:expr) => {
+        $query
+            .bind($actor.practice_id)
+            .bind($user_id)
+            .bind(&$filter.pattern)
+            .bind($filter.plan)
+    };
+}
+
 mod bulk;
 mod copy;
 mod ends;

@@ -94,17 +94,18 @@ pub async fn matrix(actor: &PracticeActor, user_id: i64, scope: &Scope, page: i6
     let staff_name = staff_member(actor, &mut conn, user_id).await?.name;
     let filter = ClientFilter::parse(&scope.search, &scope.plan)?;
     let access = AccessFilter::parse(&scope.access)?;
-    let rows: Vec<RowSql> = sqlx::query_as(&format!(
-        r#"SELECT c.id, c.name, c.plan, a.role_id, a.ends_at
+    let rows: Vec<RowSql> = scoped!(
+        sqlx::query_as(&format!(
+            r#"SELECT c.id, c.name, c.plan, a.role_id, a.ends_at
            FROM clients c {STAFF_GRANT}
            WHERE {}
            ORDER BY LOWER(c.name), c.id LIMIT $5 OFFSET $6"#,
-        in_scope(access)
-    ))
-    .bind(actor.practice_id)
-    .bind(user_id)
-    .bind(&filter.pattern)
-    .bind(filter.plan)
+            in_scope(access)
+        )),
+        actor,
+        user_id,
+        filter
+    )
     .bind(PAGE_SIZE)
     .bind(page_offset(page, PAGE_SIZE))
     .fetch_all(&mut *conn)
@@ -116,14 +117,15 @@ pub async fn matrix(actor: &PracticeActor, user_id: i64, scope: &Scope, page: i6
         AccessFilter::All => "",
         _ => STAFF_GRANT,
     };
-    let matching: i64 = sqlx::query_scalar(&format!(
-        r#"SELECT COUNT(*) FROM clients c {join} WHERE $2 = $2 AND {}"#,
-        in_scope(access)
-    ))
-    .bind(actor.practice_id)
-    .bind(user_id)
-    .bind(&filter.pattern)
-    .bind(filter.plan)
+    let matching: i64 = scoped!(
+        sqlx::query_scalar(&format!(
+            r#"SELECT COUNT(*) FROM clients c {join} WHERE $2 = $2 AND {}"#,
+            in_scope(access)
+        )),
+        actor,
+        user_id,
+        filter
+    )
     .fetch_one(&mut *conn)
     .await?;
     let total = count_unarchived(&mut conn, actor.practice_id).await?;
