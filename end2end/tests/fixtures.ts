@@ -23,13 +23,15 @@ export { expect };
 
 /**
  * Resolves once the page is ready for input: the WASM bundle has hydrated it (the body gets
- * `data-hydrated`), or, on a page the server sends without it (the pages met before signing
- * in, to someone not signed in: plain forms), once it has loaded.
+ * `data-hydrated`) and no navigation of the islands router is under way (it marks the body
+ * `data-navigating` from a click or a form's sending until the new page is in place and its
+ * islands have hydrated), or, on a page the server sends without it (the pages met before
+ * signing in, to someone not signed in: plain forms), once it has loaded.
  */
 export async function waitForHydration(page: Page) {
   await page.waitForLoadState('load');
   if ((await page.locator('script[type="module"]').count()) === 0) return;
-  await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
+  await expect(page.locator('body[data-hydrated]:not([data-navigating])')).toHaveCount(1);
 }
 
 /** A string unique to this test run, for emails and names, so specs run in parallel. */

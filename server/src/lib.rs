@@ -49,10 +49,12 @@ pub async fn prepare_state(config: Config) -> Result<AppState, StartError> {
     check_site_files(&config.site_root, leptos_options.hash_files);
     let pkg = std::path::Path::new(&config.site_root).join("pkg");
     drop_stale_twins(&pkg);
-    let prefetch = if leptos_options.hash_files {
-        files_to_prefetch(&pkg, &build_hashes()).into()
+    let (prefetch, build): (Arc<[String]>, Arc<str>) = if leptos_options.hash_files {
+        let hashes = build_hashes();
+        let build = hashes.get("wasm").cloned().unwrap_or_else(|| "dev".to_owned());
+        (files_to_prefetch(&pkg, &hashes).into(), build.into())
     } else {
-        Arc::from([])
+        (Arc::from([]), "dev".into())
     };
     Ok(AppState {
         db,
@@ -60,6 +62,7 @@ pub async fn prepare_state(config: Config) -> Result<AppState, StartError> {
         leptos_options,
         outbox: Default::default(),
         prefetch,
+        build,
         in_flight: Default::default(),
     })
 }

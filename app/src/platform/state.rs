@@ -21,6 +21,10 @@ pub struct AppState {
     /// (see `pages::prefetch_hints`). Empty when the files are not named by content (a
     /// development build): a name that may change meaning is not worth fetching ahead.
     pub prefetch: Arc<[String]>,
+    /// The build this server serves (its WASM's content hash; `dev` when files are not
+    /// named by content): pages carry it, and the islands router loads a page of another
+    /// build in full.
+    pub build: Arc<str>,
     /// Each signed-in person's requests in progress on this server, capped per person.
     pub in_flight: Arc<crate::platform::in_flight::InFlight>,
 }

@@ -22,6 +22,11 @@ fn Menu(label: String, id: String, children: Children) -> impl IntoView {
 /// [`Menu`]'s body, for islands that draw their own menu ([`AccountsMenu`]).
 #[component]
 fn MenuFrame(label: String, id: String, children: Children) -> impl IntoView {
+    // Ended (its window listener with it) when a navigation replaces the top bar.
+    crate::ui::island::scoped(move || menu_frame(label, id, children))
+}
+
+fn menu_frame(label: String, id: String, children: Children) -> impl IntoView {
     let open = RwSignal::new(false);
     let root = NodeRef::<leptos::html::Div>::new();
     // A click anywhere else, or focus moving elsewhere, closes the menu.

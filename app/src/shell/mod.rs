@@ -26,7 +26,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         }
         pages::prefetch_hints().into_any()
     } else {
-        view! { <HydrationScripts options=options.clone() islands=true/> }.into_any()
+        view! { <HydrationScripts options=options.clone() islands=true islands_router=true/> }.into_any()
     };
     view! {
         <!DOCTYPE html>
@@ -34,6 +34,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                // The build this page is of: the islands router loads a page of another
+                // build in full (a deployment while a tab was open).
+                <meta name="build" content=pages::build_id()/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 // `practice-access.<hash>.css` in a release build (see server::hash_file_beside_binary).
                 <HashedStylesheet options=options.clone() id="leptos"/>

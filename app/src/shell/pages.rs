@@ -27,11 +27,25 @@ pub fn ships_no_script_to_this_request() -> bool {
     #[cfg(feature = "ssr")]
     {
         if let Some(parts) = use_context::<http::request::Parts>() {
+            // A page the islands router fetches goes into a document that has the WASM
+            // already: its head stays the same (signing out leads there).
+            if crate::platform::http::request::is_router_navigation() {
+                return false;
+            }
             let signed_in = crate::platform::http::cookies::has_session_cookie();
             return ships_no_script(parts.uri.path(), signed_in);
         }
     }
     false
+}
+
+/// The build the server runs (its WASM's content hash; `dev` for an unhashed build).
+pub fn build_id() -> String {
+    #[cfg(feature = "ssr")]
+    if let Some(state) = use_context::<crate::platform::state::AppState>() {
+        return state.build.to_string();
+    }
+    "dev".to_owned()
 }
 
 /// For a page sent without the WASM: `<link rel="prefetch">` for the signed-in app's files

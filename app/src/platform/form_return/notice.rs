@@ -127,9 +127,10 @@ pub fn take_notice() -> Option<String> {
     let secure = serves_https();
     let value = named_cookie(notice_cookie(secure))?;
     let parts = request_parts()?;
-    // A page read by a script (the matrix's live updates) is not the page being shown.
+    // A page read by a script is not the page being shown; a page the islands router
+    // fetches to show is.
     let dest = parts.headers.get("sec-fetch-dest").and_then(|v| v.to_str().ok());
-    if dest.is_some_and(|d| d != "document") {
+    if dest.is_some_and(|d| d != "document") && !crate::platform::http::request::is_router_navigation() {
         return None;
     }
     let text = String::from_utf8(hex::decode(value).ok()?).ok()?;

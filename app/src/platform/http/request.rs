@@ -26,6 +26,12 @@ pub fn serves_https() -> bool {
     use_context::<AppState>().is_some_and(|s| s.config.serves_https())
 }
 
+/// Whether this request is the islands router fetching a page to patch into the document
+/// the browser shows (a link, a GET form or a form's post followed: `Islands-Router`).
+pub fn is_router_navigation() -> bool {
+    request_parts().is_some_and(|p| p.headers.contains_key("islands-router"))
+}
+
 /// Whether this request is a browser's plain form post (without the WASM it asks for HTML;
 /// the WASM asks for JSON). Its answer is a redirect back to the form's page.
 pub fn is_plain_form_post() -> bool {

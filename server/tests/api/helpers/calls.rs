@@ -252,12 +252,14 @@ impl TestApp {
         self.call(client, "get_me", &[]).await.1
     }
 
-    /// The text `client` gets for `path` (a page, a download) of this app.
+    /// The text `client` gets for `path` (a page, a download) of this app, without Leptos's
+    /// branch markers.
     pub async fn get_text(&self, client: &Client, path: &str) -> String {
-        get_page(&client.http, &format!("{}{path}", self.address))
+        let text = get_page(&client.http, &format!("{}{path}", self.address))
             .await
             .text()
             .await
-            .unwrap()
+            .unwrap();
+        without_markers(&text)
     }
 }

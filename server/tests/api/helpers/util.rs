@@ -26,6 +26,27 @@ pub async fn get_page(http: &reqwest::Client, url: &str) -> reqwest::Response {
     unreachable!()
 }
 
+/// A page's HTML as a reader sees it: without the comments Leptos marks its views' branches
+/// with (`<!--bo-…-->`, `<!>`: the islands router diffs pages by them).
+pub fn without_markers(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    loop {
+        let comment = rest.find("<!--");
+        let empty = rest.find("<!>");
+        let (at, len) = match (comment, empty) {
+            (None, None) => break,
+            (Some(c), e) if e.is_none_or(|e| c < e) => (c, rest[c..].find("-->").map_or(rest.len() - c, |e| e + 3)),
+            (_, Some(e)) => (e, 3),
+            (Some(_), None) => unreachable!("taken by the arm above"),
+        };
+        out.push_str(&rest[..at]);
+        rest = &rest[at + len..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The invitation token from an email body.
 pub fn invitation_token(body: &str) -> String {
     link_token(body, "/invite/")
