@@ -25,10 +25,14 @@ pub fn Field(
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(optional, into)] value: Option<String>,
     #[prop(default = true)] required: bool,
+    /// Focused when the page arrives (also, whatever this says, when the field was refused).
+    #[prop(optional)]
+    autofocus: bool,
 ) -> impl IntoView {
     let id = format!("field-{name}");
     let error_id = format!("{id}-error");
     let message = Signal::derive(move || error.get().and_then(|e| e.for_field(name)));
+    let autofocus = autofocus || message.get_untracked().is_some();
     view! {
         <div class="field" class:invalid=move || message.get().is_some()>
             <label for=id.clone()>{label}</label>
@@ -39,6 +43,7 @@ pub fn Field(
                 autocomplete=autocomplete
                 required=required
                 value=value
+                autofocus=autofocus
                 aria-invalid=move || message.get().is_some().to_string()
                 aria-describedby=error_id.clone()
             />

@@ -6,5 +6,6 @@ pub mod address;
 pub mod forms;
 pub mod hydration;
 pub mod icons;
+pub mod island;
 pub mod plan_select;
 pub mod widgets;

@@ -10,7 +10,6 @@ use crate::platform::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::platform::form_return::{Notice, reply};
 
-mod enhance;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 mod view;

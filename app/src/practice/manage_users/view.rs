@@ -403,7 +403,7 @@ pub fn InviteFields(
     let [name, email, role] = crate::platform::form_return::kept_values::<3>(crate::practice::invitations::KEPT);
     view! {
         <FormError error=error/>
-        <Field label="Name" name="name" error=error autocomplete="off" value=name/>
+        <Field label="Name" name="name" error=error autocomplete="off" value=name autofocus=true/>
         <Field label="Email" name="email" kind="email" error=error autocomplete="off" value=email/>
         <div class="field">
             <label for="field-role_id">"Role"</label>

@@ -1,12 +1,11 @@
-//! The chosen person's side: what it shows (read before it is drawn), the column heads
-//! with their bulk actions, and one row per client.
+//! The chosen person's side: what it shows (read before it is drawn), and around the
+//! matrix (the island), its heading, filters, panels, notices and pager.
 
 use leptos::prelude::*;
 
 use super::*;
 use crate::platform::words::thousands;
 use crate::ui::forms::action_error;
-use crate::ui::icons::{Calendar, Person, Tick};
 use crate::ui::widgets::{LinkPager, address_with, kept_as_hidden_fields};
 use leptos_router::params::ParamsMap;
 
@@ -162,19 +161,9 @@ pub(super) fn MatrixPanel(data: PanelData, others: Vec<(i64, String)>, query: Pa
                 }.into_any(),
                 Err(e) => view! { <div class="alert error" role="alert">{e.to_string()}</div> }.into_any(),
             })}
-            <div id="matrix-live" data-user=user_id.to_string() data-version=m.version.to_string()>
-                <div class="table-wrap matrix-wrap">
-                    <table class="data matrix">
-                        <caption class="sr-only">{format!("Roles of {} on each client", m.staff_name)}</caption>
-                        <ColumnHeads columns=m.columns.clone()/>
-                        <tbody>
-                            {m.rows.iter().map(|row| view! {
-                                <MatrixRowView user_id row=row.clone() columns=&columns editing_end=ends_open == Some(row.client_id)/>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                </div>
-                <p class="empty" hidden=!m.rows.is_empty()>"No clients match."</p>
+            <super::island::MatrixGrid user_id staff_name=m.staff_name.clone() columns=m.columns.clone()
+                rows=m.rows.clone() version=m.version scope=scope.clone() page ends_open/>
+            <div class="matrix-pager">
                 <LinkPager page pages
                     href=Callback::new(move |p: i64| {
                         // Another page closes any panel.
@@ -186,131 +175,4 @@ pub(super) fn MatrixPanel(data: PanelData, others: Vec<(i64, String)>, query: Pa
         </section>
     }
     .into_any()
-}
-
-/// The column heads with their bulk actions: all as Employee and remove from all under
-/// N/A, "Assign all" under each role. Each submits `bulk-ask` with its action.
-#[component]
-fn ColumnHeads(columns: Vec<RoleColumn>) -> impl IntoView {
-    let employee = columns.iter().find(|c| c.is_employee).map(|c| c.id);
-    view! {
-        <thead><tr>
-            <th scope="col">"Client"</th>
-            <th scope="col" class="cell-col">
-                <span>"N/A"</span>
-                <span class="head-actions">
-                    {employee.map(|e| view! {
-                        <button type="submit" form="bulk-ask" name="bulk" value=e.to_string() class="icon grant" title="Give access to all clients as Employee" aria-label="Give access to all clients as Employee">
-                            <Person/>
-                        </button>
-                    })}
-                    <button type="submit" form="bulk-ask" name="bulk" value="none" class="icon remove" title="Remove from all clients" aria-label="Remove from all clients">
-                        <Person remove=true/>
-                    </button>
-                </span>
-            </th>
-            {columns.into_iter().map(|c| {
-                let name = c.name.clone();
-                view! {
-                    <th scope="col" class="cell-col">
-                        <span>{c.name}</span>
-                        // The visible words must be part of the accessible name (WCAG 2.5.3,
-                        // for speech input): "Assign all" is, "Assign to all" would not be.
-                        <button type="submit" form="bulk-ask" name="bulk" value=c.id.to_string() class="link assign-all" aria-label=format!("Assign all clients to {name}")>
-                            "Assign all"
-                        </button>
-                    </th>
-                }
-            }).collect_view()}
-        </tr></thead>
-    }
-}
-
-/// One client's row. Every cell is a submit button of the row's form (a POST to
-/// `set_client_role`), so a grant works without JavaScript too; with it, the island
-/// handles the click on the page at once (optimistically) and the form is not sent. The
-/// calendar opens the row's end date by address (`?ends=<client>`).
-#[component]
-fn MatrixRowView<'a>(user_id: i64, row: MatrixRow, columns: &'a [RoleColumn], editing_end: bool) -> impl IntoView {
-    let role_name = row
-        .role_id
-        .and_then(|id| columns.iter().find(|c| c.id == id).map(|c| format!(" · {}", c.name)));
-    let form_id = format!("grant-{}", row.client_id);
-    let client_id = row.client_id;
-    let has_role = row.role_id.is_some();
-    let cell = |role_id: Option<i64>, column_name: &str| {
-        let checked = row.role_id == role_id;
-        view! {
-            <td class="cell">
-                <button
-                    type="submit"
-                    role="radio"
-                    class="tick-button"
-                    class:granted=checked && role_id.is_some()
-                    class:none=checked && role_id.is_none()
-                    aria-checked=checked.to_string()
-                    aria-label=format!("{}: {column_name}", row.name)
-                    tabindex=if checked { "0" } else { "-1" }
-                    form=form_id.clone()
-                    name=role_id.map(|_| "role_id")
-                    value=role_id.map(|r| r.to_string())
-                >
-                    <Tick/>
-                </button>
-            </td>
-        }
-    };
-    let cells = std::iter::once(cell(None, "N/A"))
-        .chain(columns.iter().map(|c| cell(Some(c.id), &c.name)))
-        .collect_view();
-    let ends_iso = row
-        .ends_at
-        .map(crate::platform::dates::last_day_iso)
-        .unwrap_or_default();
-    view! {
-        <tr data-client=client_id.to_string() data-name=row.name.clone()>
-            <th scope="row">
-                <form id=form_id.clone() method="post" action="/api/set_client_role" class="row-form">
-                    <input type="hidden" name="user_id" value=user_id.to_string()/>
-                    <input type="hidden" name="client_id" value=client_id.to_string()/>
-                </form>
-                <div class="client-head">
-                    <span class="client-name">
-                        {row.name.clone()}<small>{row.plan.label()}<span class="row-role">{role_name}</span></small>
-                        {row.ends_at.map(|e| view! { <small class="ends">{format!("until {}", crate::platform::dates::last_day(e))}</small> })}
-                    </span>
-                    <button type="submit" form="ends-ask" name=(!editing_end).then_some("ends") value=client_id.to_string()
-                        class="icon end-date" aria-label=format!("Set end date for {}", row.name) title=format!("Set end date for {}", row.name)
-                        aria-expanded=editing_end.to_string() disabled=!has_role>
-                        <Calendar/>
-                    </button>
-                    <button type="submit" form=form_id.clone() class="icon remove row-remove" aria-label=format!("Remove {}", row.name) title=format!("Remove {}", row.name)
-                        disabled=!has_role>
-                        <Person remove=true/>
-                    </button>
-                </div>
-                {(editing_end && has_role).then(|| {
-                    let end_field = format!("ends-{client_id}");
-                    view! {
-                        <form method="post" action="/api/set_access_end" class="end-date-form">
-                            <input type="hidden" name="user_id" value=user_id.to_string()/>
-                            <input type="hidden" name="client_id" value=client_id.to_string()/>
-                            <label for=end_field.clone()>"Access ends on"</label>
-                            <input type="date" id=end_field name="ends_on" value=ends_iso.clone() autofocus/>
-                            <button type="submit" class="secondary">"Save end date"</button>
-                        </form>
-                        {row.ends_at.is_some().then(|| view! {
-                            <form method="post" action="/api/set_access_end" class="end-date-form">
-                                <input type="hidden" name="user_id" value=user_id.to_string()/>
-                                <input type="hidden" name="client_id" value=client_id.to_string()/>
-                                <input type="hidden" name="ends_on" value=""/>
-                                <button type="submit" class="link">"No end date"</button>
-                            </form>
-                        })}
-                    }
-                })}
-            </th>
-            {cells}
-        </tr>
-    }
 }

@@ -1,12 +1,11 @@
 //! The matrix page: the staff picker beside the selected person's clients × roles.
 //!
-//! Drawn on the server only: choosing a person, filtering, paging, a bulk action with its
-//! confirmation, copying access, an end date and Undo are each a link or a form, so all of
-//! it works without JavaScript and nothing of it is in the WASM. In the browser one small
-//! island ([`super::enhance::MatrixEnhancer`]) adds what must be immediate: a click grants at
-//! once (the tick turns green before the server answers), arrows move between cells, the
-//! staff list filters as you type, `[` and `]` go through it, and other admins' changes
-//! appear within three seconds.
+//! Choosing a person, filtering, paging, a bulk action with its confirmation, copying
+//! access, an end date and Undo are each a link or a form, so all of it works without
+//! JavaScript; with it, the islands router makes each in place (no new document). Two
+//! islands react in the browser: the staff picker ([`staff`]: filtering as you type, Enter,
+//! `[` and `]`) and the matrix ([`island`]: a click grants at once, arrows move between
+//! cells, other admins' changes appear within three seconds).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -15,11 +14,12 @@ use super::*;
 use crate::ui::address::use_query;
 
 mod grid;
+mod island;
 mod panels;
 mod staff;
 
 use grid::{MatrixPanel, PanelData};
-use staff::{StaffPicker, StaffQuery};
+use staff::{StaffPickerFor, StaffQuery};
 
 /// The address parameters of the page's panels: a bulk action asked for (`bulk`), the copy
 /// panel and its choices (`copy`, `from`, `mode`, `copy_ends`, `preview`), a row's end date
@@ -45,7 +45,7 @@ pub fn MatrixPage() -> impl IntoView {
                     <h2 id="staff-heading">"Employee role manager"</h2>
                     {match &staff {
                         Err(e) => view! { <div class="alert error" role="alert">{e.to_string()}</div> }.into_any(),
-                        Ok(table) => view! { <StaffPicker table=table.clone() filter=filter.clone() selected/> }.into_any(),
+                        Ok(table) => view! { <StaffPickerFor table=table.clone() filter=filter.clone() selected/> }.into_any(),
                     }}
                 </aside>
                 <div class="matrix-pane">
@@ -69,6 +69,5 @@ pub fn MatrixPage() -> impl IntoView {
             </div>
         </div>
         <Suspense fallback=|| view! { <p>"Loading staff…"</p> }>{workspace}</Suspense>
-        <super::enhance::MatrixEnhancer/>
     }
 }

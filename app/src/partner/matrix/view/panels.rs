@@ -10,8 +10,7 @@ use crate::ui::widgets::{AutoSubmit, address_with, kept_as_hidden_fields};
 use leptos_router::params::ParamsMap;
 
 /// Search, plan and access filters: a GET form; a choice applies as it changes
-/// (`AutoSubmit`), the search on Enter. With the count shown, and the save state of single
-/// clicks (written by the island).
+/// (`AutoSubmit`), the search on Enter. With the count shown.
 #[component]
 pub(super) fn MatrixFilters(scope: Scope, matching: i64, total: i64) -> impl IntoView {
     // The other parts of the address ride along as hidden fields; a new filter starts at the
@@ -45,7 +44,6 @@ pub(super) fn MatrixFilters(scope: Scope, matching: i64, total: i64) -> impl Int
                 </div>
             </AutoSubmit>
             <noscript><button type="submit" class="secondary">"Show"</button></noscript>
-            <p class="save-state" role="status" id="save-state"></p>
             <p class="count" role="status" id="matrix-count">{format!("Showing {} of {}", thousands(matching), thousands(total))}</p>
         </form>
     }
