@@ -193,6 +193,57 @@ test('the matrix at 10,000 clients in the browser', async ({ browser }) => {
     await context.close();
   }
 
+  // Changing person inside the app (the islands router: no new document): a click on a name
+  // to that person's first cell clickable, against a full page load of the same address.
+  const inPlace: number[] = [];
+  const fullLoad: number[] = [];
+  let heapAfter5 = 0;
+  let heapAfter50 = 0;
+  {
+    const { context, page } = await fresh(browser, storage);
+    await page.goto(matrixUrl);
+    await waitForHydration(page);
+    const cdp = await context.newCDPSession(page);
+    const settledHeap = async () => {
+      await cdp.send('HeapProfiler.collectGarbage');
+      await cdp.send('HeapProfiler.collectGarbage');
+      return jsHeap(page);
+    };
+    const people = page.getByRole('list', { name: 'Employee role manager' }).getByRole('button');
+    for (let change = 1; change <= 50; change++) {
+      const button = people.nth(20 + (change % 40));
+      const name = (await button.textContent())!.trim();
+      const took: number = await page.evaluate(async (who) => {
+        const list = document.querySelector('ul.staff-list')!;
+        const target = [...list.querySelectorAll('button')].find((b) => b.textContent!.trim() === who)!;
+        const start = performance.now();
+        target.click();
+        return new Promise<number>((done) => {
+          const check = () => {
+            const heading = document.querySelector('#matrix-heading');
+            const ready = !('navigating' in document.body.dataset) && heading?.textContent === `Client access for ${who}` && document.querySelector('button[role="radio"]');
+            if (ready) done(performance.now() - start);
+            else requestAnimationFrame(check);
+          };
+          check();
+        });
+      }, name);
+      inPlace.push(took);
+      if (change === 5) heapAfter5 = await settledHeap();
+    }
+    heapAfter50 = await settledHeap();
+    // The same changes as page loads.
+    for (let i = 0; i < 10; i++) {
+      const name = (await people.nth(20 + (i % 40)).textContent())!.trim();
+      const url = page.url();
+      await page.goto(url);
+      await page.waitForFunction(() => (window as any).__bench.interactiveAt !== null);
+      fullLoad.push(await page.evaluate(() => (window as any).__bench.interactiveAt));
+      expect(name.length).toBeGreaterThan(0);
+    }
+    await context.close();
+  }
+
   // A new visitor as it happens: the sign-in page (no WASM) fetches the app ahead while
   // they type, so the matrix after signing in finds its files in the cache.
   const ahead: number[] = [];
@@ -231,6 +282,9 @@ test('the matrix at 10,000 clients in the browser', async ({ browser }) => {
   row(`  the floor: a bare button's click to its change (${floorChanged.length} clicks): median`, msf(median(floorChanged)));
   row('the click\'s request, sent to answered: median / max', `${msf(median(answered))} / ${msf(Math.max(...answered))}`);
   row('JS heap used, matrix open (largest)', kb(heap));
+  row(`changing person in place: click to first cell clickable (${inPlace.length}): p50 / p90`, `${msf(median(inPlace))} / ${msf([...inPlace].sort((a, b) => a - b)[Math.floor(inPlace.length * 0.9)])}`);
+  row(`  the same person's matrix as a full page load (${fullLoad.length}): p50`, msf(median(fullLoad)));
+  row('JS heap after 5 and after 50 changes of person (after GC)', `${kb(heapAfter5)} / ${kb(heapAfter50)} (${((heapAfter50 / heapAfter5 - 1) * 100).toFixed(1)}%)`);
   try {
     const pid = readFileSync(`${data}/server.pid`, 'utf8').trim();
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -125,13 +125,13 @@ test.describe('a practice of 200 staff and 10,000 clients', () => {
     // Under "Without access" a grant keeps its row in place through the live updates that
     // follow (every 3 s), so the next click does not land on another client.
     const firstRow = page.getByRole('table').getByRole('rowheader').first();
-    const client = (await firstRow.locator('.client-name').evaluate((e) => e.firstChild!.textContent))!;
+    const client = (await firstRow.locator('.client-name').evaluate((e) => [...e.childNodes].find((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim())!.textContent))!;
     const grant = page.getByRole('radio', { name: `${client}: Employee (predefined)`, exact: true });
     await grant.click();
     await expect(grant).toHaveAttribute('aria-checked', 'true');
     await expect(page.getByText('All changes saved')).toBeVisible();
     await page.waitForTimeout(4000);
-    expect(await firstRow.locator('.client-name').evaluate((e) => e.firstChild!.textContent)).toBe(client);
+    expect(await firstRow.locator('.client-name').evaluate((e) => [...e.childNodes].find((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim())!.textContent)).toBe(client);
     await expect(grant).toHaveAttribute('aria-checked', 'true');
     await expect(grant).toBeFocused();
   });
