@@ -12,13 +12,15 @@ pub fn Logo() -> impl IntoView {
     }
 }
 
-/// A tick mark; green or grey is decided by the surrounding element's class.
+/// A tick mark; green or grey is decided by the surrounding element's class. (Drawn
+/// hundreds of times on a page of the matrix: its strokes are styled in `style/main.css`,
+/// not repeated on every tick.)
 #[component]
 pub fn Tick() -> impl IntoView {
     view! {
-        <svg class="tick" width="20" height="20" viewBox="0 0 20 20" aria-hidden="true" focusable="false">
-            <circle cx="10" cy="10" r="9" fill="currentColor"/>
-            <path d="M5.5 10.5l3 3 6-6.5" fill="none" stroke="#fff" stroke-width="2.2" stroke-linecap="round" stroke-linejoin="round"/>
+        <svg class="tick" width="20" height="20" viewBox="0 0 20 20" aria-hidden="true">
+            <circle cx="10" cy="10" r="9"/>
+            <path d="M5.5 10.5l3 3 6-6.5"/>
         </svg>
     }
 }
@@ -27,12 +29,11 @@ pub fn Tick() -> impl IntoView {
 #[component]
 pub fn Person(#[prop(optional)] remove: bool) -> impl IntoView {
     view! {
-        <svg class="person" width="22" height="22" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
-            <circle cx="9" cy="7" r="4" fill="currentColor"/>
-            <path d="M1.5 21c0-4.4 3.4-7.5 7.5-7.5s7.5 3.1 7.5 7.5z" fill="currentColor"/>
-            <circle cx="18.5" cy="16.5" r="5" fill="currentColor" stroke="#fff" stroke-width="1.5"/>
-            <path d="M16 16.5h5" stroke="#fff" stroke-width="1.8" stroke-linecap="round"/>
-            {(!remove).then(|| view! { <path d="M18.5 14v5" stroke="#fff" stroke-width="1.8" stroke-linecap="round"/> })}
+        <svg class="person" width="22" height="22" viewBox="0 0 24 24" aria-hidden="true">
+            <circle cx="9" cy="7" r="4"/>
+            <path d="M1.5 21c0-4.4 3.4-7.5 7.5-7.5s7.5 3.1 7.5 7.5z"/>
+            <circle class="badge" cx="18.5" cy="16.5" r="5"/>
+            <path class="sign" d=if remove { "M16 16.5h5" } else { "M16 16.5h5M18.5 14v5" }/>
         </svg>
     }
 }
@@ -41,44 +42,9 @@ pub fn Person(#[prop(optional)] remove: bool) -> impl IntoView {
 #[component]
 pub fn Calendar() -> impl IntoView {
     view! {
-        <svg class="calendar" width="18" height="18" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
-            <rect x="3" y="5" width="18" height="16" rx="2.5" fill="none" stroke="currentColor" stroke-width="2"/>
-            <path d="M3 10h18M8 3v4M16 3v4" stroke="currentColor" stroke-width="2" stroke-linecap="round"/>
-        </svg>
-    }
-}
-
-/// The matrix's icons, defined once for a page that repeats them hundreds of times: each
-/// use is a `<use>` of one of these symbols (still inline SVG, a few bytes each).
-#[component]
-pub fn IconSymbols() -> impl IntoView {
-    view! {
-        <svg class="icon-symbols" width="0" height="0" aria-hidden="true" focusable="false">
-            <symbol id="pa-tick" viewBox="0 0 20 20">
-                <circle cx="10" cy="10" r="9" fill="currentColor"/>
-                <path d="M5.5 10.5l3 3 6-6.5" fill="none" stroke="#fff" stroke-width="2.2" stroke-linecap="round" stroke-linejoin="round"/>
-            </symbol>
-            <symbol id="pa-person-remove" viewBox="0 0 24 24">
-                <circle cx="9" cy="7" r="4" fill="currentColor"/>
-                <path d="M1.5 21c0-4.4 3.4-7.5 7.5-7.5s7.5 3.1 7.5 7.5z" fill="currentColor"/>
-                <circle cx="18.5" cy="16.5" r="5" fill="currentColor" stroke="#fff" stroke-width="1.5"/>
-                <path d="M16 16.5h5" stroke="#fff" stroke-width="1.8" stroke-linecap="round"/>
-            </symbol>
-            <symbol id="pa-calendar" viewBox="0 0 24 24">
-                <rect x="3" y="5" width="18" height="16" rx="2.5" fill="none" stroke="currentColor" stroke-width="2"/>
-                <path d="M3 10h18M8 3v4M16 3v4" stroke="currentColor" stroke-width="2" stroke-linecap="round"/>
-            </symbol>
-        </svg>
-    }
-}
-
-/// One of [`IconSymbols`]: `tick`, `person-remove` or `calendar`, with the class and size of
-/// the icon it stands for.
-#[component]
-pub fn UseIcon(symbol: &'static str, class: &'static str, size: u32) -> impl IntoView {
-    view! {
-        <svg class=class width=size height=size aria-hidden="true" focusable="false">
-            <use href=format!("#pa-{symbol}")/>
+        <svg class="calendar" width="18" height="18" viewBox="0 0 24 24" aria-hidden="true">
+            <rect x="3" y="5" width="18" height="16" rx="2.5"/>
+            <path d="M3 10h18M8 3v4M16 3v4"/>
         </svg>
     }
 }

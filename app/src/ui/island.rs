@@ -5,8 +5,14 @@
 //! drew could not be collected. [`scoped`] runs an island's body in a reactive owner of its
 //! own and ends that owner when the router says a navigation is done
 //! (`islands-router:navigated`) and the island's element is no longer in the document:
-//! every `on_cleanup` of the body runs (clearing its intervals and listeners) and its
-//! signals and views are dropped.
+//! what it drew is dropped (elements, listeners, effects), every `on_cleanup` of the body
+//! runs (clearing its intervals and listeners) and its signals are freed.
+
+//!
+//! The router keeps an island across a navigation when the new page has the same island
+//! with the same props (and the same server-drawn children): **an island draws itself from
+//! its props alone**, never from the request or the address on the server, or a kept island
+//! would show the page before.
 
 use leptos::prelude::*;
 use leptos::tachys::reactive_graph::OwnedView;
@@ -24,13 +30,22 @@ where
         // more than once, resolving then writing it).
         #[cfg(not(feature = "hydrate"))]
         let drawn = body();
-        // In the browser it is hydrated once, inside a render effect of the owner (never
-        // run again: untracked), so that ending the owner drops all it drew.
+        // In the browser it is hydrated once, inside a render effect of the owner that runs
+        // again only to draw nothing when the island has left the document: what it drew
+        // (elements, their listeners and effects) is dropped, not only its signals. Leptos
+        // keeps the island's outer view for ever, so what is not dropped here is kept.
         #[cfg(feature = "hydrate")]
         let drawn = {
-            end_when_left(root, Owner::current().expect("the island's owner"));
+            let alive = RwSignal::new(true);
+            end_when_left(root, Owner::current().expect("the island's owner"), alive);
             let mut body = Some(body);
-            move || untrack(|| (body.take().expect("an island's body is drawn once"))())
+            move || {
+                if alive.get() {
+                    untrack(|| body.take().map(|body| body()))
+                } else {
+                    None
+                }
+            }
         };
         view! { <div class="island-scope" node_ref=root>{drawn}</div> }
     });
@@ -38,11 +53,13 @@ where
 }
 
 #[cfg(feature = "hydrate")]
-fn end_when_left(root: NodeRef<leptos::html::Div>, owner: Owner) {
+fn end_when_left(root: NodeRef<leptos::html::Div>, owner: Owner, alive: RwSignal<bool>) {
     let listener = window_event_listener_untyped("islands-router:navigated", move |_| {
         let gone = root.get_untracked().is_some_and(|el| !el.is_connected());
-        if gone {
-            // After this listener has returned: ending the owner removes it.
+        if gone && alive.get_untracked() {
+            // The body is dropped now (its effect runs in a microtask); the owner ends after
+            // this listener has returned (ending it removes the listener).
+            alive.set(false);
             let owner = owner.clone();
             set_timeout(move || owner.cleanup(), std::time::Duration::ZERO);
         }

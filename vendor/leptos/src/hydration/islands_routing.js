@@ -293,9 +293,11 @@ function diffRange(oldDocument, oldRoot, newDocument, newRoot, oldEnd, newEnd) {
 			// skip over leptos-island otherwise
 			// PA: unless it is another island, or the same one drawn otherwise by the server
 			// (other props, other children): then it is replaced, and the new one hydrates.
+			// An island draws itself from its props; what the server puts inside it is its
+			// children (`<leptos-children>`), compared as drawn.
 			if (oldNode.dataset.component !== newNode.dataset.component
 				|| oldNode.dataset.props !== newNode.dataset.props
-				|| oldNode.$$html !== newNode.innerHTML) {
+				|| oldNode.$$children !== childrenHtml(newNode)) {
 				replaceSubtree(oldDocWalker, newDocWalker, oldNode, newNode);
 			} else {
 				skipSubtree(oldDocWalker);
@@ -364,14 +366,24 @@ function skipSubtree(walker) {
 // focus, when it was inside, goes to the same field of the copy (by its id): a filter that
 // was just changed keeps the focus.
 function replaceSubtree(oldDocWalker, newDocWalker, oldNode, newNode) {
-	const copy = document.importNode(newNode, true);
-	remember(copy, newNode);
-	skipSubtree(newDocWalker);
+	const copy = take(newDocWalker, newNode);
 	const refocus = keepFocus(oldNode);
 	oldNode.replaceWith(copy);
 	oldDocWalker.currentNode = copy;
 	skipSubtree(oldDocWalker);
 	refocus();
+}
+
+// PA: moves `newNode` out of the parsed page into this document (moved, not copied: a copy
+// of a page of the matrix took 80 ms), leaving an empty comment for the walk of the
+// parsed page to go on from.
+function take(newDocWalker, newNode) {
+	const placeholder = newNode.ownerDocument.createComment("");
+	newNode.replaceWith(placeholder);
+	newDocWalker.currentNode = placeholder;
+	const moved = document.adoptNode(newNode);
+	remember(moved);
+	return moved;
 }
 
 // PA: when the focus is inside `node`, which is about to be replaced, answers how to give
@@ -388,11 +400,11 @@ function keepFocus(node) {
 // element itself, and moves both walks past them.
 function replaceChildren(oldDocWalker, newDocWalker, oldNode, newNode) {
 	const copies = [...newNode.childNodes].map((child) => {
-		const copy = document.importNode(child, true);
-		remember(copy, child);
+		const copy = document.adoptNode(child);
+		remember(copy);
 		return copy;
 	});
-	skipSubtree(newDocWalker);
+	newDocWalker.currentNode = newNode;
 	const refocus = keepFocus(oldNode);
 	oldNode.replaceChildren(...copies);
 	refocus();
@@ -579,19 +591,28 @@ function diffElement(oldNode, newNode) {
 	}
 }
 
-// PA: each island keeps the HTML the server drew it with, to tell whether a new page
-// draws it otherwise.
-function remember(copy, original) {
-	const islands = copy.nodeType === Node.ELEMENT_NODE ? [copy, ...copy.querySelectorAll("leptos-island")] : [];
-	const drawn = original.nodeType === Node.ELEMENT_NODE ? [original, ...original.querySelectorAll("leptos-island")] : [];
-	islands.forEach((island, i) => {
+// PA: each island keeps the HTML of the children the server drew in it, to tell whether
+// a new page draws it otherwise (taken before it hydrates).
+function remember(node) {
+	if (node.nodeType !== Node.ELEMENT_NODE) {
+		return;
+	}
+	for (const island of [node, ...node.querySelectorAll("leptos-island")]) {
 		if (island.tagName === "LEPTOS-ISLAND") {
-			island.$$html = drawn[i].innerHTML;
+			island.$$children = childrenHtml(island);
 		}
-	});
+	}
+}
+
+function childrenHtml(island) {
+	let html = "";
+	for (const children of island.querySelectorAll("leptos-children")) {
+		html += children.innerHTML;
+	}
+	return html;
 }
 
 for(const island of document.querySelectorAll("leptos-island")) {
 	island.$$hydrated = true;
-	island.$$html = island.innerHTML;
+	island.$$children = childrenHtml(island);
 }

@@ -18,7 +18,6 @@ use leptos::html;
 use leptos::prelude::*;
 
 use super::super::*;
-use crate::ui::icons::IconSymbols;
 use crate::ui::island::scoped;
 
 mod live;
@@ -125,7 +124,6 @@ pub fn MatrixGrid(
         let columns = StoredValue::new(columns);
         view! {
             <div class="matrix-grid">
-                <IconSymbols/>
                 <p class="save-state" role="status">{status}</p>
                 <div class="alert error" role="alert" hidden=move || grid.error.with(Option::is_none)>
                     {move || grid.error.get()}

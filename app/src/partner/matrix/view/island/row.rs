@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use super::super::super::*;
 use super::{Grid, RowState};
-use crate::ui::icons::UseIcon;
+use crate::ui::icons::{Calendar, Person, Tick};
 
 /// The grid's saves: each dispatch saves one row until what it shows is what the server
 /// has (a click made while the row's earlier one is on its way is sent after it, so the
@@ -95,11 +95,11 @@ pub(super) fn ColumnHeads(columns: Vec<RoleColumn>) -> impl IntoView {
                 <span class="head-actions">
                     {employee.map(|e| view! {
                         <button type="submit" form="bulk-ask" name="bulk" value=e.to_string() class="icon grant" title="Give access to all clients as Employee" aria-label="Give access to all clients as Employee">
-                            <crate::ui::icons::Person/>
+                            <Person/>
                         </button>
                     })}
                     <button type="submit" form="bulk-ask" name="bulk" value="none" class="icon remove" title="Remove from all clients" aria-label="Remove from all clients">
-                        <crate::ui::icons::Person remove=true/>
+                        <Person remove=true/>
                     </button>
                 </span>
             </th>
@@ -120,14 +120,16 @@ pub(super) fn ColumnHeads(columns: Vec<RoleColumn>) -> impl IntoView {
     }
 }
 
-/// One client's row. Every cell is a submit button of the row's form (a POST to
+/// One client's row. Every cell is the submit button of a form of its own (a POST to
 /// `set_client_role`), so a grant works without JavaScript too; with it, the click is
-/// taken here and the form is not sent. The calendar opens the row's end date by address
+/// taken here and the form is not sent. (Not one form per row with `form="…"` buttons: a
+/// browser resolves each such button's form by id as it is inserted, which made drawing a
+/// page of rows six times slower.) The calendar opens the row's end date by address
 /// (`?ends=<client>`).
 #[component]
 pub(super) fn RowView(grid: Grid, row: RowState, columns: StoredValue<Vec<RoleColumn>>) -> impl IntoView {
     let client_id = row.client_id;
-    let form_id = format!("grant-{client_id}");
+    let user_id = grid.user_id;
     let role = row.role;
     let ends = row.ends;
     let editing_end = grid.ends_open == Some(client_id);
@@ -148,7 +150,7 @@ pub(super) fn RowView(grid: Grid, row: RowState, columns: StoredValue<Vec<RoleCo
             let row = row.clone();
             let checked = move || role.get() == choice;
             view! {
-                <td class="cell">
+                <td class="cell">{grant_form(user_id, client_id, view! {
                     <button
                         type="submit"
                         role="radio"
@@ -158,7 +160,6 @@ pub(super) fn RowView(grid: Grid, row: RowState, columns: StoredValue<Vec<RoleCo
                         aria-checked=move || checked().to_string()
                         aria-label=format!("{}: {column_name}", row.name)
                         tabindex=move || if checked() { "0" } else { "-1" }
-                        form=form_id.clone()
                         name=choice.map(|_| "role_id")
                         value=choice.map(|r| r.to_string())
                         node_ref=cell
@@ -174,9 +175,9 @@ pub(super) fn RowView(grid: Grid, row: RowState, columns: StoredValue<Vec<RoleCo
                             }
                         }
                     >
-                        <UseIcon symbol="tick" class="tick" size=20/>
+                        <Tick/>
                     </button>
-                </td>
+                })}</td>
             }
         })
         .collect_view();
@@ -184,10 +185,6 @@ pub(super) fn RowView(grid: Grid, row: RowState, columns: StoredValue<Vec<RoleCo
     view! {
         <tr>
             <th scope="row">
-                <form id=form_id.clone() method="post" action="/api/set_client_role" class="row-form">
-                    <input type="hidden" name="user_id" value=grid.user_id.to_string()/>
-                    <input type="hidden" name="client_id" value=client_id.to_string()/>
-                </form>
                 <div class="client-head">
                     <span class="client-name">
                         {row.name.clone()}<small>{row.plan.label()}<span class="row-role">{role_name}</span></small>
@@ -196,21 +193,34 @@ pub(super) fn RowView(grid: Grid, row: RowState, columns: StoredValue<Vec<RoleCo
                     <button type="submit" form="ends-ask" name=(!editing_end).then_some("ends") value=client_id.to_string()
                         class="icon end-date" aria-label=format!("Set end date for {}", row.name) title=format!("Set end date for {}", row.name)
                         aria-expanded=editing_end.to_string() disabled=move || !has_role()>
-                        <UseIcon symbol="calendar" class="calendar" size=18/>
+                        <Calendar/>
                     </button>
-                    <button type="submit" form=form_id.clone() class="icon remove row-remove" aria-label=format!("Remove {}", row.name) title=format!("Remove {}", row.name)
-                        disabled=move || !has_role()
-                        on:click=move |ev| {
-                            ev.prevent_default();
-                            grid.choose(&remove, None);
-                        }>
-                        <UseIcon symbol="person-remove" class="person" size=22/>
-                    </button>
+                    {grant_form(user_id, client_id, view! {
+                        <button type="submit" class="icon remove row-remove" aria-label=format!("Remove {}", row.name) title=format!("Remove {}", row.name)
+                            disabled=move || !has_role()
+                            on:click=move |ev| {
+                                ev.prevent_default();
+                                grid.choose(&remove, None);
+                            }>
+                            <Person remove=true/>
+                        </button>
+                    })}
                 </div>
                 {editing_end.then(|| view! { <EndDateForms user_id=grid.user_id client_id ends=ends.get_untracked()/> })}
             </th>
             {cells}
         </tr>
+    }
+}
+
+/// A form that sets `user_id`'s role on `client_id` to its button's `role_id` (none: N/A).
+fn grant_form(user_id: i64, client_id: i64, button: impl IntoView) -> impl IntoView {
+    view! {
+        <form method="post" action="/api/set_client_role" class="grant-form">
+            <input type="hidden" name="user_id" value=user_id.to_string()/>
+            <input type="hidden" name="client_id" value=client_id.to_string()/>
+            {button}
+        </form>
     }
 }
 
