@@ -5,7 +5,8 @@
 //!
 //! - Nobody gives a role carrying a permission their own role lacks, and only an Admin gives
 //!   the Admin role ([`may_grant`]).
-//! - Only an Admin acts on an Admin ([`only_admins_act_on_admins`]).
+//! - Only an Admin acts on an Admin ([`only_admins_act_on_admins`]): their role, their
+//!   status, and their client access by every path ([`may_change_access_of`]).
 //! - The practice always keeps an active Admin ([`keep_an_admin`]); the main user keeps the
 //!   Admin role and is never deactivated.
 //! - A change to who the Admins are runs one at a time, re-reading the actor's own
@@ -112,6 +113,18 @@ pub async fn keep_an_admin(conn: &mut sqlx::AnyConnection, actor: &PracticeActor
 pub fn only_admins_act_on_admins(actor: &PracticeActor, m: &Member, what: &str) -> Result<(), AppError> {
     if m.role_kind == RoleKind::Admin.as_str() && actor.role_kind != RoleKind::Admin {
         return Err(AppError::NotAllowed(format!("Only an Admin can {what}.")));
+    }
+    Ok(())
+}
+
+/// Refuses a non-Admin any change to an Admin's client access: a click (giving, changing
+/// or taking away), a bulk action, a copy onto them, an undo, an end date. Every path that
+/// changes someone's client access asks this, with the role kind of the person changed.
+pub fn may_change_access_of(actor: &PracticeActor, staff_role_kind: &str) -> Result<(), AppError> {
+    if staff_role_kind == RoleKind::Admin.as_str() && actor.role_kind != RoleKind::Admin {
+        return Err(AppError::NotAllowed(
+            "Only an Admin can change an Admin's client access.".into(),
+        ));
     }
     Ok(())
 }

@@ -71,6 +71,10 @@ pub struct Matrix {
     /// clients."), shown once.
     #[serde(default)]
     pub notice: Option<String>,
+    /// Why the viewer may not change this person's access (an Admin's, for anyone but an
+    /// Admin), when they may not: the matrix is shown, not offered.
+    #[serde(default)]
+    pub read_only: Option<String>,
 }
 
 /// Which clients a bulk action covers: all of them, or those the filter shows.

@@ -3,7 +3,7 @@
 use super::*;
 
 /// A member whose custom role may manage users and list expenses, nothing else.
-async fn office_manager(app: &TestApp, admin: &Admin, tag: &str) -> (crate::helpers::Client, i64, i64) {
+pub(super) async fn office_manager(app: &TestApp, admin: &Admin, tag: &str) -> (crate::helpers::Client, i64, i64) {
     let role = create_role(app, admin, "Office manager", &["users.manage", "expenses.list"]).await;
     let email = format!("manager.{tag}@example.com");
     let token = app.invite_and_read_link(admin, "Mo Manager", &email, role).await;

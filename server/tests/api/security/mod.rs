@@ -11,6 +11,7 @@ use app::platform::db::Backend;
 
 mod grants;
 mod guessing;
+mod insiders;
 mod links;
 mod requests;
 mod sign_up;

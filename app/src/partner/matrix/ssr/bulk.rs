@@ -21,7 +21,7 @@ pub async fn preview(
     let filter = ClientFilter::parse(&scope.search, &scope.plan)?;
     let access = AccessFilter::parse(&scope.access)?;
     let mut conn = actor.state.db.pool().acquire().await?;
-    let staff = staff_member(actor, &mut conn, user_id).await?;
+    let staff = staff_member_to_preview(actor, &mut conn, user_id).await?;
     refuse_if_deactivated(&staff, role_id)?;
     if let Some(r) = role_id {
         practice_role(actor, &mut conn, r).await?;

@@ -50,7 +50,7 @@ pub async fn copy(
     if !apply {
         // A preview only reads (it is a GET of the matrix page too): no write lock.
         let mut conn = actor.state.db.pool().acquire().await?;
-        let target = staff_member(actor, &mut conn, to).await?;
+        let target = staff_member_to_preview(actor, &mut conn, to).await?;
         staff_member(actor, &mut conn, from).await?;
         refuse_if_deactivated(&target, Some(0))?;
         let in_scope = count_unarchived(&mut conn, actor.practice_id).await?;

@@ -43,7 +43,6 @@ pub async fn set_end(
             "This staff member is deactivated. Reactivate them before changing their access.".into(),
         ));
     }
-    crate::access::policy::only_admins_act_on_admins(actor, &staff, "change how long an Admin's access lasts")?;
     let Some((client, role_id, before)) = held else {
         return Err(AppError::Conflict(format!(
             "{} has no access to that client, so there is nothing to end.",

@@ -6,8 +6,7 @@ use sqlx::AnyConnection;
 use super::*;
 use crate::access::actor::PracticeActor;
 use crate::access::members::{MemberLock, lock_member};
-use crate::access::policy::may_grant;
-use crate::access::policy::refuse_if_inactive;
+use crate::access::policy::{may_change_access_of, may_grant, refuse_if_inactive};
 use crate::domain::audit::payload::ClientRole;
 use crate::domain::audit::{Event, Target};
 use crate::domain::roles::display_role_name;
@@ -124,7 +123,8 @@ struct OneChange {
     access_emails: bool,
 }
 
-/// Refuses a click on someone outside the practice, a deactivated person (unless removing),
+/// Refuses a click on someone outside the practice, an Admin by a non-Admin, a deactivated
+/// person (unless removing),
 /// another practice's client, an archived client (unless removing), or a role the actor
 /// may not give. One statement reads the person, the client, the role, the practice's
 /// setting and the role held now.
@@ -138,6 +138,7 @@ async fn check_one(
     #[derive(sqlx::FromRow)]
     struct Found {
         staff_name: String,
+        staff_kind: String,
         status: String,
         access_emails: i64,
         client_name: Option<String>,
@@ -151,12 +152,13 @@ async fn check_one(
     }
     lock_member(conn, actor.practice_id, user_id, MemberLock::Share).await?;
     let found: Option<Found> = sqlx::query_as(
-        r#"SELECT u.name AS staff_name, m.status, p.access_emails, c.name AS client_name, c.archived,
+        r#"SELECT u.name AS staff_name, sr.kind AS staff_kind, m.status, p.access_emails, c.name AS client_name, c.archived,
                   r.id AS role_id, r.kind AS role_kind, r.name AS role_name,
                   a.role_id AS before_id, br.kind AS before_kind, br.name AS before_name
            FROM practice_members m
            JOIN users u ON u.id = m.user_id
            JOIN practices p ON p.id = m.practice_id
+           JOIN roles sr ON sr.id = m.role_id
            LEFT JOIN clients c ON c.id = $3 AND c.practice_id = m.practice_id
            LEFT JOIN roles r ON r.id = $4 AND r.practice_id = m.practice_id
            LEFT JOIN current_assignments a ON a.user_id = m.user_id AND a.client_id = c.id
@@ -172,6 +174,7 @@ async fn check_one(
     let Some(found) = found else {
         return Err(AppError::NotFound("That staff member".into()));
     };
+    may_change_access_of(actor, &found.staff_kind)?;
     refuse_if_inactive(found.status == MemberStatus::Active.as_str(), role_id)?;
     let (Some(client_name), Some(archived)) = (found.client_name, found.archived) else {
         return Err(AppError::NotFound("That client".into()));

@@ -11,7 +11,7 @@ use sqlx::AnyConnection;
 use super::*;
 use crate::access::actor::PracticeActor;
 use crate::access::members::{Member, MemberLock, find_member, lock_member};
-use crate::access::policy::may_grant;
+use crate::access::policy::{may_change_access_of, may_grant};
 use crate::access::roles::chosen_role;
 use crate::partner::clients::ssr::MATCHES_FILTER;
 use crate::platform::db::now;
@@ -76,6 +76,9 @@ async fn staff_member(actor: &PracticeActor, conn: &mut AnyConnection, user_id: 
 /// (a bulk action, its undo, a copy) holds it alone (`MemberLock::Update`), so two of them
 /// never write the same rows in different orders at once (on PostgreSQL a deadlock, one of
 /// them failed).
+///
+/// Refused when the actor may not change this person's access at all (an Admin's, for
+/// anyone but an Admin: `policy::may_change_access_of`).
 async fn staff_member_to_change(
     actor: &PracticeActor,
     conn: &mut AnyConnection,
@@ -83,7 +86,21 @@ async fn staff_member_to_change(
     lock: MemberLock,
 ) -> Result<Member, AppError> {
     lock_member(conn, actor.practice_id, user_id, lock).await?;
-    staff_member(actor, conn, user_id).await
+    let staff = staff_member(actor, conn, user_id).await?;
+    may_change_access_of(actor, &staff.role_kind)?;
+    Ok(staff)
+}
+
+/// [`staff_member`] whose access the actor may change, for a preview (no lock: it only
+/// reads).
+async fn staff_member_to_preview(
+    actor: &PracticeActor,
+    conn: &mut AnyConnection,
+    user_id: i64,
+) -> Result<Member, AppError> {
+    let staff = staff_member(actor, conn, user_id).await?;
+    may_change_access_of(actor, &staff.role_kind)?;
+    Ok(staff)
 }
 
 /// The column name of role `role_id`, refused unless it is one of the practice's and the

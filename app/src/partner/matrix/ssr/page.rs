@@ -91,7 +91,11 @@ struct RowSql {
 
 pub async fn matrix(actor: &PracticeActor, user_id: i64, scope: &Scope, page: i64) -> Result<Matrix, AppError> {
     let mut conn = actor.state.db.pool().acquire().await?;
-    let staff_name = staff_member(actor, &mut conn, user_id).await?.name;
+    let staff = staff_member(actor, &mut conn, user_id).await?;
+    let read_only = crate::access::policy::may_change_access_of(actor, &staff.role_kind)
+        .err()
+        .map(|e| e.to_string());
+    let staff_name = staff.name;
     let filter = ClientFilter::parse(&scope.search, &scope.plan)?;
     let access = AccessFilter::parse(&scope.access)?;
     let rows: Vec<RowSql> = scoped!(
@@ -148,5 +152,6 @@ pub async fn matrix(actor: &PracticeActor, user_id: i64, scope: &Scope, page: i6
         total,
         version: version(actor, user_id).await?,
         notice: None,
+        read_only,
     })
 }

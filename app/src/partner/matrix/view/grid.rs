@@ -131,6 +131,7 @@ pub(super) fn MatrixPanel(data: PanelData, others: Vec<(i64, String)>, query: Pa
         <section class="card matrix-card" aria-labelledby="matrix-heading">
             <h2 id="matrix-heading" tabindex="-1" autofocus=focus_heading>{format!("Client access for {}", m.staff_name)}</h2>
             <MatrixFilters scope=scope.clone() matching=m.matching total=m.total/>
+            {m.read_only.clone().map(|why| view! { <p class="alert info" role="note">{why}</p> })}
             {filtered.then(|| view! { <p class="filter-note">{format!("A filter is active: actions in the column heads apply to the {} clients shown only.", thousands(m.matching))}</p> })}
             // The column heads' bulk actions and the rows' end dates submit these forms.
             <form id="bulk-ask" method="get" action="/partner/users" hidden>
@@ -139,7 +140,7 @@ pub(super) fn MatrixPanel(data: PanelData, others: Vec<(i64, String)>, query: Pa
             <form id="ends-ask" method="get" action="/partner/users" hidden>
                 {kept_as_hidden_fields(&PANELS)}
             </form>
-            <CopyAccess user_id others query=query.clone() asked=asked_copy/>
+            {m.read_only.is_none().then(|| view! { <CopyAccess user_id others query=query.clone() asked=asked_copy/> })}
             <div id="matrix-message" aria-live="polite">
                 {refused}
                 {notice.map(|n| view! {
@@ -162,7 +163,7 @@ pub(super) fn MatrixPanel(data: PanelData, others: Vec<(i64, String)>, query: Pa
                 Err(e) => view! { <div class="alert error" role="alert">{e.to_string()}</div> }.into_any(),
             })}
             <super::island::MatrixGrid user_id staff_name=m.staff_name.clone() columns=m.columns.clone()
-                rows=m.rows.clone() version=m.version scope=scope.clone() page ends_open/>
+                rows=m.rows.clone() version=m.version scope=scope.clone() page ends_open read_only=m.read_only.is_some()/>
             <div class="matrix-pager">
                 <LinkPager page pages
                     href=Callback::new(move |p: i64| {

@@ -82,6 +82,8 @@ pub(super) struct Grid {
     /// The version of this person's access the rows show (`i64::MIN`: read them again).
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     pub known: StoredValue<i64>,
+    /// Nothing here may be changed by the viewer (an Admin's access, for a non-Admin).
+    pub read_only: bool,
 }
 
 /// The chosen person's page of clients × N/A and every role.
@@ -95,6 +97,8 @@ pub fn MatrixGrid(
     scope: Scope,
     page: i64,
     ends_open: Option<i64>,
+    /// The viewer may not change this person's access: shown, every control disabled.
+    read_only: bool,
 ) -> impl IntoView {
     scoped(move || {
         let width = columns.len();
@@ -110,6 +114,7 @@ pub fn MatrixGrid(
             clicks: StoredValue::new(0),
             ends_open,
             known,
+            read_only,
         };
         let ended = live::poll(grid, scope, page);
         let status = move || {
@@ -137,7 +142,7 @@ pub fn MatrixGrid(
                 <div class="table-wrap matrix-wrap">
                     <table class="data matrix">
                         <caption class="sr-only">{format!("Roles of {staff_name} on each client")}</caption>
-                        <ColumnHeads columns=columns.get_value()/>
+                        <ColumnHeads columns=columns.get_value() read_only/>
                         <tbody>
                             <For each=move || grid.rows.get() key=|r| r.client_id let:row>
                                 <RowView grid row columns/>

@@ -85,8 +85,12 @@ impl Grid {
 /// The column heads with their bulk actions: all as Employee and remove from all under
 /// N/A, "Assign all" under each role. Each submits `bulk-ask` with its action.
 #[component]
-pub(super) fn ColumnHeads(columns: Vec<RoleColumn>) -> impl IntoView {
-    let employee = columns.iter().find(|c| c.is_employee).map(|c| c.id);
+pub(super) fn ColumnHeads(columns: Vec<RoleColumn>, read_only: bool) -> impl IntoView {
+    let employee = columns
+        .iter()
+        .find(|c| c.is_employee)
+        .map(|c| c.id)
+        .filter(|_| !read_only);
     view! {
         <thead><tr>
             <th scope="col">"Client"</th>
@@ -98,9 +102,11 @@ pub(super) fn ColumnHeads(columns: Vec<RoleColumn>) -> impl IntoView {
                             <Person/>
                         </button>
                     })}
-                    <button type="submit" form="bulk-ask" name="bulk" value="none" class="icon remove" title="Remove from all clients" aria-label="Remove from all clients">
-                        <Person remove=true/>
-                    </button>
+                    {(!read_only).then(|| view! {
+                        <button type="submit" form="bulk-ask" name="bulk" value="none" class="icon remove" title="Remove from all clients" aria-label="Remove from all clients">
+                            <Person remove=true/>
+                        </button>
+                    })}
                 </span>
             </th>
             {columns.into_iter().map(|c| {
@@ -110,9 +116,11 @@ pub(super) fn ColumnHeads(columns: Vec<RoleColumn>) -> impl IntoView {
                         <span>{c.name}</span>
                         // The visible words must be part of the accessible name (WCAG 2.5.3,
                         // for speech input): "Assign all" is, "Assign to all" would not be.
-                        <button type="submit" form="bulk-ask" name="bulk" value=c.id.to_string() class="link assign-all" aria-label=format!("Assign all clients to {name}")>
-                            "Assign all"
-                        </button>
+                        {(!read_only).then(|| view! {
+                            <button type="submit" form="bulk-ask" name="bulk" value=c.id.to_string() class="link assign-all" aria-label=format!("Assign all clients to {name}")>
+                                "Assign all"
+                            </button>
+                        })}
                     </th>
                 }
             }).collect_view()}
@@ -160,6 +168,7 @@ pub(super) fn RowView(grid: Grid, row: RowState, columns: StoredValue<Vec<RoleCo
                         aria-checked=move || checked().to_string()
                         aria-label=format!("{}: {column_name}", row.name)
                         tabindex=move || if checked() { "0" } else { "-1" }
+                        disabled=grid.read_only
                         name=choice.map(|_| "role_id")
                         value=choice.map(|r| r.to_string())
                         node_ref=cell
@@ -192,12 +201,12 @@ pub(super) fn RowView(grid: Grid, row: RowState, columns: StoredValue<Vec<RoleCo
                     </span>
                     <button type="submit" form="ends-ask" name=(!editing_end).then_some("ends") value=client_id.to_string()
                         class="icon end-date" aria-label=format!("Set end date for {}", row.name) title=format!("Set end date for {}", row.name)
-                        aria-expanded=editing_end.to_string() disabled=move || !has_role()>
+                        aria-expanded=editing_end.to_string() disabled=move || grid.read_only || !has_role()>
                         <Calendar/>
                     </button>
                     {grant_form(user_id, client_id, view! {
                         <button type="submit" class="icon remove row-remove" aria-label=format!("Remove {}", row.name) title=format!("Remove {}", row.name)
-                            disabled=move || !has_role()
+                            disabled=move || grid.read_only || !has_role()
                             on:click=move |ev| {
                                 ev.prevent_default();
                                 grid.choose(&remove, None);
