@@ -51,6 +51,12 @@ impl InvitationStatus {
             Self::Revoked => "revoked",
         }
     }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [Self::Pending, Self::Accepted, Self::Revoked]
+            .into_iter()
+            .find(|s| s.as_str() == value)
+    }
 }
 
 /// The status Manage users shows (and filters by) for a line: a member or an invitation.

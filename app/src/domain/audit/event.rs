@@ -209,7 +209,7 @@ pub enum Event {
     },
     AccessBulkUndone {
         staff: Target,
-        after: BatchRef,
+        after: Undone,
         back: i64,
     },
     AccessCopied {

@@ -61,11 +61,14 @@ pub struct BulkScope {
     pub access: String,
 }
 
-/// The undo record a change names.
+/// An undo: the record it undid, and what it took away, client by client (access the
+/// undone change had given: when, by whom). Read by the audit log and the leaver report.
+/// (Events written before the list was kept read with it empty.)
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct BatchRef {
+pub struct Undone {
     pub batch_id: i64,
+    pub removed: Vec<HeldAccess>,
 }
 
 /// Whose access a copy came from, and how (`add`, `replace`).
@@ -197,9 +200,12 @@ pub struct Leaving {
     pub status: String,
     pub role: String,
     pub assignments: Vec<HeldAccess>,
+    /// Their own logins to the practice's clients (as a client's user), ended with them;
+    /// each `role` is the client role.
+    pub client_logins: Vec<HeldAccess>,
 }
 
-/// One client a leaver held when they were offboarded.
+/// One client someone held: a leaver's when they were offboarded, or what an undo took.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct HeldAccess {
@@ -217,4 +223,5 @@ pub struct Left {
     pub status: String,
     pub sessions_ended: i64,
     pub invitations_revoked: i64,
+    pub client_logins_ended: i64,
 }

@@ -1,8 +1,10 @@
 //! Offboarding a leaver (Home → Manage users → "Offboard <name>"): in one transaction the
-//! person is deactivated, every client assignment removed, every session ended and the
-//! pending invitations they sent (or that name them) revoked, recorded as one audit event
-//! listing what was removed. Then the leaver report: every client they could reach in the
-//! last 90 days, with role, from when to when, and who granted it; a page and a CSV.
+//! person is deactivated, every client assignment removed, their own logins to the
+//! practice's clients (as a client's user) ended, every session ended and the pending
+//! invitations they sent (to the practice or to its clients) or that name them revoked,
+//! recorded as one audit event listing what was removed. Then the leaver report: every
+//! client they could reach in the last 90 days, with role, from when to when, and who
+//! granted it, and every client login they invited; a page and a CSV.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -30,6 +32,9 @@ pub struct Offboarding {
     pub sessions: i64,
     /// Pending invitations revoked.
     pub invitations: i64,
+    /// Their own logins to the practice's clients (as a client's user), ended.
+    #[serde(default)]
+    pub client_logins: i64,
 }
 
 impl Offboarding {
@@ -43,6 +48,13 @@ impl Offboarding {
             0 => "ends their sessions (none open now)".to_owned(),
             _ => "ends their sessions".to_owned(),
         });
+        if self.client_logins > 0 {
+            parts.push(format!(
+                "ends their own {} to {}",
+                if self.client_logins == 1 { "login" } else { "logins" },
+                crate::platform::words::clients(self.client_logins)
+            ));
+        }
         if self.invitations > 0 {
             parts.push(format!(
                 "revokes {}",
@@ -65,6 +77,20 @@ pub struct ReachRow {
     pub granted_by: Option<String>,
 }
 
+/// A login to one of the practice's clients that the person invited (as someone running
+/// that client's own users), for the admin to review when they leave.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InvitedLogin {
+    pub client: String,
+    pub name: String,
+    pub email: String,
+    /// Unix seconds.
+    pub invited_at: i64,
+    /// "Active login", "Login deactivated", "Login ended", "Invitation pending",
+    /// "Invitation expired" or "Invitation revoked".
+    pub state: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LeaverReport {
     pub user_id: i64,
@@ -75,6 +101,9 @@ pub struct LeaverReport {
     pub generated_at: i64,
     pub offboarded_at: Option<i64>,
     pub rows: Vec<ReachRow>,
+    /// Logins to the practice's clients they invited, newest first.
+    #[serde(default)]
+    pub invited_logins: Vec<InvitedLogin>,
 }
 
 #[server(endpoint = "preview_offboarding")]
@@ -114,6 +143,7 @@ mod tests {
             clients: 37,
             sessions: 2,
             invitations: 1,
+            client_logins: 0,
         };
         assert_eq!(
             o.summary(),
@@ -123,11 +153,16 @@ mod tests {
             clients: 1,
             sessions: 0,
             invitations: 0,
-            ..o
+            ..o.clone()
         };
         assert_eq!(
             one.summary(),
             "Removes access to 1 client, ends their sessions (none open now)"
+        );
+        let logins = Offboarding { client_logins: 2, ..o };
+        assert_eq!(
+            logins.summary(),
+            "Removes access to 37 clients, ends their sessions, ends their own logins to 2 clients, revokes 1 pending invitation"
         );
     }
 }

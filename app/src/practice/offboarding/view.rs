@@ -100,9 +100,38 @@ pub fn LeaverReportPage() -> impl IntoView {
                                 </tbody>
                             </table>
                         </div>
+                        {(!rep.invited_logins.is_empty()).then(|| view! { <InvitedLogins name=rep.name.clone() logins=rep.invited_logins.clone()/> })}
                     }.into_any()
                 }
             })}
         </Transition>
+    }
+}
+
+/// The logins to the practice's clients the person invited, for the admin to review: a
+/// leaver may have let someone in through a client.
+#[component]
+fn InvitedLogins(name: String, logins: Vec<InvitedLogin>) -> impl IntoView {
+    view! {
+        <h2>"Client logins they invited"</h2>
+        <p class="muted">"Review these with each client: they stay the client's users after the leaver has gone."</p>
+        <div class="table-wrap">
+            <table class="data stack">
+                <caption>{format!("Logins to the practice's clients invited by {name}")}</caption>
+                <thead><tr>
+                    <th scope="col">"Client"</th><th scope="col">"Who"</th><th scope="col">"Invited"</th><th scope="col">"Now"</th>
+                </tr></thead>
+                <tbody>
+                    {logins.into_iter().map(|l| view! {
+                        <tr>
+                            <th scope="row">{l.client}</th>
+                            <td data-label="Who">{l.name}<small class="muted">{format!(" {}", l.email)}</small></td>
+                            <td data-label="Invited">{format_time(l.invited_at)}</td>
+                            <td data-label="Now">{l.state}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
 }

@@ -35,7 +35,7 @@ async fn setup(app: &TestApp, tag: &str) -> Setup {
     }
 }
 
-async fn give(app: &TestApp, admin: &Admin, user: i64, client: i64, role: i64) {
+pub(crate) async fn give(app: &TestApp, admin: &Admin, user: i64, client: i64, role: i64) {
     let (status, body) = app
         .call(
             &admin.client,
@@ -50,7 +50,7 @@ async fn give(app: &TestApp, admin: &Admin, user: i64, client: i64, role: i64) {
     assert!(status.is_success(), "{body}");
 }
 
-async fn switch_to_client(app: &TestApp, who: &Client, client: i64) {
+pub(crate) async fn switch_to_client(app: &TestApp, who: &Client, client: i64) {
     let (status, body) = app
         .call(
             who,
@@ -62,7 +62,7 @@ async fn switch_to_client(app: &TestApp, who: &Client, client: i64) {
 }
 
 /// Invites from the client's page and returns the emailed link's token.
-async fn invite(app: &TestApp, who: &Client, name: &str, email: &str, role: i64) -> String {
+pub(crate) async fn invite(app: &TestApp, who: &Client, name: &str, email: &str, role: i64) -> String {
     let seen = app.mail_count(email);
     let (status, body) = app
         .call(
@@ -76,7 +76,7 @@ async fn invite(app: &TestApp, who: &Client, name: &str, email: &str, role: i64)
     invitation_token(&message.data)
 }
 
-async fn accept(app: &TestApp, token: &str) -> Client {
+pub(crate) async fn accept(app: &TestApp, token: &str) -> Client {
     let who = app.client();
     let (status, body) = app
         .call(&who, "accept_invitation", &[("token", token), ("password", PASSWORD)])

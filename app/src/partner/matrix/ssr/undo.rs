@@ -6,8 +6,9 @@ use crate::access::actor::PracticeActor;
 use crate::access::members::MemberLock;
 use crate::access::policy::may_grant_all;
 use crate::access::policy::refuse_if_deactivated;
-use crate::domain::audit::payload::BatchRef;
+use crate::domain::audit::payload::{HeldAccess, Undone};
 use crate::domain::audit::{Event, Target};
+use crate::domain::roles::display_role_name;
 use crate::platform::db::now;
 
 /// Undoes bulk batch `batch_id`, client by client, where the access is still as the batch
@@ -63,6 +64,7 @@ pub async fn undo(actor: &PracticeActor, batch_id: i64) -> Result<i64, AppError>
     .fetch_all(&mut *tx)
     .await?;
     may_grant_all(&mut tx, actor, &restoring).await?;
+    let removed_list = taken_back(&mut tx, actor, user_id, batch_id, new_role, t).await?;
     // Clients that had no access before: remove what the batch gave, if it is still that.
     // (A copy records each client's new role in its row; a bulk action's one role is `$3`.)
     let removed = sqlx::query(
@@ -116,10 +118,69 @@ pub async fn undo(actor: &PracticeActor, batch_id: i64) -> Result<i64, AppError>
     }
     tx.record(Event::AccessBulkUndone {
         staff: Target::staff_access(user_id, &staff.name),
-        after: BatchRef { batch_id },
+        after: Undone {
+            batch_id,
+            removed: removed_list,
+        },
         back,
     })
     .await?;
     tx.commit().await?;
     Ok(back)
+}
+
+/// What the undo takes away, client by client, read before it does: the access the batch
+/// gave that is still as it left it (removed where the client had none before, replaced by
+/// the role it had otherwise), with when and by whom the batch gave it.
+async fn taken_back(
+    conn: &mut sqlx::AnyConnection,
+    actor: &PracticeActor,
+    user_id: i64,
+    batch_id: i64,
+    new_role: Option<i64>,
+    t: i64,
+) -> Result<Vec<HeldAccess>, AppError> {
+    #[derive(sqlx::FromRow)]
+    struct Taken {
+        client_id: i64,
+        client: String,
+        role_kind: String,
+        role_name: String,
+        given_at: i64,
+        given_by: Option<String>,
+    }
+    // The same clients as the removal and the restoring below choose.
+    let taken: Vec<Taken> = sqlx::query_as(
+        r#"SELECT a.client_id, c.name AS client, r.kind AS role_kind, r.name AS role_name,
+                  bb.created_at AS given_at, u.name AS given_by
+           FROM bulk_batch_rows b
+           JOIN bulk_batches bb ON bb.id = b.batch_id
+           LEFT JOIN users u ON u.id = bb.actor_user_id
+           JOIN current_assignments a ON a.user_id = $2 AND a.client_id = b.client_id
+           JOIN clients c ON c.id = b.client_id AND c.practice_id = $1
+           JOIN roles r ON r.id = a.role_id
+           LEFT JOIN roles pr ON pr.id = b.previous_role_id AND pr.practice_id = $1
+           WHERE b.batch_id = $3 AND a.role_id = COALESCE(b.new_role_id, $4)
+             AND (b.previous_role_id IS NULL
+                  OR (pr.id IS NOT NULL AND c.archived = 0
+                      AND (b.previous_ends_at IS NULL OR b.previous_ends_at > $5)))
+           ORDER BY LOWER(c.name), c.id"#,
+    )
+    .bind(actor.practice_id)
+    .bind(user_id)
+    .bind(batch_id)
+    .bind(new_role)
+    .bind(t)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(taken
+        .into_iter()
+        .map(|x| HeldAccess {
+            client_id: x.client_id,
+            client: x.client,
+            role: display_role_name(&x.role_kind, &x.role_name),
+            granted_at: Some(x.given_at),
+            granted_by: x.given_by,
+        })
+        .collect())
 }

@@ -1,165 +1,35 @@
-//! Offboarding in SQL: one transaction that deactivates, removes every client assignment,
-//! ends sessions and revokes invitations; and the leaver report, read from the assignments
-//! and the audit trail.
+//! The leaver report: every client the person could reach in the last [`REPORT_DAYS`]
+//! days (held now, ended by a click, a lapse, a bulk action, an undo or offboarding, their
+//! own client logins), and every login to the practice's clients they invited.
 
 use std::collections::HashMap;
 
 use sqlx::AnyConnection;
 
-use super::*;
+use super::super::*;
+use super::{Held, client_logins};
 use crate::access::actor::PracticeActor;
-use crate::access::members::{Member, MemberLock, lock_member};
-use crate::access::policy::{hold_practice, keep_an_admin, only_admins_act_on_admins};
-use crate::domain::audit::payload::{HeldAccess, Leaving, Left};
+use crate::domain::audit::payload::HeldAccess;
 use crate::domain::audit::{AuditAction, Event, Target};
 use crate::domain::roles::display_role_name;
-use crate::domain::statuses::InvitationStatus;
-use crate::domain::statuses::MemberStatus;
-use crate::identity::session::end_all_for_user;
+use crate::domain::statuses::{InvitationStatus, MemberStatus};
 use crate::platform::db::now;
 use crate::practice::manage_users::ssr::member;
 
-/// The member to offboard, if they may be: not oneself, not the main user, not the last
-/// active Admin, and an Admin only by an Admin.
-async fn leaver(actor: &PracticeActor, conn: &mut AnyConnection, user_id: i64) -> Result<Member, AppError> {
-    if user_id == actor.user_id() {
-        return Err(AppError::NotAllowed("You cannot offboard yourself.".into()));
+/// A row of the report for access held as `held` says, as `role`, until `to`.
+fn ended(held: &HeldAccess, role: String, to: i64) -> ReachRow {
+    ReachRow {
+        client: held.client.clone(),
+        role,
+        from: held.granted_at,
+        to: Some(to),
+        granted_by: held.granted_by.clone(),
     }
-    let m = member(actor, conn, user_id).await?;
-    if m.is_main {
-        return Err(AppError::Conflict(
-            "The main user cannot be offboarded. Transfer the main user first.".into(),
-        ));
-    }
-    only_admins_act_on_admins(actor, &m, "offboard an Admin")?;
-    keep_an_admin(conn, actor, &m).await?;
-    Ok(m)
 }
 
-/// Pending invitations that go with the leaver: those they sent, and any naming them.
-const LEAVERS_INVITATIONS: &str = r#"practice_id = $1 AND status = $2 AND (invited_by = $3 OR email = $4)"#;
-
-async fn counts(actor: &PracticeActor, conn: &mut AnyConnection, m: &Member) -> Result<Offboarding, AppError> {
-    let clients: i64 =
-        sqlx::query_scalar(r#"SELECT COUNT(*) FROM current_assignments WHERE practice_id = $1 AND user_id = $2"#)
-            .bind(actor.practice_id)
-            .bind(m.user_id)
-            .fetch_one(&mut *conn)
-            .await?;
-    let sessions: i64 = sqlx::query_scalar(r#"SELECT COUNT(*) FROM sessions WHERE user_id = $1 AND expires_at > $2"#)
-        .bind(m.user_id)
-        .bind(now())
-        .fetch_one(&mut *conn)
-        .await?;
-    let invitations: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM invitations WHERE {LEAVERS_INVITATIONS}"))
-        .bind(actor.practice_id)
-        .bind(InvitationStatus::Pending.as_str())
-        .bind(m.user_id)
-        .bind(&m.email)
-        .fetch_one(&mut *conn)
-        .await?;
-    Ok(Offboarding {
-        user_id: m.user_id,
-        name: m.name.clone(),
-        email: m.email.clone(),
-        clients,
-        sessions,
-        invitations,
-    })
-}
-
-pub async fn preview(actor: &PracticeActor, user_id: i64) -> Result<Offboarding, AppError> {
-    let mut conn = actor.state.db.pool().acquire().await?;
-    let m = leaver(actor, &mut conn, user_id).await?;
-    counts(actor, &mut conn, &m).await
-}
-
-#[derive(sqlx::FromRow)]
-struct Held {
-    client_id: i64,
-    client: String,
-    role_kind: String,
-    role_name: String,
-    granted_at: i64,
-    granted_by: Option<String>,
-}
-
-pub async fn offboard(actor: &PracticeActor, user_id: i64) -> Result<Offboarding, AppError> {
-    let mut tx = actor.write().await?;
-    // Changes to who the practice's Admins are, one at a time (see `hold_practice`).
-    hold_practice(&mut tx, actor).await?;
-    // Then exclusive: a click or bulk action on this person's access in progress
-    // finishes before the grants are removed below, and none starts until this commits.
-    lock_member(&mut tx, actor.practice_id, user_id, MemberLock::Update).await?;
-    let m = leaver(actor, &mut tx, user_id).await?;
-    let done = counts(actor, &mut tx, &m).await?;
-    let held: Vec<Held> = sqlx::query_as(
-        r#"SELECT a.client_id, c.name AS client, r.kind AS role_kind, r.name AS role_name, a.granted_at,
-                  g.name AS granted_by
-           FROM current_assignments a JOIN clients c ON c.id = a.client_id JOIN roles r ON r.id = a.role_id
-                LEFT JOIN users g ON g.id = a.granted_by
-           WHERE a.practice_id = $1 AND a.user_id = $2
-           ORDER BY LOWER(c.name)"#,
-    )
-    .bind(actor.practice_id)
-    .bind(user_id)
-    .fetch_all(&mut *tx)
-    .await?;
-    sqlx::query(r#"DELETE FROM client_assignments WHERE practice_id = $1 AND user_id = $2"#)
-        .bind(actor.practice_id)
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(r#"UPDATE practice_members SET status = $1 WHERE practice_id = $2 AND user_id = $3"#)
-        .bind(MemberStatus::Deactivated.as_str())
-        .bind(actor.practice_id)
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
-    end_all_for_user(&mut tx, user_id).await?;
-    // Nothing more is told to someone who has left.
-    sqlx::query(r#"DELETE FROM access_notices WHERE practice_id = $1 AND user_id = $2 AND sent_at IS NULL"#)
-        .bind(actor.practice_id)
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(&format!(
-        "UPDATE invitations SET status = $5 WHERE {LEAVERS_INVITATIONS}"
-    ))
-    .bind(actor.practice_id)
-    .bind(InvitationStatus::Pending.as_str())
-    .bind(user_id)
-    .bind(&m.email)
-    .bind(InvitationStatus::Revoked.as_str())
-    .execute(&mut *tx)
-    .await?;
-    let assignments: Vec<HeldAccess> = held
-        .iter()
-        .map(|h| HeldAccess {
-            client_id: h.client_id,
-            client: h.client.clone(),
-            role: display_role_name(&h.role_kind, &h.role_name),
-            granted_at: Some(h.granted_at),
-            granted_by: h.granted_by.clone(),
-        })
-        .collect();
-    tx.record(Event::MemberOffboarded {
-        member: Target::user(user_id, &m.email),
-        before: Leaving {
-            status: m.status.as_str().to_owned(),
-            role: m.role_name.clone(),
-            assignments,
-        },
-        after: Left {
-            status: MemberStatus::Deactivated.as_str().to_owned(),
-            sessions_ended: done.sessions,
-            invitations_revoked: done.invitations,
-        },
-        clients: done.clients,
-    })
-    .await?;
-    tx.commit().await?;
-    Ok(done)
+/// How the report names a client login's role: "Client user: Employee (predefined)".
+fn as_client_user(role: &str) -> String {
+    format!("Client user: {role}")
 }
 
 /// The leaver report reads at most this many of the person's newest access events.
@@ -205,6 +75,19 @@ pub async fn report(actor: &PracticeActor, user_id: i64) -> Result<LeaverReport,
         to: None,
         granted_by: h.granted_by,
     }));
+    // Their own logins to the practice's clients, held now.
+    rows.extend(
+        client_logins(&mut conn, actor.practice_id, user_id)
+            .await?
+            .into_iter()
+            .map(|l| ReachRow {
+                client: l.client,
+                role: as_client_user(&l.role),
+                from: l.granted_at,
+                to: None,
+                granted_by: None,
+            }),
+    );
 
     // Ended, from the trail: every access event about this person, oldest first, so a
     // role that ended can be matched with the click that gave it.
@@ -212,7 +95,7 @@ pub async fn report(actor: &PracticeActor, user_id: i64) -> Result<LeaverReport,
         r#"SELECT e.action, u.name AS actor, e.before_json, e.after_json, e.created_at
            FROM audit_events e LEFT JOIN users u ON u.id = e.actor_user_id
            WHERE e.practice_id = $1 AND e.target_id = $2 AND e.target_type IN ('staff_access', 'user')
-             AND e.action IN ($3, $4, $5) AND e.created_at >= $6
+             AND e.action IN ($3, $4, $5, $8) AND e.created_at >= $6
            ORDER BY e.id DESC LIMIT $7"#,
     )
     .bind(actor.practice_id)
@@ -224,6 +107,7 @@ pub async fn report(actor: &PracticeActor, user_id: i64) -> Result<LeaverReport,
     // events, bounded, keep the report's cost fixed however busy the person was.
     .bind(since - 365 * 86_400)
     .bind(EVENTS_READ)
+    .bind(AuditAction::AccessBulkUndone.as_str())
     .fetch_all(&mut *conn)
     .await?;
     let events: Vec<AccessEvent> = events.into_iter().rev().collect();
@@ -239,13 +123,25 @@ pub async fn report(actor: &PracticeActor, user_id: i64) -> Result<LeaverReport,
             Some(Event::MemberOffboarded { before, .. }) => {
                 offboarded_at = Some(e.created_at);
                 if e.created_at >= since {
-                    rows.extend(before.assignments.iter().map(|a| ReachRow {
-                        client: a.client.clone(),
-                        role: a.role.clone(),
-                        from: a.granted_at,
-                        to: Some(e.created_at),
-                        granted_by: a.granted_by.clone(),
-                    }));
+                    rows.extend(
+                        before
+                            .assignments
+                            .iter()
+                            .map(|a| ended(a, a.role.clone(), e.created_at)),
+                    );
+                    rows.extend(
+                        before
+                            .client_logins
+                            .iter()
+                            .map(|l| ended(l, as_client_user(&l.role), e.created_at)),
+                    );
+                }
+                continue;
+            }
+            // What an undo took away: access a bulk action or a copy had given.
+            Some(Event::AccessBulkUndone { after, .. }) => {
+                if e.created_at >= since {
+                    rows.extend(after.removed.iter().map(|a| ended(a, a.role.clone(), e.created_at)));
                 }
                 continue;
             }
@@ -302,6 +198,7 @@ pub async fn report(actor: &PracticeActor, user_id: i64) -> Result<LeaverReport,
             .then(a.from.unwrap_or(0).cmp(&b.from.unwrap_or(0)))
             .then(a.to.unwrap_or(i64::MAX).cmp(&b.to.unwrap_or(i64::MAX)))
     });
+    let invited_logins = invited_logins(&mut conn, actor.practice_id, user_id, t).await?;
     Ok(LeaverReport {
         user_id,
         name: m.name,
@@ -310,7 +207,61 @@ pub async fn report(actor: &PracticeActor, user_id: i64) -> Result<LeaverReport,
         generated_at: t,
         offboarded_at,
         rows,
+        invited_logins,
     })
+}
+
+/// Every login to one of the practice's clients that `user_id` invited (at most 1,000,
+/// newest first), and where it stands now.
+async fn invited_logins(
+    conn: &mut AnyConnection,
+    practice_id: i64,
+    user_id: i64,
+    t: i64,
+) -> Result<Vec<InvitedLogin>, AppError> {
+    #[derive(sqlx::FromRow)]
+    struct Invited {
+        client: String,
+        name: String,
+        email: String,
+        invited_at: i64,
+        expires_at: i64,
+        status: String,
+        login: Option<String>,
+    }
+    let rows: Vec<Invited> = sqlx::query_as(
+        r#"SELECT c.name AS client, i.name, i.email, i.created_at AS invited_at, i.expires_at, i.status,
+                  cu.status AS login
+           FROM invitations i JOIN clients c ON c.id = i.client_id
+           LEFT JOIN users u ON u.email = i.email
+           LEFT JOIN client_users cu ON cu.client_id = i.client_id AND cu.user_id = u.id
+           WHERE i.practice_id = $1 AND i.invited_by = $2 AND i.client_id IS NOT NULL
+           ORDER BY i.created_at DESC, i.id DESC LIMIT 1000"#,
+    )
+    .bind(practice_id)
+    .bind(user_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|i| {
+            let state = match (InvitationStatus::parse(&i.status), i.login.as_deref()) {
+                (Some(InvitationStatus::Accepted), Some(s)) if s == MemberStatus::Active.as_str() => "Active login",
+                (Some(InvitationStatus::Accepted), Some(_)) => "Login deactivated",
+                (Some(InvitationStatus::Accepted), None) => "Login ended",
+                (Some(InvitationStatus::Pending), _) if i.expires_at <= t => "Invitation expired",
+                (Some(InvitationStatus::Pending), _) => "Invitation pending",
+                _ => "Invitation revoked",
+            };
+            InvitedLogin {
+                client: i.client,
+                name: i.name,
+                email: i.email,
+                invited_at: i.invited_at,
+                state: state.to_owned(),
+            }
+        })
+        .collect())
 }
 
 /// The report as CSV (formulas made inert), for "Download leaver report".
