@@ -12,6 +12,9 @@
 //! - A change to who the Admins are runs one at a time, re-reading the actor's own
 //!   membership first ([`hold_practice`]).
 //! - Nobody is given access while deactivated ([`refuse_if_inactive`]).
+//! - Nobody is both the practice's staff and one of its clients' own users (the matrix
+//!   alone gives staff their clients): an invitation is checked when it is sent and again
+//!   when it is accepted ([`invitation_clash`]).
 //! - Only an Admin changes the practice's settings ([`only_admins_change_settings`]): they
 //!   decide how every member signs in and is told about access.
 
@@ -152,4 +155,62 @@ pub fn only_admins_change_settings(actor: &PracticeActor) -> Result<(), AppError
         ));
     }
     Ok(())
+}
+
+/// Why `email` may not join the practice (`client`: `None`) or one of its clients' own
+/// users (`Some(id)`), if they may not.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Clash {
+    /// Already a member of the practice (active or not).
+    Member,
+    /// On the practice's active staff: their access to a client is the matrix's.
+    Staff,
+    /// Already one of this client's users.
+    ClientUser,
+    /// One of the own users of this client of the practice (its name).
+    ClientUserOf(String),
+}
+
+/// Who may be what, for an invitation of `email` into `practice_id` (`client`: `None`) or
+/// into client `client`'s own users, asked when it is sent and again when it is accepted
+/// (what was true then may not be now).
+pub async fn invitation_clash(
+    conn: &mut AnyConnection,
+    practice_id: i64,
+    client: Option<i64>,
+    email: &str,
+) -> Result<Option<Clash>, AppError> {
+    let member: Option<String> = sqlx::query_scalar(
+        r#"SELECT m.status FROM practice_members m JOIN users u ON u.id = m.user_id WHERE m.practice_id = $1 AND u.email = $2"#,
+    )
+    .bind(practice_id)
+    .bind(email)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(client_id) = client else {
+        if member.is_some() {
+            return Ok(Some(Clash::Member));
+        }
+        // A client's own login (active or not: it could be made active again) stays apart.
+        let own: Option<String> = sqlx::query_scalar(
+            r#"SELECT c.name FROM client_users cu JOIN users u ON u.id = cu.user_id JOIN clients c ON c.id = cu.client_id
+               WHERE cu.practice_id = $1 AND u.email = $2 ORDER BY LOWER(c.name) LIMIT 1"#,
+        )
+        .bind(practice_id)
+        .bind(email)
+        .fetch_optional(&mut *conn)
+        .await?;
+        return Ok(own.map(Clash::ClientUserOf));
+    };
+    if member.is_some_and(|status| status == MemberStatus::Active.as_str()) {
+        return Ok(Some(Clash::Staff));
+    }
+    let user: Option<i64> = sqlx::query_scalar(
+        r#"SELECT cu.user_id FROM client_users cu JOIN users u ON u.id = cu.user_id WHERE cu.client_id = $1 AND u.email = $2"#,
+    )
+    .bind(client_id)
+    .bind(email)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(user.map(|_| Clash::ClientUser))
 }

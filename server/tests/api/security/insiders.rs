@@ -172,4 +172,89 @@ async fn a_manager_cannot_change_an_admins_access_by_any_path(app: &TestApp) {
     assert!(status.is_success(), "{body}");
 }
 
-crate::on_both_backends!(a_manager_cannot_change_an_admins_access_by_any_path,);
+/// The admin's second session, acting in client `client` (the first stays in the practice).
+async fn acting_in_client(app: &TestApp, admin: &Admin, client: i64) -> Client {
+    let (second, status, body) = app.sign_in(&admin.email, PASSWORD).await;
+    assert!(status.is_success() || status.is_redirection(), "{body}");
+    crate::client_users::switch_to_client(app, &second, client).await;
+    second
+}
+
+async fn an_acme_client(app: &TestApp, admin: &Admin) -> i64 {
+    let (status, body) = app
+        .call(&admin.client, "add_client", &[("name", "Acme Ltd"), ("plan", "small")])
+        .await;
+    assert!(status.is_success(), "{body}");
+    let client = body.as_i64().unwrap();
+    let admin_role = app.role_id(admin.practice_id, "Admin").await;
+    crate::client_users::give(app, admin, admin.user_id, client, admin_role).await;
+    client
+}
+
+async fn client_users_of(app: &TestApp, email: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM client_users cu JOIN users u ON u.id = cu.user_id WHERE u.email = $1")
+        .bind(email)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+}
+
+async fn accepting(app: &TestApp, token: &str, who: &Client) -> (reqwest::StatusCode, serde_json::Value) {
+    app.call(who, "accept_invitation", &[("token", token), ("password", PASSWORD)])
+        .await
+}
+
+/// Nobody is both practice staff and one of its clients' own users, whatever the order of
+/// the invitations: each is checked when it is sent and again when it is accepted.
+async fn invitations_check_who_may_be_what_again_when_accepted(app: &TestApp) {
+    let admin = app.sign_up("accept-recheck").await;
+    let acme = an_acme_client(app, &admin).await;
+    let in_acme = acting_in_client(app, &admin, acme).await;
+    let employee = app.role_id(admin.practice_id, "Employee").await;
+
+    // Sam is invited to Acme, then joins the practice's staff, then accepts Acme's link.
+    let acme_link = crate::client_users::invite(app, &in_acme, "Sam Staff", "sam.recheck@example.com", employee).await;
+    let (sam, _) = crate::helpers::join(app, &admin, "Sam Staff", "sam.recheck@example.com", employee).await;
+    let (status, body) = accepting(app, &acme_link, &sam).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body.to_string().contains("given by the practice"), "{body}");
+    assert_eq!(client_users_of(app, "sam.recheck@example.com").await, 0);
+
+    // Cleo is one of Acme's own users: the practice cannot invite her to its staff...
+    let link = crate::client_users::invite(app, &in_acme, "Cleo Client", "cleo.recheck@example.com", employee).await;
+    crate::client_users::accept(app, &link).await;
+    let (status, body) = app
+        .call(
+            &admin.client,
+            "invite_user",
+            &[
+                ("name", "Cleo Client"),
+                ("email", "cleo.recheck@example.com"),
+                ("role_id", &employee.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.to_string().contains("own users"), "{body}");
+    // ...and a practice invitation sent before she became one is refused when accepted.
+    let practice_link = app
+        .invite_and_read_link(&admin, "Dan Dual", "dan.recheck@example.com", employee)
+        .await;
+    let link = crate::client_users::invite(app, &in_acme, "Dan Dual", "dan.recheck@example.com", employee).await;
+    let dan = crate::client_users::accept(app, &link).await;
+    let (status, body) = accepting(app, &practice_link, &dan).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body.to_string().contains("own users"), "{body}");
+    let staff: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM practice_members m JOIN users u ON u.id = m.user_id WHERE u.email = 'dan.recheck@example.com'",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(staff, 0, "Dan did not join the staff");
+}
+
+crate::on_both_backends!(
+    a_manager_cannot_change_an_admins_access_by_any_path,
+    invitations_check_who_may_be_what_again_when_accepted,
+);

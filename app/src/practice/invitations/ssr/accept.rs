@@ -81,14 +81,27 @@ pub async fn accept(state: &AppState, token: &str, password: String) -> Result<(
                 })?
         }
     };
+    // Who may be what, again: what was true when it was sent may not be now.
+    {
+        use crate::access::policy::{Clash, invitation_clash};
+        let account = &row.account_name;
+        let why = match invitation_clash(&mut tx, row.practice_id, row.client_id, &row.email).await? {
+            None => None,
+            Some(Clash::Member) => Some("You are already a member of this practice.".to_owned()),
+            Some(Clash::Staff) => Some(format!(
+                "You are on the practice's staff, so your access to {account} is given by the practice, not by this invitation."
+            )),
+            Some(Clash::ClientUser) => Some(format!("You are already a user of {account}.")),
+            Some(Clash::ClientUserOf(of)) => Some(format!(
+                "You are one of {of}'s own users, and a client's own user cannot also join the practice's staff. Ask {of} to remove your login there first."
+            )),
+        };
+        if let Some(why) = why {
+            return Err(AppError::Conflict(why));
+        }
+    }
     let joined = match row.client_id {
         None => {
-            if crate::access::members::find_member(&mut tx, row.practice_id, user_id)
-                .await?
-                .is_some()
-            {
-                return Err(AppError::Conflict("You are already a member of this practice.".into()));
-            }
             crate::access::members::add_member(&mut tx, row.practice_id, user_id, row.role_id, false).await?;
             (Some(row.practice_id), None)
         }

@@ -9,7 +9,7 @@ use crate::access::policy::{may_grant, may_grant_all};
 use crate::access::roles::chosen_role;
 use crate::domain::audit::payload::Invited;
 use crate::domain::audit::{Event, Target, TargetKind};
-use crate::domain::statuses::{InvitationStatus, MemberStatus};
+use crate::domain::statuses::InvitationStatus;
 use crate::identity::throttle;
 use crate::platform::db::now;
 use crate::platform::mail::{LINK_PLACEHOLDER, LinkTo, OutgoingEmail, enqueue, escape_html};
@@ -192,59 +192,34 @@ pub async fn invite(
     Ok(())
 }
 
-/// Refuses an invitation to someone already in the account: a member of the practice, or
-/// for a client, one of its users or one of the practice's staff (whose access to the
-/// client comes from the practice's matrix).
+/// Refuses an invitation to someone already in the account, or who may not be there
+/// (`policy::invitation_clash`): a member of the practice, one of its clients' own users
+/// for the practice; for a client, one of its users or one of the practice's staff (whose
+/// access to the client comes from the practice's matrix).
 async fn already_in(
     conn: &mut AnyConnection,
     actor: &PracticeActor,
     scope: Scope<'_>,
     email: &EmailAddress,
 ) -> Result<(), AppError> {
-    let member: Option<String> = sqlx::query_scalar(
-        r#"SELECT m.status FROM practice_members m JOIN users u ON u.id = m.user_id WHERE m.practice_id = $1 AND u.email = $2"#,
-    )
-    .bind(actor.practice_id)
-    .bind(email.as_str())
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Scope::Client {
-        id: client_id,
-        name: client,
-    } = scope
-    else {
-        return match member {
-            Some(_) => Err(AppError::invalid(
-                "email",
-                format!("{} is already a member of this practice.", email.as_str()),
-            )),
-            None => Ok(()),
-        };
+    use crate::access::policy::{Clash, invitation_clash};
+    let client = match scope {
+        Scope::Client { name, .. } => name,
+        Scope::Practice => "",
     };
-    // Active practice staff reach clients through the practice's matrix only.
-    if member.is_some_and(|status| status == MemberStatus::Active.as_str()) {
-        return Err(AppError::invalid(
-            "email",
-            format!(
-                "{} cannot be invited here: their access to {client} is given by the practice.",
-                email.as_str()
-            ),
-        ));
-    }
-    let user: Option<i64> = sqlx::query_scalar(
-        r#"SELECT cu.user_id FROM client_users cu JOIN users u ON u.id = cu.user_id WHERE cu.client_id = $1 AND u.email = $2"#,
-    )
-    .bind(client_id)
-    .bind(email.as_str())
-    .fetch_optional(&mut *conn)
-    .await?;
-    match user {
-        Some(_) => Err(AppError::invalid(
-            "email",
-            format!("{} is already a user of {client}.", email.as_str()),
-        )),
-        None => Ok(()),
-    }
+    let email = email.as_str();
+    let why = match invitation_clash(conn, actor.practice_id, scope.client_id(), email).await? {
+        None => return Ok(()),
+        Some(Clash::Member) => format!("{email} is already a member of this practice."),
+        Some(Clash::Staff) => {
+            format!("{email} cannot be invited here: their access to {client} is given by the practice.")
+        }
+        Some(Clash::ClientUser) => format!("{email} is already a user of {client}."),
+        Some(Clash::ClientUserOf(of)) => format!(
+            "{email} is one of {of}'s own users, and a client's own user cannot also be the practice's staff. Remove them from {of}'s users first."
+        ),
+    };
+    Err(AppError::invalid("email", why))
 }
 
 /// Pending invitation `id` of the actor's practice in `scope` (a practice's invitations
