@@ -40,6 +40,13 @@ pub const INVITATIONS_PER_PRACTICE: Limit = Limit {
     window_secs: 60 * 60,
     lock_secs: 60 * 60,
 };
+/// Invitation emails (new and resent) one client's own users send, together: the
+/// client's allowance, apart from its practice's.
+pub const INVITATIONS_PER_CLIENT: Limit = Limit {
+    attempts: 20,
+    window_secs: 60 * 60,
+    lock_secs: 60 * 60,
+};
 /// Sign-ups (new practices) from one address.
 pub const SIGN_UPS_PER_ADDRESS: Limit = Limit {
     attempts: 10,
@@ -70,6 +77,10 @@ pub fn address_key(ip: &str) -> String {
 
 pub fn invitations_key(practice_id: i64) -> String {
     format!("invite:{practice_id}")
+}
+
+pub fn client_invitations_key(client_id: i64) -> String {
+    format!("invite-client:{client_id}")
 }
 
 pub fn sign_ups_key(ip: &str) -> String {

@@ -254,7 +254,67 @@ async fn invitations_check_who_may_be_what_again_when_accepted(app: &TestApp) {
     assert_eq!(staff, 0, "Dan did not join the staff");
 }
 
+/// A client's own user sends invitations from the client's allowance: resending until
+/// refused leaves the practice's own allowance whole.
+async fn a_clients_user_draws_on_the_clients_invitation_allowance(app: &TestApp) {
+    let admin = app.sign_up("client-allowance").await;
+    let acme = an_acme_client(app, &admin).await;
+    let in_acme = acting_in_client(app, &admin, acme).await;
+    let admin_role = app.role_id(admin.practice_id, "Admin").await;
+    let employee = app.role_id(admin.practice_id, "Employee").await;
+    let link = crate::client_users::invite(app, &in_acme, "Owen Owner", "owen.allowance@example.com", admin_role).await;
+    let owen = crate::client_users::accept(app, &link).await;
+    let (status, body) = app
+        .call(
+            &owen,
+            "invite_client_user",
+            &[
+                ("name", "Bea"),
+                ("email", "bea.allowance@example.com"),
+                ("role_id", &employee.to_string()),
+            ],
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    let invitation: i64 = sqlx::query_scalar("SELECT id FROM invitations WHERE email = 'bea.allowance@example.com'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let mut sent = 1;
+    loop {
+        let (status, body) = app
+            .call(
+                &owen,
+                "resend_client_invitation",
+                &[("invitation_id", &invitation.to_string())],
+            )
+            .await;
+        if status == 429 {
+            assert!(body.to_string().contains("Acme Ltd has sent"), "{body}");
+            break;
+        }
+        assert!(status.is_success(), "{body}");
+        sent += 1;
+        assert!(sent <= 50, "never refused");
+    }
+    assert_eq!(sent, 20, "a client's allowance is 20 an hour");
+    // The practice's allowance is its own.
+    let (status, body) = app
+        .call(
+            &admin.client,
+            "invite_user",
+            &[
+                ("name", "Nia New"),
+                ("email", "nia.allowance@example.com"),
+                ("role_id", &employee.to_string()),
+            ],
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+}
+
 crate::on_both_backends!(
     a_manager_cannot_change_an_admins_access_by_any_path,
     invitations_check_who_may_be_what_again_when_accepted,
+    a_clients_user_draws_on_the_clients_invitation_allowance,
 );

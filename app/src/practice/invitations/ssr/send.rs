@@ -17,27 +17,53 @@ use crate::platform::names::{DisplayName, EmailAddress};
 use crate::platform::state::AppState;
 use crate::platform::tokens::{hash_token, new_token};
 
-/// Queues invitation `id`'s email (new or resent), counted against the practice's allowance
-/// (a client's invitations count there too).
+/// Queues invitation `id`'s email (new or resent), counted against the sender's allowance
+/// ([`count_invitation_email`]).
 async fn send_invitation_email(
     conn: &mut AnyConnection,
     actor: &PracticeActor,
     scope: Scope<'_>,
     id: i64,
 ) -> Result<(), AppError> {
-    count_invitation_email(conn, actor.practice_id).await?;
+    count_invitation_email(conn, actor, scope).await?;
     let account = scope.account_name(conn, actor.practice_id).await?;
     issue_link(conn, &actor.state, id, &account, &actor.session.name).await?;
     Ok(())
 }
 
-/// Counts one invitation email against the practice's hourly allowance.
-async fn count_invitation_email(conn: &mut AnyConnection, practice_id: i64) -> Result<(), AppError> {
-    let limit = throttle::INVITATIONS_PER_PRACTICE;
-    match throttle::take(conn, &throttle::invitations_key(practice_id), limit).await? {
+/// Counts one invitation email against the hourly allowance of whoever sends it: the
+/// practice's for its staff (into the practice or into a client), the client's for the
+/// client's own users (who cannot spend the practice's).
+async fn count_invitation_email(
+    conn: &mut AnyConnection,
+    actor: &PracticeActor,
+    scope: Scope<'_>,
+) -> Result<(), AppError> {
+    let staff: bool = sqlx::query_scalar::<_, i64>(
+        r#"SELECT COUNT(*) FROM practice_members WHERE practice_id = $1 AND user_id = $2 AND status = $3"#,
+    )
+    .bind(actor.practice_id)
+    .bind(actor.user_id())
+    .bind(crate::domain::statuses::MemberStatus::Active.as_str())
+    .fetch_one(&mut *conn)
+    .await?
+        > 0;
+    let (key, limit, sender) = match scope {
+        Scope::Client { id, name } if !staff => (
+            throttle::client_invitations_key(id),
+            throttle::INVITATIONS_PER_CLIENT,
+            name.to_owned(),
+        ),
+        _ => (
+            throttle::invitations_key(actor.practice_id),
+            throttle::INVITATIONS_PER_PRACTICE,
+            "This practice".to_owned(),
+        ),
+    };
+    match throttle::take(conn, &key, limit).await? {
         Ok(()) => Ok(()),
         Err(minutes) => Err(AppError::TooMany(format!(
-            "This practice has sent {} invitations in the last hour. Try again in {minutes} minutes.",
+            "{sender} has sent {} invitations in the last hour. Try again in {minutes} minutes.",
             limit.attempts
         ))),
     }
