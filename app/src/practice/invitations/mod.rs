@@ -35,8 +35,6 @@ pub enum InvitationState {
     /// a new one, or the existing login's (checked through the sign-in throttle).
     Open,
     Expired,
-    /// Accepted, revoked, replaced by a resend, or never existed: all look the same.
-    Invalid,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

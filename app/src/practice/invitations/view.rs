@@ -17,7 +17,9 @@ pub fn AcceptInvitationPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p>"Loading invitation…"</p> }>
                 {move || {
                     invitation.get().map(|result| match result {
-                        Err(_) | Ok(InvitationView { state: InvitationState::Invalid, .. }) => view! {
+                        // Accepted, revoked, replaced by a resend, or never existed: all look
+                        // the same (the server answers "not found" for each).
+                        Err(_) => view! {
                             <h1>"This invitation link is not valid"</h1>
                             <p>"It may have been used already, revoked, or replaced by a newer invitation. Ask your practice's admin to send a new one."</p>
                         }

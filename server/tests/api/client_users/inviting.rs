@@ -156,10 +156,24 @@ async fn the_client_side_cannot_touch_practice_staff_or_escalate(app: &TestApp) 
             .await;
         assert!(status == 404 || status == 403, "{user}: {status}");
     }
-    // Inviting practice staff from the client's side is refused: the matrix gives them access.
+    // Inviting practice staff from the client's side answers as any invitation (the client
+    // must not learn who the practice's staff are); accepting it is refused, as the matrix
+    // gives them access (security::insiders). From the practice's side it is refused at once.
     let (status, body) = app
         .call(
             &owen,
+            "invite_client_user",
+            &[
+                ("name", "Ada"),
+                ("email", &s.admin.email),
+                ("role_id", &s.employee_role.to_string()),
+            ],
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    let (status, body) = app
+        .call(
+            &s.admin.client,
             "invite_client_user",
             &[
                 ("name", "Ada"),

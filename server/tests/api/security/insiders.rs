@@ -313,8 +313,68 @@ async fn a_clients_user_draws_on_the_clients_invitation_allowance(app: &TestApp)
     assert!(status.is_success(), "{body}");
 }
 
+/// What a client's user or a link's holder learns about people: nothing they could not
+/// see already.
+async fn no_enumeration_from_inside(app: &TestApp) {
+    let admin = app.sign_up("no-enum").await;
+    let acme = an_acme_client(app, &admin).await;
+    let in_acme = acting_in_client(app, &admin, acme).await;
+    let admin_role = app.role_id(admin.practice_id, "Admin").await;
+    let employee = app.role_id(admin.practice_id, "Employee").await;
+    let link = crate::client_users::invite(app, &in_acme, "Owen Owner", "owen.noenum@example.com", admin_role).await;
+    let owen = crate::client_users::accept(app, &link).await;
+    // Inviting the practice's staff from the client's side answers as any invitation does.
+    let (_, colleague) = crate::helpers::join(app, &admin, "Cal Colleague", "cal.noenum@example.com", employee).await;
+    let _ = colleague;
+    let mut answers = Vec::new();
+    for email in ["cal.noenum@example.com", "nobody.noenum@example.com"] {
+        answers.push(
+            app.call(
+                &owen,
+                "invite_client_user",
+                &[
+                    ("name", "Someone"),
+                    ("email", email),
+                    ("role_id", &employee.to_string()),
+                ],
+            )
+            .await,
+        );
+    }
+    assert!(answers[0].0.is_success(), "{:?}", answers[0]);
+    assert_eq!(answers[0], answers[1], "staff or not, the same answer");
+
+    // A used or revoked link answers as an unknown one: no name, email, role or practice.
+    let (_, unknown) = app
+        .call(&app.client(), "get_invitation", &[("token", &"0".repeat(64))])
+        .await;
+    let (status, used) = app.call(&app.client(), "get_invitation", &[("token", &link)]).await;
+    assert_eq!(status, 404, "{used}");
+    assert_eq!(used, unknown);
+    let revoked = app
+        .invite_and_read_link(&admin, "Rex Revoked", "rex.noenum@example.com", employee)
+        .await;
+    let invitation: i64 = sqlx::query_scalar("SELECT id FROM invitations WHERE email = 'rex.noenum@example.com'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let (status, body) = app
+        .call(
+            &admin.client,
+            "revoke_invitation",
+            &[("invitation_id", &invitation.to_string())],
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    let (status, body) = app.call(&app.client(), "get_invitation", &[("token", &revoked)]).await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(body, unknown);
+    assert!(!body.to_string().contains("rex"), "{body}");
+}
+
 crate::on_both_backends!(
     a_manager_cannot_change_an_admins_access_by_any_path,
+    no_enumeration_from_inside,
     invitations_check_who_may_be_what_again_when_accepted,
     a_clients_user_draws_on_the_clients_invitation_allowance,
 );

@@ -56,12 +56,13 @@ impl InvitationRow {
 
 /// What the holder of a link sees before accepting.
 pub async fn view_by_token(db: &Db, token: &str) -> Result<InvitationView, AppError> {
+    // A link used, revoked or replaced answers as one that never was: whoever holds an old
+    // link (a forwarded email, a shared inbox) learns nothing of whom it named.
     let row = find_by_token(db, token)
         .await?
+        .filter(|row| row.is_pending())
         .ok_or_else(|| AppError::NotFound("This invitation link".into()))?;
-    let state = if !row.is_pending() {
-        InvitationState::Invalid
-    } else if row.expires_at <= now() {
+    let state = if row.expires_at <= now() {
         InvitationState::Expired
     } else {
         InvitationState::Open

@@ -39,15 +39,7 @@ async fn count_invitation_email(
     actor: &PracticeActor,
     scope: Scope<'_>,
 ) -> Result<(), AppError> {
-    let staff: bool = sqlx::query_scalar::<_, i64>(
-        r#"SELECT COUNT(*) FROM practice_members WHERE practice_id = $1 AND user_id = $2 AND status = $3"#,
-    )
-    .bind(actor.practice_id)
-    .bind(actor.user_id())
-    .bind(crate::domain::statuses::MemberStatus::Active.as_str())
-    .fetch_one(&mut *conn)
-    .await?
-        > 0;
+    let staff = sent_by_staff(conn, actor).await?;
     let (key, limit, sender) = match scope {
         Scope::Client { id, name } if !staff => (
             throttle::client_invitations_key(id),
@@ -67,6 +59,20 @@ async fn count_invitation_email(
             limit.attempts
         ))),
     }
+}
+
+/// Whether `actor` is on their practice's active staff (and not only one of a client's
+/// own users).
+async fn sent_by_staff(conn: &mut AnyConnection, actor: &PracticeActor) -> Result<bool, AppError> {
+    let n: i64 = sqlx::query_scalar(
+        r#"SELECT COUNT(*) FROM practice_members WHERE practice_id = $1 AND user_id = $2 AND status = $3"#,
+    )
+    .bind(actor.practice_id)
+    .bind(actor.user_id())
+    .bind(crate::domain::statuses::MemberStatus::Active.as_str())
+    .fetch_one(conn)
+    .await?;
+    Ok(n > 0)
 }
 
 /// Gives invitation `id` a fresh expiry and queues the email with its link. With SMTP the
@@ -220,8 +226,8 @@ pub async fn invite(
 
 /// Refuses an invitation to someone already in the account, or who may not be there
 /// (`policy::invitation_clash`): a member of the practice, one of its clients' own users
-/// for the practice; for a client, one of its users or one of the practice's staff (whose
-/// access to the client comes from the practice's matrix).
+/// for the practice; for a client, one of its users or, when the practice's staff sends
+/// it, one of the practice's staff (whose access to the client comes from the matrix).
 async fn already_in(
     conn: &mut AnyConnection,
     actor: &PracticeActor,
@@ -237,6 +243,9 @@ async fn already_in(
     let why = match invitation_clash(conn, actor.practice_id, scope.client_id(), email).await? {
         None => return Ok(()),
         Some(Clash::Member) => format!("{email} is already a member of this practice."),
+        // A client's own user is not told who the practice's staff are: the invitation goes
+        // as any other, and is refused when accepted (see `accept`).
+        Some(Clash::Staff) if !sent_by_staff(conn, actor).await? => return Ok(()),
         Some(Clash::Staff) => {
             format!("{email} cannot be invited here: their access to {client} is given by the practice.")
         }
