@@ -40,6 +40,9 @@ pub fn SignInPage() -> impl IntoView {
         <Title text="Sign in"/>
         <section class="card narrow">
             <h1>"Sign in"</h1>
+            {(leptos_router::hooks::use_query_map().with_untracked(|q| q.get("two_step").as_deref() == Some("off"))).then(|| view! {
+                <p class="alert success" role="status">"Two-step sign-in is off for your login. Sign in with your password, then set it up again."</p>
+            })}
             <ActionForm action=action attr:novalidate="true">
                 <FormError error=error/>
                 <Field label="Email" name="email" kind="email" error=error autocomplete="username" value=email/>

@@ -5,6 +5,8 @@ pub mod accounts;
 pub mod users;
 
 #[cfg(feature = "ssr")]
+pub mod login_links;
+#[cfg(feature = "ssr")]
 pub mod password;
 #[cfg(feature = "ssr")]
 pub mod session;

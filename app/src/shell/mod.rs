@@ -69,6 +69,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=crate::account::sign_in::SignInPage ssr=SsrMode::Async/>
                     <Route path=path!("/login/two-step") view=crate::account::two_step::VerifySignInPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/two-step") view=crate::account::two_step::TwoStepPage ssr=SsrMode::Async/>
+                    <Route path=path!("/two-step-reset/:token") view=crate::account::two_step::TwoStepResetPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/access") view=crate::account::my_access::MyAccessPage ssr=SsrMode::Async/>
                     <Route path=path!("/invite/:token") view=crate::practice::invitations::AcceptInvitationPage ssr=SsrMode::Async/>
                     <Route path=path!("/manage-users") view=ManageUsersRoute ssr=SsrMode::Async/>

@@ -18,7 +18,8 @@ pub fn ships_no_script(path: &str, signed_in: bool) -> bool {
     !signed_in
         && (matches!(path, "/login" | "/signup" | "/signup/sent")
             || path.starts_with("/signup/confirm/")
-            || path.starts_with("/invite/"))
+            || path.starts_with("/invite/")
+            || path.starts_with("/two-step-reset/"))
 }
 
 /// [`ships_no_script`] for the request being rendered (never in the browser). "Signed in"

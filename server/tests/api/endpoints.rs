@@ -56,6 +56,7 @@ fn case(name: &str, ids: &Ids) -> Option<Case> {
             false,
         ),
         "get_sign_up" => (Public, f(&[("token", &"0".repeat(64))]), false),
+        "get_two_step_reset" | "use_two_step_reset" => (Public, f(&[("token", &"0".repeat(64))]), false),
         "confirm_sign_up" => (Public, f(&[("token", &"0".repeat(64)), ("password", "x")]), false),
         "sign_in" => (Public, f(&[("email", "walk@example.com"), ("password", "x")]), false),
         "sign_out" => (Public, f(&[]), false),

@@ -1,7 +1,7 @@
 //! Two-step sign-in: a time-based code (TOTP, RFC 6238) from an authenticator app after
 //! the password, or one of ten one-time recovery codes. Anyone turns it on for their own
 //! login from the account menu; a practice can require it of all its staff, and its
-//! admins can reset a member's (audited).
+//! admins can send a member a link that resets theirs (a lost phone; audited).
 //!
 //! Every door that checks a password and then starts a session goes through
 //! [`ssr::sign_in_or_challenge`]: with two-step sign-in on, the session starts only after
@@ -17,7 +17,7 @@ use crate::platform::error::AppError;
 pub mod ssr;
 mod view;
 
-pub use view::{TwoStepPage, VerifySignInPage};
+pub use view::{TwoStepPage, TwoStepResetPage, VerifySignInPage};
 
 /// How many recovery codes a login gets when it turns two-step sign-in on.
 pub const RECOVERY_CODES: usize = 10;
@@ -76,5 +76,23 @@ pub async fn verify_sign_in(code: String) -> Result<(), AppError> {
     let state = crate::platform::http::request::app_state()?;
     ssr::verify_sign_in(&state, &code).await?;
     leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// Whether a two-step reset link (`/two-step-reset/<token>`) may still be used: `NotFound`
+/// when it was used, replaced, has expired or never was (all answer the same).
+#[server(endpoint = "get_two_step_reset")]
+pub async fn get_two_step_reset(token: String) -> Result<(), AppError> {
+    let state = crate::platform::http::request::app_state()?;
+    ssr::reset::check(&state, &token).await
+}
+
+/// Turns off the two-step sign-in of the login a reset link was sent to, and ends its
+/// sessions; then to signing in, with the password alone.
+#[server(endpoint = "use_two_step_reset")]
+pub async fn use_two_step_reset(token: String) -> Result<(), AppError> {
+    let state = crate::platform::http::request::app_state()?;
+    ssr::reset::use_link(&state, &token).await?;
+    leptos_axum::redirect("/login?two_step=off");
     Ok(())
 }

@@ -124,3 +124,35 @@ pub fn VerifySignInPage() -> impl IntoView {
         </section>
     }
 }
+
+/// The page a two-step reset link opens: "Turn off two-step sign-in", or why it cannot.
+#[component]
+pub fn TwoStepResetPage() -> impl IntoView {
+    let params = leptos_router::hooks::use_params_map();
+    let token = move || params.with(|p| p.get("token").unwrap_or_default());
+    let link = Resource::new(token, get_two_step_reset);
+    let action = ServerAction::<UseTwoStepReset>::new();
+    let error = crate::ui::forms::action_error(action);
+    view! {
+        <leptos_meta::Title text="Reset two-step sign-in"/>
+        <section class="card narrow">
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || link.get().map(|open| match open {
+                    Err(_) => view! {
+                        <h1>"This link is not valid"</h1>
+                        <p>"It may have been used already, replaced by a newer one, or have expired. Ask your practice's admin to send a new one."</p>
+                    }.into_any(),
+                    Ok(()) => view! {
+                        <h1>"Reset two-step sign-in"</h1>
+                        <p>"This turns off two-step sign-in for your login and signs you out everywhere. Then sign in with your password and set it up again."</p>
+                        <ActionForm action=action>
+                            <crate::ui::forms::FormError error=error/>
+                            <input type="hidden" name="token" value=token()/>
+                            <button type="submit" disabled=move || action.pending().get()>"Turn off two-step sign-in"</button>
+                        </ActionForm>
+                    }.into_any(),
+                })}
+            </Suspense>
+        </section>
+    }
+}

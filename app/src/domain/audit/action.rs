@@ -43,10 +43,11 @@ pub enum AuditAction {
     LeaverReportDownloaded,
     AuditLogDownloaded,
     OwnAccessEmailsChanged,
+    TwoStepResetSent,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 37] = [
+    pub const ALL: [AuditAction; 38] = [
         Self::PracticeCreated,
         Self::MainUserTransferred,
         Self::InvitationCreated,
@@ -84,6 +85,7 @@ impl AuditAction {
         Self::LeaverReportDownloaded,
         Self::AuditLogDownloaded,
         Self::OwnAccessEmailsChanged,
+        Self::TwoStepResetSent,
     ];
 
     /// The value stored in `audit_events.action`.
@@ -126,6 +128,7 @@ impl AuditAction {
             Self::LeaverReportDownloaded => "report.leaver_downloaded",
             Self::AuditLogDownloaded => "report.audit_downloaded",
             Self::OwnAccessEmailsChanged => "user.access_emails",
+            Self::TwoStepResetSent => "member.two_step_reset_sent",
         }
     }
 
@@ -173,6 +176,7 @@ impl AuditAction {
             Self::LeaverReportDownloaded => "Downloaded a leaver report",
             Self::AuditLogDownloaded => "Downloaded the audit log",
             Self::OwnAccessEmailsChanged => "Changed their own access-change emails",
+            Self::TwoStepResetSent => "Sent a link to reset a user's two-step sign-in",
         }
     }
 }

@@ -248,6 +248,10 @@ pub enum Event {
         before: TwoStepState,
         after: TwoStepState,
     },
+    /// An admin asked for a member's two-step sign-in to be reset: a link went to them.
+    TwoStepResetSent {
+        member: Target,
+    },
     TwoStepRequirementChanged {
         before: RequireTwoStep,
         after: RequireTwoStep,

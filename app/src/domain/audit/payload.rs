@@ -170,6 +170,9 @@ pub struct SignInFailure {
 #[serde(default)]
 pub struct TwoStepState {
     pub two_step: String,
+    /// Turned off with a reset link: the name of the admin who sent it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link_from: Option<String>,
 }
 
 /// The access-change emails on or off (the practice's setting, or a person's own).

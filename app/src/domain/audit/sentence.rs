@@ -142,7 +142,14 @@ impl Event {
             Self::SignInFailed { email, .. } => format!("A sign-in as {} failed", label(email, "someone")),
             Self::TwoStepEnabled { .. } => format!("{who} turned on two-step sign-in"),
             Self::TwoStepDisabled { .. } => format!("{who} turned off two-step sign-in"),
-            Self::TwoStepReset { member, .. } => format!("{who} reset {}'s two-step sign-in", label(member, "someone")),
+            Self::TwoStepReset { member, after, .. } => match &after.link_from {
+                Some(from) => format!("{who} turned off their two-step sign-in with the reset link {from} sent"),
+                None => format!("{who} reset {}'s two-step sign-in", label(member, "someone")),
+            },
+            Self::TwoStepResetSent { member } => format!(
+                "{who} sent {} a link to reset their two-step sign-in",
+                label(member, "someone")
+            ),
             Self::TwoStepRequirementChanged { after, .. } => {
                 if after.require_two_step {
                     format!("{who} required two-step sign-in for all staff")

@@ -55,7 +55,6 @@ impl Event {
             after,
             count: None,
         };
-        let status = |s: &str| TwoStepState { two_step: s.to_owned() };
         match self {
             Self::PracticeCreated { practice } => row(A::PracticeCreated, practice),
             Self::MainUserTransferred { member, before, after } => {
@@ -188,9 +187,8 @@ impl Event {
             }
             Self::TwoStepEnabled { user } => row(A::TwoStepEnabled, user),
             Self::TwoStepDisabled { user } => row(A::TwoStepDisabled, user),
-            Self::TwoStepReset { member, .. } => {
-                changed(A::TwoStepReset, member, json(&status("on")), json(&status("off")))
-            }
+            Self::TwoStepReset { member, before, after } => changed(A::TwoStepReset, member, json(before), json(after)),
+            Self::TwoStepResetSent { member } => row(A::TwoStepResetSent, member),
             Self::TwoStepRequirementChanged { before, after } => {
                 untargeted(A::TwoStepRequirementChanged, json(before), json(after))
             }
@@ -367,6 +365,7 @@ impl Event {
                 after: read(after),
             },
             A::LeaverReportDownloaded => Self::LeaverReportDownloaded { member: t, clients: n },
+            A::TwoStepResetSent => Self::TwoStepResetSent { member: t },
             A::AuditLogDownloaded => Self::AuditLogDownloaded {
                 after: after.map(|a| read(Some(a))),
             },

@@ -54,8 +54,17 @@ fn events_read_back_as_they_were_written() {
     round_trip(Event::AuditLogDownloaded { after: None });
     round_trip(Event::TwoStepReset {
         member: Target::user(5, "sam@example.com"),
-        before: TwoStepState { two_step: "on".into() },
-        after: TwoStepState { two_step: "off".into() },
+        before: TwoStepState {
+            two_step: "on".into(),
+            link_from: None,
+        },
+        after: TwoStepState {
+            two_step: "off".into(),
+            link_from: Some("Ada Admin".into()),
+        },
+    });
+    round_trip(Event::TwoStepResetSent {
+        member: Target::user(5, "sam@example.com"),
     });
 }
 

@@ -29,6 +29,54 @@ pub enum LinkTo {
     Invitation(i64),
     /// `/signup/confirm/<token>`, for an unconfirmed sign-up request.
     SignUp(i64),
+    /// A login link (`identity::login_links`): its path is its purpose's.
+    Login(i64),
+}
+
+/// What a login link (`login_links.purpose`) is for, and where it opens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoginPurpose {
+    /// An admin asked for the login's two-step sign-in to be reset (a lost phone).
+    TwoStepReset,
+    /// A forgotten password.
+    PasswordReset,
+    /// A new email address to confirm.
+    EmailChange,
+}
+
+impl LoginPurpose {
+    pub const ALL: [Self; 3] = [Self::TwoStepReset, Self::PasswordReset, Self::EmailChange];
+
+    /// The value stored in `login_links.purpose`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TwoStepReset => "two_step_reset",
+            Self::PasswordReset => "password_reset",
+            Self::EmailChange => "email_change",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == value)
+    }
+
+    /// Where its link opens (`/<path>/<token>`).
+    pub fn path(self) -> &'static str {
+        match self {
+            Self::TwoStepReset => "two-step-reset",
+            Self::PasswordReset => "reset-password",
+            Self::EmailChange => "confirm-email",
+        }
+    }
+
+    /// How long its link lives, in seconds.
+    pub fn lifetime(self) -> i64 {
+        match self {
+            Self::TwoStepReset => 24 * 3600,
+            Self::PasswordReset => 3600,
+            Self::EmailChange => 24 * 3600,
+        }
+    }
 }
 
 pub struct OutgoingEmail<'a> {
@@ -55,8 +103,8 @@ pub async fn enqueue(
         MailStatus::Kept
     };
     sqlx::query_scalar(
-        r#"INSERT INTO email_outbox (practice_id, to_address, subject, body_text, body_html, status, attempts, next_attempt_at, created_at, invitation_id, sign_up_request_id)
-           VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $7, $8, $9) RETURNING id"#,
+        r#"INSERT INTO email_outbox (practice_id, to_address, subject, body_text, body_html, status, attempts, next_attempt_at, created_at, invitation_id, sign_up_request_id, login_link_id)
+           VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $7, $8, $9, $10) RETURNING id"#,
     )
     .bind(email.practice_id)
     .bind(email.to)
@@ -71,6 +119,10 @@ pub async fn enqueue(
     })
     .bind(match email.link {
         Some(LinkTo::SignUp(id)) => Some(id),
+        _ => None,
+    })
+    .bind(match email.link {
+        Some(LinkTo::Login(id)) => Some(id),
         _ => None,
     })
     .fetch_one(conn)
@@ -129,3 +181,22 @@ impl MailStatus {
 #[cfg(feature = "ssr")]
 #[derive(Clone, Debug, Default)]
 pub struct OutboxSignal(pub Arc<tokio::sync::Notify>);
+
+#[cfg(test)]
+mod login_purpose_tests {
+    use super::LoginPurpose;
+
+    #[test]
+    fn each_purpose_reads_back_and_opens_its_own_page() {
+        let mut paths = Vec::new();
+        for p in LoginPurpose::ALL {
+            assert_eq!(LoginPurpose::parse(p.as_str()), Some(p));
+            assert!(p.lifetime() > 0 && p.lifetime() <= 24 * 3600);
+            paths.push(p.path());
+        }
+        paths.dedup();
+        assert_eq!(paths.len(), LoginPurpose::ALL.len());
+        assert_eq!(LoginPurpose::parse("invitation"), None);
+        assert_eq!(LoginPurpose::PasswordReset.lifetime(), 3600, "a reset lives an hour");
+    }
+}

@@ -23,6 +23,21 @@ const LEASE_SECS: i64 = 120;
 /// never reached anyone dies unseen.
 async fn issue_link(db: &Db, link: LinkTo, base_url: &str) -> Result<Option<String>, sqlx::Error> {
     let token = new_token();
+    if let LinkTo::Login(id) = link {
+        // A login link's path is its purpose's; one used or expired is no longer open.
+        let purpose: Option<String> = sqlx::query_scalar(
+            r#"UPDATE login_links SET token_hash = $1 WHERE id = $2 AND used_at IS NULL AND expires_at > $3
+               RETURNING purpose"#,
+        )
+        .bind(hash_token(&token))
+        .bind(id)
+        .bind(now())
+        .fetch_optional(db.pool())
+        .await?;
+        return Ok(purpose
+            .and_then(|p| super::LoginPurpose::parse(&p))
+            .map(|p| format!("{base_url}/{}/{token}", p.path())));
+    }
     let (sql, id, path) = match link {
         LinkTo::Invitation(id) => (
             r#"UPDATE invitations SET token_hash = $1 WHERE id = $2 AND status = 'pending'"#,
@@ -34,6 +49,7 @@ async fn issue_link(db: &Db, link: LinkTo, base_url: &str) -> Result<Option<Stri
             id,
             "signup/confirm",
         ),
+        LinkTo::Login(_) => unreachable!("answered above"),
     };
     let updated = sqlx::query(sql)
         .bind(hash_token(&token))
@@ -54,6 +70,7 @@ struct Claimed {
     attempts: i64,
     invitation_id: Option<i64>,
     sign_up_request_id: Option<i64>,
+    login_link_id: Option<i64>,
 }
 
 impl Claimed {
@@ -61,6 +78,7 @@ impl Claimed {
         self.invitation_id
             .map(LinkTo::Invitation)
             .or(self.sign_up_request_id.map(LinkTo::SignUp))
+            .or(self.login_link_id.map(LinkTo::Login))
     }
 }
 
@@ -112,7 +130,8 @@ pub async fn send_due(
                         WHERE status = $3 AND next_attempt_at <= $2 AND (claimed_until IS NULL OR claimed_until < $2)
                         ORDER BY id LIMIT 10)
              AND status = $3 AND (claimed_until IS NULL OR claimed_until < $2)
-           RETURNING id, to_address, subject, body_text, body_html, attempts, invitation_id, sign_up_request_id"#,
+           RETURNING id, to_address, subject, body_text, body_html, attempts, invitation_id, sign_up_request_id,
+                     login_link_id"#,
     )
     .bind(t + LEASE_SECS)
     .bind(t)

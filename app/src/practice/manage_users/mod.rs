@@ -60,7 +60,7 @@ pub struct UsersPage {
 
 /// What the page says after resetting someone's two-step sign-in (with JavaScript from the
 /// action's answer, without it from [`UsersPage::notice`]).
-pub const TWO_STEP_RESET: &str = "Two-step sign-in was reset: they sign in with their password and set it up again.";
+pub const TWO_STEP_RESET: &str = "A link to reset their two-step sign-in was emailed to them: once they open it, they sign in with their password and set it up again.";
 
 /// One page of the practice's users: `search` matches name or email, `role` is a role id
 /// (empty: any), `status` one of active, invited, expired, deactivated (empty: any).

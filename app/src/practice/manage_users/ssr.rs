@@ -5,7 +5,7 @@ use crate::access::policy::{hold_practice, keep_an_admin, only_admins_act_on_adm
 use crate::access::policy::{may_grant, may_grant_all};
 use crate::access::practices::practice_name;
 use crate::access::roles::{chosen_role, practice_roles};
-use crate::domain::audit::payload::{MainUser, RoleNamed, TwoStepState};
+use crate::domain::audit::payload::{MainUser, RoleNamed};
 use crate::domain::audit::{Event, Target};
 use crate::domain::roles::RoleKind;
 use crate::domain::roles::display_role_name;
@@ -274,9 +274,13 @@ pub async fn transfer_main(actor: &PracticeActor, user_id: i64) -> Result<(), Ap
     Ok(())
 }
 
-/// Clears member `user_id`'s two-step sign-in (a lost phone) and ends their sessions: they
-/// sign in with their password and, where the practice requires it, set it up again.
+/// A member's lost phone: sends them a link that turns their two-step sign-in off (24
+/// hours, single use). The login is its owner's and may belong to other businesses too, so
+/// a practice never clears it itself, and the answer is the same whatever else the login
+/// belongs to. Using the link ends the login's sessions (`account::two_step`).
 pub async fn reset_two_step(actor: &PracticeActor, user_id: i64) -> Result<(), AppError> {
+    use crate::identity::login_links::{Message, NewLink, send};
+    use crate::platform::mail::{LoginPurpose, escape_html};
     if user_id == actor.user_id() {
         return Err(AppError::NotAllowed(
             "Use Two-step sign-in in your own account menu to change your own.".into(),
@@ -295,31 +299,47 @@ pub async fn reset_two_step(actor: &PracticeActor, user_id: i64) -> Result<(), A
             m.name
         )));
     }
-    // The login is one for every business it belongs to: one practice's admin must not
-    // weaken its sign-in to another's.
-    let elsewhere: i64 = sqlx::query_scalar(
-        r#"SELECT (SELECT COUNT(*) FROM practice_members WHERE user_id = $1 AND practice_id <> $2)
-                + (SELECT COUNT(*) FROM client_users WHERE user_id = $1 AND practice_id <> $2)"#,
+    let practice = crate::access::practices::practice_name(&mut tx, actor.practice_id).await?;
+    let admin = actor.session.name.clone();
+    let name = m.name.clone();
+    send(
+        &mut tx,
+        &actor.state,
+        NewLink {
+            purpose: LoginPurpose::TwoStepReset,
+            user_id,
+            to: &m.email,
+            new_email: None,
+            practice_id: Some(actor.practice_id),
+            requested_by: Some(actor.user_id()),
+        },
+        |link| Message {
+            subject: format!("Reset your two-step sign-in for {practice}"),
+            text: format!(
+                "Hello {name},\n\n{admin} at {practice} asked for your two-step sign-in to be reset, \
+                 as when a phone is lost. To turn it off, open this link:\n{link}\n\n\
+                 Then sign in with your password and set two-step sign-in up again. The link works once \
+                 and expires in 24 hours. If you did not ask for this, ignore this email: nothing changes.\n"
+            ),
+            html: format!(
+                "<p>Hello {n},</p><p>{a} at <strong>{p}</strong> asked for your two-step sign-in to be reset, \
+                 as when a phone is lost.</p><p><a href=\"{l}\">Turn off my two-step sign-in</a></p>\
+                 <p>Then sign in with your password and set two-step sign-in up again. The link works once \
+                 and expires in 24 hours. If you did not ask for this, ignore this email: nothing changes.</p>",
+                n = escape_html(&name),
+                a = escape_html(&admin),
+                p = escape_html(&practice),
+                l = escape_html(link),
+            ),
+        },
     )
-    .bind(user_id)
-    .bind(actor.practice_id)
-    .fetch_one(&mut *tx)
     .await?;
-    if elsewhere > 0 {
-        return Err(AppError::Conflict(format!(
-            "{}'s two-step sign-in cannot be reset here: only they can change it (with a recovery code).",
-            m.name
-        )));
-    }
-    crate::account::two_step::ssr::clear(&mut tx, user_id).await?;
-    end_all_for_user(&mut tx, user_id).await?;
-    tx.record(Event::TwoStepReset {
+    tx.record(Event::TwoStepResetSent {
         member: Target::user(user_id, &m.email),
-        before: TwoStepState { two_step: "on".into() },
-        after: TwoStepState { two_step: "off".into() },
     })
     .await?;
     tx.commit().await?;
+    actor.state.outbox.0.notify_one();
     Ok(())
 }
 

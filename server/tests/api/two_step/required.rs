@@ -57,17 +57,41 @@ async fn a_practice_can_require_it_and_admins_can_reset_it(app: &TestApp) {
     // A sign-in of theirs waiting for its code when the reset comes must start again.
     let waiting = password_step(app, "staff.ts-req@example.com").await;
 
-    // A lost phone: the admin resets it; the member's sessions end and the password alone
-    // signs in, straight to setting it up again.
+    // A lost phone: the admin sends a reset link; nothing changes until the member opens it
+    // (the login is theirs). Then their sessions end and the password alone signs in,
+    // straight to setting it up again.
     let staff_id = staff_line["user_id"].as_i64().unwrap();
+    let seen = app.mail_count("staff.ts-req@example.com");
     let (status, body) = app
         .call(&admin.client, "reset_two_step", &[("user_id", &staff_id.to_string())])
         .await;
     assert!(status.is_success(), "{body}");
+    assert!(app.me(&staff).await.is_object(), "nothing changed yet");
+    let mail = app
+        .smtp
+        .as_ref()
+        .unwrap()
+        .wait_for("staff.ts-req@example.com", seen)
+        .await;
+    assert!(
+        mail.data.contains("asked for your two-step sign-in to be reset"),
+        "{}",
+        mail.data
+    );
+    let link = crate::helpers::link_token(&mail.data, "/two-step-reset/");
+    let (status, body) = app.call(&app.client(), "get_two_step_reset", &[("token", &link)]).await;
+    assert!(status.is_success(), "{body}");
+    let (status, body) = app.call(&app.client(), "use_two_step_reset", &[("token", &link)]).await;
+    assert!(status.is_success() || status.is_redirection(), "{body}");
     assert_eq!(app.me(&staff).await, Value::Null, "sessions ended");
     let (status, body) = verify(app, &waiting, &code_at(&key, now() + 30)).await;
     assert_eq!(status, 409, "the waiting sign-in went with the reset: {body}");
     assert_eq!(app.me(&waiting).await, Value::Null);
+    // The link works once.
+    let (status, _) = app.call(&app.client(), "use_two_step_reset", &[("token", &link)]).await;
+    assert_eq!(status, 404);
+    let (status, _) = app.call(&app.client(), "get_two_step_reset", &[("token", &link)]).await;
+    assert_eq!(status, 404);
     let (again, _, _) = app.sign_in("staff.ts-req@example.com", PASSWORD).await;
     assert_eq!(app.me(&again).await["must_set_up_two_step"], true);
     let (status, _) = app
@@ -79,11 +103,27 @@ async fn a_practice_can_require_it_and_admins_can_reset_it(app: &TestApp) {
         .fetch_all(app.db.pool())
         .await
         .unwrap();
-    for expected in ["practice.two_step_required", "member.two_step_reset"] {
+    for expected in [
+        "practice.two_step_required",
+        "member.two_step_reset_sent",
+        "member.two_step_reset",
+    ] {
         assert!(actions.iter().any(|a| a == expected), "{expected} in {actions:?}");
     }
+    let (_, log) = app
+        .call(
+            &admin.client,
+            "list_audit_events",
+            &[("action", "member.two_step_reset")],
+        )
+        .await;
+    assert_eq!(
+        log["entries"][0]["sentence"], "Sam Staff turned off their two-step sign-in with the reset link Ada Admin sent",
+        "{log}"
+    );
 
-    // A login that also belongs to another practice is not this practice's to weaken.
+    // A login that also belongs to another practice gets the same answer: the link goes to
+    // its owner, whatever else it belongs to (the practice learns nothing of that).
     turn_on(app, &again).await;
     let other = app.sign_up("ts-req-b").await;
     let employee = app.role_id(other.practice_id, "Employee").await;
@@ -99,7 +139,7 @@ async fn a_practice_can_require_it_and_admins_can_reset_it(app: &TestApp) {
     let (status, body) = app
         .call(&admin.client, "reset_two_step", &[("user_id", &staff_id.to_string())])
         .await;
-    assert_eq!(status, 409, "{body}");
+    assert!(status.is_success(), "{body}");
     assert_eq!(
         app.call(&admin.client, "set_two_step_required", &[]).await.0.as_u16(),
         200,

@@ -1,6 +1,7 @@
 //! Two-step sign-in on the server: keys sealed with `SECRET_KEY`, codes checked once each,
 //! recovery codes stored as hashes ([`setup`]: turning it on and off), and the sign-in
-//! challenge between password and code ([`challenge`]).
+//! challenge between password and code ([`challenge`]); a reset with the link an admin
+//! sent ([`reset`]).
 
 use sqlx::AnyConnection;
 use totp_rs::{Algorithm, Secret, TOTP};
@@ -14,6 +15,7 @@ use crate::platform::state::AppState;
 
 /// Seconds per code; codes of the step before and after are accepted too (clock drift).
 mod challenge;
+pub mod reset;
 mod setup;
 
 pub use challenge::{sign_in_or_challenge, verify_sign_in};
