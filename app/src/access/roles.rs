@@ -41,16 +41,40 @@ pub async fn practice_roles(conn: &mut AnyConnection, practice_id: i64) -> Resul
 }
 
 /// The role `role_id`, if it belongs to the practice; `None` for another practice's role.
+/// On PostgreSQL the role is held (`FOR SHARE`) until the transaction ends: what is given
+/// with it is written before a deletion of the role can begin, or the deletion comes first
+/// and the role is not found (see [`lock_role_to_delete`]). SQLite runs one writer at a time.
 pub async fn find_practice_role(
     conn: &mut AnyConnection,
     practice_id: i64,
     role_id: i64,
 ) -> Result<Option<PracticeRole>, sqlx::Error> {
-    sqlx::query_as(r#"SELECT id, kind, name FROM roles WHERE id = $1 AND practice_id = $2"#)
-        .bind(role_id)
-        .bind(practice_id)
-        .fetch_optional(conn)
-        .await
+    let hold = if is_postgres(conn) { " FOR SHARE" } else { "" };
+    sqlx::query_as(&format!(
+        "SELECT id, kind, name FROM roles WHERE id = $1 AND practice_id = $2{hold}"
+    ))
+    .bind(role_id)
+    .bind(practice_id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Holds role `role_id` of the practice for the transaction that is about to delete it
+/// (PostgreSQL): grants with it in progress finish first (and are then moved with its other
+/// holders), and later ones wait and then find it gone.
+pub async fn lock_role_to_delete(conn: &mut AnyConnection, practice_id: i64, role_id: i64) -> Result<(), sqlx::Error> {
+    if is_postgres(conn) {
+        sqlx::query(r#"SELECT 1 FROM roles WHERE id = $1 AND practice_id = $2 FOR UPDATE"#)
+            .bind(role_id)
+            .bind(practice_id)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+fn is_postgres(conn: &AnyConnection) -> bool {
+    conn.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME
 }
 
 /// The role chosen in the form field `field`, refused unless it is one of the practice's.

@@ -181,6 +181,7 @@ pub async fn delete(actor: &PracticeActor, role_id: i64, move_to: Option<i64>) -
         return Err(AppError::NotAllowed("You cannot delete the role you hold.".into()));
     }
     let mut tx = actor.write().await?;
+    crate::access::roles::lock_role_to_delete(&mut tx, actor.practice_id, role_id).await?;
     let (name, perms) = custom_role(actor, &mut tx, role_id).await?;
     let in_use: i64 = sqlx::query_scalar(
         r#"SELECT (SELECT COUNT(*) FROM practice_members WHERE role_id = $1)

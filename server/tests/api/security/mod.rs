@@ -14,6 +14,7 @@ mod guessing;
 mod insiders;
 mod leavers;
 mod links;
+mod races;
 mod requests;
 mod sign_up;
 

@@ -151,6 +151,10 @@ async fn check_one(
         before_name: Option<String>,
     }
     lock_member(conn, actor.practice_id, user_id, MemberLock::Share).await?;
+    // The role given stays until this commits (a deletion of it waits, or came first).
+    if let Some(role) = role_id {
+        crate::access::roles::find_practice_role(conn, actor.practice_id, role).await?;
+    }
     let found: Option<Found> = sqlx::query_as(
         r#"SELECT u.name AS staff_name, sr.kind AS staff_kind, m.status, p.access_emails, c.name AS client_name, c.archived,
                   r.id AS role_id, r.kind AS role_kind, r.name AS role_name,

@@ -11,7 +11,7 @@ use crate::domain::audit::payload::Invited;
 use crate::domain::audit::{Event, Target, TargetKind};
 use crate::domain::statuses::InvitationStatus;
 use crate::identity::throttle;
-use crate::platform::db::now;
+use crate::platform::db::{Unique, now, on_constraint};
 use crate::platform::mail::{LINK_PLACEHOLDER, LinkTo, OutgoingEmail, enqueue, escape_html};
 use crate::platform::names::{DisplayName, EmailAddress};
 use crate::platform::state::AppState;
@@ -145,6 +145,12 @@ pub async fn issue_link(
     Ok(())
 }
 
+/// One pending invitation per email in an account (the practice, or one of its clients).
+const ONE_PENDING_PER_EMAIL: Unique = Unique {
+    name: "invitations_one_pending_per_email",
+    sqlite_columns: None,
+};
+
 /// Invites `email` into the practice or, for `Scope::Client`, into that client's own users;
 /// `actor` is the inviter with their role in that account.
 pub async fn invite(
@@ -171,15 +177,18 @@ pub async fn invite(
     .bind(scope.client_key())
     .fetch_optional(&mut *tx)
     .await?;
+    let already_pending = || {
+        AppError::invalid(
+            "email",
+            format!(
+                "{} already has a pending invitation. Resend it from the list instead.",
+                email.as_str()
+            ),
+        )
+    };
     if let Some((old_id, expires_at)) = pending {
         if expires_at > now() {
-            return Err(AppError::invalid(
-                "email",
-                format!(
-                    "{} already has a pending invitation. Resend it from the list instead.",
-                    email.as_str()
-                ),
-            ));
+            return Err(already_pending());
         }
         // An expired invitation makes way for the new one.
         sqlx::query(r#"UPDATE invitations SET status = $1 WHERE id = $2"#)
@@ -204,7 +213,10 @@ pub async fn invite(
     .bind(t)
     .bind(scope.client_id())
     .fetch_one(&mut *tx)
-    .await?;
+    .await
+    // Two invitations of one email at once (PostgreSQL: both found none pending above):
+    // the second is told, as if it had come after.
+    .map_err(|e| on_constraint(e, &ONE_PENDING_PER_EMAIL, already_pending))?;
     send_invitation_email(&mut tx, actor, scope, id).await?;
     tx.record(Event::InvitationCreated {
         invitation: Target::new(TargetKind::Invitation, id, email.as_str()),
