@@ -69,6 +69,32 @@ impl Write {
         Ok(insert(&mut self.tx, stored(by, &event)).await?)
     }
 
+    /// Records `event` about a login (a failed sign-in, a wrong two-step code) in the trail
+    /// of every practice the login belongs to, as a member or as one of its clients' own
+    /// users: each practice sees what happens to its people. An event about no login, or
+    /// one that belongs nowhere, is recorded once, in no practice's trail.
+    pub async fn record_about_login(&mut self, user_id: Option<i64>, event: Event) -> Result<(), AppError> {
+        let practices: Vec<i64> = match user_id {
+            Some(id) => {
+                sqlx::query_scalar(
+                    r#"SELECT practice_id FROM practice_members WHERE user_id = $1
+                       UNION SELECT practice_id FROM client_users WHERE user_id = $1"#,
+                )
+                .bind(id)
+                .fetch_all(&mut *self.tx)
+                .await?
+            }
+            None => Vec::new(),
+        };
+        if practices.is_empty() {
+            return self.record_by(By::default(), event).await;
+        }
+        for practice_id in practices {
+            self.record_by(By::system(practice_id), event.clone()).await?;
+        }
+        Ok(())
+    }
+
     /// [`Write::record`], answering the event's id (what came before it is older).
     pub async fn record_returning_id(&mut self, event: Event) -> Result<i64, AppError> {
         Ok(insert_returning_id(&mut self.tx, stored(self.by, &event)).await?)

@@ -89,10 +89,13 @@ pub mod ssr {
             Some((user_id, _)) if right => Ok(user_id),
             _ => {
                 let mut tx = Write::begin(&state.db, By::default()).await?;
-                tx.record(Event::SignInFailed {
-                    email: Target::email(email.as_str()),
-                    after: SignInFailure { address, step: None },
-                })
+                tx.record_about_login(
+                    user.map(|(id, _)| id),
+                    Event::SignInFailed {
+                        email: Target::email(email.as_str()),
+                        after: SignInFailure { address, step: None },
+                    },
+                )
                 .await?;
                 tx.commit().await?;
                 Err(wrong())

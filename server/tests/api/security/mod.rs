@@ -17,6 +17,7 @@ mod links;
 mod races;
 mod requests;
 mod sign_up;
+mod trail;
 
 /// Signs `email` up as a practice of its own, through the API.
 async fn sign_up_as(app: &TestApp, practice: &str, email: &str) -> (reqwest::StatusCode, serde_json::Value) {

@@ -17,7 +17,7 @@ fn now() -> u64 {
 }
 
 /// Turns two-step sign-in on for `who`; returns the key and the recovery codes.
-async fn turn_on(app: &TestApp, who: &Client) -> (Vec<u8>, Vec<String>) {
+pub(crate) async fn turn_on(app: &TestApp, who: &Client) -> (Vec<u8>, Vec<String>) {
     let (status, page) = app.call(who, "get_two_step", &[]).await;
     assert!(status.is_success(), "{page}");
     assert_eq!(page["enabled"], false);
@@ -59,14 +59,14 @@ async fn turn_on(app: &TestApp, who: &Client) -> (Vec<u8>, Vec<String>) {
 }
 
 /// Signs in with the password only; the session waits for the code.
-async fn password_step(app: &TestApp, email: &str) -> Client {
+pub(crate) async fn password_step(app: &TestApp, email: &str) -> Client {
     let (who, status, body) = app.sign_in(email, PASSWORD).await;
     assert!(status.is_success() || status.is_redirection(), "{status} {body}");
     assert_eq!(app.me(&who).await, Value::Null, "not signed in before the code");
     who
 }
 
-async fn verify(app: &TestApp, who: &Client, code: &str) -> (reqwest::StatusCode, Value) {
+pub(crate) async fn verify(app: &TestApp, who: &Client, code: &str) -> (reqwest::StatusCode, Value) {
     app.call(who, "verify_sign_in", &[("code", code)]).await
 }
 

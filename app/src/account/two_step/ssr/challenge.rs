@@ -84,13 +84,16 @@ pub async fn verify_sign_in(state: &AppState, code: &str) -> Result<(), AppError
     let (login, address) = take_attempt(state, c.user_id).await?;
     let mut tx = Write::begin(&state.db, By::default()).await?;
     if !check_code(&mut tx, state, c.user_id, &sealed, code).await? {
-        tx.record(Event::SignInFailed {
-            email: Target::email(&c.email),
-            after: SignInFailure {
-                address: address.clone(),
-                step: Some("two-step code".to_owned()),
+        tx.record_about_login(
+            Some(c.user_id),
+            Event::SignInFailed {
+                email: Target::email(&c.email),
+                after: SignInFailure {
+                    address: address.clone(),
+                    step: Some("two-step code".to_owned()),
+                },
             },
-        })
+        )
         .await?;
         tx.commit().await?;
         return Err(wrong_code());

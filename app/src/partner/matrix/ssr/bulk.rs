@@ -132,8 +132,10 @@ pub async fn apply(
         role: role_name,
         role_id,
         batch_id,
+        // The filter as it was used (trimmed, at most 200 characters), not whatever the
+        // request carried.
         scope: BulkScope {
-            search: scope.search.clone(),
+            search: crate::platform::db::search_term(&scope.search),
             plan: scope.plan.clone(),
             access: access.as_str().to_owned(),
         },
