@@ -12,7 +12,7 @@ use crate::manage_users::create_role;
 
 /// Who may call an endpoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Door {
+pub(crate) enum Door {
     /// Anyone (signing in, accepting an invitation, …).
     Public,
     /// Any signed-in user (their own accounts).
@@ -24,23 +24,23 @@ enum Door {
 }
 
 /// The ids of practice A an endpoint is called with.
-struct Ids {
-    staff: String,
-    client: String,
-    role: String,
-    invitation: String,
-    batch: String,
+pub(crate) struct Ids {
+    pub(crate) staff: String,
+    pub(crate) client: String,
+    pub(crate) role: String,
+    pub(crate) invitation: String,
+    pub(crate) batch: String,
 }
 
 /// How an endpoint is called: who may, with which fields, and whether the fields name
 /// practice A's records (so another practice's admin must be refused).
-struct Case {
-    door: Door,
-    form: Vec<(&'static str, String)>,
-    names_ids: bool,
+pub(crate) struct Case {
+    pub(crate) door: Door,
+    pub(crate) form: Vec<(&'static str, String)>,
+    pub(crate) names_ids: bool,
 }
 
-fn case(name: &str, ids: &Ids) -> Option<Case> {
+pub(crate) fn case(name: &str, ids: &Ids) -> Option<Case> {
     use Door::*;
     let f = |pairs: &[(&'static str, &str)]| pairs.iter().map(|(k, v)| (*k, (*v).to_owned())).collect::<Vec<_>>();
     let (door, form, names_ids) = match name {
@@ -209,7 +209,7 @@ fn case(name: &str, ids: &Ids) -> Option<Case> {
 }
 
 /// Every registered server function's name (`/api/<name>`).
-fn registered() -> Vec<String> {
+pub(crate) fn registered() -> Vec<String> {
     let mut names: Vec<String> = leptos::server_fn::axum::server_fn_paths()
         .filter_map(|(path, _)| path.strip_prefix("/api/").map(str::to_owned))
         .collect();
@@ -217,7 +217,12 @@ fn registered() -> Vec<String> {
     names
 }
 
-async fn call(app: &TestApp, client: &Client, name: &str, form: &[(&'static str, String)]) -> (StatusCode, Value) {
+pub(crate) async fn call(
+    app: &TestApp,
+    client: &Client,
+    name: &str,
+    form: &[(&'static str, String)],
+) -> (StatusCode, Value) {
     if name == "save_role" {
         let role_id = form
             .iter()
@@ -231,7 +236,7 @@ async fn call(app: &TestApp, client: &Client, name: &str, form: &[(&'static str,
 }
 
 /// A summary of practice A's records: equal before and after means nothing changed.
-async fn fingerprint(app: &TestApp, practice_id: i64) -> Vec<i64> {
+pub(crate) async fn fingerprint(app: &TestApp, practice_id: i64) -> Vec<i64> {
     let mut out = Vec::new();
     for sql in [
         "SELECT COUNT(*) FROM clients WHERE practice_id = $1",

@@ -16,6 +16,7 @@ mod crash;
 mod delivery;
 mod endpoints;
 mod health;
+mod insider_walk;
 mod manage_users;
 mod matrix;
 mod notices;
