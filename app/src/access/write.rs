@@ -73,7 +73,13 @@ impl Write {
     /// of every practice the login belongs to, as a member or as one of its clients' own
     /// users: each practice sees what happens to its people. An event about no login, or
     /// one that belongs nowhere, is recorded once, in no practice's trail.
-    pub async fn record_about_login(&mut self, user_id: Option<i64>, event: Event) -> Result<(), AppError> {
+    /// `actor`: the login itself when it acted (a password reset); `None` for an attempt.
+    pub async fn record_about_login(
+        &mut self,
+        user_id: Option<i64>,
+        actor: Option<i64>,
+        event: Event,
+    ) -> Result<(), AppError> {
         let practices: Vec<i64> = match user_id {
             Some(id) => {
                 sqlx::query_scalar(
@@ -87,10 +93,18 @@ impl Write {
             None => Vec::new(),
         };
         if practices.is_empty() {
-            return self.record_by(By::default(), event).await;
+            let by = By {
+                practice_id: None,
+                actor_user_id: actor,
+            };
+            return self.record_by(by, event).await;
         }
         for practice_id in practices {
-            self.record_by(By::system(practice_id), event.clone()).await?;
+            let by = By {
+                practice_id: Some(practice_id),
+                actor_user_id: actor,
+            };
+            self.record_by(by, event.clone()).await?;
         }
         Ok(())
     }

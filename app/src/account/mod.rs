@@ -3,6 +3,7 @@
 
 pub mod me;
 pub mod my_access;
+pub mod password_reset;
 pub mod sign_in;
 pub mod sign_up;
 pub mod switcher;

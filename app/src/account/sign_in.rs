@@ -49,6 +49,7 @@ pub fn SignInPage() -> impl IntoView {
                 <Field label="Password" name="password" kind="password" error=error autocomplete="current-password"/>
                 <button type="submit" disabled=move || action.pending().get()>"Sign in"</button>
             </ActionForm>
+            <p><A href="/forgot-password">"Forgot your password?"</A></p>
             <p>"New practice? "<A href="/signup">"Create practice account"</A></p>
         </section>
     }
@@ -91,6 +92,7 @@ pub mod ssr {
                 let mut tx = Write::begin(&state.db, By::default()).await?;
                 tx.record_about_login(
                     user.map(|(id, _)| id),
+                    None,
                     Event::SignInFailed {
                         email: Target::email(email.as_str()),
                         after: SignInFailure { address, step: None },

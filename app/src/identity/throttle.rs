@@ -47,6 +47,18 @@ pub const INVITATIONS_PER_CLIENT: Limit = Limit {
     window_secs: 60 * 60,
     lock_secs: 60 * 60,
 };
+/// Password reset emails asked for one email (with a login or not: the same).
+pub const PASSWORD_RESETS_PER_EMAIL: Limit = Limit {
+    attempts: 3,
+    window_secs: 60 * 60,
+    lock_secs: 60 * 60,
+};
+/// Password reset requests from one address.
+pub const PASSWORD_RESETS_PER_ADDRESS: Limit = Limit {
+    attempts: 20,
+    window_secs: 60 * 60,
+    lock_secs: 60 * 60,
+};
 /// Sign-ups (new practices) from one address.
 pub const SIGN_UPS_PER_ADDRESS: Limit = Limit {
     attempts: 10,
@@ -77,6 +89,14 @@ pub fn address_key(ip: &str) -> String {
 
 pub fn invitations_key(practice_id: i64) -> String {
     format!("invite:{practice_id}")
+}
+
+pub fn password_resets_key(email: &str) -> String {
+    format!("reset:{email}")
+}
+
+pub fn password_resets_by_address_key(ip: &str) -> String {
+    format!("reset-ip:{ip}")
 }
 
 pub fn client_invitations_key(client_id: i64) -> String {

@@ -68,6 +68,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signup/confirm/:token") view=crate::account::sign_up::ConfirmSignUpPage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=crate::account::sign_in::SignInPage ssr=SsrMode::Async/>
                     <Route path=path!("/login/two-step") view=crate::account::two_step::VerifySignInPage ssr=SsrMode::Async/>
+                    <Route path=path!("/forgot-password") view=crate::account::password_reset::ForgotPasswordPage ssr=SsrMode::Async/>
+                    <Route path=path!("/forgot-password/sent") view=crate::account::password_reset::ForgotPasswordSentPage ssr=SsrMode::Async/>
+                    <Route path=path!("/reset-password/:token") view=crate::account::password_reset::ResetPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/two-step") view=crate::account::two_step::TwoStepPage ssr=SsrMode::Async/>
                     <Route path=path!("/two-step-reset/:token") view=crate::account::two_step::TwoStepResetPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/access") view=crate::account::my_access::MyAccessPage ssr=SsrMode::Async/>

@@ -16,10 +16,13 @@ use leptos::prelude::*;
 /// the top bar's menus are islands, so these pages load the WASM as every other page does.
 pub fn ships_no_script(path: &str, signed_in: bool) -> bool {
     !signed_in
-        && (matches!(path, "/login" | "/signup" | "/signup/sent")
-            || path.starts_with("/signup/confirm/")
+        && (matches!(
+            path,
+            "/login" | "/signup" | "/signup/sent" | "/forgot-password" | "/forgot-password/sent"
+        ) || path.starts_with("/signup/confirm/")
             || path.starts_with("/invite/")
-            || path.starts_with("/two-step-reset/"))
+            || path.starts_with("/two-step-reset/")
+            || path.starts_with("/reset-password/"))
 }
 
 /// [`ships_no_script`] for the request being rendered (never in the browser). "Signed in"

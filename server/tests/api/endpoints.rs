@@ -56,7 +56,11 @@ pub(crate) fn case(name: &str, ids: &Ids) -> Option<Case> {
             false,
         ),
         "get_sign_up" => (Public, f(&[("token", &"0".repeat(64))]), false),
-        "get_two_step_reset" | "use_two_step_reset" => (Public, f(&[("token", &"0".repeat(64))]), false),
+        "get_two_step_reset" | "use_two_step_reset" | "get_password_reset" => {
+            (Public, f(&[("token", &"0".repeat(64))]), false)
+        }
+        "reset_password" => (Public, f(&[("token", &"0".repeat(64)), ("password", "x")]), false),
+        "request_password_reset" => (Public, f(&[("email", "walk@example.com")]), false),
         "confirm_sign_up" => (Public, f(&[("token", &"0".repeat(64)), ("password", "x")]), false),
         "sign_in" => (Public, f(&[("email", "walk@example.com"), ("password", "x")]), false),
         "sign_out" => (Public, f(&[]), false),

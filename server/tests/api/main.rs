@@ -21,6 +21,7 @@ mod manage_users;
 mod matrix;
 mod notices;
 mod offboarding;
+mod password_reset;
 mod roles;
 mod schema;
 mod security;

@@ -44,10 +44,11 @@ pub enum AuditAction {
     AuditLogDownloaded,
     OwnAccessEmailsChanged,
     TwoStepResetSent,
+    PasswordReset,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 38] = [
+    pub const ALL: [AuditAction; 39] = [
         Self::PracticeCreated,
         Self::MainUserTransferred,
         Self::InvitationCreated,
@@ -86,6 +87,7 @@ impl AuditAction {
         Self::AuditLogDownloaded,
         Self::OwnAccessEmailsChanged,
         Self::TwoStepResetSent,
+        Self::PasswordReset,
     ];
 
     /// The value stored in `audit_events.action`.
@@ -129,6 +131,7 @@ impl AuditAction {
             Self::AuditLogDownloaded => "report.audit_downloaded",
             Self::OwnAccessEmailsChanged => "user.access_emails",
             Self::TwoStepResetSent => "member.two_step_reset_sent",
+            Self::PasswordReset => "user.password_reset",
         }
     }
 
@@ -177,6 +180,7 @@ impl AuditAction {
             Self::AuditLogDownloaded => "Downloaded the audit log",
             Self::OwnAccessEmailsChanged => "Changed their own access-change emails",
             Self::TwoStepResetSent => "Sent a link to reset a user's two-step sign-in",
+            Self::PasswordReset => "Set a new password with a reset link",
         }
     }
 }

@@ -252,6 +252,10 @@ pub enum Event {
     TwoStepResetSent {
         member: Target,
     },
+    /// A login's owner set a new password with an emailed reset link.
+    PasswordReset {
+        user: Target,
+    },
     TwoStepRequirementChanged {
         before: RequireTwoStep,
         after: RequireTwoStep,

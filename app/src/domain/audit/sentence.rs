@@ -146,6 +146,7 @@ impl Event {
                 Some(from) => format!("{who} turned off their two-step sign-in with the reset link {from} sent"),
                 None => format!("{who} reset {}'s two-step sign-in", label(member, "someone")),
             },
+            Self::PasswordReset { .. } => format!("{who} set a new password with a reset link"),
             Self::TwoStepResetSent { member } => format!(
                 "{who} sent {} a link to reset their two-step sign-in",
                 label(member, "someone")

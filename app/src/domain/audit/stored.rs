@@ -189,6 +189,7 @@ impl Event {
             Self::TwoStepDisabled { user } => row(A::TwoStepDisabled, user),
             Self::TwoStepReset { member, before, after } => changed(A::TwoStepReset, member, json(before), json(after)),
             Self::TwoStepResetSent { member } => row(A::TwoStepResetSent, member),
+            Self::PasswordReset { user } => row(A::PasswordReset, user),
             Self::TwoStepRequirementChanged { before, after } => {
                 untargeted(A::TwoStepRequirementChanged, json(before), json(after))
             }
@@ -366,6 +367,7 @@ impl Event {
             },
             A::LeaverReportDownloaded => Self::LeaverReportDownloaded { member: t, clients: n },
             A::TwoStepResetSent => Self::TwoStepResetSent { member: t },
+            A::PasswordReset => Self::PasswordReset { user: t },
             A::AuditLogDownloaded => Self::AuditLogDownloaded {
                 after: after.map(|a| read(Some(a))),
             },

@@ -66,6 +66,9 @@ fn events_read_back_as_they_were_written() {
     round_trip(Event::TwoStepResetSent {
         member: Target::user(5, "sam@example.com"),
     });
+    round_trip(Event::PasswordReset {
+        user: Target::user(5, "sam@example.com"),
+    });
 }
 
 /// What the trail has always held: the same keys (JSON objects are written with their

@@ -113,12 +113,22 @@ pub mod ssr {
         ))
     }
 
-    /// `…/invite/<token>` becomes `…/invite/(link hidden)`.
+    /// `…/invite/<token>` becomes `…/invite/(link hidden)`, and so does every login link
+    /// (`/two-step-reset/`, `/reset-password/`, `/confirm-email/`).
     pub fn hide_links(body: &str) -> String {
+        let mut body = body.to_owned();
+        let login_paths = crate::platform::mail::LoginPurpose::ALL.map(|p| p.path());
+        for path in std::iter::once("invite").chain(login_paths) {
+            body = hide_after(&body, &format!("/{path}/"));
+        }
+        body
+    }
+
+    fn hide_after(body: &str, marker: &str) -> String {
         let mut out = String::with_capacity(body.len());
         let mut rest = body;
-        while let Some(at) = rest.find("/invite/") {
-            let (before, after) = rest.split_at(at + "/invite/".len());
+        while let Some(at) = rest.find(marker) {
+            let (before, after) = rest.split_at(at + marker.len());
             out.push_str(before);
             let token_len = after.chars().take_while(char::is_ascii_hexdigit).count();
             if token_len > 0 {
@@ -137,6 +147,10 @@ pub mod ssr {
             assert_eq!(
                 super::hide_links("Accept here:\nhttp://x/invite/abc123ef\nThanks /invite/ x"),
                 "Accept here:\nhttp://x/invite/(link hidden)\nThanks /invite/ x"
+            );
+            assert_eq!(
+                super::hide_links("Reset: http://x/reset-password/0f0f and http://x/two-step-reset/abc"),
+                "Reset: http://x/reset-password/(link hidden) and http://x/two-step-reset/(link hidden)"
             );
         }
     }

@@ -86,6 +86,7 @@ pub async fn verify_sign_in(state: &AppState, code: &str) -> Result<(), AppError
     if !check_code(&mut tx, state, c.user_id, &sealed, code).await? {
         tx.record_about_login(
             Some(c.user_id),
+            None,
             Event::SignInFailed {
                 email: Target::email(&c.email),
                 after: SignInFailure {
