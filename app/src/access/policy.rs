@@ -132,6 +132,36 @@ pub fn may_change_access_of(actor: &PracticeActor, staff_role_kind: &str) -> Res
     Ok(())
 }
 
+/// Refuses a non-Admin a change to a custom role that an Admin holds on a client (editing
+/// its permissions, or deleting it and moving its holders): that would change the Admin's
+/// client access by another path (see [`may_change_access_of`]).
+pub async fn may_change_role_held_by_admins(
+    conn: &mut AnyConnection,
+    actor: &PracticeActor,
+    role_id: i64,
+) -> Result<(), AppError> {
+    if actor.role_kind == RoleKind::Admin {
+        return Ok(());
+    }
+    let held_by_admins: i64 = sqlx::query_scalar(
+        r#"SELECT COUNT(*) FROM client_assignments a
+           JOIN practice_members m ON m.practice_id = a.practice_id AND m.user_id = a.user_id
+           JOIN roles r ON r.id = m.role_id
+           WHERE a.practice_id = $1 AND a.role_id = $2 AND r.kind = $3"#,
+    )
+    .bind(actor.practice_id)
+    .bind(role_id)
+    .bind(RoleKind::Admin.as_str())
+    .fetch_one(conn)
+    .await?;
+    if held_by_admins > 0 {
+        return Err(AppError::NotAllowed(
+            "Only an Admin can change a role an Admin holds on a client.".into(),
+        ));
+    }
+    Ok(())
+}
+
 pub fn refuse_if_deactivated(staff: &Member, role_id: Option<i64>) -> Result<(), AppError> {
     refuse_if_inactive(staff.is_active(), role_id)
 }

@@ -218,24 +218,19 @@ pub mod ssr {
             .bind(session.user_id)
             .execute(&mut *tx)
             .await?;
-        let practices: Vec<i64> =
-            sqlx::query_scalar(r#"SELECT practice_id FROM practice_members WHERE user_id = $1 AND status = 'active'"#)
-                .bind(session.user_id)
-                .fetch_all(&mut *tx)
-                .await?;
-        for practice_id in practices {
-            tx.record_in(
-                practice_id,
-                Event::OwnAccessEmailsChanged {
-                    user: Target::user(session.user_id, &session.email),
-                    before: AccessEmails {
-                        access_emails: !enabled,
-                    },
-                    after: AccessEmails { access_emails: enabled },
+        // On record in every practice the login belongs to (or once, in none).
+        tx.record_about_login(
+            Some(session.user_id),
+            Some(session.user_id),
+            Event::OwnAccessEmailsChanged {
+                user: Target::user(session.user_id, &session.email),
+                before: AccessEmails {
+                    access_emails: !enabled,
                 },
-            )
-            .await?;
-        }
+                after: AccessEmails { access_emails: enabled },
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -207,6 +207,22 @@ pub async fn set_active(actor: &PracticeActor, user_id: i64, active: bool) -> Re
         .await?;
         roles.push(m.role_id);
         may_grant_all(&mut tx, actor, &roles).await?;
+        // Nobody is both staff and one of the practice's clients' own users (one may have
+        // become one while deactivated): that login goes first.
+        let own_login: Option<String> = sqlx::query_scalar(
+            r#"SELECT c.name FROM client_users cu JOIN clients c ON c.id = cu.client_id
+               WHERE cu.practice_id = $1 AND cu.user_id = $2 ORDER BY LOWER(c.name) LIMIT 1"#,
+        )
+        .bind(actor.practice_id)
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(client) = own_login {
+            return Err(AppError::Conflict(format!(
+                "{} is one of {client}'s own users, and a client's own user cannot also be the practice's staff. Remove that login from {client}'s users first.",
+                m.name
+            )));
+        }
     }
     let status = MemberStatus::of(active);
     sqlx::query(r#"UPDATE practice_members SET status = $1 WHERE practice_id = $2 AND user_id = $3"#)
@@ -216,8 +232,26 @@ pub async fn set_active(actor: &PracticeActor, user_id: i64, active: bool) -> Re
         .execute(&mut *tx)
         .await?;
     if !active {
-        // Deactivation takes effect now: every session of that login ends.
+        // Deactivation takes effect now: every session of that login ends, and the
+        // invitations they sent and nobody has accepted yet go with their rights.
         end_all_for_user(&mut tx, user_id).await?;
+        let revoked: Vec<(i64, String)> = sqlx::query_as(
+            r#"UPDATE invitations SET status = $1
+               WHERE practice_id = $2 AND invited_by = $3 AND status = $4
+               RETURNING id, email"#,
+        )
+        .bind(crate::domain::statuses::InvitationStatus::Revoked.as_str())
+        .bind(actor.practice_id)
+        .bind(user_id)
+        .bind(crate::domain::statuses::InvitationStatus::Pending.as_str())
+        .fetch_all(&mut *tx)
+        .await?;
+        for (id, email) in revoked {
+            tx.record(Event::InvitationRevoked {
+                invitation: Target::new(crate::domain::audit::TargetKind::Invitation, id, &email),
+            })
+            .await?;
+        }
     }
     tx.record(Event::member_standing(
         Target::user(user_id, &m.email),
@@ -287,6 +321,7 @@ pub async fn reset_two_step(actor: &PracticeActor, user_id: i64) -> Result<(), A
         ));
     }
     let mut tx = actor.write().await?;
+    crate::access::policy::hold_practice(&mut tx, actor).await?;
     let m = member(actor, &mut tx, user_id).await?;
     only_admins_act_on_admins(actor, &m, "reset an Admin's two-step sign-in")?;
     let had: Option<String> = sqlx::query_scalar(r#"SELECT totp_secret FROM users WHERE id = $1"#)

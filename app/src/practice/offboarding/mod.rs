@@ -77,17 +77,19 @@ pub struct ReachRow {
     pub granted_by: Option<String>,
 }
 
-/// A login to one of the practice's clients that the person invited (as someone running
-/// that client's own users), for the admin to review when they leave.
+/// A login the person invited, into the practice's staff or into one of its clients' own
+/// users, for the admin to review when they leave: a leaver may have let someone in.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InvitedLogin {
-    pub client: String,
+    /// The practice (for its staff) or the client.
+    pub account: String,
     pub name: String,
     pub email: String,
     /// Unix seconds.
     pub invited_at: i64,
-    /// "Active login", "Login deactivated", "Login ended", "Invitation pending",
-    /// "Invitation expired" or "Invitation revoked".
+    /// "Active member of the staff", "Member deactivated", "Active login", "Login
+    /// deactivated", "Login ended", "Invitation pending", "Invitation expired" or
+    /// "Invitation revoked".
     pub state: String,
 }
 
@@ -101,7 +103,7 @@ pub struct LeaverReport {
     pub generated_at: i64,
     pub offboarded_at: Option<i64>,
     pub rows: Vec<ReachRow>,
-    /// Logins to the practice's clients they invited, newest first.
+    /// Logins they invited (to the staff or to a client), newest first.
     #[serde(default)]
     pub invited_logins: Vec<InvitedLogin>,
 }

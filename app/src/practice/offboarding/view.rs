@@ -108,23 +108,23 @@ pub fn LeaverReportPage() -> impl IntoView {
     }
 }
 
-/// The logins to the practice's clients the person invited, for the admin to review: a
-/// leaver may have let someone in through a client.
+/// The logins the person invited (to the staff or to a client), for the admin to review:
+/// a leaver may have let someone in.
 #[component]
 fn InvitedLogins(name: String, logins: Vec<InvitedLogin>) -> impl IntoView {
     view! {
-        <h2>"Client logins they invited"</h2>
-        <p class="muted">"Review these with each client: they stay the client's users after the leaver has gone."</p>
+        <h2>"Logins they invited"</h2>
+        <p class="muted">"Review these: they stay after the leaver has gone. A client's own users are the client's to remove."</p>
         <div class="table-wrap">
             <table class="data stack">
-                <caption>{format!("Logins to the practice's clients invited by {name}")}</caption>
+                <caption>{format!("Logins invited by {name}")}</caption>
                 <thead><tr>
-                    <th scope="col">"Client"</th><th scope="col">"Who"</th><th scope="col">"Invited"</th><th scope="col">"Now"</th>
+                    <th scope="col">"Into"</th><th scope="col">"Who"</th><th scope="col">"Invited"</th><th scope="col">"Now"</th>
                 </tr></thead>
                 <tbody>
                     {logins.into_iter().map(|l| view! {
                         <tr>
-                            <th scope="row">{l.client}</th>
+                            <th scope="row">{l.account}</th>
                             <td data-label="Who">{l.name}<small class="muted">{format!(" {}", l.email)}</small></td>
                             <td data-label="Invited">{format_time(l.invited_at)}</td>
                             <td data-label="Now">{l.state}</td>

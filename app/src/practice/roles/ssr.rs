@@ -140,10 +140,13 @@ pub async fn save(
             (id, None)
         }
         Some(id) => {
+            // What the actor may do is read again, held against a change of it meanwhile.
+            crate::access::policy::hold_practice(&mut tx, actor).await?;
             let (old_name, old_perms) = custom_role(actor, &mut tx, id).await?;
             if id == actor.role_id {
                 return Err(AppError::NotAllowed("You cannot change the role you hold.".into()));
             }
+            crate::access::policy::may_change_role_held_by_admins(&mut tx, actor, id).await?;
             sqlx::query(r#"UPDATE roles SET name = $1, name_key = $2, updated_at = $3 WHERE id = $4"#)
                 .bind(name.as_str())
                 .bind(name.as_str().to_lowercase())
@@ -181,8 +184,10 @@ pub async fn delete(actor: &PracticeActor, role_id: i64, move_to: Option<i64>) -
         return Err(AppError::NotAllowed("You cannot delete the role you hold.".into()));
     }
     let mut tx = actor.write().await?;
+    crate::access::policy::hold_practice(&mut tx, actor).await?;
     crate::access::roles::lock_role_to_delete(&mut tx, actor.practice_id, role_id).await?;
     let (name, perms) = custom_role(actor, &mut tx, role_id).await?;
+    crate::access::policy::may_change_role_held_by_admins(&mut tx, actor, role_id).await?;
     let in_use: i64 = sqlx::query_scalar(
         r#"SELECT (SELECT COUNT(*) FROM practice_members WHERE role_id = $1)
                 + (SELECT COUNT(*) FROM client_assignments WHERE role_id = $1)

@@ -89,8 +89,11 @@ pub mod ssr {
         .await?;
         let smtp = actor.state.config.smtp_url.is_some();
         // A kept link (no SMTP) is a way into the practice with the invitation's role: only
-        // Admins, who may give any role, see it.
-        let hide = smtp || actor.role_kind != crate::domain::roles::RoleKind::Admin;
+        // Admins, who may give any role, see it. A login link (a password or two-step
+        // reset, an email to confirm) is a way into someone's login: it shows only on a
+        // server for local use (`make run`), where there is no one else's login to take.
+        let admin = actor.role_kind == crate::domain::roles::RoleKind::Admin;
+        let local = actor.state.config.is_local();
         Ok((
             smtp,
             rows.into_iter()
@@ -101,11 +104,7 @@ pub mod ssr {
                     // With SMTP the invitee gets the link by mail (the stored body holds only a
                     // placeholder; older mail held the link): an admin reading this page must
                     // not be able to use it in their place.
-                    body: if hide {
-                        hide_links(&body.replace(crate::platform::mail::LINK_PLACEHOLDER, "(link hidden)"))
-                    } else {
-                        body
-                    },
+                    body: shown_body(&body, smtp, admin, local),
                     status,
                     created_at,
                 })
@@ -113,13 +112,30 @@ pub mod ssr {
         ))
     }
 
-    /// `…/invite/<token>` becomes `…/invite/(link hidden)`, and so does every login link
-    /// (`/two-step-reset/`, `/reset-password/`, `/confirm-email/`).
+    /// What the page shows of a message's body: with SMTP no link (the recipient gets it by
+    /// mail); without, invitation links to Admins only, and login links only on a server
+    /// for local use.
+    pub fn shown_body(body: &str, smtp: bool, admin: bool, local: bool) -> String {
+        let body = body.replace(crate::platform::mail::LINK_PLACEHOLDER, "(link hidden)");
+        let body = if smtp || !admin || !local {
+            hide_login_link_tokens(&body)
+        } else {
+            body
+        };
+        if smtp || !admin { hide_links(&body) } else { body }
+    }
+
+    /// `…/invite/<token>` becomes `…/invite/(link hidden)`, and so does every login link.
     pub fn hide_links(body: &str) -> String {
+        hide_login_link_tokens(&hide_after(body, "/invite/"))
+    }
+
+    /// Every login link's token hidden (`/two-step-reset/`, `/reset-password/`,
+    /// `/confirm-email/`).
+    pub fn hide_login_link_tokens(body: &str) -> String {
         let mut body = body.to_owned();
-        let login_paths = crate::platform::mail::LoginPurpose::ALL.map(|p| p.path());
-        for path in std::iter::once("invite").chain(login_paths) {
-            body = hide_after(&body, &format!("/{path}/"));
+        for purpose in crate::platform::mail::LoginPurpose::ALL {
+            body = hide_after(&body, &format!("/{}/", purpose.path()));
         }
         body
     }
@@ -142,6 +158,23 @@ pub mod ssr {
 
     #[cfg(test)]
     mod tests {
+        #[test]
+        fn login_links_show_only_to_an_admin_of_a_local_server_without_smtp() {
+            let body = "Invite: http://x/invite/ab12 Reset: http://x/reset-password/cd34";
+            let shown = |smtp, admin, local| super::shown_body(body, smtp, admin, local);
+            assert_eq!(shown(false, true, true), body);
+            assert_eq!(
+                shown(false, true, false),
+                "Invite: http://x/invite/ab12 Reset: http://x/reset-password/(link hidden)"
+            );
+            for (smtp, admin) in [(true, true), (false, false)] {
+                assert_eq!(
+                    shown(smtp, admin, true),
+                    "Invite: http://x/invite/(link hidden) Reset: http://x/reset-password/(link hidden)"
+                );
+            }
+        }
+
         #[test]
         fn invitation_links_are_hidden() {
             assert_eq!(

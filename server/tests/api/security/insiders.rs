@@ -6,15 +6,15 @@ use crate::helpers::Client;
 
 /// A practice with an Admin who holds a role on one client, and a manager (users.manage,
 /// expenses.list) with a role of their own to give ("Clerk": expenses.list).
-struct Setup {
-    admin: Admin,
-    manager: Client,
-    client: i64,
-    clerk: i64,
-    colleague: i64,
+pub(super) struct Setup {
+    pub(super) admin: Admin,
+    pub(super) manager: Client,
+    pub(super) client: i64,
+    pub(super) clerk: i64,
+    pub(super) colleague: i64,
 }
 
-async fn setup(app: &TestApp, tag: &str) -> Setup {
+pub(super) async fn setup(app: &TestApp, tag: &str) -> Setup {
     let admin = app.sign_up(tag).await;
     let (manager, _, _) = super::grants::office_manager(app, &admin, tag).await;
     let clerk = create_role(app, &admin, "Clerk", &["expenses.list"]).await;
@@ -173,14 +173,14 @@ async fn a_manager_cannot_change_an_admins_access_by_any_path(app: &TestApp) {
 }
 
 /// The admin's second session, acting in client `client` (the first stays in the practice).
-async fn acting_in_client(app: &TestApp, admin: &Admin, client: i64) -> Client {
+pub(super) async fn acting_in_client(app: &TestApp, admin: &Admin, client: i64) -> Client {
     let (second, status, body) = app.sign_in(&admin.email, PASSWORD).await;
     assert!(status.is_success() || status.is_redirection(), "{body}");
     crate::client_users::switch_to_client(app, &second, client).await;
     second
 }
 
-async fn an_acme_client(app: &TestApp, admin: &Admin) -> i64 {
+pub(super) async fn an_acme_client(app: &TestApp, admin: &Admin) -> i64 {
     let (status, body) = app
         .call(&admin.client, "add_client", &[("name", "Acme Ltd"), ("plan", "small")])
         .await;
@@ -191,7 +191,7 @@ async fn an_acme_client(app: &TestApp, admin: &Admin) -> i64 {
     client
 }
 
-async fn client_users_of(app: &TestApp, email: &str) -> i64 {
+pub(super) async fn client_users_of(app: &TestApp, email: &str) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM client_users cu JOIN users u ON u.id = cu.user_id WHERE u.email = $1")
         .bind(email)
         .fetch_one(app.db.pool())
@@ -199,182 +199,80 @@ async fn client_users_of(app: &TestApp, email: &str) -> i64 {
         .unwrap()
 }
 
-async fn accepting(app: &TestApp, token: &str, who: &Client) -> (reqwest::StatusCode, serde_json::Value) {
+pub(super) async fn accepting(app: &TestApp, token: &str, who: &Client) -> (reqwest::StatusCode, serde_json::Value) {
     app.call(who, "accept_invitation", &[("token", token), ("password", PASSWORD)])
         .await
 }
 
-/// Nobody is both practice staff and one of its clients' own users, whatever the order of
-/// the invitations: each is checked when it is sent and again when it is accepted.
-async fn invitations_check_who_may_be_what_again_when_accepted(app: &TestApp) {
-    let admin = app.sign_up("accept-recheck").await;
-    let acme = an_acme_client(app, &admin).await;
-    let in_acme = acting_in_client(app, &admin, acme).await;
-    let employee = app.role_id(admin.practice_id, "Employee").await;
-
-    // Sam is invited to Acme, then joins the practice's staff, then accepts Acme's link.
-    let acme_link = crate::client_users::invite(app, &in_acme, "Sam Staff", "sam.recheck@example.com", employee).await;
-    let (sam, _) = crate::helpers::join(app, &admin, "Sam Staff", "sam.recheck@example.com", employee).await;
-    let (status, body) = accepting(app, &acme_link, &sam).await;
-    assert_eq!(status, 409, "{body}");
-    assert!(body.to_string().contains("given by the practice"), "{body}");
-    assert_eq!(client_users_of(app, "sam.recheck@example.com").await, 0);
-
-    // Cleo is one of Acme's own users: the practice cannot invite her to its staff...
-    let link = crate::client_users::invite(app, &in_acme, "Cleo Client", "cleo.recheck@example.com", employee).await;
-    crate::client_users::accept(app, &link).await;
+/// A custom role an Admin holds on a client is theirs too: a manager can neither rewrite
+/// it nor delete it and move its holders (both would change the Admin's access).
+async fn a_manager_cannot_change_an_admins_access_through_a_role(app: &TestApp) {
+    let s = setup(app, "insider-role").await;
+    let before = admins_access(app, &s).await;
+    let other = create_role(app, &s.admin, "Clerk two", &["expenses.list"]).await;
     let (status, body) = app
-        .call(
-            &admin.client,
-            "invite_user",
-            &[
-                ("name", "Cleo Client"),
-                ("email", "cleo.recheck@example.com"),
-                ("role_id", &employee.to_string()),
-            ],
+        .call_json(
+            &s.manager,
+            "save_role",
+            serde_json::json!({ "role_id": s.clerk, "name": "Clerk", "permissions": [] }),
         )
         .await;
-    assert_eq!(status, 422, "{body}");
-    assert!(body.to_string().contains("own users"), "{body}");
-    // ...and a practice invitation sent before she became one is refused when accepted.
-    let practice_link = app
-        .invite_and_read_link(&admin, "Dan Dual", "dan.recheck@example.com", employee)
-        .await;
-    let link = crate::client_users::invite(app, &in_acme, "Dan Dual", "dan.recheck@example.com", employee).await;
-    let dan = crate::client_users::accept(app, &link).await;
-    let (status, body) = accepting(app, &practice_link, &dan).await;
-    assert_eq!(status, 409, "{body}");
-    assert!(body.to_string().contains("own users"), "{body}");
-    let staff: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM practice_members m JOIN users u ON u.id = m.user_id WHERE u.email = 'dan.recheck@example.com'",
-    )
-    .fetch_one(app.db.pool())
-    .await
-    .unwrap();
-    assert_eq!(staff, 0, "Dan did not join the staff");
-}
-
-/// A client's own user sends invitations from the client's allowance: resending until
-/// refused leaves the practice's own allowance whole.
-async fn a_clients_user_draws_on_the_clients_invitation_allowance(app: &TestApp) {
-    let admin = app.sign_up("client-allowance").await;
-    let acme = an_acme_client(app, &admin).await;
-    let in_acme = acting_in_client(app, &admin, acme).await;
-    let admin_role = app.role_id(admin.practice_id, "Admin").await;
-    let employee = app.role_id(admin.practice_id, "Employee").await;
-    let link = crate::client_users::invite(app, &in_acme, "Owen Owner", "owen.allowance@example.com", admin_role).await;
-    let owen = crate::client_users::accept(app, &link).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.to_string().contains("a role an Admin holds"), "{body}");
     let (status, body) = app
         .call(
-            &owen,
-            "invite_client_user",
-            &[
-                ("name", "Bea"),
-                ("email", "bea.allowance@example.com"),
-                ("role_id", &employee.to_string()),
-            ],
+            &s.manager,
+            "delete_role",
+            &[("role_id", &s.clerk.to_string()), ("move_to", &other.to_string())],
         )
         .await;
-    assert!(status.is_success(), "{body}");
-    let invitation: i64 = sqlx::query_scalar("SELECT id FROM invitations WHERE email = 'bea.allowance@example.com'")
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap();
-    let mut sent = 1;
-    loop {
-        let (status, body) = app
-            .call(
-                &owen,
-                "resend_client_invitation",
-                &[("invitation_id", &invitation.to_string())],
-            )
-            .await;
-        if status == 429 {
-            assert!(body.to_string().contains("Acme Ltd has sent"), "{body}");
-            break;
-        }
-        assert!(status.is_success(), "{body}");
-        sent += 1;
-        assert!(sent <= 50, "never refused");
-    }
-    assert_eq!(sent, 20, "a client's allowance is 20 an hour");
-    // The practice's allowance is its own.
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(admins_access(app, &s).await, before);
+    // A role no Admin holds stays the manager's to edit.
     let (status, body) = app
-        .call(
-            &admin.client,
-            "invite_user",
-            &[
-                ("name", "Nia New"),
-                ("email", "nia.allowance@example.com"),
-                ("role_id", &employee.to_string()),
-            ],
+        .call_json(
+            &s.manager,
+            "save_role",
+            serde_json::json!({ "role_id": other, "name": "Clerk two", "permissions": [] }),
         )
         .await;
     assert!(status.is_success(), "{body}");
 }
 
-/// What a client's user or a link's holder learns about people: nothing they could not
-/// see already.
-async fn no_enumeration_from_inside(app: &TestApp) {
-    let admin = app.sign_up("no-enum").await;
+/// Someone who became one of a client's own users while deactivated is not made staff
+/// again until that login goes.
+async fn reactivating_a_clients_own_user_is_refused(app: &TestApp) {
+    let admin = app.sign_up("insider-reactivate").await;
     let acme = an_acme_client(app, &admin).await;
     let in_acme = acting_in_client(app, &admin, acme).await;
-    let admin_role = app.role_id(admin.practice_id, "Admin").await;
     let employee = app.role_id(admin.practice_id, "Employee").await;
-    let link = crate::client_users::invite(app, &in_acme, "Owen Owner", "owen.noenum@example.com", admin_role).await;
-    let owen = crate::client_users::accept(app, &link).await;
-    // Inviting the practice's staff from the client's side answers as any invitation does.
-    let (_, colleague) = crate::helpers::join(app, &admin, "Cal Colleague", "cal.noenum@example.com", employee).await;
-    let _ = colleague;
-    let mut answers = Vec::new();
-    for email in ["cal.noenum@example.com", "nobody.noenum@example.com"] {
-        answers.push(
-            app.call(
-                &owen,
-                "invite_client_user",
-                &[
-                    ("name", "Someone"),
-                    ("email", email),
-                    ("role_id", &employee.to_string()),
-                ],
-            )
-            .await,
-        );
-    }
-    assert!(answers[0].0.is_success(), "{:?}", answers[0]);
-    assert_eq!(answers[0], answers[1], "staff or not, the same answer");
-
-    // A used or revoked link answers as an unknown one: no name, email, role or practice.
-    let (_, unknown) = app
-        .call(&app.client(), "get_invitation", &[("token", &"0".repeat(64))])
-        .await;
-    let (status, used) = app.call(&app.client(), "get_invitation", &[("token", &link)]).await;
-    assert_eq!(status, 404, "{used}");
-    assert_eq!(used, unknown);
-    let revoked = app
-        .invite_and_read_link(&admin, "Rex Revoked", "rex.noenum@example.com", employee)
-        .await;
-    let invitation: i64 = sqlx::query_scalar("SELECT id FROM invitations WHERE email = 'rex.noenum@example.com'")
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap();
+    let (_, sam) = crate::helpers::join(app, &admin, "Sam Staff", "sam.reactivate@example.com", employee).await;
+    let sam_id = sam.to_string();
     let (status, body) = app
         .call(
             &admin.client,
-            "revoke_invitation",
-            &[("invitation_id", &invitation.to_string())],
+            "set_member_active",
+            &[("user_id", &sam_id), ("active", "false")],
         )
         .await;
     assert!(status.is_success(), "{body}");
-    let (status, body) = app.call(&app.client(), "get_invitation", &[("token", &revoked)]).await;
-    assert_eq!(status, 404, "{body}");
-    assert_eq!(body, unknown);
-    assert!(!body.to_string().contains("rex"), "{body}");
+    let link = crate::client_users::invite(app, &in_acme, "Sam Staff", "sam.reactivate@example.com", employee).await;
+    let (sam_login, _, _) = app.sign_in("sam.reactivate@example.com", PASSWORD).await;
+    let (status, body) = accepting(app, &link, &sam_login).await;
+    assert!(status.is_success() || status.is_redirection(), "{body}");
+    let (status, body) = app
+        .call(
+            &admin.client,
+            "set_member_active",
+            &[("user_id", &sam_id), ("active", "true")],
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body.to_string().contains("own users"), "{body}");
 }
 
 crate::on_both_backends!(
     a_manager_cannot_change_an_admins_access_by_any_path,
-    no_enumeration_from_inside,
-    invitations_check_who_may_be_what_again_when_accepted,
-    a_clients_user_draws_on_the_clients_invitation_allowance,
+    a_manager_cannot_change_an_admins_access_through_a_role,
+    reactivating_a_clients_own_user_is_refused,
 );

@@ -42,6 +42,23 @@ async fn offboarding_ends_the_leavers_client_logins_and_the_client_invitations_t
     let token = invite(app, &lee, "Lee Personal", "lee.personal@example.com", admin_role).await;
     accept(app, &token).await;
     invite(app, &lee, "Fay Friend", "fay.friend@example.com", employee).await;
+    // And, from the practice's side, a login of their own into the staff.
+    let (lee_at_practice, _, _) = app.sign_in("lee.leaver@example.com", PASSWORD).await;
+    let seen = app.mail_count("lee.staff@example.com");
+    let (status, body) = app
+        .call(
+            &lee_at_practice,
+            "invite_user",
+            &[
+                ("name", "Lee Again"),
+                ("email", "lee.staff@example.com"),
+                ("role_id", &manager.to_string()),
+            ],
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    let mail = app.smtp.as_ref().unwrap().wait_for("lee.staff@example.com", seen).await;
+    accept(app, &crate::helpers::invitation_token(&mail.data)).await;
     // And Lee is a client user of Acme with this very account (as someone invited to a
     // client before joining the practice is).
     sqlx::query(
@@ -91,6 +108,7 @@ async fn offboarding_ends_the_leavers_client_logins_and_the_client_invitations_t
     assert!(me["current"].is_null(), "{me}");
 
     let report = report(app, &admin, lee_id).await;
+    // (Lee also let a personal login into the practice's staff: listed for review.)
     let invited = report["invited_logins"]
         .as_array()
         .unwrap_or_else(|| panic!("{report}"));
@@ -100,9 +118,16 @@ async fn offboarding_ends_the_leavers_client_logins_and_the_client_invitations_t
             .find(|l| l["email"] == email)
             .unwrap_or_else(|| panic!("{email} in {report}"))
     };
-    assert_eq!(login("lee.personal@example.com")["client"], "Acme Ltd");
+    assert_eq!(login("lee.personal@example.com")["account"], "Acme Ltd");
     assert_eq!(login("lee.personal@example.com")["state"], "Active login");
     assert_eq!(login("fay.friend@example.com")["state"], "Invitation revoked");
+    assert_eq!(login("lee.staff@example.com")["state"], "Active member of the staff");
+    let practice: String = sqlx::query_scalar("SELECT name FROM practices WHERE id = $1")
+        .bind(admin.practice_id)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(login("lee.staff@example.com")["account"], practice.as_str());
     let rows = report["rows"].as_array().unwrap();
     assert!(
         rows.iter().any(|r| r["client"] == "Acme Ltd"

@@ -12,6 +12,7 @@ use app::platform::db::Backend;
 mod grants;
 mod guessing;
 mod insiders;
+mod invitations;
 mod leavers;
 mod links;
 mod races;

@@ -99,6 +99,29 @@ pub async fn accept(state: &AppState, token: &str, password: String) -> Result<(
         if let Some(why) = why {
             return Err(AppError::Conflict(why));
         }
+        // And the inviter may still give access: an invitation from someone deactivated or
+        // gone since is no longer theirs to give (offboarding revokes theirs; this is for
+        // every other way of leaving).
+        let still_there: i64 = match row.invited_by {
+            None => 0,
+            Some(inviter) => {
+                sqlx::query_scalar(
+                    r#"SELECT (SELECT COUNT(*) FROM practice_members WHERE practice_id = $1 AND user_id = $2 AND status = $4)
+                            + (SELECT COUNT(*) FROM client_users WHERE client_id = $3 AND user_id = $2 AND status = $4)"#,
+                )
+                .bind(row.practice_id)
+                .bind(inviter)
+                .bind(row.client_id.unwrap_or(0))
+                .bind(MemberStatus::Active.as_str())
+                .fetch_one(&mut *tx)
+                .await?
+            }
+        };
+        if still_there == 0 {
+            return Err(AppError::Conflict(format!(
+                "The person who invited you can no longer give access to {account}. Ask its admin for a new invitation."
+            )));
+        }
     }
     let joined = match row.client_id {
         None => {

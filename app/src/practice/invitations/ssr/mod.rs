@@ -30,6 +30,8 @@ pub struct InvitationRow {
     pub role_name: String,
     pub status: String,
     pub expires_at: i64,
+    /// Who sent it (`None`: their login is gone).
+    pub invited_by: Option<i64>,
 }
 
 pub async fn find_by_token(db: &Db, token: &str) -> Result<Option<InvitationRow>, sqlx::Error> {
@@ -38,7 +40,7 @@ pub async fn find_by_token(db: &Db, token: &str) -> Result<Option<InvitationRow>
     }
     sqlx::query_as(
         r#"SELECT i.id, i.practice_id, i.client_id, p.name AS practice_name, COALESCE(c.name, p.name) AS account_name,
-                  i.email, i.name, i.role_id, r.name AS role_name, i.status, i.expires_at
+                  i.email, i.name, i.role_id, r.name AS role_name, i.status, i.expires_at, i.invited_by
            FROM invitations i JOIN practices p ON p.id = i.practice_id JOIN roles r ON r.id = i.role_id
                 LEFT JOIN clients c ON c.id = i.client_id
            WHERE i.token_hash = $1"#,

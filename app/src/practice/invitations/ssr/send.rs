@@ -190,12 +190,16 @@ pub async fn invite(
         if expires_at > now() {
             return Err(already_pending());
         }
-        // An expired invitation makes way for the new one.
+        // An expired invitation makes way for the new one (on record, as any revocation).
         sqlx::query(r#"UPDATE invitations SET status = $1 WHERE id = $2"#)
             .bind(InvitationStatus::Revoked.as_str())
             .bind(old_id)
             .execute(&mut *tx)
             .await?;
+        tx.record(Event::InvitationRevoked {
+            invitation: Target::new(TargetKind::Invitation, old_id, email.as_str()),
+        })
+        .await?;
     }
     let t = now();
     let id: i64 = sqlx::query_scalar(

@@ -211,7 +211,7 @@ pub async fn report(actor: &PracticeActor, user_id: i64) -> Result<LeaverReport,
     })
 }
 
-/// Every login to one of the practice's clients that `user_id` invited (at most 1,000,
+/// Every login `user_id` invited into the practice or one of its clients (at most 1,000,
 /// newest first), and where it stands now.
 async fn invited_logins(
     conn: &mut AnyConnection,
@@ -221,7 +221,8 @@ async fn invited_logins(
 ) -> Result<Vec<InvitedLogin>, AppError> {
     #[derive(sqlx::FromRow)]
     struct Invited {
-        client: String,
+        account: String,
+        to_client: i64,
         name: String,
         email: String,
         invited_at: i64,
@@ -230,12 +231,15 @@ async fn invited_logins(
         login: Option<String>,
     }
     let rows: Vec<Invited> = sqlx::query_as(
-        r#"SELECT c.name AS client, i.name, i.email, i.created_at AS invited_at, i.expires_at, i.status,
-                  cu.status AS login
-           FROM invitations i JOIN clients c ON c.id = i.client_id
+        r#"SELECT COALESCE(c.name, p.name) AS account, CASE WHEN i.client_id IS NULL THEN 0 ELSE 1 END AS to_client,
+                  i.name, i.email, i.created_at AS invited_at, i.expires_at, i.status,
+                  COALESCE(cu.status, m.status) AS login
+           FROM invitations i JOIN practices p ON p.id = i.practice_id
+           LEFT JOIN clients c ON c.id = i.client_id
            LEFT JOIN users u ON u.email = i.email
-           LEFT JOIN client_users cu ON cu.client_id = i.client_id AND cu.user_id = u.id
-           WHERE i.practice_id = $1 AND i.invited_by = $2 AND i.client_id IS NOT NULL
+           LEFT JOIN client_users cu ON i.client_id IS NOT NULL AND cu.client_id = i.client_id AND cu.user_id = u.id
+           LEFT JOIN practice_members m ON i.client_id IS NULL AND m.practice_id = i.practice_id AND m.user_id = u.id
+           WHERE i.practice_id = $1 AND i.invited_by = $2
            ORDER BY i.created_at DESC, i.id DESC LIMIT 1000"#,
     )
     .bind(practice_id)
@@ -245,16 +249,29 @@ async fn invited_logins(
     Ok(rows
         .into_iter()
         .map(|i| {
+            let staff = i.to_client == 0;
             let state = match (InvitationStatus::parse(&i.status), i.login.as_deref()) {
-                (Some(InvitationStatus::Accepted), Some(s)) if s == MemberStatus::Active.as_str() => "Active login",
-                (Some(InvitationStatus::Accepted), Some(_)) => "Login deactivated",
+                (Some(InvitationStatus::Accepted), Some(s)) if s == MemberStatus::Active.as_str() => {
+                    if staff {
+                        "Active member of the staff"
+                    } else {
+                        "Active login"
+                    }
+                }
+                (Some(InvitationStatus::Accepted), Some(_)) => {
+                    if staff {
+                        "Member deactivated"
+                    } else {
+                        "Login deactivated"
+                    }
+                }
                 (Some(InvitationStatus::Accepted), None) => "Login ended",
                 (Some(InvitationStatus::Pending), _) if i.expires_at <= t => "Invitation expired",
                 (Some(InvitationStatus::Pending), _) => "Invitation pending",
                 _ => "Invitation revoked",
             };
             InvitedLogin {
-                client: i.client,
+                account: i.account,
                 name: i.name,
                 email: i.email,
                 invited_at: i.invited_at,
