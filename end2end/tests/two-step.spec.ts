@@ -15,18 +15,19 @@ test('a practice requires two-step sign-in; its admin turns it on and signs in w
   await expect(page.getByRole('heading', { level: 1, name: 'Two-step sign-in' })).toBeVisible();
   await expect(page.getByText('requires two-step sign-in for all staff')).toBeVisible();
   await waitForHydration(page);
+  // The key is shown only after the password is entered again.
+  await expect(page.getByRole('img', { name: 'QR code of your two-step sign-in key' })).toHaveCount(0);
+  await page.getByLabel('Password').fill(admin.password);
+  await page.getByRole('button', { name: 'Show my key' }).click();
   await expect(page.getByRole('img', { name: 'QR code of your two-step sign-in key' })).toBeVisible();
   await expect(page.getByText("Can't scan? Enter this key")).toBeVisible();
   const key = (await page.locator('code.key').textContent())!;
   expect(key.replace(/\s/g, '')).toMatch(/^[A-Z2-7]{32}$/);
   await page.screenshot({ path: 'test-results/two-step-setup.png', fullPage: true });
 
-  await page.getByLabel('Password').fill(admin.password);
   await page.getByLabel('Verification code').fill('000000' === totp(key) ? '111111' : '000000');
   await page.getByRole('button', { name: 'Turn on two-step sign-in' }).click();
   await expect(page.getByText('That code is not right.')).toBeVisible();
-  // The form posted and came back refused: a password is never kept.
-  await page.getByLabel('Password').fill(admin.password);
   await page.getByLabel('Verification code').fill(totp(key));
   await page.getByRole('button', { name: 'Turn on two-step sign-in' }).click();
   const codes = page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem');

@@ -8,3 +8,4 @@ pub mod sign_in;
 pub mod sign_up;
 pub mod switcher;
 pub mod two_step;
+pub mod your_account;

@@ -56,13 +56,20 @@ pub async fn get_sign_up(token: String) -> Result<SignUpView, AppError> {
     ssr::view_by_token(&state.db, &token).await
 }
 
-/// Creates the practice of the sign-up behind `token` once the password is given.
+/// Creates the practice of the sign-up behind `token` once the password is given (and,
+/// for an existing login with two-step sign-in, its `code`, checked before anything is
+/// created); signs in.
 #[server(endpoint = "confirm_sign_up")]
-pub async fn confirm_sign_up(token: String, password: String) -> Result<(), AppError> {
+pub async fn confirm_sign_up(
+    token: String,
+    password: String,
+    #[server(default)] code: Option<String>,
+) -> Result<(), AppError> {
     let state = crate::platform::http::request::app_state()?;
-    let (user_id, practice_id) = ssr::confirm(&state, &token, password).await?;
-    let next = crate::account::two_step::ssr::sign_in_or_challenge(&state, user_id, (Some(practice_id), None)).await?;
-    leptos_axum::redirect(next);
+    let (user_id, practice_id) = ssr::confirm(&state, &token, password, code.as_deref()).await?;
+    // Every step of signing in is done: the session starts here.
+    crate::identity::session::start(&state, user_id, (Some(practice_id), None)).await?;
+    leptos_axum::redirect("/");
     Ok(())
 }
 
@@ -137,6 +144,7 @@ pub fn ConfirmSignUpPage() -> impl IntoView {
                                 <FormError error=error/>
                                 <input type="hidden" name="token" value=token()/>
                                 <Field label="Password" name="password" kind="password" error=error autocomplete="current-password"/>
+                                <crate::ui::forms::CodeWhenAsked error=error/>
                                 <p class="hint">"The password you chose when signing up. If this email already had a login, that login's password: the new practice is added to it."</p>
                                 <button type="submit" disabled=move || action.pending().get()>"Confirm and sign in"</button>
                             </ActionForm>
@@ -312,7 +320,12 @@ pub mod ssr {
     /// Creates the practice once the password is right: the one chosen at sign-up for a
     /// new login, the login's own for an existing one (through the sign-in throttle
     /// either way). Returns the user and the practice.
-    pub async fn confirm(state: &AppState, token: &str, password: String) -> Result<(i64, i64), AppError> {
+    pub async fn confirm(
+        state: &AppState,
+        token: &str,
+        password: String,
+        code: Option<&str>,
+    ) -> Result<(i64, i64), AppError> {
         let gone = || AppError::Conflict("This link is no longer valid. Sign in, or sign up again.".into());
         let row = find_by_token(&state.db, token).await?.ok_or_else(gone)?;
         if row.confirmed_at.is_some() {
@@ -344,6 +357,11 @@ pub mod ssr {
                     "password",
                     "That password is not right for this sign-up.",
                 ));
+            }
+            // An existing login with two-step sign-in gives its code before the practice
+            // is created: its password alone commits nothing.
+            if let Some((id, _)) = &existing {
+                crate::account::two_step::ssr::second_step(state, *id, code).await?;
             }
             let mut tx = Write::begin(&state.db, By::default()).await?;
             // Claim the request first: of two concurrent confirmations, one changes the row.

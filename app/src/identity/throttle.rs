@@ -95,6 +95,10 @@ pub fn password_resets_key(email: &str) -> String {
     format!("reset:{email}")
 }
 
+pub fn email_changes_key(user_id: i64) -> String {
+    format!("email-change:{user_id}")
+}
+
 pub fn password_resets_by_address_key(ip: &str) -> String {
     format!("reset-ip:{ip}")
 }

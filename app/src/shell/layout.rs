@@ -157,6 +157,7 @@ fn SignedInNav(me: Me) -> impl IntoView {
             <AccountsMenu accounts=me.accounts.clone() total=me.accounts_total/>
             <Menu label=me.name.clone() id="menu-user".to_owned()>
                 <p class="menu-note">{me.email.clone()}</p>
+                <A href="/account">"Your account"</A>
                 <A href="/account/access">"My access"</A>
                 <A href="/account/two-step">"Two-step sign-in"</A>
                 <ActionForm action=sign_out>

@@ -74,6 +74,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account/two-step") view=crate::account::two_step::TwoStepPage ssr=SsrMode::Async/>
                     <Route path=path!("/two-step-reset/:token") view=crate::account::two_step::TwoStepResetPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/access") view=crate::account::my_access::MyAccessPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account") view=crate::account::your_account::YourAccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("/confirm-email/:token") view=crate::account::your_account::ConfirmEmailPage ssr=SsrMode::Async/>
                     <Route path=path!("/invite/:token") view=crate::practice::invitations::AcceptInvitationPage ssr=SsrMode::Async/>
                     <Route path=path!("/manage-users") view=ManageUsersRoute ssr=SsrMode::Async/>
                     <Route path=path!("/manage-users/roles") view=crate::practice::roles::RolesPage ssr=SsrMode::Async/>

@@ -22,7 +22,8 @@ pub fn ships_no_script(path: &str, signed_in: bool) -> bool {
         ) || path.starts_with("/signup/confirm/")
             || path.starts_with("/invite/")
             || path.starts_with("/two-step-reset/")
-            || path.starts_with("/reset-password/"))
+            || path.starts_with("/reset-password/")
+            || path.starts_with("/confirm-email/"))
 }
 
 /// [`ships_no_script`] for the request being rendered (never in the browser). "Signed in"

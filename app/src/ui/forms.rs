@@ -69,3 +69,22 @@ pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
         </Show>
     }
 }
+
+/// "Verification code", once the server asked for it (`error` names the field `code`): a
+/// door that takes a password and commits something asks a login with two-step sign-in
+/// for its code too, before anything is committed.
+#[component]
+pub fn CodeWhenAsked(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    let asked = RwSignal::new(false);
+    Effect::new(move |_| {
+        if error.get().and_then(|e| e.for_field("code")).is_some() {
+            asked.set(true);
+        }
+    });
+    let shown = move || asked.get() || error.get().and_then(|e| e.for_field("code")).is_some();
+    view! {
+        <Show when=shown>
+            <Field label="Verification code" name="code" error=error autocomplete="one-time-code"/>
+        </Show>
+    }
+}

@@ -30,6 +30,8 @@ pub(crate) struct Ids {
     pub(crate) role: String,
     pub(crate) invitation: String,
     pub(crate) batch: String,
+    /// A message in practice A's outbox.
+    pub(crate) email: String,
 }
 
 /// How an endpoint is called: who may, with which fields, and whether the fields name
@@ -61,6 +63,12 @@ pub(crate) fn case(name: &str, ids: &Ids) -> Option<Case> {
         }
         "reset_password" => (Public, f(&[("token", &"0".repeat(64)), ("password", "x")]), false),
         "request_password_reset" => (Public, f(&[("email", "walk@example.com")]), false),
+        "get_email_change" | "confirm_email_change" => (Public, f(&[("token", &"0".repeat(64))]), false),
+        "get_your_account" | "sign_out_other_sessions" => (SignedIn, f(&[]), false),
+        "change_name" => (SignedIn, f(&[("name", "Walker")]), false),
+        "request_email_change" => (SignedIn, f(&[("email", "walk.new@example.com")]), false),
+        "change_password" => (SignedIn, f(&[("current_password", "x"), ("new_password", "y")]), false),
+        "sign_out_session" => (SignedIn, f(&[("session", &"0".repeat(16))]), false),
         "confirm_sign_up" => (Public, f(&[("token", &"0".repeat(64)), ("password", "x")]), false),
         "sign_in" => (Public, f(&[("email", "walk@example.com"), ("password", "x")]), false),
         "sign_out" => (Public, f(&[]), false),
@@ -69,6 +77,7 @@ pub(crate) fn case(name: &str, ids: &Ids) -> Option<Case> {
         "list_accounts" => (SignedIn, f(&[("search", "")]), false),
         "switch_account" => (SignedIn, f(&[("kind", "client"), ("id", &ids.client)]), true),
         "get_two_step" => (SignedIn, f(&[]), false),
+        "start_two_step" => (SignedIn, f(&[("password", "x")]), false),
         "confirm_two_step" => (SignedIn, f(&[("password", "x"), ("code", "123456")]), false),
         "turn_off_two_step" => (SignedIn, f(&[("password", "x"), ("code", "123456")]), false),
         "verify_sign_in" => (Public, f(&[("code", "123456")]), false),
@@ -139,6 +148,7 @@ pub(crate) fn case(name: &str, ids: &Ids) -> Option<Case> {
         "resend_invitation" => (ManageUsers, f(&[("invitation_id", &ids.invitation)]), true),
         "revoke_invitation" => (ManageUsers, f(&[("invitation_id", &ids.invitation)]), true),
         "list_sent_email" => (ManageUsers, f(&[]), false),
+        "resend_email" => (ManageUsers, f(&[("email_id", &ids.email)]), true),
         "list_staff" => (ManageUsers, f(&[]), false),
         "get_matrix" => (
             ManageUsers,
@@ -323,6 +333,13 @@ async fn every_endpoint_refuses_strangers_members_without_permission_and_other_p
         role: role.to_string(),
         invitation: invitation.to_string(),
         batch: batch["batch_id"].as_i64().expect("batch id").to_string(),
+        email: sqlx::query_scalar::<_, i64>(
+            "SELECT MAX(id) FROM email_outbox WHERE to_address = 'pending.walk@example.com'",
+        )
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .to_string(),
     };
     let b = app.sign_up("walkb").await;
     let anonymous = app.client();
@@ -388,6 +405,7 @@ async fn no_endpoint_answers_garbage_with_a_server_error(app: &TestApp) {
         role: "1".into(),
         invitation: "1".into(),
         batch: "1".into(),
+        email: "1".into(),
     };
     for name in registered() {
         let Some(Case { form, .. }) = case(&name, &ids) else {

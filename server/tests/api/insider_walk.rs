@@ -100,6 +100,7 @@ async fn every_endpoint_naming_a_person_keeps_insiders_inside_their_rights(app: 
         role: role.to_string(),
         invitation: "0".into(),
         batch: batch.to_string(),
+        email: "0".into(),
     };
     let against_eli = Ids {
         staff: eli.to_string(),
@@ -159,6 +160,7 @@ fn against_abe_clone(ids: &Ids) -> Ids {
         role: ids.role.clone(),
         invitation: ids.invitation.clone(),
         batch: ids.batch.clone(),
+        email: ids.email.clone(),
     }
 }
 

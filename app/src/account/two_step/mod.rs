@@ -46,18 +46,29 @@ pub struct TwoStepSetup {
     pub key: String,
 }
 
-/// The page's state. For a login without two-step sign-in this also prepares a key (kept
-/// until confirmed, so reloading shows the same QR code).
+/// The page's state, with the key being set up when this session asked for one
+/// (`start_two_step`).
 #[server(endpoint = "get_two_step")]
 pub async fn get_two_step() -> Result<TwoStepStatus, AppError> {
     let (state, session) = crate::identity::session::require_for_two_step_setup().await?;
     ssr::status(&state, &session).await
 }
 
-/// Turns two-step sign-in on with the login's password and a code from the key just
-/// shown; answers the recovery codes, shown this once.
+/// Shows the key to add to an authenticator app, after the password is entered again: the
+/// key belongs to this session alone, for 15 minutes.
+#[server(endpoint = "start_two_step")]
+pub async fn start_two_step(password: String) -> Result<TwoStepSetup, AppError> {
+    let (state, session) = crate::identity::session::require_for_two_step_setup().await?;
+    ssr::start(&state, &session, password).await
+}
+
+/// Turns two-step sign-in on with a code from the key this session was shown; answers the
+/// recovery codes, shown this once. A password, when given, must be right too.
 #[server(endpoint = "confirm_two_step")]
-pub async fn confirm_two_step(password: String, code: String) -> Result<Vec<String>, AppError> {
+pub async fn confirm_two_step(
+    #[server(default)] password: Option<String>,
+    code: String,
+) -> Result<Vec<String>, AppError> {
     let (state, session) = crate::identity::session::require_for_two_step_setup().await?;
     ssr::confirm(&state, &session, password, &code).await
 }

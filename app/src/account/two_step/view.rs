@@ -8,9 +8,14 @@ use crate::ui::forms::{Field, FormError, action_error};
 
 #[component]
 pub fn TwoStepPage() -> impl IntoView {
+    let start = ServerAction::<StartTwoStep>::new();
     let confirm = ServerAction::<ConfirmTwoStep>::new();
     let turn_off = ServerAction::<TurnOffTwoStep>::new();
-    let status = Resource::new(move || turn_off.version().get(), |_| get_two_step());
+    let status = Resource::new(
+        move || (turn_off.version().get(), start.version().get()),
+        |_| get_two_step(),
+    );
+    let start_error = action_error(start);
     let confirm_error = action_error(confirm);
     let off_error = action_error(turn_off);
     // The recovery codes arrive once, in the answer to turning it on.
@@ -62,6 +67,14 @@ pub fn TwoStepPage() -> impl IntoView {
                                     <div class="alert info" role="alert">{format!("{practice} requires two-step sign-in for all staff. Turn it on to continue.")}</div>
                                 })}
                                 <p>"After your password, signing in will ask for a six-digit code from an authenticator app on your phone (such as Google Authenticator, Microsoft Authenticator or 1Password)."</p>
+                                {setup.is_none().then(|| view! {
+                                    <p>"Enter your password to see the key to add to your app."</p>
+                                    <ActionForm action=start attr:novalidate="true">
+                                        <FormError error=start_error/>
+                                        <Field label="Password" name="password" kind="password" error=start_error autocomplete="current-password"/>
+                                        <button type="submit" disabled=move || start.pending().get()>"Show my key"</button>
+                                    </ActionForm>
+                                })}
                                 {setup.map(|setup| view! {
                                     <ol class="steps">
                                         <li>
@@ -71,10 +84,9 @@ pub fn TwoStepPage() -> impl IntoView {
                                             <p><code class="key">{setup.key}</code></p>
                                         </li>
                                         <li>
-                                            <p>"Enter your password and the code the app shows."</p>
+                                            <p>"Enter the code the app shows."</p>
                                             <ActionForm action=confirm attr:novalidate="true">
                                                 <FormError error=confirm_error/>
-                                                <Field label="Password" name="password" kind="password" error=confirm_error autocomplete="current-password"/>
                                                 <Field label="Verification code" name="code" error=confirm_error autocomplete="one-time-code"/>
                                                 <button type="submit" disabled=move || confirm.pending().get()>"Turn on two-step sign-in"</button>
                                             </ActionForm>

@@ -45,10 +45,14 @@ pub enum AuditAction {
     OwnAccessEmailsChanged,
     TwoStepResetSent,
     PasswordReset,
+    PasswordChanged,
+    EmailChanged,
+    NameChanged,
+    SessionsEnded,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 39] = [
+    pub const ALL: [AuditAction; 43] = [
         Self::PracticeCreated,
         Self::MainUserTransferred,
         Self::InvitationCreated,
@@ -88,6 +92,10 @@ impl AuditAction {
         Self::OwnAccessEmailsChanged,
         Self::TwoStepResetSent,
         Self::PasswordReset,
+        Self::PasswordChanged,
+        Self::EmailChanged,
+        Self::NameChanged,
+        Self::SessionsEnded,
     ];
 
     /// The value stored in `audit_events.action`.
@@ -132,6 +140,10 @@ impl AuditAction {
             Self::OwnAccessEmailsChanged => "user.access_emails",
             Self::TwoStepResetSent => "member.two_step_reset_sent",
             Self::PasswordReset => "user.password_reset",
+            Self::PasswordChanged => "user.password_changed",
+            Self::EmailChanged => "user.email_changed",
+            Self::NameChanged => "user.name_changed",
+            Self::SessionsEnded => "user.sessions_ended",
         }
     }
 
@@ -181,6 +193,10 @@ impl AuditAction {
             Self::OwnAccessEmailsChanged => "Changed their own access-change emails",
             Self::TwoStepResetSent => "Sent a link to reset a user's two-step sign-in",
             Self::PasswordReset => "Set a new password with a reset link",
+            Self::PasswordChanged => "Changed their password",
+            Self::EmailChanged => "Changed their email",
+            Self::NameChanged => "Changed their name",
+            Self::SessionsEnded => "Signed out their other sessions",
         }
     }
 }

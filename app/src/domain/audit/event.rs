@@ -256,6 +256,24 @@ pub enum Event {
     PasswordReset {
         user: Target,
     },
+    PasswordChanged {
+        user: Target,
+    },
+    EmailChanged {
+        user: Target,
+        before: EmailAddressed,
+        after: EmailAddressed,
+    },
+    NameChanged {
+        user: Target,
+        before: Named,
+        after: Named,
+    },
+    /// A login's owner signed out `sessions` of their other sessions.
+    SessionsEnded {
+        user: Target,
+        sessions: i64,
+    },
     TwoStepRequirementChanged {
         before: RequireTwoStep,
         after: RequireTwoStep,

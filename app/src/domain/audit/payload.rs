@@ -228,3 +228,17 @@ pub struct Left {
     pub invitations_revoked: i64,
     pub client_logins_ended: i64,
 }
+
+/// A login's own name, before or after it changed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Named {
+    pub name: String,
+}
+
+/// A login's email, before or after it changed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EmailAddressed {
+    pub email: String,
+}

@@ -147,6 +147,17 @@ impl Event {
                 None => format!("{who} reset {}'s two-step sign-in", label(member, "someone")),
             },
             Self::PasswordReset { .. } => format!("{who} set a new password with a reset link"),
+            Self::PasswordChanged { .. } => format!("{who} changed their password"),
+            Self::EmailChanged { before, after, .. } => {
+                format!("{who} changed their email from {} to {}", before.email, after.email)
+            }
+            Self::NameChanged { before, after, .. } => {
+                format!("{who} changed their name from {} to {}", before.name, after.name)
+            }
+            Self::SessionsEnded { sessions, .. } => match sessions {
+                1 => format!("{who} signed out one of their other sessions"),
+                n => format!("{who} signed out {n} of their other sessions"),
+            },
             Self::TwoStepResetSent { member } => format!(
                 "{who} sent {} a link to reset their two-step sign-in",
                 label(member, "someone")

@@ -190,6 +190,13 @@ impl Event {
             Self::TwoStepReset { member, before, after } => changed(A::TwoStepReset, member, json(before), json(after)),
             Self::TwoStepResetSent { member } => row(A::TwoStepResetSent, member),
             Self::PasswordReset { user } => row(A::PasswordReset, user),
+            Self::PasswordChanged { user } => row(A::PasswordChanged, user),
+            Self::EmailChanged { user, before, after } => changed(A::EmailChanged, user, json(before), json(after)),
+            Self::NameChanged { user, before, after } => changed(A::NameChanged, user, json(before), json(after)),
+            Self::SessionsEnded { user, sessions } => Stored {
+                count: Some(*sessions),
+                ..row(A::SessionsEnded, user)
+            },
             Self::TwoStepRequirementChanged { before, after } => {
                 untargeted(A::TwoStepRequirementChanged, json(before), json(after))
             }
@@ -368,6 +375,18 @@ impl Event {
             A::LeaverReportDownloaded => Self::LeaverReportDownloaded { member: t, clients: n },
             A::TwoStepResetSent => Self::TwoStepResetSent { member: t },
             A::PasswordReset => Self::PasswordReset { user: t },
+            A::PasswordChanged => Self::PasswordChanged { user: t },
+            A::EmailChanged => Self::EmailChanged {
+                user: t,
+                before: read(before),
+                after: read(after),
+            },
+            A::NameChanged => Self::NameChanged {
+                user: t,
+                before: read(before),
+                after: read(after),
+            },
+            A::SessionsEnded => Self::SessionsEnded { user: t, sessions: n },
             A::AuditLogDownloaded => Self::AuditLogDownloaded {
                 after: after.map(|a| read(Some(a))),
             },

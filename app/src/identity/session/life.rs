@@ -38,8 +38,9 @@ pub async fn start(state: &AppState, user_id: i64, account: (Option<i64>, Option
         .execute(&mut *tx)
         .await?;
     sqlx::query(
-        r#"INSERT INTO sessions (token_hash, user_id, current_practice_id, current_client_id, created_at, last_seen_at, expires_at)
-           VALUES ($1, $2, $3, $4, $5, $5, $6)"#,
+        r#"INSERT INTO sessions (token_hash, user_id, current_practice_id, current_client_id, created_at, last_seen_at, expires_at,
+                                 user_agent, address)
+           VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)"#,
     )
     .bind(hash_token(&token))
     .bind(user_id)
@@ -47,11 +48,26 @@ pub async fn start(state: &AppState, user_id: i64, account: (Option<i64>, Option
     .bind(client_id)
     .bind(t)
     .bind(t + ABSOLUTE_LIFETIME_SECS)
+    .bind(crate::platform::http::user_agent::of_request())
+    .bind(crate::platform::http::request::client_ip())
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
     set_session_cookie(&token, ABSOLUTE_LIFETIME_SECS, state.config.serves_https());
     Ok(())
+}
+
+/// Ends every session of `user_id` but `keep` (the one asking: a change of password,
+/// two-step sign-in turned on or off, "Sign out everywhere else"). Answers how many ended.
+pub async fn end_others_for_user(conn: &mut AnyConnection, user_id: i64, keep: &str) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query(r#"DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2"#)
+            .bind(user_id)
+            .bind(keep)
+            .execute(conn)
+            .await?
+            .rows_affected(),
+    )
 }
 
 /// Ends the request's session and clears the cookie.

@@ -18,7 +18,7 @@ use crate::platform::tokens::hash_token;
 pub mod challenge;
 pub mod life;
 
-pub use life::{ABSOLUTE_LIFETIME_SECS, IDLE_TIMEOUT_SECS, end, end_all_for_user, start};
+pub use life::{ABSOLUTE_LIFETIME_SECS, IDLE_TIMEOUT_SECS, end, end_all_for_user, end_others_for_user, start};
 
 use life::TOUCH_EVERY_SECS;
 

@@ -3,3 +3,4 @@
 
 pub mod cookies;
 pub mod request;
+pub mod user_agent;

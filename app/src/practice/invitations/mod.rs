@@ -80,12 +80,18 @@ pub async fn get_invitation(token: String) -> Result<InvitationView, AppError> {
     ssr::view_by_token(&state.db, &token).await
 }
 
-/// Accepts with a new password (no login yet) or the existing login's password.
+/// Accepts with a new password (no login yet) or the existing login's password (and, when
+/// it has two-step sign-in, its `code`, checked before anything is committed); signs in.
 #[server(endpoint = "accept_invitation")]
-pub async fn accept_invitation(token: String, password: String) -> Result<(), AppError> {
+pub async fn accept_invitation(
+    token: String,
+    password: String,
+    #[server(default)] code: Option<String>,
+) -> Result<(), AppError> {
     let state = crate::platform::http::request::app_state()?;
-    let (user_id, joined) = ssr::accept(&state, &token, password).await?;
-    let next = crate::account::two_step::ssr::sign_in_or_challenge(&state, user_id, joined).await?;
-    leptos_axum::redirect(next);
+    let (user_id, joined) = ssr::accept(&state, &token, password, code.as_deref()).await?;
+    // Every step of signing in is done: the session starts here.
+    crate::identity::session::start(&state, user_id, joined).await?;
+    leptos_axum::redirect("/");
     Ok(())
 }

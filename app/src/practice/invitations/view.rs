@@ -39,6 +39,7 @@ pub fn AcceptInvitationPage() -> impl IntoView {
                                 <FormError error=error/>
                                 <input type="hidden" name="token" value=token()/>
                                 <Field label="Password" name="password" kind="password" error=error autocomplete="new-password"/>
+                                <crate::ui::forms::CodeWhenAsked error=error/>
                                 <p class="hint">"New to Practice Access? Choose a password of at least 8 characters. Already have a login with this email? Enter its password."</p>
                                 <button type="submit">"Accept invitation"</button>
                             </ActionForm>

@@ -21,7 +21,18 @@ pub(crate) async fn turn_on(app: &TestApp, who: &Client) -> (Vec<u8>, Vec<String
     let (status, page) = app.call(who, "get_two_step", &[]).await;
     assert!(status.is_success(), "{page}");
     assert_eq!(page["enabled"], false);
-    let setup = &page["setup"];
+    assert_eq!(
+        page["setup"],
+        Value::Null,
+        "no key before the password is entered again"
+    );
+    let (status, body) = app
+        .call(who, "start_two_step", &[("password", "not the password")])
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(app.call(who, "get_two_step", &[]).await.1["setup"], Value::Null);
+    let (status, setup) = app.call(who, "start_two_step", &[("password", PASSWORD)]).await;
+    assert!(status.is_success(), "{setup}");
     assert!(setup["qr_svg"].as_str().unwrap().starts_with("<svg"), "{setup}");
     let key = key_bytes(setup["key"].as_str().unwrap()).expect("base32 key");
     // A reload shows the same key until it is confirmed.

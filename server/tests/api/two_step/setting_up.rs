@@ -9,6 +9,10 @@ async fn without_a_secret_key_it_cannot_be_turned_on(app: &TestApp) {
     assert_eq!(page["available"], false, "{page}");
     assert_eq!(page["setup"], Value::Null);
     let (status, _) = app
+        .call(&admin.client, "start_two_step", &[("password", PASSWORD)])
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = app
         .call(
             &admin.client,
             "confirm_two_step",
@@ -27,8 +31,10 @@ async fn without_a_secret_key_it_cannot_be_turned_on(app: &TestApp) {
 /// the page: the page shows the recovery codes (once), and they are the login's codes.
 async fn without_javascript_turning_it_on_shows_the_recovery_codes_once(app: &TestApp) {
     let admin = app.sign_up("ts-nojs").await;
-    let (_, page) = app.call(&admin.client, "get_two_step", &[]).await;
-    let key = key_bytes(page["setup"]["key"].as_str().unwrap()).unwrap();
+    let (_, setup) = app
+        .call(&admin.client, "start_two_step", &[("password", PASSWORD)])
+        .await;
+    let key = key_bytes(setup["key"].as_str().unwrap()).unwrap();
     let page_url = format!("{}/account/two-step", app.address);
     let shown = admin
         .client
@@ -94,7 +100,50 @@ async fn without_javascript_turning_it_on_shows_the_recovery_codes_once(app: &Te
     assert!(!replayed.contains("<li><code>"), "{replayed}");
 }
 
-crate::on_both_backends!(without_javascript_turning_it_on_shows_the_recovery_codes_once,);
+/// The key being set up belongs to the session that entered the password for it: another
+/// session of the same login (a borrowed computer left signed in) neither sees nor
+/// confirms it, and every answer holding it is kept by no cache.
+async fn the_key_being_set_up_belongs_to_one_session(app: &TestApp) {
+    let admin = app.sign_up("ts-own").await;
+    let (other, status, _) = app.sign_in(&admin.email, PASSWORD).await;
+    assert!(status.is_success() || status.is_redirection());
+    let started = admin
+        .client
+        .http
+        .post(format!("{}/api/start_two_step", app.address))
+        .form(&[("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert!(started.status().is_success());
+    assert_eq!(
+        started.headers()["cache-control"],
+        "no-store",
+        "the answer holds the key"
+    );
+    let setup: Value = started.json().await.unwrap();
+    let key = key_bytes(setup["key"].as_str().unwrap()).unwrap();
+    let page = app.call(&other, "get_two_step", &[]).await.1;
+    assert_eq!(page["setup"], Value::Null, "not shown to another session: {page}");
+    let (status, body) = app
+        .call(&other, "confirm_two_step", &[("code", &code_at(&key, now()))])
+        .await;
+    assert_eq!(status, 409, "not confirmed by another session: {body}");
+    let html = crate::helpers::get_page(&admin.client.http, &format!("{}/account/two-step", app.address)).await;
+    assert_eq!(html.headers()["cache-control"], "no-store", "the page holds the key");
+    // The session that asked confirms with the code alone.
+    let (status, codes) = app
+        .call(&admin.client, "confirm_two_step", &[("code", &code_at(&key, now()))])
+        .await;
+    assert!(status.is_success(), "{codes}");
+    // Turning it on ended the other session.
+    assert_eq!(app.me(&other).await, Value::Null, "the other session ended");
+}
+
+crate::on_both_backends!(
+    without_javascript_turning_it_on_shows_the_recovery_codes_once,
+    the_key_being_set_up_belongs_to_one_session,
+);
 
 mod no_secret_key {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

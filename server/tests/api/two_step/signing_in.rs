@@ -122,10 +122,22 @@ async fn wrong_codes_are_throttled_like_wrong_passwords(app: &TestApp) {
     assert_eq!(status, 409, "{body}");
 }
 
+/// Members of a practice the login joins, and practices it has: what a door committed.
+async fn memberships(app: &TestApp, email: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM practice_members m JOIN users u ON u.id = m.user_id WHERE u.email = $1")
+        .bind(email)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+}
+
+/// Accepting an invitation or confirming a sign-up with an existing login that has two-step
+/// sign-in asks for the code with the password, before anything is committed: the password
+/// alone joins nothing, a wrong code joins nothing (and is counted), the right code joins
+/// and signs in.
 async fn every_password_door_asks_for_the_code(app: &TestApp) {
     let owner = app.sign_up("ts-doors").await;
-    let (key, _) = turn_on(app, &owner.client).await;
-    // Another practice invites the same login: accepting with the password waits for the code.
+    let (key, recovery) = turn_on(app, &owner.client).await;
     let other = app.sign_up("ts-doors-b").await;
     let employee = app.role_id(other.practice_id, "Employee").await;
     let token = app.invite_and_read_link(&other, "Owner", &owner.email, employee).await;
@@ -133,24 +145,78 @@ async fn every_password_door_asks_for_the_code(app: &TestApp) {
     let (status, body) = app
         .call(&who, "accept_invitation", &[("token", &token), ("password", PASSWORD)])
         .await;
-    assert!(status.is_success() || status.is_redirection(), "{body}");
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["Invalid"]["field"], "code", "{body}");
     assert_eq!(app.me(&who).await, Value::Null, "no session before the code");
-    let (status, body) = verify(app, &who, &code_at(&key, now() + 30)).await;
+    assert_eq!(
+        memberships(app, &owner.email).await,
+        1,
+        "nothing joined before the code"
+    );
+    let (status, body) = app
+        .call(
+            &who,
+            "accept_invitation",
+            &[("token", &token), ("password", PASSWORD), ("code", "000000")],
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        memberships(app, &owner.email).await,
+        1,
+        "nothing joined with a wrong code"
+    );
+    let failed: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'auth.sign_in_failed' AND target_label = $1",
+    )
+    .bind(&owner.email)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert!(failed >= 1, "the wrong code is on record");
+    let (status, body) = app
+        .call(
+            &who,
+            "accept_invitation",
+            &[
+                ("token", &token),
+                ("password", PASSWORD),
+                ("code", &code_at(&key, now() + 30)),
+            ],
+        )
+        .await;
     assert!(status.is_success() || status.is_redirection(), "{body}");
     let me = app.me(&who).await;
     assert_eq!(
         me["current"]["name"], "Practice ts-doors-b",
         "the session starts where it joined: {me}"
     );
+    assert_eq!(memberships(app, &owner.email).await, 2);
 
-    // Confirming a sign-up with the existing login's password waits for the code too.
+    // Confirming a sign-up with the existing login's password asks for the code too.
     let fresh = app.client();
     let token = app.sign_up_token(&fresh, "Third practice", &owner.email).await;
     let (status, body) = app
         .call(&fresh, "confirm_sign_up", &[("token", &token), ("password", PASSWORD)])
         .await;
-    assert!(status.is_success() || status.is_redirection(), "{body}");
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["Invalid"]["field"], "code", "{body}");
     assert_eq!(app.me(&fresh).await, Value::Null);
+    assert_eq!(
+        memberships(app, &owner.email).await,
+        2,
+        "no practice created before the code"
+    );
+    let (status, body) = app
+        .call(
+            &fresh,
+            "confirm_sign_up",
+            &[("token", &token), ("password", PASSWORD), ("code", &recovery[0])],
+        )
+        .await;
+    assert!(status.is_success() || status.is_redirection(), "{body}");
+    assert_eq!(app.me(&fresh).await["current"]["name"], "Third practice");
+    assert_eq!(memberships(app, &owner.email).await, 3);
 }
 
 crate::on_both_backends!(

@@ -119,3 +119,45 @@ async fn finish(state: &AppState, token: &str, c: &ChallengeRow) -> Result<(), A
     set_challenge_cookie("", 0, state.config.serves_https());
     crate::identity::session::start(state, c.user_id, (c.practice_id, c.client_id)).await
 }
+
+/// The second step at a door that commits something after a login's password (accepting
+/// an invitation, confirming a sign-up with an existing login): with two-step sign-in on,
+/// the code (or a recovery code) is checked, through the sign-in throttle, before anything
+/// is committed. Without two-step sign-in, nothing to ask.
+pub async fn second_step(state: &AppState, user_id: i64, code: Option<&str>) -> Result<(), AppError> {
+    let found: Option<(String, Option<String>)> =
+        sqlx::query_as(r#"SELECT email, totp_secret FROM users WHERE id = $1"#)
+            .bind(user_id)
+            .fetch_optional(state.db.pool())
+            .await?;
+    let Some((email, Some(sealed))) = found else {
+        return Ok(());
+    };
+    let Some(code) = code.map(str::trim).filter(|c| !c.is_empty()) else {
+        return Err(AppError::invalid(
+            "code",
+            "Your login has two-step sign-in: enter the code from your authenticator app (or a recovery code) too.",
+        ));
+    };
+    let (login, address) = take_attempt(state, user_id).await?;
+    let mut tx = Write::begin(&state.db, By::default()).await?;
+    if !check_code(&mut tx, state, user_id, &sealed, code).await? {
+        tx.record_about_login(
+            Some(user_id),
+            None,
+            Event::SignInFailed {
+                email: Target::email(&email),
+                after: SignInFailure {
+                    address: address.clone(),
+                    step: Some("two-step code".to_owned()),
+                },
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        return Err(wrong_code());
+    }
+    throttle::passed(&mut tx, &login, &address).await?;
+    tx.commit().await?;
+    Ok(())
+}

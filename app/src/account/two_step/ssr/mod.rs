@@ -18,8 +18,8 @@ mod challenge;
 pub mod reset;
 mod setup;
 
-pub use challenge::{sign_in_or_challenge, verify_sign_in};
-pub use setup::{PENDING_SECS, clear, confirm, status, turn_off};
+pub use challenge::{second_step, sign_in_or_challenge, verify_sign_in};
+pub use setup::{PENDING_SECS, clear, confirm, start, status, turn_off};
 
 pub const STEP_SECS: u64 = 30;
 /// A sign-in has this long between the right password and the code.
@@ -131,7 +131,8 @@ fn recovery_hash(state: &AppState, user_id: i64, normalised: &str) -> Result<Str
 
 /// Checks the login's own password (through the sign-in throttle) before its two-step
 /// sign-in changes: a session alone (a borrowed computer) must not enrol or remove a phone.
-async fn check_own_password(state: &AppState, session: &Session, password: String) -> Result<(), AppError> {
+/// Checks the session's own login's password, through the sign-in throttle.
+pub async fn check_own_password(state: &AppState, session: &Session, password: String) -> Result<(), AppError> {
     let stored: Option<String> = sqlx::query_scalar(r#"SELECT password_hash FROM users WHERE id = $1"#)
         .bind(session.user_id)
         .fetch_one(state.db.pool())

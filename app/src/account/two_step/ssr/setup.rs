@@ -28,19 +28,25 @@ pub const PENDING_SECS: i64 = 15 * 60;
 
 struct TwoStepRow {
     secret: Option<String>,
-    /// The key being set up, while it has not expired.
+    /// The key being set up by this session, while it has not expired (another session's
+    /// key is not this one's to see or confirm).
     pending: Option<String>,
 }
 
-async fn row(state: &AppState, user_id: i64) -> Result<TwoStepRow, sqlx::Error> {
-    let (secret, pending, expires): (Option<String>, Option<String>, Option<i64>) =
-        sqlx::query_as(r#"SELECT totp_secret, totp_pending_secret, totp_pending_expires_at FROM users WHERE id = $1"#)
-            .bind(user_id)
-            .fetch_one(state.db.pool())
-            .await?;
+async fn row(state: &AppState, session: &Session) -> Result<TwoStepRow, sqlx::Error> {
+    let (secret, pending, expires, owner): (Option<String>, Option<String>, Option<i64>, Option<String>) =
+        sqlx::query_as(
+            r#"SELECT totp_secret, totp_pending_secret, totp_pending_expires_at, totp_pending_session
+               FROM users WHERE id = $1"#,
+        )
+        .bind(session.user_id)
+        .fetch_one(state.db.pool())
+        .await?;
     Ok(TwoStepRow {
         secret,
-        pending: pending.filter(|_| expires.is_some_and(|e| e > now())),
+        pending: pending
+            .filter(|_| expires.is_some_and(|e| e > now()))
+            .filter(|_| owner.as_deref() == Some(session.token_hash.as_str())),
     })
 }
 
@@ -74,8 +80,59 @@ fn url_component(text: &str) -> String {
         .collect()
 }
 
+/// The key as the page shows it: a QR code and the text in groups of four. The answer
+/// holding it is never stored by the browser.
+fn setup_of(_state: &AppState, session: &Session, secret: &[u8]) -> Result<TwoStepSetup, AppError> {
+    let text = key_text(secret);
+    let grouped = text
+        .as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    no_store();
+    Ok(TwoStepSetup {
+        qr_svg: qr_svg(&session.email, secret)?,
+        key: grouped,
+    })
+}
+
+/// Starts setting up two-step sign-in: with the password entered again, a new key for
+/// this session alone (another key being set up, by any session, is replaced).
+pub async fn start(state: &AppState, session: &Session, password: String) -> Result<TwoStepSetup, AppError> {
+    key(state)?;
+    let r = row(state, session).await?;
+    if r.secret.is_some() {
+        return Err(AppError::Conflict("Two-step sign-in is already on.".into()));
+    }
+    check_own_password(state, session, password).await?;
+    let secret = match r.pending.as_deref().and_then(|p| open(state, session.user_id, p).ok()) {
+        Some(secret) => secret,
+        None => {
+            let mut secret = vec![0u8; 20];
+            rand::rngs::OsRng.fill_bytes(&mut secret);
+            let sealed = key(state)?.seal(&secret, &context(session.user_id));
+            Write::one(
+                &state.db,
+                sqlx::query(
+                    r#"UPDATE users SET totp_pending_secret = $1, totp_pending_expires_at = $2,
+                              totp_pending_session = $3
+                       WHERE id = $4 AND totp_secret IS NULL"#,
+                )
+                .bind(sealed)
+                .bind(now() + PENDING_SECS)
+                .bind(&session.token_hash)
+                .bind(session.user_id),
+            )
+            .await?;
+            secret
+        }
+    };
+    setup_of(state, session, &secret)
+}
+
 pub async fn status(state: &AppState, session: &Session) -> Result<TwoStepStatus, AppError> {
-    let r = row(state, session.user_id).await?;
+    let r = row(state, session).await?;
     let required_by = requiring_practices(state, session.user_id).await?;
     let available = state.config.secret_key.is_some();
     let recovery_codes_left: i64 =
@@ -84,40 +141,13 @@ pub async fn status(state: &AppState, session: &Session) -> Result<TwoStepStatus
             .fetch_one(state.db.pool())
             .await?;
     let enabled = r.secret.is_some();
-    let setup = if enabled || !available {
-        None
-    } else {
-        // The key being set up is kept until confirmed: a reload shows the same QR code.
-        let secret = match r.pending.as_deref().and_then(|p| open(state, session.user_id, p).ok()) {
-            Some(secret) => secret,
-            None => {
-                let mut secret = vec![0u8; 20];
-                rand::rngs::OsRng.fill_bytes(&mut secret);
-                let sealed = key(state)?.seal(&secret, &context(session.user_id));
-                Write::one(
-                    &state.db,
-                    sqlx::query(
-                        r#"UPDATE users SET totp_pending_secret = $1, totp_pending_expires_at = $2 WHERE id = $3"#,
-                    )
-                    .bind(sealed)
-                    .bind(now() + PENDING_SECS)
-                    .bind(session.user_id),
-                )
-                .await?;
-                secret
-            }
-        };
-        let text = key_text(&secret);
-        let grouped = text
-            .as_bytes()
-            .chunks(4)
-            .map(|c| String::from_utf8_lossy(c).into_owned())
-            .collect::<Vec<_>>()
-            .join(" ");
-        Some(TwoStepSetup {
-            qr_svg: qr_svg(&session.email, &secret)?,
-            key: grouped,
-        })
+    // The key being set up is shown only to the session that asked for it with the
+    // password (`start`), and kept until confirmed: a reload shows the same QR code.
+    let setup = match r.pending.as_deref() {
+        Some(pending) if !enabled && available => {
+            Some(setup_of(state, session, &open(state, session.user_id, pending)?)?)
+        }
+        _ => None,
     };
     Ok(TwoStepStatus {
         enabled,
@@ -156,20 +186,24 @@ async fn own_change(state: &AppState, session: &Session) -> Result<Write, AppErr
 pub async fn confirm(
     state: &AppState,
     session: &Session,
-    password: String,
+    password: Option<String>,
     code: &str,
 ) -> Result<Vec<String>, AppError> {
     key(state)?;
-    let r = row(state, session.user_id).await?;
+    let r = row(state, session).await?;
     if r.secret.is_some() {
         return Err(AppError::Conflict("Two-step sign-in is already on.".into()));
     }
     let Some(pending) = r.pending else {
         return Err(AppError::Conflict(
-            "The key shown has expired. Reload the page for a new one, then enter its code.".into(),
+            "No key is being set up in this browser, or it has expired. Enter your password again for a new one."
+                .into(),
         ));
     };
-    check_own_password(state, session, password).await?;
+    // The password was entered to see the key; entered again here, it must be right too.
+    if let Some(password) = password.filter(|p| !p.is_empty()) {
+        check_own_password(state, session, password).await?;
+    }
     let (login, address) = take_attempt(state, session.user_id).await?;
     let secret = open(state, session.user_id, &pending)?;
     let Some(step) = matching_step(&secret, &normalise(code), now() as u64) else {
@@ -179,7 +213,7 @@ pub async fn confirm(
     let mut tx = own_change(state, session).await?;
     let turned_on = sqlx::query(
         r#"UPDATE users SET totp_secret = totp_pending_secret, totp_pending_secret = NULL,
-                  totp_pending_expires_at = NULL, totp_last_step = $1
+                  totp_pending_expires_at = NULL, totp_pending_session = NULL, totp_last_step = $1
            WHERE id = $2 AND totp_secret IS NULL AND totp_pending_secret = $3"#,
     )
     .bind(step)
@@ -204,12 +238,20 @@ pub async fn confirm(
             .execute(&mut *tx)
             .await?;
     }
-    tx.record(Event::TwoStepEnabled {
-        user: Target::user(session.user_id, &session.email),
-    })
+    // Turned on: every other session of the login ends (one signed in without it, or by
+    // someone else, must not outlive the change), on record in each practice.
+    crate::identity::session::end_others_for_user(&mut tx, session.user_id, &session.token_hash).await?;
+    tx.record_about_login(
+        Some(session.user_id),
+        Some(session.user_id),
+        Event::TwoStepEnabled {
+            user: Target::user(session.user_id, &session.email),
+        },
+    )
     .await?;
     throttle::passed(&mut tx, &login, &address).await?;
     tx.commit().await?;
+    no_store();
     if crate::platform::http::request::is_plain_form_post() {
         // Answered with a redirect back to the page: the codes go there, sealed, once.
         let plain = format!("{} {}", now(), codes.join(" "));
@@ -242,17 +284,23 @@ fn codes_kept_for_the_page(state: &AppState, session: &Session) -> Option<Vec<St
     if now() - issued.parse::<i64>().ok()? > CODES_KEPT_SECS {
         return None;
     }
+    no_store();
+    Some(codes.split(' ').map(str::to_owned).collect())
+}
+
+/// This answer (a page or a server function's) holds a key or recovery codes: the browser
+/// keeps no copy of it, not even for its back button.
+pub(super) fn no_store() {
     if let Some(resp) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
         resp.insert_header(http::header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));
     }
-    Some(codes.split(' ').map(str::to_owned).collect())
 }
 
 /// Clears every trace of a login's two-step sign-in (key, key being set up, last step,
 /// recovery codes, sign-ins waiting for a code).
 pub async fn clear(conn: &mut AnyConnection, user_id: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
-        r#"UPDATE users SET totp_secret = NULL, totp_pending_secret = NULL, totp_pending_expires_at = NULL,
+        r#"UPDATE users SET totp_secret = NULL, totp_pending_secret = NULL, totp_pending_expires_at = NULL, totp_pending_session = NULL,
                   totp_last_step = NULL
            WHERE id = $1"#,
     )
@@ -277,7 +325,7 @@ pub async fn turn_off(state: &AppState, session: &Session, password: String, cod
             "{practice} requires two-step sign-in for all staff: it cannot be turned off."
         )));
     }
-    let Some(sealed) = row(state, session.user_id).await?.secret else {
+    let Some(sealed) = row(state, session).await?.secret else {
         return Ok(());
     };
     check_own_password(state, session, password).await?;
@@ -287,9 +335,14 @@ pub async fn turn_off(state: &AppState, session: &Session, password: String, cod
         return Err(wrong_code());
     }
     clear(&mut tx, session.user_id).await?;
-    tx.record(Event::TwoStepDisabled {
-        user: Target::user(session.user_id, &session.email),
-    })
+    crate::identity::session::end_others_for_user(&mut tx, session.user_id, &session.token_hash).await?;
+    tx.record_about_login(
+        Some(session.user_id),
+        Some(session.user_id),
+        Event::TwoStepDisabled {
+            user: Target::user(session.user_id, &session.email),
+        },
+    )
     .await?;
     throttle::passed(&mut tx, &login, &address).await?;
     tx.commit().await?;

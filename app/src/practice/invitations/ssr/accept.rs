@@ -14,7 +14,12 @@ use crate::platform::state::AppState;
 /// Accepts the invitation behind `token`: sets the password of a new login, or checks the
 /// existing login's. Returns the user and the account they joined, as (practice, client)
 /// for [`crate::identity::session::start`]: a practice, or one client of it.
-pub async fn accept(state: &AppState, token: &str, password: String) -> Result<(i64, JoinedAccount), AppError> {
+pub async fn accept(
+    state: &AppState,
+    token: &str,
+    password: String,
+    code: Option<&str>,
+) -> Result<(i64, JoinedAccount), AppError> {
     let gone = || AppError::Conflict("This invitation link is no longer valid. Ask for a new invitation.".into());
     let row = find_by_token(&state.db, token).await?.ok_or_else(gone)?;
     if !row.is_pending() {
@@ -45,6 +50,11 @@ pub async fn accept(state: &AppState, token: &str, password: String) -> Result<(
         }
         _ => Some(pw::hash(password).await?),
     };
+    // An existing login with two-step sign-in gives its code before anything is committed:
+    // its password alone joins nothing.
+    if let Some((id, Some(_))) = &existing {
+        crate::account::two_step::ssr::second_step(state, *id, code).await?;
+    }
 
     let mut tx = Write::begin(&state.db, By::default()).await?;
     // Claim the invitation first: of two concurrent accepts, only one changes the row.
