@@ -1,5 +1,6 @@
 //! The outbox worker: every app server claims due messages with a lease, issues their
-//! links as they go out, and sends them over SMTP with retries and back-off.
+//! links as they go out, and sends them over SMTP with retries and back-off, for as long
+//! as what a message carries is valid: an SMTP outage delays mail, it does not lose it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,8 +13,16 @@ use crate::platform::config::Config;
 use crate::platform::db::{Db, now};
 use crate::platform::tokens::{hash_token, new_token};
 
-/// Attempts before a message is marked failed.
-pub const MAX_ATTEMPTS: i64 = 8;
+/// The longest wait between two attempts at one message.
+pub const MAX_BACKOFF_SECS: i64 = 10 * 60;
+/// How long mail without a link of its own is retried (as mail servers do).
+pub const OTHER_MAIL_SECS: i64 = 24 * 3600;
+
+/// The wait after the `attempts`-th failed attempt: 10 s, 20 s, 40 s … capped at
+/// [`MAX_BACKOFF_SECS`].
+pub fn backoff(attempts: i64) -> i64 {
+    (10_i64 << (attempts.max(1) - 1).min(10)).min(MAX_BACKOFF_SECS)
+}
 /// How long a claimed message is reserved for the worker that claimed it.
 const LEASE_SECS: i64 = 120;
 
@@ -21,7 +30,7 @@ const LEASE_SECS: i64 = 120;
 /// the token's hash is stored); `None` when it is no longer open (an invitation accepted,
 /// revoked or replaced; a sign-up confirmed). A retry issues another token: a link that
 /// never reached anyone dies unseen.
-async fn issue_link(db: &Db, link: LinkTo, base_url: &str) -> Result<Option<String>, sqlx::Error> {
+async fn issue_link(db: &Db, link: LinkTo, base_url: &str, t: i64) -> Result<Option<String>, sqlx::Error> {
     let token = new_token();
     if let LinkTo::Login(id) = link {
         // A login link's path is its purpose's; one used or expired is no longer open.
@@ -31,7 +40,7 @@ async fn issue_link(db: &Db, link: LinkTo, base_url: &str) -> Result<Option<Stri
         )
         .bind(hash_token(&token))
         .bind(id)
-        .bind(now())
+        .bind(t)
         .fetch_optional(db.pool())
         .await?;
         return Ok(purpose
@@ -40,12 +49,12 @@ async fn issue_link(db: &Db, link: LinkTo, base_url: &str) -> Result<Option<Stri
     }
     let (sql, id, path) = match link {
         LinkTo::Invitation(id) => (
-            r#"UPDATE invitations SET token_hash = $1 WHERE id = $2 AND status = 'pending'"#,
+            r#"UPDATE invitations SET token_hash = $1 WHERE id = $2 AND status = 'pending' AND expires_at > $3"#,
             id,
             "invite",
         ),
         LinkTo::SignUp(id) => (
-            r#"UPDATE sign_up_requests SET token_hash = $1 WHERE id = $2 AND confirmed_at IS NULL"#,
+            r#"UPDATE sign_up_requests SET token_hash = $1 WHERE id = $2 AND confirmed_at IS NULL AND expires_at > $3"#,
             id,
             "signup/confirm",
         ),
@@ -54,6 +63,7 @@ async fn issue_link(db: &Db, link: LinkTo, base_url: &str) -> Result<Option<Stri
     let updated = sqlx::query(sql)
         .bind(hash_token(&token))
         .bind(id)
+        .bind(t)
         .execute(db.pool())
         .await?
         .rows_affected();
@@ -82,25 +92,38 @@ impl Claimed {
     }
 }
 
+/// The SMTP server mail goes out through, and whom it is from.
+pub struct Smtp {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl Smtp {
+    /// From `SMTP_URL` and `MAIL_FROM`; why not, when either is unusable.
+    pub fn new(url: &str, mail_from: &str) -> Result<Self, String> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| format!("SMTP_URL is not usable: {e}"))?
+            .timeout(Some(Duration::from_secs(20)))
+            .build();
+        let from = mail_from
+            .parse()
+            .map_err(|e| format!("MAIL_FROM is not an address: {e}"))?;
+        Ok(Self { transport, from })
+    }
+}
+
 /// Runs forever: sends due messages, then sleeps until woken or a few seconds pass.
 pub async fn run_worker(db: Db, config: Arc<Config>, signal: OutboxSignal) {
     let Some(url) = config.smtp_url.clone() else { return };
-    let transport = match AsyncSmtpTransport::<Tokio1Executor>::from_url(&url) {
-        Ok(builder) => builder.timeout(Some(Duration::from_secs(20))).build(),
+    let smtp = match Smtp::new(&url, &config.mail_from) {
+        Ok(smtp) => smtp,
         Err(error) => {
-            tracing::error!(%error, "SMTP_URL is not usable; email stays in the outbox");
-            return;
-        }
-    };
-    let from: Mailbox = match config.mail_from.parse() {
-        Ok(m) => m,
-        Err(error) => {
-            tracing::error!(%error, "MAIL_FROM is not an address; email stays in the outbox");
+            tracing::error!(%error, "email stays in the outbox");
             return;
         }
     };
     loop {
-        match send_due(&db, &transport, &from, &config.app_base_url).await {
+        match send_due(&db, &smtp, &config.app_base_url).await {
             Ok(sent) if sent > 0 => continue,
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "outbox pass failed"),
@@ -113,13 +136,31 @@ pub async fn run_worker(db: Db, config: Arc<Config>, signal: OutboxSignal) {
 }
 
 /// One pass: claim up to ten due messages and try each once. Returns how many were sent.
-pub async fn send_due(
-    db: &Db,
-    transport: &AsyncSmtpTransport<Tokio1Executor>,
-    from: &Mailbox,
-    base_url: &str,
-) -> Result<usize, sqlx::Error> {
-    let t = now();
+pub async fn send_due(db: &Db, smtp: &Smtp, base_url: &str) -> Result<usize, sqlx::Error> {
+    send_due_at(db, smtp, base_url, now()).await
+}
+
+/// Until when a message is retried: while what it carries is valid (the end of the
+/// invitation, sign-up or login link it carries), other mail [`OTHER_MAIL_SECS`] from when
+/// it was queued or sent again.
+async fn retry_deadline(db: &Db, id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        r#"SELECT COALESCE(
+                  (SELECT expires_at FROM invitations WHERE id = o.invitation_id),
+                  (SELECT expires_at FROM sign_up_requests WHERE id = o.sign_up_request_id),
+                  (SELECT expires_at FROM login_links WHERE id = o.login_link_id),
+                  o.retry_until,
+                  o.created_at + $2)
+           FROM email_outbox o WHERE o.id = $1"#,
+    )
+    .bind(id)
+    .bind(OTHER_MAIL_SECS)
+    .fetch_one(db.pool())
+    .await
+}
+
+/// [`send_due`] with the clock at `t` (a test moves it on without waiting).
+pub async fn send_due_at(db: &Db, smtp: &Smtp, base_url: &str, t: i64) -> Result<usize, sqlx::Error> {
     // The lease condition is repeated outside the subquery so that, on PostgreSQL, a second
     // server racing for the same rows re-checks it after waiting for the first one's lock.
     // A writing statement: on SQLite it takes its turn at the write lock (Db::begin_write).
@@ -142,7 +183,7 @@ pub async fn send_due(
     let mut sent = 0;
     for mut message in claimed {
         if let Some(link) = message.link() {
-            match issue_link(db, link, base_url).await? {
+            match issue_link(db, link, base_url, t).await? {
                 Some(link) => {
                     message.body_text = message.body_text.replace(LINK_PLACEHOLDER, &link);
                     message.body_html = message.body_html.replace(LINK_PLACEHOLDER, &escape_html(&link));
@@ -161,11 +202,11 @@ pub async fn send_due(
                 }
             }
         }
-        match deliver(transport, from, &message).await {
+        match deliver(&smtp.transport, &smtp.from, &message).await {
             Ok(()) => {
                 db.execute_write(sqlx::query(r#"UPDATE email_outbox SET status = $1, sent_at = $2, attempts = attempts + 1, claimed_until = NULL, last_error = NULL WHERE id = $3"#)
                     .bind(MailStatus::Sent.as_str())
-                    .bind(now())
+                    .bind(t)
                     .bind(message.id)
                     )
                     .await?;
@@ -173,20 +214,20 @@ pub async fn send_due(
             }
             Err(error) => {
                 let attempts = message.attempts + 1;
-                let status = if attempts >= MAX_ATTEMPTS {
-                    MailStatus::Failed
-                } else {
+                let next = t + backoff(attempts);
+                // Retried while the next attempt still falls within what it carries.
+                let status = if next < retry_deadline(db, message.id).await? {
                     MailStatus::Pending
+                } else {
+                    MailStatus::Failed
                 };
-                // Back-off: 10 s, 20 s, 40 s … capped at an hour.
-                let delay = (10_i64 << (attempts - 1).min(9)).min(3600);
                 tracing::warn!(id = message.id, attempts, %error, "sending email failed");
                 db.execute_write(sqlx::query(
                     r#"UPDATE email_outbox SET status = $1, attempts = $2, next_attempt_at = $3, claimed_until = NULL, last_error = $4 WHERE id = $5"#,
                 )
                 .bind(status.as_str())
                 .bind(attempts)
-                .bind(now() + delay)
+                .bind(next)
                 .bind(error.chars().take(500).collect::<String>())
                 .bind(message.id)
                 )

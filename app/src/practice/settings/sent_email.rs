@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::platform::error::AppError;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct SentEmail {
     pub id: i64,
     pub to: String,
@@ -15,6 +16,10 @@ pub struct SentEmail {
     pub body: String,
     pub status: String,
     pub created_at: i64,
+    /// Attempts at sending so far; with `pending`, more than none reads "Retrying".
+    pub attempts: i64,
+    /// What the SMTP server (or the worker) said at the last failed attempt.
+    pub last_error: Option<String>,
 }
 
 #[server(endpoint = "list_sent_email")]
@@ -24,14 +29,30 @@ pub async fn list_sent_email() -> Result<(bool, Vec<SentEmail>), AppError> {
     ssr::list(&actor).await
 }
 
-fn status_label(status: &str) -> &'static str {
+/// Sends a failed message again (an Admin's, after an outage outlasted its retries): it is
+/// retried as a new message would be, for another day or while its link is valid.
+#[server(endpoint = "resend_email")]
+pub async fn resend_email(email_id: i64) -> Result<(), AppError> {
+    let actor =
+        crate::access::guard::require_practice(Some(crate::domain::permissions::Permission::ManageUsers)).await?;
+    crate::platform::form_return::reply(ssr::resend(&actor, email_id).await, |_| {
+        crate::platform::form_return::Notice::say("The message will be sent again.")
+    })
+}
+
+fn status_label(m: &SentEmail) -> &'static str {
     use crate::platform::mail::MailStatus;
-    MailStatus::parse(status).unwrap_or(MailStatus::Kept).label()
+    match MailStatus::parse(&m.status).unwrap_or(MailStatus::Kept) {
+        MailStatus::Pending if m.attempts > 0 => "Retrying",
+        status => status.label(),
+    }
 }
 
 #[component]
 pub fn OutboxPage() -> impl IntoView {
-    let mail = Resource::new(|| (), |_| list_sent_email());
+    let resend = ServerAction::<ResendEmail>::new();
+    let mail = Resource::new(move || resend.version().get(), |_| list_sent_email());
+    let resend_error = crate::ui::forms::action_error(resend);
     view! {
         <Title text="Sent email"/>
         <h1>"Sent email"</h1>
@@ -44,13 +65,27 @@ pub fn OutboxPage() -> impl IntoView {
                     } else {
                         "No SMTP server is configured, so messages are kept here instead of being sent. Follow the links below to act on them."
                     }}</p>
+                    <crate::ui::forms::FormError error=resend_error/>
                     {list.is_empty().then(|| view! { <p>"No email yet."</p> })}
-                    {list.into_iter().map(|m| view! {
-                        <article class="card email" aria-label=format!("Email to {}: {}", m.to, m.subject)>
-                            <h2>{m.subject.clone()}</h2>
-                            <p class="muted">{format!("To {} · {}", m.to, status_label(&m.status))}</p>
-                            <pre class="email-body">{linkify(&m.body)}</pre>
-                        </article>
+                    {list.into_iter().map(|m| {
+                        let label = status_label(&m);
+                        let failed = m.status == "failed";
+                        let error = m.last_error.clone().filter(|_| m.status != "sent");
+                        let again = format!("Send again: {} to {}", m.subject, m.to);
+                        view! {
+                            <article class="card email" aria-label=format!("Email to {}: {}", m.to, m.subject)>
+                                <h2>{m.subject.clone()}</h2>
+                                <p class="muted">{format!("To {} · ", m.to)}<span class=format!("mail-status {}", label.to_lowercase().replace(' ', "-"))>{label}</span></p>
+                                {error.map(|e| view! { <p class="mail-error">{format!("Last error: {e}")}</p> })}
+                                {(failed && smtp).then(|| view! {
+                                    <ActionForm action=resend>
+                                        <input type="hidden" name="email_id" value=m.id/>
+                                        <button type="submit" class="secondary" aria-label=again>"Send again"</button>
+                                    </ActionForm>
+                                })}
+                                <pre class="email-body">{linkify(&m.body)}</pre>
+                            </article>
+                        }
                     }).collect_view()}
                 }.into_any(),
             })}
@@ -80,9 +115,9 @@ pub mod ssr {
 
     /// The practice's newest mail, and whether an SMTP server is configured.
     pub async fn list(actor: &PracticeActor) -> Result<(bool, Vec<SentEmail>), AppError> {
-        let rows: Vec<(i64, String, String, String, String, i64)> = sqlx::query_as(
-            r#"SELECT id, to_address, subject, body_text, status, created_at FROM email_outbox
-               WHERE practice_id = $1 ORDER BY id DESC LIMIT 100"#,
+        let rows: Vec<SentEmail> = sqlx::query_as(
+            r#"SELECT id, to_address AS "to", subject, body_text AS body, status, created_at, attempts, last_error
+               FROM email_outbox WHERE practice_id = $1 ORDER BY id DESC LIMIT 100"#,
         )
         .bind(actor.practice_id)
         .fetch_all(actor.state.db.pool())
@@ -97,19 +132,53 @@ pub mod ssr {
         Ok((
             smtp,
             rows.into_iter()
-                .map(|(id, to, subject, body, status, created_at)| SentEmail {
-                    id,
-                    to,
-                    subject,
-                    // With SMTP the invitee gets the link by mail (the stored body holds only a
-                    // placeholder; older mail held the link): an admin reading this page must
-                    // not be able to use it in their place.
-                    body: shown_body(&body, smtp, admin, local),
-                    status,
-                    created_at,
+                // With SMTP the invitee gets the link by mail (the stored body holds only a
+                // placeholder; older mail held the link): an admin reading this page must not
+                // be able to use it in their place.
+                .map(|m| SentEmail {
+                    body: shown_body(&m.body, smtp, admin, local),
+                    ..m
                 })
                 .collect(),
         ))
+    }
+
+    /// Puts a failed message of the practice back in the queue: Admins only (the page shows
+    /// every message of the practice); a message not failed, or another practice's, is not
+    /// found.
+    pub async fn resend(actor: &PracticeActor, email_id: i64) -> Result<(), AppError> {
+        if actor.role_kind != crate::domain::roles::RoleKind::Admin {
+            return Err(AppError::NotAllowed("Only an Admin can send a message again.".into()));
+        }
+        if actor.state.config.smtp_url.is_none() {
+            return Err(AppError::Conflict(
+                "No SMTP server is configured: messages are kept here, not sent.".into(),
+            ));
+        }
+        let t = crate::platform::db::now();
+        let queued = crate::access::write::Write::one(
+            &actor.state.db,
+            sqlx::query(
+                r#"UPDATE email_outbox SET status = $1, attempts = 0, next_attempt_at = $2, retry_until = $3,
+                          claimed_until = NULL
+                   WHERE id = $4 AND practice_id = $5 AND status = $6"#,
+            )
+            .bind(crate::platform::mail::MailStatus::Pending.as_str())
+            .bind(t)
+            .bind(t + crate::platform::mail::worker::OTHER_MAIL_SECS)
+            .bind(email_id)
+            .bind(actor.practice_id)
+            .bind(crate::platform::mail::MailStatus::Failed.as_str()),
+        )
+        .await?
+        .rows_affected();
+        if queued != 1 {
+            return Err(AppError::NotFound(
+                "No failed message of this practice has that id.".into(),
+            ));
+        }
+        actor.state.outbox.0.notify_one();
+        Ok(())
     }
 
     /// What the page shows of a message's body: with SMTP no link (the recipient gets it by
