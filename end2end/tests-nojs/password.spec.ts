@@ -29,3 +29,31 @@ test('without JavaScript a forgotten password is reset by an emailed link', asyn
   await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sign in' })).toBeVisible();
   await context.close();
 });
+
+test('without JavaScript a change of password signs out the other browser and keeps this one', async ({ page, browser }) => {
+  const admin = await signUpWithoutScript(page, 'nojs-change');
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const other = await context.newPage();
+  await other.goto('/login');
+  await other.getByLabel('Email').fill(admin.email);
+  await other.getByLabel('Password').fill(admin.password);
+  await other.getByRole('button', { name: 'Sign in' }).click();
+  await other.goto('/');
+  await expect(other.getByRole('heading', { level: 1, name: admin.practice })).toBeVisible();
+
+  await page.goto('/account');
+  await expect(page.getByRole('heading', { level: 1, name: 'Your account' })).toBeVisible();
+  await page.getByLabel('Current password').fill(admin.password);
+  await page.getByLabel('New password').fill('short');
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await expect(page.getByText('Use at least 8 characters.')).toBeVisible();
+  await page.getByLabel('Current password').fill(admin.password);
+  await page.getByLabel('New password').fill('a new and better passphrase');
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await expect(page.getByText('Your password is changed, and every other place you were signed in is signed out.')).toBeVisible();
+  await other.goto('/');
+  await expect(other.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sign in' })).toBeVisible();
+  await page.goto('/');
+  await expect(page.getByRole('heading', { level: 1, name: admin.practice })).toBeVisible();
+  await context.close();
+});

@@ -93,7 +93,7 @@ export async function openManageUsers(page: Page) {
  * open with JavaScript) and opens the menu again if the bar was redrawn in between (right
  * after signing in, the bar re-renders once the signed-in user is read, closing the menu).
  */
-async function openMenu(page: Page, menu: string, item: string) {
+export async function openMenu(page: Page, menu: string, item: string) {
   await waitForHydration(page);
   const nav = page.getByRole('navigation', { name: 'Main' });
   await expect(async () => {
