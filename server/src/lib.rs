@@ -118,6 +118,7 @@ pub async fn run(state: AppState, listener: TcpListener) -> Result<(), StartErro
         state.db.clone(),
         state.config.clone(),
     ));
+    tokio::spawn(app::partner::access_requests::ssr::run_sweeper(state.db.clone()));
     // Connect info gives server functions the caller's address for sign-in throttling.
     let service = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service)

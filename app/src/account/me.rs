@@ -25,6 +25,10 @@ pub struct Me {
     /// A practice requires two-step sign-in and this login has not set it up: every page
     /// but Two-step sign-in sends them there.
     pub must_set_up_two_step: bool,
+    /// Access requests waiting in the current practice, for those who may decide them.
+    pub requests_waiting: i64,
+    /// Staff of the current practice, which takes access requests.
+    pub may_request_access: bool,
 }
 
 #[server(endpoint = "get_me")]
@@ -44,7 +48,16 @@ pub async fn get_me() -> Result<Option<Me>, AppError> {
         Some(a) => ssr::permission_labels(&state.db, a.role_id).await?,
         None => Vec::new(),
     };
+    let in_practice = current
+        .as_ref()
+        .filter(|a| a.kind == crate::identity::accounts::AccountKind::Practice);
+    let (requests_waiting, may_request_access) = match in_practice {
+        Some(a) => ssr::requests(&state.db, a.id, s.user_id, can_manage_users).await?,
+        None => (0, false),
+    };
     Ok(Some(Me {
+        requests_waiting,
+        may_request_access,
         name: s.name,
         email: s.email,
         current,
@@ -100,6 +113,24 @@ pub mod ssr {
 
     /// Whether `user_id` may manage the users of `account`. A Practice Edition client has
     /// no user management of its own at all.
+    /// In practice `practice_id`: how many access requests wait for `user_id` to decide
+    /// (when they may, `deciding`), and whether the practice takes requests.
+    pub async fn requests(db: &Db, practice_id: i64, user_id: i64, deciding: bool) -> Result<(i64, bool), sqlx::Error> {
+        let (waiting, on): (i64, i64) = sqlx::query_as(
+            r#"SELECT (SELECT COUNT(*) FROM access_requests
+                       WHERE practice_id = $1 AND status = 'pending' AND user_id <> $2 AND created_at > $3 AND $4 = 1),
+                      staff_may_request
+               FROM practices WHERE id = $1"#,
+        )
+        .bind(practice_id)
+        .bind(user_id)
+        .bind(crate::platform::db::now() - crate::domain::statuses::REQUEST_EXPIRE_DAYS * 24 * 3600)
+        .bind(i64::from(deciding))
+        .fetch_one(db.pool())
+        .await?;
+        Ok((waiting, on == 1))
+    }
+
     pub async fn can_manage_users(db: &Db, user_id: i64, account: &Account) -> Result<bool, sqlx::Error> {
         let role: Option<(i64, String)> = match account.kind {
             AccountKind::Practice => {

@@ -94,3 +94,6 @@ impl UserStatus {
         }
     }
 }
+
+/// An access request nobody answers expires after this many days.
+pub const REQUEST_EXPIRE_DAYS: i64 = 14;

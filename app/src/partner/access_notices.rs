@@ -9,6 +9,9 @@ pub const GATHER_SECS: i64 = 5 * 60;
 /// A message lists this many changes; it counts the rest ("and 12 more changes").
 pub const LISTED_CHANGES: i64 = 40;
 
+/// Access requests arriving within this long make one message to each approver.
+pub const REQUEST_GATHER_SECS: i64 = 2 * 60;
+
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use sqlx::AnyConnection;
@@ -53,21 +56,67 @@ pub mod ssr {
             return Ok(());
         }
         let t = now();
+        gather(
+            conn,
+            actor.practice_id,
+            user_id,
+            "access",
+            line,
+            if at_once { t } else { t + GATHER_SECS },
+        )
+        .await
+    }
+
+    /// Notes an access request for approver `user_id`'s next message: `subject` ("Sam Staff
+    /// asks for access to Acme Ltd", the message's subject when it is the only one) and
+    /// `detail` (role, end, reason). Requests within [`REQUEST_GATHER_SECS`] make one message.
+    pub async fn note_request(
+        conn: &mut AnyConnection,
+        practice_id: i64,
+        user_id: i64,
+        subject: &str,
+        detail: &str,
+    ) -> Result<(), sqlx::Error> {
+        // Tabs and line breaks cannot be in names or reasons as stored here: the tab
+        // separates the subject from the detail, the line break one request from the next.
+        let clean = |text: &str| text.replace(['\t', '\n', '\r'], " ");
+        let line = format!("{}\t{}", clean(subject), clean(detail));
+        gather(
+            conn,
+            practice_id,
+            user_id,
+            "request",
+            &line,
+            now() + REQUEST_GATHER_SECS,
+        )
+        .await
+    }
+
+    /// Adds `line` to `user_id`'s open message of `kind`, or opens one due at `send_after`.
+    async fn gather(
+        conn: &mut AnyConnection,
+        practice_id: i64,
+        user_id: i64,
+        kind: &str,
+        line: &str,
+        send_after: i64,
+    ) -> Result<(), sqlx::Error> {
         sqlx::query(
-            r#"INSERT INTO access_notices (practice_id, user_id, lines, send_after) VALUES ($1, $2, $3, $4)
-               ON CONFLICT (practice_id, user_id) WHERE sent_at IS NULL DO UPDATE SET
+            r#"INSERT INTO access_notices (practice_id, user_id, lines, send_after, kind) VALUES ($1, $2, $3, $4, $7)
+               ON CONFLICT (practice_id, user_id, kind) WHERE sent_at IS NULL DO UPDATE SET
                    lines = CASE WHEN access_notices.changes < $6 THEN access_notices.lines || $5 || excluded.lines
                                 ELSE access_notices.lines END,
                    changes = access_notices.changes + 1,
                    send_after = CASE WHEN excluded.send_after < access_notices.send_after
                                      THEN excluded.send_after ELSE access_notices.send_after END"#,
         )
-        .bind(actor.practice_id)
+        .bind(practice_id)
         .bind(user_id)
         .bind(line)
-        .bind(if at_once { t } else { t + GATHER_SECS })
+        .bind(send_after)
         .bind("\n")
         .bind(LISTED_CHANGES)
+        .bind(kind)
         .execute(conn)
         .await?;
         Ok(())
@@ -80,7 +129,10 @@ pub mod ssr {
         email: String,
         name: String,
         practice: String,
-        /// Still staff, the practice still sends these, and the person still wants them.
+        /// 'access' or 'request'.
+        kind: String,
+        /// Still staff, and (for access changes) the practice still sends these and the
+        /// person still wants them.
         wanted: i64,
     }
 
@@ -88,8 +140,8 @@ pub mod ssr {
     /// servers at once: a notice is sent by whoever marks it.
     pub async fn flush_due(db: &Db, smtp: bool, base_url: &str, t: i64) -> Result<usize, AppError> {
         let due: Vec<Due> = sqlx::query_as(
-            r#"SELECT n.id, n.practice_id, u.email, u.name, p.name AS practice,
-                      CASE WHEN p.access_emails = 1 AND u.access_emails = 1 AND EXISTS (
+            r#"SELECT n.id, n.practice_id, u.email, u.name, p.name AS practice, n.kind,
+                      CASE WHEN (n.kind = 'request' OR (p.access_emails = 1 AND u.access_emails = 1)) AND EXISTS (
                           SELECT 1 FROM practice_members m
                           WHERE m.practice_id = n.practice_id AND m.user_id = n.user_id AND m.status = 'active'
                       ) THEN 1 ELSE 0 END AS wanted
@@ -132,25 +184,11 @@ pub mod ssr {
                     if unlisted == 1 { "change" } else { "changes" }
                 ));
             }
-            let subject = format!("Your client access at {} changed", d.practice);
-            let text = format!(
-                "Hello {},\n\nYour access to clients of {} changed:\n\n{}\n\nEvery client you can open: {base_url}/account/access\n\
-                 (There you can also stop these emails.)\n",
-                d.name,
-                d.practice,
-                lines.iter().map(|l| format!("- {l}")).collect::<Vec<_>>().join("\n")
-            );
-            let html = format!(
-                "<p>Hello {},</p><p>Your access to clients of <strong>{}</strong> changed:</p><ul>{}</ul>\
-                 <p><a href=\"{}/account/access\">See every client you can open</a> (there you can also stop these emails).</p>",
-                escape_html(&d.name),
-                escape_html(&d.practice),
-                lines
-                    .iter()
-                    .map(|l| format!("<li>{}</li>", escape_html(l)))
-                    .collect::<String>(),
-                escape_html(base_url)
-            );
+            let (subject, text, html) = if d.kind == "request" {
+                compose_requests(&d, &lines, changes, base_url)
+            } else {
+                compose_access(&d, &lines, base_url)
+            };
             enqueue(
                 &mut tx,
                 OutgoingEmail {
@@ -168,5 +206,70 @@ pub mod ssr {
             sent += 1;
         }
         Ok(sent)
+    }
+
+    fn compose_access(d: &Due, lines: &[String], base_url: &str) -> (String, String, String) {
+        let subject = format!("Your client access at {} changed", d.practice);
+        let text = format!(
+            "Hello {},\n\nYour access to clients of {} changed:\n\n{}\n\nEvery client you can open: {base_url}/account/access\n\
+             (There you can also stop these emails.)\n",
+            d.name,
+            d.practice,
+            lines.iter().map(|l| format!("- {l}")).collect::<Vec<_>>().join("\n")
+        );
+        let html = format!(
+            "<p>Hello {},</p><p>Your access to clients of <strong>{}</strong> changed:</p><ul>{}</ul>\
+             <p><a href=\"{}/account/access\">See every client you can open</a> (there you can also stop these emails).</p>",
+            escape_html(&d.name),
+            escape_html(&d.practice),
+            lines
+                .iter()
+                .map(|l| format!("<li>{}</li>", escape_html(l)))
+                .collect::<String>(),
+            escape_html(base_url)
+        );
+        (subject, text, html)
+    }
+
+    /// To an approver: "Sam Staff asks for access to Acme Ltd" (one request) or "3 access
+    /// requests at <practice>", each with its role, end and reason, and where to decide.
+    fn compose_requests(d: &Due, lines: &[String], changes: i64, base_url: &str) -> (String, String, String) {
+        let split: Vec<(&str, &str)> = lines
+            .iter()
+            .map(|l| l.split_once('\t').unwrap_or((l.as_str(), "")))
+            .collect();
+        let subject = match split.as_slice() {
+            [(one, _)] if changes == 1 => (*one).to_owned(),
+            _ => format!("{changes} access requests at {}", d.practice),
+        };
+        let item = |(who, detail): &(&str, &str)| {
+            if detail.is_empty() {
+                (*who).to_owned()
+            } else {
+                format!("{who}: {detail}")
+            }
+        };
+        let text = format!(
+            "Hello {},\n\nStaff of {} ask for access to clients:\n\n{}\n\nApprove or decline: {base_url}/access-requests\n",
+            d.name,
+            d.practice,
+            split
+                .iter()
+                .map(|l| format!("- {}", item(l)))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        let html = format!(
+            "<p>Hello {},</p><p>Staff of <strong>{}</strong> ask for access to clients:</p><ul>{}</ul>\
+             <p><a href=\"{}/access-requests\">Approve or decline</a></p>",
+            escape_html(&d.name),
+            escape_html(&d.practice),
+            split
+                .iter()
+                .map(|l| format!("<li>{}</li>", escape_html(&item(l))))
+                .collect::<String>(),
+            escape_html(base_url)
+        );
+        (subject, text, html)
     }
 }

@@ -124,6 +124,7 @@ pub fn TopBar() -> impl IntoView {
 fn SignedInNav(me: Me) -> impl IntoView {
     let in_practice = me.current.as_ref().is_some_and(|a| a.kind == AccountKind::Practice);
     let can_manage = me.can_manage_users;
+    let waiting = me.requests_waiting;
     let account_name = me.current.as_ref().map(|a| a.name.clone()).unwrap_or_default();
     let sign_out = ServerAction::<SignOut>::new();
     // A practice requires two-step sign-in and it is not on: every page load leads to
@@ -143,6 +144,12 @@ fn SignedInNav(me: Me) -> impl IntoView {
                 {can_manage.then(|| view! { <A href="/manage-users">"Manage users"</A> })}
                 {(can_manage && in_practice).then(|| view! { <A href="/manage-users/roles">"Roles"</A> })}
                 {(can_manage && in_practice).then(|| view! { <A href="/audit">"Audit log"</A> })}
+                {(can_manage && in_practice).then(|| view! {
+                    <A href="/access-requests">
+                        "Access requests"
+                        {(waiting > 0).then(|| view! { <span class="badge" aria-label=format!("{waiting} waiting")>{waiting}</span> })}
+                    </A>
+                })}
                 {(can_manage && in_practice).then(|| view! { <A href="/outbox">"Sent email"</A> })}
             </Menu>
             {(can_manage && in_practice).then(|| view! {
@@ -154,7 +161,7 @@ fn SignedInNav(me: Me) -> impl IntoView {
             })}
             <span class="spacer"></span>
             <span class="current-account" title="The account you are working in">{account_name}</span>
-            <AccountsMenu accounts=me.accounts.clone() total=me.accounts_total/>
+            <AccountsMenu accounts=me.accounts.clone() total=me.accounts_total request=me.may_request_access/>
             <Menu label=me.name.clone() id="menu-user".to_owned()>
                 <p class="menu-note">{me.email.clone()}</p>
                 <A href="/account">"Your account"</A>
@@ -171,7 +178,7 @@ fn SignedInNav(me: Me) -> impl IntoView {
 /// The accounts one can act in, each a form that switches to it; with many, a search (an
 /// island for it: the first ones come with the page, the rest are found on the server).
 #[island]
-fn AccountsMenu(accounts: Vec<Account>, total: i64) -> impl IntoView {
+fn AccountsMenu(accounts: Vec<Account>, total: i64, request: bool) -> impl IntoView {
     let switch = ServerAction::<SwitchAccount>::new();
     let first = StoredValue::new(accounts.clone());
     let shown = RwSignal::new(accounts);
@@ -231,6 +238,7 @@ fn AccountsMenu(accounts: Vec<Account>, total: i64) -> impl IntoView {
             {move || (search.get().trim().is_empty() && many).then(|| view! {
                 <p class="menu-note">{format!("Showing {} of {}; search to find the others.", shown.with(|s| s.len()), crate::platform::words::thousands(total))}</p>
             })}
+            {request.then(|| view! { <a href="/access-requests/new" class="menu-item">"Request access"</a> })}
         </MenuFrame>
     }
 }

@@ -73,7 +73,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reset-password/:token") view=crate::account::password_reset::ResetPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/two-step") view=crate::account::two_step::TwoStepPage ssr=SsrMode::Async/>
                     <Route path=path!("/two-step-reset/:token") view=crate::account::two_step::TwoStepResetPage ssr=SsrMode::Async/>
-                    <Route path=path!("/account/access") view=crate::account::my_access::MyAccessPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account/access") view=MyAccessRoute ssr=SsrMode::Async/>
+                    <Route path=path!("/access-requests/new") view=crate::partner::access_requests::RequestAccessPage ssr=SsrMode::Async/>
+                    <Route path=path!("/access-requests") view=crate::partner::access_requests::AccessRequestsPage ssr=SsrMode::Async/>
                     <Route path=path!("/account") view=crate::account::your_account::YourAccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/confirm-email/:token") view=crate::account::your_account::ConfirmEmailPage ssr=SsrMode::Async/>
                     <Route path=path!("/invite/:token") view=crate::practice::invitations::AcceptInvitationPage ssr=SsrMode::Async/>
@@ -89,6 +91,15 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// "My access": the clients one can open, then one's access requests.
+#[component]
+fn MyAccessRoute() -> impl IntoView {
+    view! {
+        <crate::account::my_access::MyAccessPage/>
+        <crate::partner::access_requests::MyRequests/>
     }
 }
 

@@ -101,6 +101,7 @@ async fn every_endpoint_naming_a_person_keeps_insiders_inside_their_rights(app: 
         invitation: "0".into(),
         batch: batch.to_string(),
         email: "0".into(),
+        request: "0".into(),
     };
     let against_eli = Ids {
         staff: eli.to_string(),
@@ -161,6 +162,7 @@ fn against_abe_clone(ids: &Ids) -> Ids {
         invitation: ids.invitation.clone(),
         batch: ids.batch.clone(),
         email: ids.email.clone(),
+        request: ids.request.clone(),
     }
 }
 

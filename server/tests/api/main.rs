@@ -6,6 +6,7 @@ mod helpers;
 mod smtp_sink;
 
 mod access_end;
+mod access_requests;
 mod audit_log;
 mod auth;
 mod busy;

@@ -49,10 +49,16 @@ pub enum AuditAction {
     EmailChanged,
     NameChanged,
     SessionsEnded,
+    AccessRequested,
+    AccessRequestApproved,
+    AccessRequestDeclined,
+    AccessRequestWithdrawn,
+    AccessRequestExpired,
+    RequestsSettingChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 43] = [
+    pub const ALL: [AuditAction; 49] = [
         Self::PracticeCreated,
         Self::MainUserTransferred,
         Self::InvitationCreated,
@@ -96,6 +102,12 @@ impl AuditAction {
         Self::EmailChanged,
         Self::NameChanged,
         Self::SessionsEnded,
+        Self::AccessRequested,
+        Self::AccessRequestApproved,
+        Self::AccessRequestDeclined,
+        Self::AccessRequestWithdrawn,
+        Self::AccessRequestExpired,
+        Self::RequestsSettingChanged,
     ];
 
     /// The value stored in `audit_events.action`.
@@ -144,6 +156,12 @@ impl AuditAction {
             Self::EmailChanged => "user.email_changed",
             Self::NameChanged => "user.name_changed",
             Self::SessionsEnded => "user.sessions_ended",
+            Self::AccessRequested => "request.asked",
+            Self::AccessRequestApproved => "request.approved",
+            Self::AccessRequestDeclined => "request.declined",
+            Self::AccessRequestWithdrawn => "request.withdrawn",
+            Self::AccessRequestExpired => "request.expired",
+            Self::RequestsSettingChanged => "request.setting",
         }
     }
 
@@ -197,6 +215,12 @@ impl AuditAction {
             Self::EmailChanged => "Changed their email",
             Self::NameChanged => "Changed their name",
             Self::SessionsEnded => "Signed out their other sessions",
+            Self::AccessRequested => "Asked for access to a client",
+            Self::AccessRequestApproved => "Approved an access request",
+            Self::AccessRequestDeclined => "Declined an access request",
+            Self::AccessRequestWithdrawn => "Withdrew an access request",
+            Self::AccessRequestExpired => "An access request expired unanswered",
+            Self::RequestsSettingChanged => "Changed whether staff may request access",
         }
     }
 }

@@ -237,6 +237,10 @@ pub enum Event {
         before: AccessEmails,
         after: AccessEmails,
     },
+    RequestsSettingChanged {
+        before: StaffMayRequest,
+        after: StaffMayRequest,
+    },
     TwoStepEnabled {
         user: Target,
     },
@@ -268,6 +272,30 @@ pub enum Event {
         user: Target,
         before: Named,
         after: Named,
+    },
+    /// `staff` asked for access (the actor is the asker).
+    AccessRequested {
+        staff: Target,
+        after: Requested,
+    },
+    /// An approver gave `staff` what `after` says (role and end as given).
+    AccessRequestApproved {
+        staff: Target,
+        after: Requested,
+    },
+    AccessRequestDeclined {
+        staff: Target,
+        after: Requested,
+    },
+    /// By the asker, or by offboarding them.
+    AccessRequestWithdrawn {
+        staff: Target,
+        before: Requested,
+    },
+    /// Unanswered for 14 days (nobody acts).
+    AccessRequestExpired {
+        staff: Target,
+        before: Requested,
     },
     /// A login's owner signed out `sessions` of their other sessions.
     SessionsEnded {

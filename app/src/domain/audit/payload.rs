@@ -242,3 +242,24 @@ pub struct Named {
 pub struct EmailAddressed {
     pub email: String,
 }
+
+/// An access request: the client, the role and end asked for (or, approved, given), the
+/// asker's reason, and a decliner's note.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Requested {
+    pub client: String,
+    pub client_id: i64,
+    pub role: String,
+    /// The last day of access (`YYYY-MM-DD`), if it ends.
+    pub ends: Option<String>,
+    pub reason: String,
+    pub note: Option<String>,
+}
+
+/// The practice setting "Staff may request access".
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StaffMayRequest {
+    pub staff_may_request: bool,
+}

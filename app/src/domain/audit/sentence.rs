@@ -15,6 +15,11 @@ fn label<'a>(target: &'a Target, fallback: &'a str) -> &'a str {
     }
 }
 
+/// " until <day>" when access ends, else nothing.
+fn until(ends: &Option<String>) -> String {
+    ends.as_ref().map(|d| format!(" until {d}")).unwrap_or_default()
+}
+
 /// A plan's stored value (or a label, as older rows have) as the page names it.
 fn plan_label(plan: &str) -> String {
     Plan::parse(plan).map_or_else(|| plan.to_owned(), |p| p.label().to_owned())
@@ -148,6 +153,41 @@ impl Event {
             },
             Self::PasswordReset { .. } => format!("{who} set a new password with a reset link"),
             Self::PasswordChanged { .. } => format!("{who} changed their password"),
+            Self::AccessRequested { after, .. } => format!(
+                "{who} asked for {} on {}{}: \u{201c}{}\u{201d}",
+                after.role,
+                after.client,
+                until(&after.ends),
+                after.reason
+            ),
+            Self::AccessRequestApproved { staff, after } => format!(
+                "{who} approved {}'s request: {} on {}{}",
+                label(staff, "someone"),
+                after.role,
+                after.client,
+                until(&after.ends)
+            ),
+            Self::AccessRequestDeclined { staff, after } => match &after.note {
+                Some(note) => format!(
+                    "{who} declined {}'s request for {}: \u{201c}{note}\u{201d}",
+                    label(staff, "someone"),
+                    after.client
+                ),
+                None => format!(
+                    "{who} declined {}'s request for {}",
+                    label(staff, "someone"),
+                    after.client
+                ),
+            },
+            Self::AccessRequestWithdrawn { staff, before } => match label(staff, "someone") {
+                whom if whom == who => format!("{who} withdrew their request for {}", before.client),
+                whom => format!("{who} withdrew {whom}'s request for {}", before.client),
+            },
+            Self::AccessRequestExpired { staff, before } => format!(
+                "{}'s request for {} expired unanswered",
+                label(staff, "someone"),
+                before.client
+            ),
             Self::EmailChanged { before, after, .. } => {
                 format!("{who} changed their email from {} to {}", before.email, after.email)
             }
@@ -188,6 +228,13 @@ impl Event {
                     format!("{who} edited the client {}", label(client, "someone"))
                 } else {
                     format!("{who} {}", changes.join(" and "))
+                }
+            }
+            Self::RequestsSettingChanged { after, .. } => {
+                if after.staff_may_request {
+                    format!("{who} let staff request access to clients")
+                } else {
+                    format!("{who} stopped staff requesting access to clients")
                 }
             }
             Self::AccessEmailsChanged { after, .. } => {

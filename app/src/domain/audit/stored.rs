@@ -185,12 +185,22 @@ impl Event {
             Self::AccessEmailsChanged { before, after } => {
                 untargeted(A::AccessEmailsChanged, json(before), json(after))
             }
+            Self::RequestsSettingChanged { before, after } => {
+                untargeted(A::RequestsSettingChanged, json(before), json(after))
+            }
             Self::TwoStepEnabled { user } => row(A::TwoStepEnabled, user),
             Self::TwoStepDisabled { user } => row(A::TwoStepDisabled, user),
             Self::TwoStepReset { member, before, after } => changed(A::TwoStepReset, member, json(before), json(after)),
             Self::TwoStepResetSent { member } => row(A::TwoStepResetSent, member),
             Self::PasswordReset { user } => row(A::PasswordReset, user),
             Self::PasswordChanged { user } => row(A::PasswordChanged, user),
+            Self::AccessRequested { staff, after } => changed(A::AccessRequested, staff, None, json(after)),
+            Self::AccessRequestApproved { staff, after } => changed(A::AccessRequestApproved, staff, None, json(after)),
+            Self::AccessRequestDeclined { staff, after } => changed(A::AccessRequestDeclined, staff, None, json(after)),
+            Self::AccessRequestWithdrawn { staff, before } => {
+                changed(A::AccessRequestWithdrawn, staff, json(before), None)
+            }
+            Self::AccessRequestExpired { staff, before } => changed(A::AccessRequestExpired, staff, json(before), None),
             Self::EmailChanged { user, before, after } => changed(A::EmailChanged, user, json(before), json(after)),
             Self::NameChanged { user, before, after } => changed(A::NameChanged, user, json(before), json(after)),
             Self::SessionsEnded { user, sessions } => Stored {
@@ -361,6 +371,10 @@ impl Event {
                 before: read(before),
                 after: read(after),
             },
+            A::RequestsSettingChanged => Self::RequestsSettingChanged {
+                before: read(before),
+                after: read(after),
+            },
             A::TwoStepEnabled => Self::TwoStepEnabled { user: t },
             A::TwoStepDisabled => Self::TwoStepDisabled { user: t },
             A::TwoStepReset => Self::TwoStepReset {
@@ -376,6 +390,26 @@ impl Event {
             A::TwoStepResetSent => Self::TwoStepResetSent { member: t },
             A::PasswordReset => Self::PasswordReset { user: t },
             A::PasswordChanged => Self::PasswordChanged { user: t },
+            A::AccessRequested => Self::AccessRequested {
+                staff: t,
+                after: read(after),
+            },
+            A::AccessRequestApproved => Self::AccessRequestApproved {
+                staff: t,
+                after: read(after),
+            },
+            A::AccessRequestDeclined => Self::AccessRequestDeclined {
+                staff: t,
+                after: read(after),
+            },
+            A::AccessRequestWithdrawn => Self::AccessRequestWithdrawn {
+                staff: t,
+                before: read(before),
+            },
+            A::AccessRequestExpired => Self::AccessRequestExpired {
+                staff: t,
+                before: read(before),
+            },
             A::EmailChanged => Self::EmailChanged {
                 user: t,
                 before: read(before),

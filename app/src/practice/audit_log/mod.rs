@@ -105,6 +105,10 @@ pub async fn list_audit_events(
     ssr::page(&actor, before_id, &q).await
 }
 
+/// The Action filter's choice "Requests": every step of access requests (asked, approved,
+/// declined, withdrawn, expired, the setting).
+pub const REQUESTS: &str = "requests";
+
 /// What an action is called on the page; an action this version does not know keeps its
 /// stored name.
 pub fn describe(action: &str) -> String {

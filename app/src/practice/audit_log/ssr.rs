@@ -55,6 +55,7 @@ impl Filters {
         };
         let action = match q.action.trim() {
             "" => String::new(),
+            REQUESTS => REQUESTS.to_owned(),
             a => AuditAction::parse(a)
                 .ok_or_else(|| AppError::invalid("action", "Choose an action from the list."))?
                 .as_str()
@@ -93,7 +94,7 @@ const MATCHES: &str = r#"e.practice_id = $1 AND ($2 = 0 OR e.id < $2)
     AND ($4 = 0 OR e.actor_user_id = $4
          OR (e.target_type IN ('staff_access', 'user', 'client_user') AND e.target_id = $4))
     AND ($5 = '' OR LOWER(COALESCE(e.before_json, '') || ' ' || COALESCE(e.after_json, '') || ' ' || COALESCE(e.target_label, '')) LIKE $5 ESCAPE '\')
-    AND ($6 = '' OR e.action = $6)
+    AND ($6 = '' OR e.action = $6 OR ($6 = 'requests' AND e.action LIKE 'request.%'))
     AND ($7 = 0 OR e.created_at >= $7)
     AND ($8 = 0 OR e.created_at < $8)"#;
 
@@ -308,6 +309,8 @@ fn filters_in_words(q: &AuditQuery, staff: Option<&str>) -> String {
     }
     if let Some(action) = AuditAction::parse(q.action.trim()) {
         parts.push(format!("\"{}\" only", action.label()));
+    } else if q.action.trim() == REQUESTS {
+        parts.push("access requests only".to_owned());
     }
     for (word, day) in [("from", &q.from), ("to", &q.to)] {
         if !day.trim().is_empty() {

@@ -140,6 +140,7 @@ fn AuditFilters(staff: Vec<(i64, String)>, initial: AuditQuery) -> impl IntoView
                 <label for="audit-action">"Action"</label>
                 <select id="audit-action" name="action">
                     <option value="">"Any action"</option>
+                    <option value=super::REQUESTS selected=initial.action == super::REQUESTS>"Requests"</option>
                     {AuditAction::ALL.into_iter().map(|a| view! {
                         <option value=a.as_str() selected=initial.action == a.as_str()>{a.label()}</option>
                     }).collect_view()}

@@ -52,6 +52,8 @@ pub struct UsersPage {
     pub two_step_required: bool,
     /// The practice setting "Notify staff when their client access changes".
     pub access_emails: bool,
+    /// The practice setting "Staff may request access".
+    pub staff_may_request: bool,
     /// What a plain form post (without JavaScript) that returned here did ("Invitation
     /// sent."), shown once; the WASM shows its actions' answers itself.
     #[serde(default)]

@@ -110,8 +110,8 @@ pub async fn users_page(
             two_step: r.two_step == 1,
         })
         .collect();
-    let (two_step_required, access_emails): (i64, i64) =
-        sqlx::query_as(r#"SELECT require_two_step, access_emails FROM practices WHERE id = $1"#)
+    let (two_step_required, access_emails, staff_may_request): (i64, i64, i64) =
+        sqlx::query_as(r#"SELECT require_two_step, access_emails, staff_may_request FROM practices WHERE id = $1"#)
             .bind(actor.practice_id)
             .fetch_one(&mut *conn)
             .await?;
@@ -125,6 +125,7 @@ pub async fn users_page(
         i_am_main: actor.is_main,
         two_step_required: two_step_required == 1,
         access_emails: access_emails == 1,
+        staff_may_request: staff_may_request == 1,
         notice: None,
     })
 }

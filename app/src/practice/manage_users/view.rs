@@ -7,8 +7,8 @@ use leptos_router::hooks::use_query_map;
 use super::*;
 use crate::platform::words::thousands;
 use crate::practice::invitations::{InviteUser, ResendInvitation, RevokeInvitation};
-use crate::practice::settings::view::{AccessEmailsSetting, TwoStepSetting};
-use crate::practice::settings::{SetAccessEmails, SetTwoStepRequired};
+use crate::practice::settings::view::{AccessEmailsSetting, RequestsSetting, TwoStepSetting};
+use crate::practice::settings::{SetAccessEmails, SetStaffMayRequest, SetTwoStepRequired};
 use crate::ui::forms::{Field, FormError, action_error};
 use crate::ui::widgets::{AutoSubmit, LinkPager, PanelButton, panel_is_open, url_encode};
 
@@ -23,6 +23,7 @@ pub fn ManageUsersPage() -> impl IntoView {
     let reset = ServerAction::<ResetTwoStep>::new();
     let require = ServerAction::<SetTwoStepRequired>::new();
     let emails = ServerAction::<SetAccessEmails>::new();
+    let requests = ServerAction::<SetStaffMayRequest>::new();
     // The search, filters and page live in the address (a GET form without JavaScript).
     let query = use_query_map();
     let filters = Memo::new(move |_| {
@@ -50,6 +51,7 @@ pub fn ManageUsersPage() -> impl IntoView {
                     reset.version().get(),
                     require.version().get(),
                     emails.version().get(),
+                    requests.version().get(),
                 ),
                 filters.get(),
             )
@@ -74,6 +76,7 @@ pub fn ManageUsersPage() -> impl IntoView {
             action_error(reset).get(),
             action_error(require).get(),
             action_error(emails).get(),
+            action_error(requests).get(),
         ]
         .into_iter()
         .flatten()
@@ -136,6 +139,7 @@ pub fn ManageUsersPage() -> impl IntoView {
                                 view! {
                                     <TwoStepSetting required=data.two_step_required require/>
                                     <AccessEmailsSetting enabled=data.access_emails emails/>
+                                    <RequestsSetting enabled=data.staff_may_request requests/>
                                     <UsersTable data resend revoke change_role set_active transfer reset/>
                                     <LinkPager page=f.page pages href=Callback::new(move |p| UsersQuery { page: p, ..f.clone() }.url())/>
                                 }

@@ -50,12 +50,28 @@ pub async fn set_access_emails(#[server(default)] enabled: bool) -> Result<(), A
     })
 }
 
+/// "Staff may request access".
+#[server(endpoint = "set_staff_may_request")]
+pub async fn set_staff_may_request(#[server(default)] enabled: bool) -> Result<(), AppError> {
+    use crate::platform::form_return::{Notice, reply};
+    let actor =
+        crate::access::guard::require_practice(Some(crate::domain::permissions::Permission::ManageUsers)).await?;
+    let done = ssr::set_setting(&actor, ssr::Setting::StaffMayRequest, enabled).await;
+    reply(done, |_| {
+        Notice::say(if enabled {
+            "Staff may now request access to clients."
+        } else {
+            "Staff can no longer request access to clients."
+        })
+    })
+}
+
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use crate::access::actor::PracticeActor;
     use crate::access::policy::only_admins_change_settings;
     use crate::domain::audit::Event;
-    use crate::domain::audit::payload::{AccessEmails, RequireTwoStep};
+    use crate::domain::audit::payload::{AccessEmails, RequireTwoStep, StaffMayRequest};
     use crate::platform::error::AppError;
 
     /// Requiring two-step sign-in needs a server that can set it up: requiring what nobody
@@ -75,6 +91,8 @@ pub mod ssr {
         RequireTwoStep,
         /// "Notify staff when their client access changes".
         AccessEmails,
+        /// "Staff may request access".
+        StaffMayRequest,
     }
 
     impl Setting {
@@ -82,6 +100,7 @@ pub mod ssr {
             match self {
                 Self::RequireTwoStep => "require_two_step",
                 Self::AccessEmails => "access_emails",
+                Self::StaffMayRequest => "staff_may_request",
             }
         }
 
@@ -95,6 +114,10 @@ pub mod ssr {
                 Self::AccessEmails => Event::AccessEmailsChanged {
                     before: AccessEmails { access_emails: was },
                     after: AccessEmails { access_emails: now },
+                },
+                Self::StaffMayRequest => Event::RequestsSettingChanged {
+                    before: StaffMayRequest { staff_may_request: was },
+                    after: StaffMayRequest { staff_may_request: now },
                 },
             }
         }

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::{SetAccessEmails, SetTwoStepRequired};
+use super::{SetAccessEmails, SetStaffMayRequest, SetTwoStepRequired};
 use crate::ui::widgets::AutoSubmit;
 
 /// The practice setting "Require two-step sign-in for all staff": a checkbox that saves as
@@ -39,6 +39,24 @@ pub fn AccessEmailsSetting(enabled: bool, emails: ServerAction<SetAccessEmails>)
             </AutoSubmit>
             <noscript><button type="submit" class="secondary">"Save"</button></noscript>
             <span class="muted">" Clicks within five minutes make one email; a bulk action or a copy, one at once."</span>
+        </ActionForm>
+    }
+}
+
+/// The practice setting "Staff may request access".
+#[component]
+pub fn RequestsSetting(enabled: bool, requests: ServerAction<SetStaffMayRequest>) -> impl IntoView {
+    view! {
+        <ActionForm action=requests attr:class="setting">
+            <AutoSubmit>
+            <label class="check">
+                <input type="checkbox" name="enabled" value="true" checked=enabled
+                    on:change=move |ev| { requests.dispatch(SetStaffMayRequest { enabled: event_target_checked(&ev) }); }/>
+                "Staff may request access"
+            </label>
+            </AutoSubmit>
+            <noscript><button type="submit" class="secondary">"Save"</button></noscript>
+            <span class="muted">" Staff ask for a client with a reason; whoever manages users approves or declines."</span>
         </ActionForm>
     }
 }

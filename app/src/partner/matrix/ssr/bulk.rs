@@ -240,7 +240,7 @@ async fn upsert_from_batch(
              AND (b.previous_role_id IS NULL
                   OR NOT EXISTS (SELECT 1 FROM client_assignments ca WHERE ca.user_id = $2 AND ca.client_id = b.client_id))
            ON CONFLICT (user_id, client_id) DO UPDATE SET
-               role_id = excluded.role_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at,
+               role_id = excluded.role_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at, request_id = NULL,
                ends_at = COALESCE(excluded.ends_at, {})"#,
         keep_live_end("excluded.granted_at")
     ))

@@ -151,7 +151,7 @@ pub async fn copy(
            SELECT $1, $2, b.client_id, b.new_role_id, $3, $4, b.new_ends_at FROM bulk_batch_rows b
            WHERE b.batch_id = $5 AND b.new_role_id IS NOT NULL
            ON CONFLICT (user_id, client_id) DO UPDATE SET
-               role_id = excluded.role_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at,
+               role_id = excluded.role_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at, request_id = NULL,
                ends_at = excluded.ends_at"#,
     )
     .bind(actor.practice_id)

@@ -29,7 +29,7 @@ async fn write_pair(
                 r#"INSERT INTO client_assignments (practice_id, user_id, client_id, role_id, granted_by, granted_at)
                    VALUES ($1, $2, $3, $4, $5, $6)
                    ON CONFLICT (user_id, client_id) DO UPDATE SET
-                       role_id = excluded.role_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at,
+                       role_id = excluded.role_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at, request_id = NULL,
                        ends_at = {}"#,
                 keep_live_end("excluded.granted_at")
             ))

@@ -95,7 +95,7 @@ pub async fn undo(actor: &PracticeActor, batch_id: i64) -> Result<i64, AppError>
              -- Access whose end has passed since is not given back.
              AND (b.previous_ends_at IS NULL OR b.previous_ends_at > $5)
            ON CONFLICT (user_id, client_id) DO UPDATE SET
-               role_id = excluded.role_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at,
+               role_id = excluded.role_id, granted_by = excluded.granted_by, granted_at = excluded.granted_at, request_id = NULL,
                ends_at = excluded.ends_at"#,
     )
     .bind(actor.practice_id)

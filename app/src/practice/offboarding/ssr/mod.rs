@@ -8,7 +8,7 @@ use super::*;
 use crate::access::actor::PracticeActor;
 use crate::access::members::{Member, MemberLock, lock_member};
 use crate::access::policy::{hold_practice, keep_an_admin, only_admins_act_on_admins};
-use crate::domain::audit::payload::{HeldAccess, Leaving, Left};
+use crate::domain::audit::payload::{HeldAccess, Leaving, Left, Requested};
 use crate::domain::audit::{Event, Target};
 use crate::domain::roles::display_role_name;
 use crate::domain::statuses::InvitationStatus;
@@ -100,8 +100,8 @@ pub async fn offboard(actor: &PracticeActor, user_id: i64) -> Result<Offboarding
     let done = counts(actor, &mut tx, &m).await?;
     let held: Vec<Held> = sqlx::query_as(
         r#"SELECT a.client_id, c.name AS client, r.kind AS role_kind, r.name AS role_name, a.granted_at,
-                  g.name AS granted_by
-           FROM current_assignments a JOIN clients c ON c.id = a.client_id JOIN roles r ON r.id = a.role_id
+                  CASE WHEN q.request_id IS NOT NULL THEN g.name || ' (approving a request)' ELSE g.name END AS granted_by
+           FROM current_assignments a JOIN client_assignments q ON q.user_id = a.user_id AND q.client_id = a.client_id JOIN clients c ON c.id = a.client_id JOIN roles r ON r.id = a.role_id
                 LEFT JOIN users g ON g.id = a.granted_by
            WHERE a.practice_id = $1 AND a.user_id = $2
            ORDER BY LOWER(c.name)"#,
@@ -146,6 +146,41 @@ pub async fn offboard(actor: &PracticeActor, user_id: i64) -> Result<Offboarding
     .bind(InvitationStatus::Revoked.as_str())
     .execute(&mut *tx)
     .await?;
+    // Their requests still waiting are withdrawn, each on record.
+    let requests: Vec<(i64, String, String, String, Option<i64>, String)> = sqlx::query_as(
+        r#"SELECT r.client_id, c.name, ro.kind, ro.name, r.ends_at, r.reason
+           FROM access_requests r JOIN clients c ON c.id = r.client_id JOIN roles ro ON ro.id = r.role_id
+           WHERE r.practice_id = $1 AND r.user_id = $2 AND r.status = 'pending' ORDER BY r.id"#,
+    )
+    .bind(actor.practice_id)
+    .bind(user_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    sqlx::query(
+        r#"UPDATE access_requests SET status = 'withdrawn', updated_at = $3, decided_by = $4, decided_at = $3,
+                  outcome_note = 'Offboarded'
+           WHERE practice_id = $1 AND user_id = $2 AND status = 'pending'"#,
+    )
+    .bind(actor.practice_id)
+    .bind(user_id)
+    .bind(now())
+    .bind(actor.user_id())
+    .execute(&mut *tx)
+    .await?;
+    for (client_id, client, kind, role, ends, reason) in requests {
+        tx.record(Event::AccessRequestWithdrawn {
+            staff: Target::staff_access(user_id, &m.name),
+            before: Requested {
+                client,
+                client_id,
+                role: display_role_name(&kind, &role),
+                ends: ends.map(crate::platform::dates::last_day),
+                reason,
+                note: Some("Offboarded".to_owned()),
+            },
+        })
+        .await?;
+    }
     let assignments: Vec<HeldAccess> = held
         .iter()
         .map(|h| HeldAccess {

@@ -59,8 +59,8 @@ pub async fn report(actor: &PracticeActor, user_id: i64) -> Result<LeaverReport,
     // Held now.
     let held: Vec<Held> = sqlx::query_as(
         r#"SELECT a.client_id, c.name AS client, r.kind AS role_kind, r.name AS role_name, a.granted_at,
-                  g.name AS granted_by
-           FROM current_assignments a JOIN clients c ON c.id = a.client_id JOIN roles r ON r.id = a.role_id
+                  CASE WHEN q.request_id IS NOT NULL THEN g.name || ' (approving a request)' ELSE g.name END AS granted_by
+           FROM current_assignments a JOIN client_assignments q ON q.user_id = a.user_id AND q.client_id = a.client_id JOIN clients c ON c.id = a.client_id JOIN roles r ON r.id = a.role_id
                 LEFT JOIN users g ON g.id = a.granted_by
            WHERE a.practice_id = $1 AND a.user_id = $2"#,
     )
