@@ -48,7 +48,14 @@ test('every page passes an axe-core check', async ({ page }) => {
   await noViolations(page, 'audit log');
   await page.screenshot({ path: 'test-results/audit-log.png', fullPage: true });
 
-  for (const [path, what] of [['/account/two-step', 'two-step sign-in'], ['/account/access', 'my access']]) {
+  for (const [path, what] of [
+    ['/account/two-step', 'two-step sign-in'],
+    ['/account/access', 'my access'],
+    ['/account', 'your account'],
+    ['/access-requests/new', 'request access'],
+    ['/access-requests', 'access requests'],
+    ['/forgot-password', 'forgot your password'],
+  ]) {
     await page.goto(path);
     await waitForHydration(page);
     await noViolations(page, what);

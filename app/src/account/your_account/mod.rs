@@ -25,6 +25,8 @@ pub struct YourAccount {
     /// An address waiting for its confirmation link to be opened.
     pub pending_email: Option<String>,
     pub sessions: Vec<SessionLine>,
+    /// What the form just sent did ("Your password is changed, …"), shown once.
+    pub notice: Option<String>,
 }
 
 /// One place the login is signed in.

@@ -78,6 +78,7 @@ pub async fn your_account(state: &AppState, session: &Session) -> Result<YourAcc
         email,
         pending_email,
         sessions,
+        notice: crate::platform::form_return::take_notice(),
     })
 }
 

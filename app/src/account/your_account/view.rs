@@ -36,6 +36,7 @@ pub fn YourAccountPage() -> impl IntoView {
             {move || account.get().map(|result| match result {
                 Err(e) => view! { <div class="alert error" role="alert">{e.to_string()}</div> }.into_any(),
                 Ok(a) => view! {
+                    {a.notice.clone().map(|n| view! { <p class="notice" role="status">{n}</p> })}
                     <div class="account-sections">
                         <NameSection current=a.name.clone() action=name/>
                         <EmailSection current=a.email.clone() pending=a.pending_email.clone() action=email/>
@@ -52,28 +53,12 @@ pub fn YourAccountPage() -> impl IntoView {
     }
 }
 
-/// What a form's action said it did (without JavaScript the page says it as a notice).
-fn done<A>(action: ServerAction<A>, words: &'static str) -> impl IntoView
-where
-    A: leptos::server_fn::ServerFn<Error = AppError> + Send + Sync + Clone + 'static,
-    A::Output: Send + Sync + Clone + 'static,
-{
-    move || {
-        action
-            .value()
-            .get()
-            .is_some_and(|r| r.is_ok())
-            .then(|| view! { <p class="notice" role="status">{words}</p> })
-    }
-}
-
 #[component]
 fn NameSection(current: String, action: ServerAction<ChangeName>) -> impl IntoView {
     let error = action_error(action);
     view! {
         <section class="card" aria-labelledby="name-heading">
             <h2 id="name-heading">"Your name"</h2>
-            {done(action, NAME_CHANGED)}
             <ActionForm action=action attr:novalidate="true" attr:class="inline-form">
                 <FormError error=error/>
                 <Field label="Name" name="name" error=error autocomplete="name" value=current/>
@@ -93,9 +78,6 @@ fn EmailSection(current: String, pending: Option<String>, action: ServerAction<R
             {pending.map(|p| view! {
                 <p class="muted">{format!("Waiting for you to open the link sent to {p}.")}</p>
             })}
-            {move || action.value().get().and_then(Result::ok).map(|to| view! {
-                <p class="notice" role="status">{format!("We sent a link to {to}. Your email changes when you open it (within 24 hours).")}</p>
-            })}
             <ActionForm action=action attr:novalidate="true" attr:class="inline-form">
                 <FormError error=error/>
                 <Field label="New email" name="email" kind="email" error=error autocomplete="email"/>
@@ -112,7 +94,6 @@ fn PasswordSection(email: String, action: ServerAction<ChangePassword>) -> impl 
     view! {
         <section class="card" aria-labelledby="password-heading">
             <h2 id="password-heading">"Change password"</h2>
-            {done(action, PASSWORD_CHANGED)}
             <ActionForm action=action attr:novalidate="true">
                 <FormError error=error/>
                 // For password managers: whose password this is.

@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::platform::error::AppError;
+#[cfg(feature = "ssr")]
 use crate::platform::form_return::{Notice, reply};
 
 #[cfg(feature = "ssr")]

@@ -34,17 +34,10 @@ pub fn RequestAccessPage() -> impl IntoView {
         |((search, client), _)| get_request_form(search, client),
     );
     let error = action_error(send);
-    let sent = move || {
-        send.value()
-            .get()
-            .and_then(Result::ok)
-            .map(|client| sent_message(&client))
-    };
     view! {
         <Title text="Request access"/>
         <h1>"Request access"</h1>
         <p class="muted">"Ask for a client you cannot open yet. Whoever manages your practice's users approves or declines it, and you are emailed the answer."</p>
-        {move || sent().map(|text| view! { <p class="notice" role="status">{text}" "<a href="/account/access">"See My access"</a></p> })}
         <form method="get" action="/access-requests/new" class="filters" role="search" aria-label="Clients to request">
             <div class="field">
                 <label for="request-search">"Search clients"</label>
@@ -128,19 +121,11 @@ pub fn AccessRequestsPage() -> impl IntoView {
     let decide = ServerAction::<DecideAccessRequest>::new();
     let data = Resource::new(move || decide.version().get(), |_| list_access_requests(false));
     let error = action_error(decide);
-    let done = move || {
-        decide
-            .value()
-            .get()
-            .and_then(Result::ok)
-            .map(|_| "Done: the asker is emailed the answer.")
-    };
     view! {
         <Title text="Access requests"/>
         <h1>"Access requests"</h1>
         <p class="muted">"Staff ask for clients they cannot open. Approving gives the access as the matrix does, with the same rules; the asker is emailed either way."</p>
         <FormError error=error/>
-        {move || done().map(|text| view! { <p class="notice" role="status">{text}</p> })}
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || data.get().map(|r| match r {
                 Err(e) => view! { <div class="alert error" role="alert">{e.to_string()}</div> }.into_any(),

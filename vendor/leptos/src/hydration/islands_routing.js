@@ -205,7 +205,9 @@ function submitToReq(ev) {
 		form = target.form;
 	}
 
-	const method = form.method.toUpperCase();
+	// PA: read the attributes, not the properties: a field named "method" or "action" (the
+	// audit log's Action filter) shadows `form.method` and `form.action`.
+	const method = (form.getAttribute("method") || "get").toUpperCase();
 	if(method !== "GET" && method !== "POST") {
 		return;
 	}
@@ -213,7 +215,10 @@ function submitToReq(ev) {
 	// PA: the button that sent the form says where (`formaction`) and adds its own name
 	// and value (`name="bulk" value="7"`), as a browser's own submission does.
 	const submitter = ev.submitter;
-	const url = new URL(submitter?.getAttribute("formaction") ? submitter.formAction : form.action);
+	const url = new URL(
+		submitter?.getAttribute("formaction") ? submitter.formAction : (form.getAttribute("action") ?? ""),
+		window.location.href,
+	);
 	if (url.origin !== window.location.origin) {
 		return;
 	}
