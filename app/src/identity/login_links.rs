@@ -139,3 +139,16 @@ pub async fn take(conn: &mut AnyConnection, purpose: LoginPurpose, token: &str) 
     .fetch_optional(conn)
     .await
 }
+
+/// Ends every open link of `user_id` (resets, email changes): after the login's email or
+/// password changes, or it signs out everywhere else, a link sent before is no way in.
+pub async fn end_all_for_user(conn: &mut AnyConnection, user_id: i64) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query(r#"UPDATE login_links SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL"#)
+            .bind(crate::platform::db::now())
+            .bind(user_id)
+            .execute(conn)
+            .await?
+            .rows_affected(),
+    )
+}

@@ -48,6 +48,19 @@ pub const INVITATIONS_PER_CLIENT: Limit = Limit {
     lock_secs: 60 * 60,
 };
 /// Password reset emails asked for one email (with a login or not: the same).
+/// Access requests one person sends (asked, or asked again) an hour: each emails every
+/// approver, so a loop of ask and withdraw must not become a stream of mail.
+pub const ACCESS_REQUESTS_PER_PERSON: Limit = Limit {
+    attempts: 30,
+    window_secs: 60 * 60,
+    lock_secs: 60 * 60,
+};
+
+/// The throttle key of `user_id`'s access requests.
+pub fn access_requests_key(user_id: i64) -> String {
+    format!("access-requests:{user_id}")
+}
+
 pub const PASSWORD_RESETS_PER_EMAIL: Limit = Limit {
     attempts: 3,
     window_secs: 60 * 60,

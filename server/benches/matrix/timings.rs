@@ -272,6 +272,14 @@ pub(crate) async fn bench(target: Target, clients: usize) {
         .await,
     );
 
+    if db.backend() == app::platform::db::Backend::Postgres {
+        // Before and after in one run: one transaction per click, then clicks grouped.
+        println!("\nbefore: one transaction per click");
+        db.set_postgres_group_commit(false);
+        load(&base, &login, staff, clients as i64, employee, custom).await;
+        db.set_postgres_group_commit(true);
+        println!("\nafter: clicks arriving together share a transaction and a commit");
+    }
     load(&base, &login, staff, clients as i64, employee, custom).await;
     load_floor(&db, practice, staff, clients as i64, employee, custom).await;
 

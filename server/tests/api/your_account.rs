@@ -115,7 +115,34 @@ async fn name_password_and_sessions(app: &TestApp) {
 async fn an_email_changes_only_with_the_link_sent_to_it(app: &TestApp) {
     let admin = app.sign_up("account-email").await;
     let new = "ada.new.account@example.com";
-    let (status, body) = app.call(&admin.client, "request_email_change", &[("email", new)]).await;
+    // A session alone cannot move the login to another mailbox: the password is asked.
+    let (status, body) = app
+        .call(
+            &admin.client,
+            "request_email_change",
+            &[("email", new), ("password", "not it")],
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        app.call(&admin.client, "get_your_account", &[]).await.1["pending_email"],
+        Value::Null
+    );
+    // A reset link sent to the old address before the change dies with it.
+    let seen = app.mail_count(&admin.email);
+    let (status, _) = app
+        .call(&app.client(), "request_password_reset", &[("email", &admin.email)])
+        .await;
+    assert!(status.is_success() || status.is_redirection());
+    let reset = app.smtp.as_ref().unwrap().wait_for(&admin.email, seen).await;
+    let reset = link_token(&reset.data, "/reset-password/");
+    let (status, body) = app
+        .call(
+            &admin.client,
+            "request_email_change",
+            &[("email", new), ("password", PASSWORD)],
+        )
+        .await;
     assert!(status.is_success(), "{body}");
     let (_, account) = app.call(&admin.client, "get_your_account", &[]).await;
     assert_eq!(account["email"], admin.email.as_str(), "nothing changes yet");
@@ -139,12 +166,20 @@ async fn an_email_changes_only_with_the_link_sent_to_it(app: &TestApp) {
         .call(&app.client(), "confirm_email_change", &[("token", &token)])
         .await;
     assert_eq!(status, 404, "used once");
+    let (status, _) = app
+        .call(&app.client(), "get_password_reset", &[("token", &reset)])
+        .await;
+    assert_eq!(status, 404, "the reset link sent to the old address is dead");
     // Another login's email: the link is sent (nothing is told to the asker), and refused
     // when opened.
     let other = app.sign_up("account-taken").await;
     let seen = app.mail_count(&other.email);
     let (status, _) = app
-        .call(&admin.client, "request_email_change", &[("email", &other.email)])
+        .call(
+            &admin.client,
+            "request_email_change",
+            &[("email", &other.email), ("password", PASSWORD)],
+        )
         .await;
     assert!(status.is_success());
     let mail = app.smtp.as_ref().unwrap().wait_for(&other.email, seen).await;

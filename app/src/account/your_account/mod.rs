@@ -63,13 +63,16 @@ pub async fn change_name(name: String) -> Result<(), AppError> {
 
 /// Sends a link to `email`; the login's email changes only when it is opened.
 #[server(endpoint = "request_email_change")]
-pub async fn request_email_change(email: String) -> Result<String, AppError> {
+pub async fn request_email_change(email: String, password: String) -> Result<String, AppError> {
     let (state, session) = crate::identity::session::require().await?;
-    reply(ssr::request_email_change(&state, &session, &email).await, |to| {
-        Notice::say(format!(
-            "We sent a link to {to}. Your email changes when you open it (within 24 hours)."
-        ))
-    })
+    reply(
+        ssr::request_email_change(&state, &session, &email, password).await,
+        |to| {
+            Notice::say(format!(
+                "We sent a link to {to}. Your email changes when you open it (within 24 hours)."
+            ))
+        },
+    )
 }
 
 /// The new address of an email-change link still open (`NotFound` otherwise).

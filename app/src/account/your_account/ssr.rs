@@ -115,11 +115,19 @@ pub async fn change_name(state: &AppState, session: &Session, name: &str) -> Res
 
 /// Sends a confirmation link to `email` (the same answer whether or not it has a login of
 /// its own: that is found out only when the link is opened, by its owner). Answers it.
-pub async fn request_email_change(state: &AppState, session: &Session, email: &str) -> Result<String, AppError> {
+pub async fn request_email_change(
+    state: &AppState,
+    session: &Session,
+    email: &str,
+    password: String,
+) -> Result<String, AppError> {
     let email = EmailAddress::parse(email).map_err(|m| AppError::invalid("email", m))?;
     if email.as_str() == session.email {
         return Err(AppError::invalid("email", "That is your email already."));
     }
+    // A session alone (a borrowed computer left signed in) must not move the login to
+    // another mailbox, from which its password could then be reset.
+    crate::account::two_step::ssr::check_own_password(state, session, password).await?;
     let mut tx = own_change(state, session).await?;
     crate::identity::throttle::take_all(
         &mut tx,
@@ -189,6 +197,8 @@ pub async fn confirm_email_change(state: &AppState, token: &str) -> Result<(), A
         .bind(used.user_id)
         .fetch_one(&mut *tx)
         .await?;
+    // Every other link sent before (a reset to the old address, another change) dies.
+    login_links::end_all_for_user(&mut tx, used.user_id).await?;
     sqlx::query(r#"UPDATE users SET email = $1 WHERE id = $2"#)
         .bind(&new)
         .bind(used.user_id)
@@ -264,6 +274,7 @@ pub async fn change_password(
         .execute(&mut *tx)
         .await?;
     end_others_for_user(&mut tx, session.user_id, &session.token_hash).await?;
+    login_links::end_all_for_user(&mut tx, session.user_id).await?;
     tx.record_about_login(
         Some(session.user_id),
         Some(session.user_id),
@@ -309,6 +320,7 @@ pub async fn sign_out_session(state: &AppState, me: &Session, id: &str) -> Resul
 pub async fn sign_out_other_sessions(state: &AppState, me: &Session) -> Result<u64, AppError> {
     let mut tx = own_change(state, me).await?;
     let ended = end_others_for_user(&mut tx, me.user_id, &me.token_hash).await?;
+    login_links::end_all_for_user(&mut tx, me.user_id).await?;
     if ended > 0 {
         record_sessions_ended(&mut tx, me, ended).await?;
     }

@@ -81,9 +81,10 @@ fn EmailSection(current: String, pending: Option<String>, action: ServerAction<R
             <ActionForm action=action attr:novalidate="true" attr:class="inline-form">
                 <FormError error=error/>
                 <Field label="New email" name="email" kind="email" error=error autocomplete="email"/>
+                <Field label="Password" name="password" kind="password" error=error autocomplete="current-password"/>
                 <button type="submit" class="secondary" disabled=move || action.pending().get()>"Change email"</button>
             </ActionForm>
-            <p class="hint">"We email a link to the new address; your old address is told once it changes."</p>
+            <p class="hint">"We email a link to the new address; your old address is told once it changes. Your password confirms it is you."</p>
         </section>
     }
 }

@@ -1,6 +1,8 @@
 //! Group commit: clicks in the matrix that wait for the write turn at the same moment run
-//! as one group (SQLite): one transaction, one commit and one turn at the write lock, each
-//! still checked and answered on its own.
+//! as one group: one transaction, one commit (and on SQLite one turn at the write lock),
+//! each still checked and answered on its own. On PostgreSQL each app server groups its
+//! own clicks; servers sharing a database wait for each other's row locks as single
+//! transactions would.
 
 use super::{BUSY_TIMEOUT, Backend, Db};
 
@@ -88,14 +90,16 @@ impl Db {
     /// waits at most the busy timeout for its group, as [`Db::begin_write`] does. A group
     /// holding others' writes runs in a task of its own, so a caller that goes away does
     /// not cut it short; a write alone runs in its caller.
-    /// On PostgreSQL each write is its own transaction.
+    /// On PostgreSQL too, unless turned off ([`Db::set_postgres_group_commit`]): there a
+    /// click's transaction holds the row of its person's access notice until it commits,
+    /// so clicks for one person commit one after another; a group commits them together.
     pub async fn write_grouped<T, E, F>(&self, work: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<sqlx::Error> + Send + 'static,
         F: for<'c> FnOnce(&'c mut sqlx::AnyConnection) -> BoxFuture<'c, Result<Step<T, E>, E>> + Send + 'static,
     {
-        if self.backend == Backend::Postgres {
+        if self.backend == Backend::Postgres && !self.group_on_postgres.load(std::sync::atomic::Ordering::Relaxed) {
             let mut tx = self.pool.begin().await?;
             return match work(&mut tx).await? {
                 Step::Done(answer) => {
@@ -180,7 +184,7 @@ impl Db {
         answer.await.unwrap_or_else(|_| Err(busy().into()))
     }
 
-    /// How many writes wait for their group now (SQLite; always 0 on PostgreSQL).
+    /// How many writes wait for their group now.
     pub fn waiting_writes(&self) -> usize {
         self.waiting.lock().expect("write queue").jobs.len()
     }
@@ -198,8 +202,12 @@ impl Db {
         if jobs.is_empty() {
             return;
         }
-        // SQLite only (PostgreSQL writes are not grouped): see `begin_write` for IMMEDIATE.
-        let mut tx = match self.pool.begin_with("BEGIN IMMEDIATE").await {
+        // SQLite: see `begin_write` for IMMEDIATE.
+        let begun = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        };
+        let mut tx = match begun {
             Ok(tx) => tx,
             Err(error) => {
                 tracing::warn!(%error, "cannot start a write transaction");

@@ -79,9 +79,12 @@ pub struct Db {
     /// SQLite's lock in its busy handler (which sleeps between tries: the lock sits idle
     /// and a waiting click can lose many rounds in a row).
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
-    /// SQLite: writes waiting to be run together by whoever holds the write turn next
+    /// Writes waiting to be run together by whoever holds the write turn next
     /// ([`Db::write_grouped`]).
     waiting: std::sync::Arc<std::sync::Mutex<group::Waiting>>,
+    /// PostgreSQL: whether clicks are grouped too (on; the benchmark turns it off to
+    /// compare, in one run, with one transaction per click).
+    group_on_postgres: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Db {
@@ -128,6 +131,7 @@ impl Db {
             backend,
             writer: Default::default(),
             waiting: Default::default(),
+            group_on_postgres: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true)),
         })
     }
 
@@ -137,6 +141,12 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// PostgreSQL: groups clicks (`true`, the default) or gives each its own transaction
+    /// (for the benchmark's before-and-after in one run). SQLite always groups.
+    pub fn set_postgres_group_commit(&self, on: bool) {
+        self.group_on_postgres.store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Number of migrations applied, for the health endpoint.

@@ -58,7 +58,11 @@ pub(crate) fn case(name: &str, ids: &Ids) -> Option<Case> {
         "get_email_change" | "confirm_email_change" => (Public, f(&[("token", &"0".repeat(64))]), false),
         "get_your_account" | "sign_out_other_sessions" => (SignedIn, f(&[]), false),
         "change_name" => (SignedIn, f(&[("name", "Walker")]), false),
-        "request_email_change" => (SignedIn, f(&[("email", "walk.new@example.com")]), false),
+        "request_email_change" => (
+            SignedIn,
+            f(&[("email", "walk.new@example.com"), ("password", "x")]),
+            false,
+        ),
         "change_password" => (SignedIn, f(&[("current_password", "x"), ("new_password", "y")]), false),
         "sign_out_session" => (SignedIn, f(&[("session", &"0".repeat(16))]), false),
         "confirm_sign_up" => (Public, f(&[("token", &"0".repeat(64)), ("password", "x")]), false),

@@ -6,7 +6,6 @@
 use sqlx::AnyConnection;
 
 use super::*;
-use crate::platform::dates::last_day_iso;
 use crate::platform::mail::{OutgoingEmail, enqueue, escape_html};
 
 /// A pending request of the actor's practice, with what telling its asker needs.
@@ -90,53 +89,22 @@ pub async fn approve(
     role_id: Option<i64>,
     until: Option<&str>,
 ) -> Result<(bool, String, String), AppError> {
-    let p = {
-        let mut conn = actor.state.db.pool().acquire().await?;
-        pending(&mut conn, actor, request_id).await?
-    };
-    let role_id = role_id.unwrap_or(p.role_id);
     let ends = end_in(until.unwrap_or(""), "until")?;
-    {
-        let mut tx = actor.write().await?;
-        claim(&mut tx, actor, request_id, RequestStatus::Approved, role_id, ends, None).await?;
-        tx.commit().await?;
-    }
-    // The matrix's own path: one grant, then its end, each checked and audited there.
-    let granted = async {
-        crate::partner::matrix::ssr::set_one(actor, p.user_id, p.client_id, Some(role_id)).await?;
-        if let Some(end) = ends {
-            crate::partner::matrix::ssr::set_end(actor, p.user_id, p.client_id, &last_day_iso(end)).await?;
-        }
-        Ok::<(), AppError>(())
-    }
-    .await;
-    if let Err(refused) = granted {
-        // Not given: the request waits again, as it was.
-        let mut tx = actor.write().await?;
-        sqlx::query(
-            r#"UPDATE access_requests SET status = 'pending', decided_by = NULL, decided_at = NULL,
-                      role_id = $1, ends_at = $2
-               WHERE id = $3 AND status = 'approved'"#,
-        )
-        .bind(p.role_id)
-        .bind(p.ends_at)
+    // One transaction: the request claimed, the access given with its end (through the
+    // matrix's own checks), the approval recorded and the asker told; any refusal on the
+    // way leaves all of it as it was.
+    let mut tx = actor.write().await?;
+    let p = pending(&mut tx, actor, request_id).await?;
+    let role_id = role_id.unwrap_or(p.role_id);
+    claim(&mut tx, actor, request_id, RequestStatus::Approved, role_id, ends, None).await?;
+    crate::partner::matrix::ssr::grant_in(&mut tx, actor, p.user_id, p.client_id, role_id, ends).await?;
+    // The access came from this request (the leaver report says so) until changed by hand.
+    sqlx::query(r#"UPDATE client_assignments SET request_id = $1 WHERE user_id = $2 AND client_id = $3"#)
         .bind(request_id)
+        .bind(p.user_id)
+        .bind(p.client_id)
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
-        return Err(refused);
-    }
-    let mut tx = actor.write().await?;
-    // The access came from this request (the leaver report says so) until changed by hand.
-    sqlx::query(
-        r#"UPDATE client_assignments SET request_id = $1 WHERE user_id = $2 AND client_id = $3 AND role_id = $4"#,
-    )
-    .bind(request_id)
-    .bind(p.user_id)
-    .bind(p.client_id)
-    .bind(role_id)
-    .execute(&mut *tx)
-    .await?;
     let role = chosen_role(&mut tx, actor.practice_id, role_id, "role_id")
         .await?
         .display_name();

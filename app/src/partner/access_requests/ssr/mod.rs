@@ -77,11 +77,13 @@ pub async fn form(actor: &PracticeActor, search: &str, client: Option<i64>) -> R
             .bind(actor.user_id())
             .bind(limit)
     };
-    let mut clients = find(&search, 0, CLIENT_CHOICES + 1).fetch_all(&mut *conn).await?;
+    // Turned off: nothing to choose (and no list of clients to read).
+    let limit = if enabled { CLIENT_CHOICES + 1 } else { 0 };
+    let mut clients = find(&search, 0, limit).fetch_all(&mut *conn).await?;
     let more = clients.len() as i64 > CLIENT_CHOICES;
     clients.truncate(CLIENT_CHOICES as usize);
     // The client a link named ("Request access" on its line) comes first.
-    if let Some(id) = client.filter(|id| *id > 0) {
+    if let Some(id) = client.filter(|id| *id > 0 && enabled) {
         clients.retain(|c| c.id != id);
         if let Some(chosen) = find("", id, 1).fetch_optional(&mut *conn).await? {
             clients.insert(0, chosen);
@@ -152,6 +154,27 @@ pub async fn ask(
     let reason = clean_text(reason, "reason", true)?;
     let ends = end_in(until, "until")?;
     let mut tx = actor.write().await?;
+    // Held until this commits: an offboarding of the asker waits, then withdraws this too
+    // (or came first, and the asker is no longer active).
+    crate::access::members::lock_member(
+        &mut tx,
+        actor.practice_id,
+        actor.user_id(),
+        crate::access::members::MemberLock::Share,
+    )
+    .await?;
+    let active: Option<i64> = sqlx::query_scalar(
+        r#"SELECT 1 FROM practice_members WHERE practice_id = $1 AND user_id = $2 AND status = 'active'"#,
+    )
+    .bind(actor.practice_id)
+    .bind(actor.user_id())
+    .fetch_optional(&mut *tx)
+    .await?;
+    if active.is_none() {
+        return Err(AppError::NotAllowed(
+            "You are no longer active staff of this practice.".into(),
+        ));
+    }
     if !takes_requests(&mut tx, actor.practice_id).await? {
         return Err(AppError::NotAllowed(
             "Your practice does not take access requests. Ask whoever manages its users.".into(),
@@ -195,10 +218,19 @@ pub async fn ask(
             "You have {PENDING_MAX} requests waiting. Withdraw one, or wait for answers, before asking again."
         )));
     }
+    crate::identity::throttle::take_all(
+        &mut tx,
+        &[(
+            &crate::identity::throttle::access_requests_key(actor.user_id()),
+            crate::identity::throttle::ACCESS_REQUESTS_PER_PERSON,
+        )],
+    )
+    .await?;
     let t = now();
-    // A second request for the client, while the first waits, updates it (asked anew).
+    // A second request for the client, while the first waits, updates it (it keeps when it
+    // was first asked: asking again does not put off its expiry).
     let updated = sqlx::query(
-        r#"UPDATE access_requests SET role_id = $1, reason = $2, ends_at = $3, created_at = $4, updated_at = $4
+        r#"UPDATE access_requests SET role_id = $1, reason = $2, ends_at = $3, updated_at = $4
            WHERE user_id = $5 AND client_id = $6 AND status = 'pending'"#,
     )
     .bind(role.id)

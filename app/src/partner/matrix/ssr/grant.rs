@@ -211,3 +211,62 @@ async fn check_one(
         access_emails: found.access_emails == 1,
     })
 }
+
+/// One grant of `role_id` with its end (`ends_at`, none: for good), inside the caller's
+/// transaction, checked and recorded as a click and its end date are: for a change that
+/// must give the access and record why in one commit (approving an access request). The
+/// caller's transaction is rolled back on a refusal, so nothing of it stays.
+pub async fn grant_in(
+    w: &mut crate::access::write::Write,
+    actor: &PracticeActor,
+    user_id: i64,
+    client_id: i64,
+    role_id: i64,
+    ends_at: Option<i64>,
+) -> Result<(), AppError> {
+    use crate::domain::audit::payload::ClientRoleEnds;
+    use crate::platform::dates::last_day;
+    let checked = check_one(actor, w, user_id, client_id, Some(role_id)).await?;
+    let client_name = checked.client_name.clone();
+    write_pair(w, actor.practice_id, user_id, client_id, Some(role_id), actor.user_id()).await?;
+    sqlx::query(r#"UPDATE client_assignments SET ends_at = $1 WHERE user_id = $2 AND client_id = $3"#)
+        .bind(ends_at)
+        .bind(user_id)
+        .bind(client_id)
+        .execute(&mut **w)
+        .await?;
+    let before_role = checked.before.as_ref().map(|(_, k, n)| display_role_name(k, n));
+    let held = |role| ClientRole {
+        client: client_name.clone(),
+        client_id,
+        role,
+    };
+    w.record(Event::AccessSet {
+        staff: Target::staff_access(user_id, &checked.staff_name),
+        before: held(before_role),
+        after: held(checked.new_role.clone()),
+    })
+    .await?;
+    if let Some(end) = ends_at {
+        let ends = |ends: Option<i64>| ClientRoleEnds {
+            client: client_name.clone(),
+            client_id,
+            role: checked.new_role.clone(),
+            ends: ends.map(last_day),
+        };
+        w.record(Event::AccessEndSet {
+            staff: Target::staff_access(user_id, &checked.staff_name),
+            before: ends(None),
+            after: ends(Some(end)),
+        })
+        .await?;
+    }
+    let until = ends_at.map(|e| format!(" until {}", last_day(e))).unwrap_or_default();
+    let line = format!(
+        "{client_name}: {}{until} (given by {})",
+        checked.new_role.as_deref().unwrap_or("access"),
+        actor.session.name
+    );
+    crate::partner::access_notices::ssr::note_if(w, actor, checked.access_emails, user_id, &line, false).await?;
+    Ok(())
+}

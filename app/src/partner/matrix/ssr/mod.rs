@@ -40,7 +40,7 @@ pub use bulk::{apply, preview};
 pub use copy::copy;
 pub use ends::set_end;
 pub use expiry::{run_sweeper, sweep_ended};
-pub use grant::set_one;
+pub use grant::{grant_in, set_one};
 pub use page::{columns, matrix, staff_table, version};
 pub use undo::undo;
 
