@@ -197,8 +197,33 @@ async fn past_its_link_it_fails_and_an_admin_sends_it_again(app: &TestApp) {
     sink.wait_for("pat@example.com", 0).await;
 }
 
+/// A permanent refusal (an SMTP 5xx: no such mailbox) is not retried: failed at once,
+/// with what the server said.
+async fn a_permanent_refusal_is_not_retried(app: &TestApp) {
+    let admin = app.sign_up("outage-permanent").await;
+    invite(app, &admin, "no-such-mailbox@example.com").await;
+    let sink = SmtpSink::start().await;
+    let up = Smtp::new(&sink.url(), FROM).unwrap();
+    // (The app's own worker, on the dead server, may hold it a moment: the test's pass
+    // comes when it is next due.)
+    for _ in 0..5 {
+        let row = newest_to(app, "no-such-mailbox@example.com").await;
+        if row.status != "pending" {
+            break;
+        }
+        let t = app::platform::db::now()
+            .max(row.next_attempt_at)
+            .max(row.claimed_until.unwrap_or(0) + 1);
+        send_due_at(&app.db, &up, &app.address, t).await.unwrap();
+    }
+    let row = newest_to(app, "no-such-mailbox@example.com").await;
+    assert_eq!(row.status, "failed", "{row:?}");
+    assert!(row.last_error.unwrap_or_default().contains("No such mailbox"));
+}
+
 crate::on_both_backends_with_smtp!(
     smtp_down, Some("smtp://127.0.0.1:9".to_owned());
     an_outage_longer_than_the_old_retries_loses_no_invitation,
     past_its_link_it_fails_and_an_admin_sends_it_again,
+    a_permanent_refusal_is_not_retried,
 );

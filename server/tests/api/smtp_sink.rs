@@ -74,6 +74,9 @@ async fn session(stream: tokio::net::TcpStream, store: Arc<Mutex<Vec<Received>>>
             || upper.starts_with("NOOP")
         {
             b"250 OK\r\n"
+        } else if upper.starts_with("RCPT TO") && upper.contains("NO-SUCH-MAILBOX") {
+            // A permanent refusal, as a real server gives for an unknown mailbox.
+            b"550 5.1.1 No such mailbox\r\n"
         } else if upper.starts_with("RCPT TO") {
             to.push(line[8..].trim().trim_matches(|c| c == '<' || c == '>').to_owned());
             b"250 OK\r\n"

@@ -212,24 +212,30 @@ pub async fn send_due_at(db: &Db, smtp: &Smtp, base_url: &str, t: i64) -> Result
                     .await?;
                 sent += 1;
             }
-            Err(error) => {
+            Err(Undelivered { error, permanent }) => {
                 let attempts = message.attempts + 1;
                 let next = t + backoff(attempts);
-                // Retried while the next attempt still falls within what it carries.
-                let status = if next < retry_deadline(db, message.id).await? {
+                // Retried while the next attempt still falls within what it carries; a
+                // permanent refusal (an SMTP 5xx: no such mailbox, relaying denied, a
+                // recipient that is no address) is not retried at all.
+                let status = if !permanent && next < retry_deadline(db, message.id).await? {
                     MailStatus::Pending
                 } else {
                     MailStatus::Failed
                 };
                 tracing::warn!(id = message.id, attempts, %error, "sending email failed");
                 db.execute_write(sqlx::query(
-                    r#"UPDATE email_outbox SET status = $1, attempts = $2, next_attempt_at = $3, claimed_until = NULL, last_error = $4 WHERE id = $5"#,
+                    // Only while this worker's lease holds: a failure that comes late (after
+                    // another server took the message over) must not undo its outcome.
+                    r#"UPDATE email_outbox SET status = $1, attempts = $2, next_attempt_at = $3, claimed_until = NULL, last_error = $4
+                       WHERE id = $5 AND status = 'pending' AND claimed_until = $6"#,
                 )
                 .bind(status.as_str())
                 .bind(attempts)
                 .bind(next)
                 .bind(error.chars().take(500).collect::<String>())
                 .bind(message.id)
+                .bind(t + LEASE_SECS)
                 )
                 .await?;
             }
@@ -238,12 +244,27 @@ pub async fn send_due_at(db: &Db, smtp: &Smtp, base_url: &str, t: i64) -> Result
     Ok(sent)
 }
 
+/// Why a message did not go: what was said, and whether trying again cannot help.
+struct Undelivered {
+    error: String,
+    permanent: bool,
+}
+
+impl Undelivered {
+    fn permanent(error: String) -> Self {
+        Self { error, permanent: true }
+    }
+}
+
 async fn deliver(
     transport: &AsyncSmtpTransport<Tokio1Executor>,
     from: &Mailbox,
     message: &Claimed,
-) -> Result<(), String> {
-    let to: Mailbox = message.to_address.parse().map_err(|e| format!("bad recipient: {e}"))?;
+) -> Result<(), Undelivered> {
+    let to: Mailbox = message
+        .to_address
+        .parse()
+        .map_err(|e| Undelivered::permanent(format!("bad recipient: {e}")))?;
     let email = Message::builder()
         .from(from.clone())
         .to(to)
@@ -252,6 +273,9 @@ async fn deliver(
             message.body_text.clone(),
             message.body_html.clone(),
         ))
-        .map_err(|e| format!("cannot build message: {e}"))?;
-    transport.send(email).await.map(|_| ()).map_err(|e| e.to_string())
+        .map_err(|e| Undelivered::permanent(format!("cannot build message: {e}")))?;
+    transport.send(email).await.map(|_| ()).map_err(|e| Undelivered {
+        permanent: e.is_permanent(),
+        error: e.to_string(),
+    })
 }
