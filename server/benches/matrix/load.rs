@@ -216,7 +216,7 @@ pub(crate) async fn load_floor(
     );
 }
 
-fn report_load(what: &str, mut all: Vec<Duration>, errors: u64, elapsed: Duration) {
+pub(crate) fn report_load(what: &str, mut all: Vec<Duration>, errors: u64, elapsed: Duration) {
     all.sort();
     let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)];
     println!(

@@ -6,6 +6,7 @@
 
 mod load;
 use load::{load, load_floor};
+mod servers;
 mod timings;
 use timings::bench;
 

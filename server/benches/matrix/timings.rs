@@ -282,6 +282,9 @@ pub(crate) async fn bench(target: Target, clients: usize) {
     }
     load(&base, &login, staff, clients as i64, employee, custom).await;
     load_floor(&db, practice, staff, clients as i64, employee, custom).await;
+    if db.backend() == app::platform::db::Backend::Postgres {
+        servers::two_servers(&db, &url, &base, &login, staff, clients as i64, employee, custom).await;
+    }
 
     db.close().await;
     if let Some((admin, name)) = target.cleanup
