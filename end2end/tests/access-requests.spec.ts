@@ -67,7 +67,8 @@ test('access requests: staff ask, an approver approves one and declines another,
   await waitForHydration(rita);
   const nav = rita.getByRole('navigation', { name: 'Main' });
   await nav.getByRole('button', { name: 'Accounts' }).click();
-  await expect(nav.getByRole('button', { name: new RegExp(acme) })).toBeVisible();
+  // With its end date, at once.
+  await expect(nav.getByRole('button', { name: new RegExp(acme) })).toContainText('until 31 Dec 2027');
   await rita.goto('/account/access');
   await expect(rita.getByRole('table', { name: 'Clients you can open' })).toContainText(acme);
   await expect(mine.getByRole('row', { name: new RegExp(birch) })).toContainText('Declined');

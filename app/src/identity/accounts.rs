@@ -40,6 +40,9 @@ pub struct Account {
     /// The user's role there.
     pub role_id: i64,
     pub role_name: String,
+    /// When access through the practice's matrix ends (clients only; Unix seconds).
+    #[serde(default)]
+    pub ends_at: Option<i64>,
     pub current: bool,
 }
 
@@ -64,6 +67,7 @@ mod ssr {
         role_id: i64,
         role_kind: String,
         role_name: String,
+        ends_at: Option<i64>,
     }
 
     /// Every business user `$1` can act in, as rows of (kind, id, name, plan, role_id,
@@ -72,20 +76,23 @@ mod ssr {
     fn accounts() -> String {
         format!(
             r#"(
-        SELECT 'practice' AS kind, p.id, p.name, CAST(NULL AS TEXT) AS plan, r.id AS role_id, r.kind AS role_kind, r.name AS role_name
+        SELECT 'practice' AS kind, p.id, p.name, CAST(NULL AS TEXT) AS plan, r.id AS role_id, r.kind AS role_kind, r.name AS role_name,
+               CAST(NULL AS BIGINT) AS ends_at
         FROM practice_members m
         JOIN practices p ON p.id = m.practice_id
         JOIN roles r ON r.id = m.role_id
         WHERE m.user_id = $1 AND m.status = '{active}'
         UNION ALL
-        SELECT 'client' AS kind, c.id, c.name, c.plan, r.id AS role_id, r.kind AS role_kind, r.name AS role_name
+        SELECT 'client' AS kind, c.id, c.name, c.plan, r.id AS role_id, r.kind AS role_kind, r.name AS role_name,
+               a.ends_at
         FROM current_assignments a
         JOIN practice_members m ON m.practice_id = a.practice_id AND m.user_id = a.user_id AND m.status = '{active}'
         JOIN clients c ON c.id = a.client_id AND c.archived = 0
         JOIN roles r ON r.id = a.role_id
         WHERE a.user_id = $1
         UNION ALL
-        SELECT 'client' AS kind, c.id, c.name, c.plan, r.id AS role_id, r.kind AS role_kind, r.name AS role_name
+        SELECT 'client' AS kind, c.id, c.name, c.plan, r.id AS role_id, r.kind AS role_kind, r.name AS role_name,
+               CAST(NULL AS BIGINT) AS ends_at
         FROM client_users cu
         JOIN clients c ON c.id = cu.client_id AND c.archived = 0
         JOIN roles r ON r.id = cu.role_id
@@ -96,7 +103,8 @@ mod ssr {
         )
     }
 
-    const COLUMNS: &str = "acc.kind, acc.id, acc.name, acc.plan, acc.role_id, acc.role_kind, acc.role_name";
+    const COLUMNS: &str =
+        "acc.kind, acc.id, acc.name, acc.plan, acc.role_id, acc.role_kind, acc.role_name, acc.ends_at";
     const ORDER: &str = "ORDER BY CASE acc.kind WHEN 'practice' THEN 0 ELSE 1 END, LOWER(acc.name), acc.id";
 
     /// The Accounts menu lists at most this many at once and searches for the rest, so a
@@ -111,6 +119,7 @@ mod ssr {
             plan: r.plan.as_deref().and_then(Plan::parse),
             role_id: r.role_id,
             role_name: display_role_name(&r.role_kind, &r.role_name),
+            ends_at: r.ends_at,
             current: false,
         }
     }

@@ -218,8 +218,12 @@ fn AccountsMenu(accounts: Vec<Account>, total: i64, request: bool) -> impl IntoV
                             AccountKind::Client => a.name.clone(),
                         };
                         let kind = if a.kind == AccountKind::Practice { "practice" } else { "client" };
+                        let until = a
+                            .ends_at
+                            .map(|e| format!(" · until {}", crate::platform::dates::last_day(e)))
+                            .unwrap_or_default();
                         let detail = match a.plan {
-                            Some(plan) => format!("{} · {}", plan.label(), a.role_name),
+                            Some(plan) => format!("{} · {}{until}", plan.label(), a.role_name),
                             None => format!("{} · {}", a.name, a.role_name),
                         };
                         view! {

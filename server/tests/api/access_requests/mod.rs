@@ -176,6 +176,13 @@ async fn a_request_is_asked_approved_declined_and_withdrawn(app: &TestApp) {
         .map(|a| a["name"].as_str().unwrap())
         .collect();
     assert!(accounts.contains(&"Acme Ltd"), "{me}");
+    let acme = me["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "Acme Ltd")
+        .unwrap();
+    assert!(acme["ends_at"].as_i64().is_some(), "with its end date: {acme}");
     let (_, access) = app.call(&s.staff, "list_my_access", &[]).await;
     assert_eq!(access["rows"][0]["client"], "Acme Ltd");
     assert!(
