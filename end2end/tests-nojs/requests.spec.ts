@@ -34,6 +34,13 @@ test('without JavaScript staff ask for access, an approver approves, and the ask
   await abe.getByRole('button', { name: 'Search', exact: true }).click();
   await abe.getByLabel('Client', { exact: true }).selectOption({ label: `Acme ${tag}` });
   await abe.getByLabel('Reason', { exact: true }).fill('Cover for the VAT return');
+  // Refused (a past date): the page says why, and what was typed comes back.
+  await abe.getByLabel('Until', { exact: true }).fill('2020-01-01');
+  await abe.getByRole('button', { name: 'Send request' }).click();
+  await expect(abe.getByText('Choose today or a later date.')).toBeVisible();
+  await expect(abe.getByLabel('Reason', { exact: true })).toHaveValue('Cover for the VAT return');
+  await expect(abe.getByLabel('Client', { exact: true })).toHaveValue(/\d+/);
+  await abe.getByLabel('Until', { exact: true }).fill('');
   await abe.getByRole('button', { name: 'Send request' }).click();
   await expect(abe.getByText(`Your request for Acme ${tag} is sent.`)).toBeVisible();
   await abe.getByLabel('Client', { exact: true }).selectOption({ label: `Birch ${tag}` });

@@ -10,8 +10,13 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::platform::error::AppError;
+use crate::platform::form_return::KeptForm;
 #[cfg(feature = "ssr")]
-use crate::platform::form_return::{Notice, reply};
+use crate::platform::form_return::{Notice, reply, reply_keeping};
+
+/// After a refused request without JavaScript, what was chosen and typed comes back
+/// (client, role, reason, until).
+pub const KEPT: KeptForm = KeptForm::new("pa_request_fields");
 
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -168,7 +173,9 @@ pub async fn request_access(
 ) -> Result<String, AppError> {
     let actor = crate::access::guard::require_practice(None).await?;
     let sent = ssr::ask(&actor, client_id, role_id, &reason, &until).await;
-    reply(sent, |client| {
+    let fields = [client_id.to_string(), role_id.to_string(), reason, until];
+    let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+    reply_keeping(KEPT, &fields, sent, |client| {
         Notice::say(sent_message(client)).closing(&["client", "search"])
     })
 }

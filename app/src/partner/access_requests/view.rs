@@ -29,6 +29,9 @@ pub fn RequestAccessPage() -> impl IntoView {
         })
     });
     let send = ServerAction::<RequestAccess>::new();
+    // After a refused request without JavaScript: what was chosen and typed.
+    let [kept_client, kept_role, kept_reason, kept_until] = crate::platform::form_return::kept_values(KEPT);
+    let (kept_client, kept_role) = (kept_client.parse::<i64>().ok(), kept_role.parse::<i64>().ok());
     let form = Resource::new(
         move || (params.get(), send.version().get()),
         |((search, client), _)| get_request_form(search, client),
@@ -52,10 +55,11 @@ pub fn RequestAccessPage() -> impl IntoView {
                     <p class="alert info" role="status">"Your practice does not take access requests. Ask whoever manages its users."</p>
                 }.into_any(),
                 Ok(f) => {
-                    let chosen = params.get_untracked().1;
+                    let chosen = params.get_untracked().1.or(kept_client);
                     let none = f.clients.is_empty();
                     let more = f.more;
-                    let default_role = f.default_role;
+                    let default_role = kept_role.or(f.default_role);
+                    let (reason, until) = (kept_reason.clone(), kept_until.clone());
                     view! {
                         {f.notice.map(|n| view! { <p class="notice" role="status">{n}</p> })}
                         <section class="card narrow">
@@ -85,12 +89,12 @@ pub fn RequestAccessPage() -> impl IntoView {
                                 <div class="field">
                                     <label for="field-reason">"Reason"</label>
                                     <textarea id="field-reason" name="reason" rows="3" maxlength=REASON_MAX.to_string() required=true
-                                        aria-describedby="field-reason-error"></textarea>
+                                        aria-describedby="field-reason-error">{reason}</textarea>
                                     <FieldMessage error=error name="reason"/>
                                 </div>
                                 <div class="field">
                                     <label for="field-until">"Until"</label>
-                                    <input id="field-until" name="until" type="date" aria-describedby="field-until-error"/>
+                                    <input id="field-until" name="until" type="date" value=until aria-describedby="field-until-error"/>
                                     <FieldMessage error=error name="until"/>
                                     <p class="hint">"Leave empty to ask for access with no end date."</p>
                                 </div>
