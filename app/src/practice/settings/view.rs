@@ -6,21 +6,41 @@ use leptos::prelude::*;
 use super::{SetAccessEmails, SetStaffMayRequest, SetTwoStepRequired};
 use crate::ui::widgets::AutoSubmit;
 
-/// The practice setting "Require two-step sign-in for all staff": a checkbox that saves as
-/// it changes (a form with a Save button without JavaScript).
+/// What every setting's form holds: the box `name` (`value="true"`, absent when unticked),
+/// labelled `label`, that calls `save` as it changes; a Save button without JavaScript;
+/// and what the setting does (`hint`).
+fn setting_box(
+    name: &'static str,
+    checked: bool,
+    label: &'static str,
+    hint: &'static str,
+    save: impl Fn(bool) + Send + Sync + 'static,
+) -> impl IntoView {
+    view! {
+        <AutoSubmit>
+        <label class="check">
+            <input type="checkbox" name=name value="true" checked=checked
+                on:change=move |ev| save(event_target_checked(&ev))/>
+            {label}
+        </label>
+        </AutoSubmit>
+        <noscript><button type="submit" class="secondary">"Save"</button></noscript>
+        <span class="muted">{hint}</span>
+    }
+}
+
+/// The practice setting "Require two-step sign-in for all staff".
 #[component]
 pub fn TwoStepSetting(required: bool, require: ServerAction<SetTwoStepRequired>) -> impl IntoView {
     view! {
         <ActionForm action=require attr:class="setting">
-            <AutoSubmit>
-            <label class="check">
-                <input type="checkbox" name="required" value="true" checked=required
-                    on:change=move |ev| { require.dispatch(SetTwoStepRequired { required: event_target_checked(&ev) }); }/>
-                "Require two-step sign-in for all staff"
-            </label>
-            </AutoSubmit>
-            <noscript><button type="submit" class="secondary">"Save"</button></noscript>
-            <span class="muted">" Staff without it are asked to set it up before anything else."</span>
+            {setting_box(
+                "required",
+                required,
+                "Require two-step sign-in for all staff",
+                " Staff without it are asked to set it up before anything else.",
+                move |required| { require.dispatch(SetTwoStepRequired { required }); },
+            )}
         </ActionForm>
     }
 }
@@ -30,15 +50,13 @@ pub fn TwoStepSetting(required: bool, require: ServerAction<SetTwoStepRequired>)
 pub fn AccessEmailsSetting(enabled: bool, emails: ServerAction<SetAccessEmails>) -> impl IntoView {
     view! {
         <ActionForm action=emails attr:class="setting">
-            <AutoSubmit>
-            <label class="check">
-                <input type="checkbox" name="enabled" value="true" checked=enabled
-                    on:change=move |ev| { emails.dispatch(SetAccessEmails { enabled: event_target_checked(&ev) }); }/>
-                "Notify staff when their client access changes"
-            </label>
-            </AutoSubmit>
-            <noscript><button type="submit" class="secondary">"Save"</button></noscript>
-            <span class="muted">" Clicks within five minutes make one email; a bulk action or a copy, one at once."</span>
+            {setting_box(
+                "enabled",
+                enabled,
+                "Notify staff when their client access changes",
+                " Clicks within five minutes make one email; a bulk action or a copy, one at once.",
+                move |enabled| { emails.dispatch(SetAccessEmails { enabled }); },
+            )}
         </ActionForm>
     }
 }
@@ -48,15 +66,13 @@ pub fn AccessEmailsSetting(enabled: bool, emails: ServerAction<SetAccessEmails>)
 pub fn RequestsSetting(enabled: bool, requests: ServerAction<SetStaffMayRequest>) -> impl IntoView {
     view! {
         <ActionForm action=requests attr:class="setting">
-            <AutoSubmit>
-            <label class="check">
-                <input type="checkbox" name="enabled" value="true" checked=enabled
-                    on:change=move |ev| { requests.dispatch(SetStaffMayRequest { enabled: event_target_checked(&ev) }); }/>
-                "Staff may request access"
-            </label>
-            </AutoSubmit>
-            <noscript><button type="submit" class="secondary">"Save"</button></noscript>
-            <span class="muted">" Staff ask for a client with a reason; whoever manages users approves or declines."</span>
+            {setting_box(
+                "enabled",
+                enabled,
+                "Staff may request access",
+                " Staff ask for a client with a reason; whoever manages users approves or declines.",
+                move |enabled| { requests.dispatch(SetStaffMayRequest { enabled }); },
+            )}
         </ActionForm>
     }
 }
