@@ -52,19 +52,45 @@ pub mod ssr {
         line: &str,
         at_once: bool,
     ) -> Result<(), sqlx::Error> {
+        match due(actor, on, user_id, at_once) {
+            Some(send_after) => gather(conn, actor.practice_id, user_id, ACCESS, line, send_after).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Notes `line` about `user_id`'s access, due at `send_after` at the latest (from
+    /// [`due`]): [`note_if`] for a caller that decided already.
+    pub async fn gather_line(
+        conn: &mut AnyConnection,
+        practice_id: i64,
+        user_id: i64,
+        line: &str,
+        send_after: i64,
+    ) -> Result<(), sqlx::Error> {
+        gather(conn, practice_id, user_id, ACCESS, line, send_after).await
+    }
+
+    /// The kind of the lines of "your access changed" messages.
+    pub const ACCESS: &str = "access";
+
+    /// Whether a change to `user_id`'s access is noted for their next message ([`note_if`]
+    /// says when), and when that message is due at the latest.
+    pub fn due(actor: &PracticeActor, on: bool, user_id: i64, at_once: bool) -> Option<i64> {
         if !on || user_id == actor.user_id() {
-            return Ok(());
+            return None;
         }
         let t = now();
-        gather(
-            conn,
-            actor.practice_id,
-            user_id,
-            "access",
-            line,
-            if at_once { t } else { t + GATHER_SECS },
+        Some(if at_once { t } else { t + GATHER_SECS })
+    }
+
+    /// The statement noting one line (see [`gather`]), its values numbered from `$first`:
+    /// practice, person, kind, line, due at the latest. For a larger statement that notes
+    /// it with the change it tells of (a click, on PostgreSQL).
+    pub fn insert_line_sql(first: usize) -> String {
+        let [a, b, c, d, e] = std::array::from_fn(|i| first + i);
+        format!(
+            "INSERT INTO access_notice_lines (practice_id, user_id, kind, line, send_after) VALUES (${a}, ${b}, ${c}, ${d}, ${e})"
         )
-        .await
     }
 
     /// Notes an access request for approver `user_id`'s next message: `subject` ("Sam Staff
@@ -92,7 +118,8 @@ pub mod ssr {
         .await
     }
 
-    /// Adds `line` to `user_id`'s open message of `kind`, or opens one due at `send_after`.
+    /// Adds `line` to `user_id`'s next message of `kind`, due at `send_after` at the latest.
+    /// One appended row: clicks for one person do not wait for each other here.
     async fn gather(
         conn: &mut AnyConnection,
         practice_id: i64,
@@ -101,31 +128,21 @@ pub mod ssr {
         line: &str,
         send_after: i64,
     ) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            r#"INSERT INTO access_notices (practice_id, user_id, lines, send_after, kind) VALUES ($1, $2, $3, $4, $7)
-               ON CONFLICT (practice_id, user_id, kind) WHERE sent_at IS NULL DO UPDATE SET
-                   lines = CASE WHEN access_notices.changes < $6 THEN access_notices.lines || $5 || excluded.lines
-                                ELSE access_notices.lines END,
-                   changes = access_notices.changes + 1,
-                   send_after = CASE WHEN excluded.send_after < access_notices.send_after
-                                     THEN excluded.send_after ELSE access_notices.send_after END"#,
-        )
-        .bind(practice_id)
-        .bind(user_id)
-        .bind(line)
-        .bind(send_after)
-        .bind("\n")
-        .bind(LISTED_CHANGES)
-        .bind(kind)
-        .execute(conn)
-        .await?;
+        sqlx::query(&insert_line_sql(1))
+            .bind(practice_id)
+            .bind(user_id)
+            .bind(kind)
+            .bind(line)
+            .bind(send_after)
+            .execute(conn)
+            .await?;
         Ok(())
     }
 
     #[derive(sqlx::FromRow)]
     struct Due {
-        id: i64,
         practice_id: i64,
+        user_id: i64,
         email: String,
         name: String,
         practice: String,
@@ -136,18 +153,20 @@ pub mod ssr {
         wanted: i64,
     }
 
-    /// Queues the message of every notice due at `t`; returns how many. Safe on several
-    /// servers at once: a notice is sent by whoever marks it.
+    /// Queues the message of every person whose first waiting line of a kind is due at `t`;
+    /// returns how many. Safe on several servers at once: a line is sent by whoever
+    /// deletes it.
     pub async fn flush_due(db: &Db, smtp: bool, base_url: &str, t: i64) -> Result<usize, AppError> {
         let due: Vec<Due> = sqlx::query_as(
-            r#"SELECT n.id, n.practice_id, u.email, u.name, p.name AS practice, n.kind,
+            r#"SELECT n.practice_id, n.user_id, u.email, u.name, p.name AS practice, n.kind,
                       CASE WHEN (n.kind = 'request' OR (p.access_emails = 1 AND u.access_emails = 1)) AND EXISTS (
                           SELECT 1 FROM practice_members m
                           WHERE m.practice_id = n.practice_id AND m.user_id = n.user_id AND m.status = 'active'
                       ) THEN 1 ELSE 0 END AS wanted
-               FROM access_notices n JOIN users u ON u.id = n.user_id JOIN practices p ON p.id = n.practice_id
-               WHERE n.sent_at IS NULL AND n.send_after <= $1
-               ORDER BY n.send_after LIMIT 200"#,
+               FROM (SELECT practice_id, user_id, kind, MIN(send_after) AS first_due FROM access_notice_lines
+                     WHERE send_after <= $1 GROUP BY practice_id, user_id, kind ORDER BY first_due LIMIT 200) n
+               JOIN users u ON u.id = n.user_id JOIN practices p ON p.id = n.practice_id
+               ORDER BY n.first_due"#,
         )
         .bind(t)
         .fetch_all(db.pool())
@@ -156,24 +175,32 @@ pub mod ssr {
         for d in due {
             // The system queues these: nothing to record.
             let mut tx = crate::access::write::Write::begin(db, Default::default()).await?;
-            // Marked and read in one statement: a line noted meanwhile is in this message,
-            // or opens the next one.
-            let mine: Option<(String, i64)> = sqlx::query_as(
-                r#"UPDATE access_notices SET sent_at = $1 WHERE id = $2 AND sent_at IS NULL RETURNING lines, changes"#,
+            // Taken and read in one statement: a line noted meanwhile is in this message,
+            // or opens the next one; a line another server took is in its message.
+            let mut mine: Vec<(i64, String, i64)> = sqlx::query_as(
+                r#"DELETE FROM access_notice_lines WHERE practice_id = $1 AND user_id = $2 AND kind = $3
+                   RETURNING id, line, changes"#,
             )
-            .bind(t)
-            .bind(d.id)
-            .fetch_optional(&mut *tx)
+            .bind(d.practice_id)
+            .bind(d.user_id)
+            .bind(&d.kind)
+            .fetch_all(&mut *tx)
             .await?;
-            let Some((all, changes)) = mine else { continue };
+            if mine.is_empty() {
+                continue;
+            }
             if d.wanted == 0 {
                 // Left, deactivated, or the practice or the person turned these off: dropped.
                 tx.commit().await?;
                 continue;
             }
-            let mut lines: Vec<String> = all
-                .lines()
+            mine.sort_by_key(|(id, _, _)| *id);
+            let changes: i64 = mine.iter().map(|(_, _, n)| n).sum();
+            let mut lines: Vec<String> = mine
+                .iter()
+                .flat_map(|(_, text, _)| text.lines())
                 .filter(|l| !l.trim().is_empty())
+                .take(LISTED_CHANGES as usize)
                 .map(str::to_owned)
                 .collect();
             let unlisted = changes - lines.len() as i64;

@@ -5,8 +5,9 @@
 use crate::helpers::{PASSWORD, TestApp};
 use app::partner::access_notices::ssr::flush_due;
 
+/// How many messages wait for `user` (one per kind with lines noted).
 async fn open_notices(app: &TestApp, user: i64) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM access_notices WHERE user_id = $1 AND sent_at IS NULL")
+    sqlx::query_scalar("SELECT COUNT(DISTINCT kind) FROM access_notice_lines WHERE user_id = $1")
         .bind(user)
         .fetch_one(app.db.pool())
         .await
@@ -166,7 +167,7 @@ async fn staff_hear_about_changes_to_their_access_once_per_gathering(app: &TestA
 }
 
 /// A morning of clicks on one person: the message lists the first changes and counts the
-/// rest, and the stored notice stops growing.
+/// rest. A line moved from a notice of before (several changes in one row) counts as many.
 async fn a_long_run_of_changes_is_listed_then_counted(app: &TestApp) {
     use app::partner::access_notices::LISTED_CHANGES;
     let admin = app.sign_up("many").await;
@@ -187,18 +188,13 @@ async fn a_long_run_of_changes_is_listed_then_counted(app: &TestApp) {
         let (status, body) = app.call(&admin.client, "set_client_role", &form).await;
         assert!(status.is_success(), "{body}");
     }
-    let (changes, stored): (i64, String) =
-        sqlx::query_as("SELECT changes, lines FROM access_notices WHERE user_id = $1 AND sent_at IS NULL")
+    let waiting: i64 =
+        sqlx::query_scalar("SELECT CAST(SUM(changes) AS BIGINT) FROM access_notice_lines WHERE user_id = $1")
             .bind(mia)
             .fetch_one(app.db.pool())
             .await
             .unwrap();
-    assert_eq!(changes, clicks);
-    assert_eq!(
-        stored.lines().count() as i64,
-        LISTED_CHANGES,
-        "the stored list stops growing"
-    );
+    assert_eq!(waiting, clicks, "each click noted once");
     let mailed = app.mail_count(mia_email);
     let t = app::platform::db::now();
     assert_eq!(flush_due(&app.db, true, &app.address, t + 301).await.unwrap(), 1);
@@ -211,6 +207,60 @@ async fn a_long_run_of_changes_is_listed_then_counted(app: &TestApp) {
         "{}",
         message.data
     );
+}
+
+/// A notice waiting when the lines table came in was moved into it as one row holding its
+/// listed lines and how many changes it stood for: it is sent as it would have been, and
+/// lines noted after it join the same message.
+async fn a_notice_moved_from_before_is_sent_whole(app: &TestApp) {
+    let admin = app.sign_up("moved").await;
+    let employee = app.role_id(admin.practice_id, "Employee").await;
+    let mia = crate::helpers::seed_staff(app, admin.practice_id, "moved").await;
+    let t = app::platform::db::now();
+    sqlx::query(
+        "INSERT INTO access_notice_lines (practice_id, user_id, kind, line, changes, send_after)
+         VALUES ($1, $2, 'access', $3, 50, $4)",
+    )
+    .bind(admin.practice_id)
+    .bind(mia)
+    .bind("Old Ltd: Employee (predefined) (given by Ada Admin)\nElm Ltd: access removed (by Ada Admin)")
+    .bind(t + 60)
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+    let (_, client) = app
+        .call(&admin.client, "add_client", &[("name", "New Ltd"), ("plan", "small")])
+        .await;
+    let form = [
+        ("user_id", mia.to_string()),
+        ("client_id", client.to_string()),
+        ("role_id", employee.to_string()),
+    ];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, body) = app.call(&admin.client, "set_client_role", &form).await;
+    assert!(status.is_success(), "{body}");
+    let email = "staff.moved@example.com";
+    let mailed = app.mail_count(email);
+    assert_eq!(
+        flush_due(&app.db, true, &app.address, t + 59).await.unwrap(),
+        0,
+        "not due yet"
+    );
+    assert_eq!(
+        flush_due(&app.db, true, &app.address, t + 60).await.unwrap(),
+        1,
+        "due with its first line"
+    );
+    let message = app.smtp.as_ref().unwrap().wait_for(email, mailed).await;
+    let data = message.data.replace("=\r\n", "");
+    let at = |text: &str| data.find(text).unwrap_or_else(|| panic!("{text} in {data}"));
+    assert!(at("- Old Ltd: Employee") < at("- Elm Ltd: access removed"));
+    assert!(
+        at("- Elm Ltd: access removed") < at("- New Ltd: Employee"),
+        "in the order noted"
+    );
+    assert!(data.contains("and 48 more changes"), "50 + 1 changes, 3 listed: {data}");
+    assert_eq!(open_notices(app, mia).await, 0, "all of it sent");
 }
 
 /// Each person can stop their own emails (My access); turned back on, the next change is
@@ -329,5 +379,6 @@ crate::on_both_backends!(
     the_access_emails_setting_posted_as_a_form_saves_unticked_as_off,
     staff_hear_about_changes_to_their_access_once_per_gathering,
     a_long_run_of_changes_is_listed_then_counted,
+    a_notice_moved_from_before_is_sent_whole,
     a_person_can_stop_their_own_access_emails,
 );

@@ -131,7 +131,7 @@ pub async fn offboard(actor: &PracticeActor, user_id: i64) -> Result<Offboarding
         .await?;
     end_all_for_user(&mut tx, user_id).await?;
     // Nothing more is told to someone who has left.
-    sqlx::query(r#"DELETE FROM access_notices WHERE practice_id = $1 AND user_id = $2 AND sent_at IS NULL"#)
+    sqlx::query(r#"DELETE FROM access_notice_lines WHERE practice_id = $1 AND user_id = $2"#)
         .bind(actor.practice_id)
         .bind(user_id)
         .execute(&mut *tx)
