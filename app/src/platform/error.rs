@@ -92,9 +92,14 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(error: sqlx::Error) -> Self {
-        // PostgreSQL's lock_timeout (55P03, see Db::connect): a row lock not had in time.
-        let lock_timed_out = matches!(&error, sqlx::Error::Database(e) if e.code().as_deref() == Some("55P03"));
-        if matches!(error, sqlx::Error::PoolTimedOut) || lock_timed_out {
+        // PostgreSQL's lock_timeout (55P03, see Db::connect): a row lock not had in time;
+        // a deadlock (40P01: two transactions each waiting for a row the other holds, say two
+        // groups of clicks on two app servers) or a serialization failure (40001): the
+        // database rolled the transaction back, so nothing of it was kept and trying again
+        // will do.
+        let passes = matches!(&error, sqlx::Error::Database(e)
+            if matches!(e.code().as_deref(), Some("55P03" | "40P01" | "40001")));
+        if matches!(error, sqlx::Error::PoolTimedOut) || passes {
             tracing::warn!("busy: no database connection or write turn within the timeout");
             return Self::Busy;
         }

@@ -249,3 +249,77 @@ async fn a_write_that_cannot_get_its_row_lock_in_time_is_answered_busy_on_postgr
     .await;
     app.cleanup().await;
 }
+
+/// On PostgreSQL several groups of clicks run at once (and app servers sharing a database
+/// each run their own). Two that wait for each other's rows deadlock; the database rolls
+/// one back, and its clicks are answered busy (nothing of them kept, try again) while the
+/// other group goes on and commits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_that_deadlock_on_postgres_answer_busy_and_keep_nothing() {
+    use app::platform::db::Step;
+    use app::platform::error::AppError;
+
+    let app = spawn_app(Backend::Postgres).await;
+    crate::helpers::bounded(async {
+        let admin = app.sign_up("deadlock").await;
+        let mut ids = Vec::new();
+        for name in ["Left Ltd", "Right Ltd"] {
+            let (status, id) = app
+                .call(&admin.client, "add_client", &[("name", name), ("plan", "small")])
+                .await;
+            assert!(status.is_success(), "{id}");
+            ids.push(id.as_i64().unwrap());
+        }
+        let (left, right) = (ids[0], ids[1]);
+        // Each group renames one client, then the other: the first group holds Left when the
+        // second starts (in a group of its own) and holds Right.
+        let (first_holds, first_held) = tokio::sync::oneshot::channel::<()>();
+        let (second_holds, second_held) = tokio::sync::oneshot::channel::<()>();
+        let rename = |order: [i64; 2],
+                      holds: tokio::sync::oneshot::Sender<()>,
+                      go_on: Option<tokio::sync::oneshot::Receiver<()>>| {
+            let db = app.db.clone();
+            tokio::spawn(async move {
+                db.write_grouped(move |group| {
+                    Box::pin(async move {
+                        let (mut holds, mut go_on) = (Some(holds), go_on);
+                        for id in order {
+                            sqlx::query("UPDATE clients SET name = name || '.' WHERE id = $1")
+                                .bind(id)
+                                .execute(&mut *group.conn)
+                                .await?;
+                            if let Some(holds) = holds.take() {
+                                let _ = holds.send(());
+                            }
+                            if let Some(go_on) = go_on.take() {
+                                let _ = go_on.await;
+                            }
+                        }
+                        Ok::<_, AppError>(Step::Done(()))
+                    })
+                })
+                .await
+            })
+        };
+        let first = rename([left, right], first_holds, Some(second_held));
+        first_held.await.unwrap();
+        let second = rename([right, left], second_holds, None);
+        let (first, second) = (first.await.unwrap(), second.await.unwrap());
+        let answers = [&first, &second];
+        assert_eq!(
+            answers.iter().filter(|a| matches!(a, Err(AppError::Busy))).count(),
+            1,
+            "one group was rolled back and answered busy: {answers:?}"
+        );
+        assert_eq!(answers.iter().filter(|a| a.is_ok()).count(), 1, "{answers:?}");
+        let names: Vec<String> = sqlx::query_scalar("SELECT name FROM clients WHERE id IN ($1, $2) ORDER BY id")
+            .bind(left)
+            .bind(right)
+            .fetch_all(app.db.pool())
+            .await
+            .unwrap();
+        assert_eq!(names, ["Left Ltd.", "Right Ltd."], "only the committed group's renames");
+    })
+    .await;
+    app.cleanup().await;
+}

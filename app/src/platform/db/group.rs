@@ -9,6 +9,23 @@ use super::{BUSY_TIMEOUT, Backend, Db};
 /// The most writes one group runs in one transaction; the rest wait for the next group.
 const MOST_IN_A_GROUP: usize = 128;
 
+/// PostgreSQL: how many groups one app server runs at once, each on a connection of its
+/// own. A group's statements go one after another over one connection, so one group at a
+/// time would leave the database's other cores idle; more groups than this mostly share
+/// out the same clicks. (SQLite: one, its one write lock.) Two groups that write the same
+/// two rows in opposite orders deadlock; PostgreSQL then fails one of them, whose writes
+/// are answered busy with nothing kept, as when two app servers do the same.
+pub(super) const POSTGRES_GROUPS: u32 = 4;
+
+/// The turn to run a group: SQLite's write lock in this process, or one of PostgreSQL's
+/// group turns. Released when dropped.
+enum Turn {
+    #[allow(dead_code)] // held, not read
+    Lock(tokio::sync::OwnedMutexGuard<()>),
+    #[allow(dead_code)]
+    Group(tokio::sync::OwnedSemaphorePermit),
+}
+
 /// A boxed future borrowing the connection it runs on.
 pub type BoxFuture<'c, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'c>>;
 
@@ -20,9 +37,29 @@ pub enum Step<T, E> {
     Refused(E),
 }
 
-/// A queued write. Given the group's connection it runs and says how it went; given
+/// Row locks the group's transaction holds already: a write that needs a lock an earlier
+/// write of its group took need not ask the database again (on PostgreSQL a round trip per
+/// lock; a group's clicks are mostly for one person, with one or two roles).
+#[derive(Default)]
+pub struct Held(std::collections::HashSet<(&'static str, i64, i64)>);
+
+impl Held {
+    /// Whether lock `what` on (`a`, `b`) is not held yet; from now on it counts as held
+    /// (the caller takes it at once: a lock taken stays until the transaction ends).
+    pub fn first(&mut self, what: &'static str, a: i64, b: i64) -> bool {
+        self.0.insert((what, a, b))
+    }
+}
+
+/// A write's part of its group: the group's transaction and the locks it holds.
+pub struct GroupTx<'c> {
+    pub conn: &'c mut sqlx::AnyConnection,
+    pub held: &'c mut Held,
+}
+
+/// A queued write. Given the group's transaction it runs and says how it went; given
 /// `None` it is not run and answers busy (its group failed before it, or it waited too long).
-type Job = Box<dyn for<'c> FnOnce(Option<&'c mut sqlx::AnyConnection>) -> BoxFuture<'c, Ran> + Send>;
+type Job = Box<dyn for<'c> FnOnce(Option<GroupTx<'c>>) -> BoxFuture<'c, Ran> + Send>;
 
 /// Answers a job's caller once the group's fate is known (`true`: committed).
 type Answer = Box<dyn FnOnce(bool) + Send>;
@@ -90,18 +127,22 @@ impl Db {
     /// waits at most the busy timeout for its group, as [`Db::begin_write`] does. A group
     /// holding others' writes runs in a task of its own, so a caller that goes away does
     /// not cut it short; a write alone runs in its caller.
-    /// On PostgreSQL too, unless turned off ([`Db::set_postgres_group_commit`]): there a
-    /// click's transaction holds the row of its person's access notice until it commits,
-    /// so clicks for one person commit one after another; a group commits them together.
+    /// On PostgreSQL too, [`POSTGRES_GROUPS`] groups at once: a commit there is a round trip
+    /// and a flush of the log, and a group's clicks share them.
     pub async fn write_grouped<T, E, F>(&self, work: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<sqlx::Error> + Send + 'static,
-        F: for<'c> FnOnce(&'c mut sqlx::AnyConnection) -> BoxFuture<'c, Result<Step<T, E>, E>> + Send + 'static,
+        F: for<'c> FnOnce(GroupTx<'c>) -> BoxFuture<'c, Result<Step<T, E>, E>> + Send + 'static,
     {
-        if self.backend == Backend::Postgres && !self.group_on_postgres.load(std::sync::atomic::Ordering::Relaxed) {
+        if self.backend == Backend::Postgres && self.postgres_groups.load(std::sync::atomic::Ordering::Relaxed) == 0 {
             let mut tx = self.pool.begin().await?;
-            return match work(&mut tx).await? {
+            let mut held = Held::default();
+            let group = GroupTx {
+                conn: &mut tx,
+                held: &mut held,
+            };
+            return match work(group).await? {
                 Step::Done(answer) => {
                     tx.commit().await?;
                     Ok(answer)
@@ -112,11 +153,11 @@ impl Db {
         let (send, mut answer) = tokio::sync::oneshot::channel::<Result<T, E>>();
         let job: Job = Box::new(move |conn| {
             Box::pin(async move {
-                let Some(conn) = conn else {
+                let Some(group) = conn else {
                     let _ = send.send(Err(busy().into()));
                     return Ran::Answered;
                 };
-                match work(conn).await {
+                match work(group).await {
                     Ok(Step::Refused(error)) => {
                         let _ = send.send(Err(error));
                         Ran::Answered
@@ -150,18 +191,25 @@ impl Db {
             tokio::select! {
                 biased;
                 done = &mut answer => return done.unwrap_or_else(|_| Err(busy().into())),
-                turn = self.writer.clone().lock_owned() => {
+                turn = self.group_turn() => {
                     if let Ok(done) = answer.try_recv() {
                         return done;
                     }
                     if tokio::time::Instant::now() >= deadline {
                         break;
                     }
-                    // Nobody has run this write yet: run the group it is in.
-                    let alone = {
+                    let (queued, alone) = {
                         let waiting = self.waiting.lock().expect("write queue");
-                        waiting.jobs.len() == 1 && waiting.jobs.front().is_some_and(|(queued, _, _)| *queued == id)
+                        let queued = waiting.jobs.iter().any(|(queued, _, _)| *queued == id);
+                        (queued, queued && waiting.jobs.len() == 1)
                     };
+                    if !queued {
+                        // A group running on another turn (PostgreSQL) took it: wait for
+                        // its answer, not for more turns.
+                        drop(turn);
+                        break;
+                    }
+                    // Nobody has run this write yet: run the group it is in.
                     if alone {
                         // Only this write: run it here (if this caller goes away, nobody
                         // else's write goes with it). Others that come meanwhile wait.
@@ -184,6 +232,20 @@ impl Db {
         answer.await.unwrap_or_else(|_| Err(busy().into()))
     }
 
+    /// Waits for the turn to run a group (see [`Turn`]).
+    async fn group_turn(&self) -> Turn {
+        match self.backend {
+            Backend::Sqlite => Turn::Lock(self.writer.clone().lock_owned().await),
+            Backend::Postgres => {
+                // Each group takes its share of the turns: all of them when one runs at once.
+                let at_once = self.postgres_groups.load(std::sync::atomic::Ordering::Relaxed).max(1);
+                let share = POSTGRES_GROUPS / at_once;
+                let permit = self.group_turns.clone().acquire_many_owned(share).await;
+                Turn::Group(permit.expect("the group turns are never closed"))
+            }
+        }
+    }
+
     /// How many writes wait for their group now.
     pub fn waiting_writes(&self) -> usize {
         self.waiting.lock().expect("write queue").jobs.len()
@@ -193,7 +255,7 @@ impl Db {
     /// answers every one of them. A write that has waited past the busy timeout is not run
     /// (its caller has stopped waiting); when the group fails, the writes it has not run
     /// yet are not run either: all of those are answered busy.
-    async fn run_group(&self, _turn: tokio::sync::OwnedMutexGuard<()>, most: usize) {
+    async fn run_group(&self, _turn: Turn, most: usize) {
         let mut jobs: std::collections::VecDeque<(u64, tokio::time::Instant, Job)> = {
             let mut waiting = self.waiting.lock().expect("write queue");
             let n = waiting.jobs.len().min(most);
@@ -218,12 +280,17 @@ impl Db {
             }
         };
         let mut done: Vec<Answer> = Vec::with_capacity(jobs.len());
+        let mut held = Held::default();
         while let Some((_, queued_at, job)) = jobs.pop_front() {
             if queued_at.elapsed() >= BUSY_TIMEOUT {
                 job(None).await;
                 continue;
             }
-            match job(Some(&mut tx)).await {
+            let group = GroupTx {
+                conn: &mut tx,
+                held: &mut held,
+            };
+            match job(Some(group)).await {
                 Ran::Answered => {}
                 Ran::Done(answer) => done.push(answer),
                 Ran::Failed(answer) => {

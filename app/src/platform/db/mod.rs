@@ -25,7 +25,7 @@ pub mod sql;
 pub mod write;
 
 pub use constraint::{Unique, on_constraint, violates};
-pub use group::{BoxFuture, Step};
+pub use group::{BoxFuture, GroupTx, Held, Step};
 pub use sql::{MAX_SEARCH_CHARS, like_pattern, page_offset, search_term, values_placeholders};
 pub use write::WriteTx;
 
@@ -82,9 +82,11 @@ pub struct Db {
     /// Writes waiting to be run together by whoever holds the write turn next
     /// ([`Db::write_grouped`]).
     waiting: std::sync::Arc<std::sync::Mutex<group::Waiting>>,
-    /// PostgreSQL: whether clicks are grouped too (on; the benchmark turns it off to
-    /// compare, in one run, with one transaction per click).
-    group_on_postgres: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// PostgreSQL: the turns of the groups running at once (see `group::POSTGRES_GROUPS`).
+    group_turns: std::sync::Arc<tokio::sync::Semaphore>,
+    /// PostgreSQL: how many groups run at once; 0, one transaction per click (the
+    /// benchmark compares them in one run).
+    postgres_groups: std::sync::Arc<std::sync::atomic::AtomicU32>,
 }
 
 impl Db {
@@ -131,7 +133,8 @@ impl Db {
             backend,
             writer: Default::default(),
             waiting: Default::default(),
-            group_on_postgres: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true)),
+            group_turns: std::sync::Arc::new(tokio::sync::Semaphore::new(group::POSTGRES_GROUPS as usize)),
+            postgres_groups: std::sync::Arc::new(std::sync::atomic::AtomicU32::new(group::POSTGRES_GROUPS)),
         })
     }
 
@@ -143,10 +146,16 @@ impl Db {
         self.backend
     }
 
-    /// PostgreSQL: groups clicks (`true`, the default) or gives each its own transaction
-    /// (for the benchmark's before-and-after in one run). SQLite always groups.
-    pub fn set_postgres_group_commit(&self, on: bool) {
-        self.group_on_postgres.store(on, std::sync::atomic::Ordering::Relaxed);
+    /// PostgreSQL: how many groups of clicks run at once, 1, 2 or 4 (the default, see
+    /// `group::POSTGRES_GROUPS`), or 0 for one transaction per click: for the benchmark's
+    /// comparisons in one run. SQLite always runs one group at a time.
+    pub fn set_postgres_groups(&self, groups: u32) {
+        assert!(
+            groups == 0 || group::POSTGRES_GROUPS.is_multiple_of(groups),
+            "a divisor of {}",
+            group::POSTGRES_GROUPS
+        );
+        self.postgres_groups.store(groups, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Number of migrations applied, for the health endpoint.
