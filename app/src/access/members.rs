@@ -96,6 +96,29 @@ pub async fn lock_member(
     Ok(())
 }
 
+/// [`lock_member`] shared and, in the same statement, role `role_id` of the practice as
+/// `roles::hold_role` holds it: a click's two locks in one round trip (PostgreSQL only).
+pub async fn hold_member_and_role(
+    conn: &mut AnyConnection,
+    practice_id: i64,
+    user_id: i64,
+    role_id: i64,
+) -> Result<(), sqlx::Error> {
+    if conn.backend_name() != <sqlx::Postgres as sqlx::Database>::NAME {
+        return Ok(());
+    }
+    sqlx::query(
+        "SELECT (SELECT 1 FROM practice_members WHERE practice_id = $1 AND user_id = $2 FOR SHARE) AS member,
+                (SELECT 1 FROM roles WHERE id = $3 AND practice_id = $1 FOR SHARE) AS role",
+    )
+    .bind(practice_id)
+    .bind(user_id)
+    .bind(role_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Holds the practice's row until the transaction ends, so changes to who its Admins
 /// and its main user are (a role change, a deactivation, an offboarding, a transfer of
 /// the main user) run one after another, each reading what the one before committed.

@@ -44,12 +44,22 @@ pub fn may_grant_permissions(actor: &PracticeActor, permissions: &[Permission]) 
 /// by invitation): only Admins give the Admin role, and nobody gives a role carrying a
 /// permission their own lacks.
 pub async fn may_grant(conn: &mut AnyConnection, actor: &PracticeActor, role: &PracticeRole) -> Result<(), AppError> {
+    let kind = RoleKind::parse(&role.kind).ok_or(AppError::Internal)?;
+    let keys = role_permissions(conn, role.id, kind).await?;
+    may_grant_role_with(actor, role, &keys)
+}
+
+/// [`may_grant`] for a role whose permissions the caller has read already (with the rest
+/// of what it checks, in one statement).
+pub fn may_grant_role_with(
+    actor: &PracticeActor,
+    role: &PracticeRole,
+    permissions: &[Permission],
+) -> Result<(), AppError> {
     if role.is(RoleKind::Admin) && actor.role_kind != RoleKind::Admin {
         return Err(AppError::NotAllowed("Only an Admin can give the Admin role.".into()));
     }
-    let kind = RoleKind::parse(&role.kind).ok_or(AppError::Internal)?;
-    let keys = role_permissions(conn, role.id, kind).await?;
-    may_grant_permissions(actor, &keys)
+    may_grant_permissions(actor, permissions)
 }
 
 /// [`may_grant`] for every role in `role_ids` (of the practice; ids of roles deleted since

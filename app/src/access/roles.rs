@@ -59,6 +59,20 @@ pub async fn find_practice_role(
     .await
 }
 
+/// Holds role `role_id` of the practice (`FOR SHARE`, PostgreSQL; SQLite runs one writer at
+/// a time) as [`find_practice_role`] does, without reading it: for a change that reads the
+/// role in a statement of its own after this (a click, whose check reads everything at once).
+pub async fn hold_role(conn: &mut AnyConnection, practice_id: i64, role_id: i64) -> Result<(), sqlx::Error> {
+    if is_postgres(conn) {
+        sqlx::query(r#"SELECT 1 FROM roles WHERE id = $1 AND practice_id = $2 FOR SHARE"#)
+            .bind(role_id)
+            .bind(practice_id)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Holds role `role_id` of the practice for the transaction that is about to delete it
 /// (PostgreSQL): grants with it in progress finish first (and are then moved with its other
 /// holders), and later ones wait and then find it gone.
@@ -87,6 +101,31 @@ pub async fn chosen_role(
     find_practice_role(conn, practice_id, role_id)
         .await?
         .ok_or_else(|| AppError::invalid(field, "Choose one of the practice's roles."))
+}
+
+/// A scalar subquery for a larger statement: the permission keys of role `role` (an SQL
+/// expression), comma-separated, NULL when none (read with [`permissions_from_keys`]). The
+/// one word that differs: PostgreSQL's `string_agg` is SQLite's `group_concat`.
+pub fn permission_keys_sql(conn: &AnyConnection, role: &str) -> String {
+    let concat = if is_postgres(conn) {
+        "string_agg"
+    } else {
+        "group_concat"
+    };
+    format!("(SELECT {concat}(rp.permission, ',') FROM role_permissions rp WHERE rp.role_id = {role})")
+}
+
+/// [`role_permissions`] from keys read with [`permission_keys_sql`].
+pub fn permissions_from_keys(kind: RoleKind, keys: Option<&str>) -> Vec<Permission> {
+    match kind.predefined_permissions() {
+        Some(permissions) => permissions,
+        // A key this version no longer knows grants nothing.
+        None => keys
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(Permission::parse)
+            .collect(),
+    }
 }
 
 /// The permissions a role grants: predefined ones from code, custom ones from the table.

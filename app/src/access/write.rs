@@ -4,15 +4,15 @@
 //! together or not at all. An actor opens one with [`PracticeActor::write`]; a change
 //! nobody signed in makes (the expiry sweeper, a failed sign-in, an accepted invitation)
 //! with [`Write::begin`] and whom it is [`By`]. Clicks that arrive together share one
-//! transaction (SQLite) through [`PracticeActor::write_grouped`], each still recording
+//! transaction through [`PracticeActor::write_grouped`], each still recording
 //! its own event.
 
 use sqlx::AnyConnection;
 
 use crate::access::actor::PracticeActor;
 use crate::domain::audit::Event;
-use crate::platform::audit::{StoredEvent, insert, insert_returning_id};
-use crate::platform::db::{BoxFuture, Db, Step, WriteTx};
+use crate::platform::audit::{AnyQuery, StoredEvent, insert, insert_returning_id, insert_with};
+use crate::platform::db::{BoxFuture, Db, Held, Step, WriteTx};
 use crate::platform::error::AppError;
 
 /// Who a change is by, and in which practice it is recorded.
@@ -144,9 +144,10 @@ impl std::ops::DerefMut for Write {
 }
 
 /// One click's part of a group of writes (see [`PracticeActor::write_grouped`]): the
-/// group's connection, and its event recorded in it.
+/// group's connection, the row locks it holds already, and its event recorded in it.
 pub struct GroupedWrite<'c> {
     pub conn: &'c mut AnyConnection,
+    pub held: &'c mut Held,
     by: By,
 }
 
@@ -154,6 +155,18 @@ impl GroupedWrite<'_> {
     /// Records `event` in the group's transaction: it commits with the click, or not at all.
     pub async fn record(&mut self, event: Event) -> Result<(), AppError> {
         Ok(insert(self.conn, stored(self.by, &event)).await?)
+    }
+
+    /// [`GroupedWrite::record`] in one statement with the writes of `with` (a `WITH …`
+    /// whose values are numbered from `$11` and bound by `more`): PostgreSQL only (see
+    /// `platform::audit::insert_with`).
+    pub async fn record_with(
+        &mut self,
+        event: Event,
+        with: &str,
+        more: impl for<'a> FnOnce(AnyQuery<'a>) -> AnyQuery<'a>,
+    ) -> Result<(), AppError> {
+        Ok(insert_with(self.conn, with, stored(self.by, &event), more).await?)
     }
 }
 
@@ -194,7 +207,7 @@ impl PracticeActor {
     }
 
     /// A small change (a click) that may share its transaction and commit with others
-    /// waiting at the same moment (SQLite's group commit, `Db::write_grouped`): `work`
+    /// waiting at the same moment (group commit, `Db::write_grouped`): `work`
     /// checks, writes and records its event, and answers [`Step::Refused`] for what it
     /// refuses before writing (the group goes on without it).
     pub async fn write_grouped<T, F>(&self, work: F) -> Result<T, AppError>
@@ -205,7 +218,13 @@ impl PracticeActor {
         let by = self.by();
         self.state
             .db
-            .write_grouped(move |conn| work(GroupedWrite { conn, by }))
+            .write_grouped(move |group| {
+                work(GroupedWrite {
+                    conn: group.conn,
+                    held: group.held,
+                    by,
+                })
+            })
             .await
     }
 }

@@ -4,13 +4,16 @@
 //! (`domain::audit`); here it is only stored.
 
 #[cfg(feature = "ssr")]
-pub use ssr::{StoredEvent, insert, insert_returning_id};
+pub use ssr::{AnyQuery, StoredEvent, insert, insert_returning_id, insert_with};
 
 #[cfg(feature = "ssr")]
 mod ssr {
     use sqlx::AnyConnection;
 
     use crate::platform::db::now;
+
+    /// A statement for either backend, with some of its values bound.
+    pub type AnyQuery<'a> = sqlx::query::Query<'a, sqlx::Any, sqlx::any::AnyArguments<'a>>;
 
     /// One row of `audit_events` as stored: its action's stored name and its before/after
     /// as JSON text.
@@ -32,6 +35,21 @@ mod ssr {
         Ok(())
     }
 
+    /// [`insert`] as the last part of one statement that begins with `with`: `WITH …` of
+    /// writes (PostgreSQL's data-modifying `WITH`) that are kept with the event, in one
+    /// round trip. The event's values are `$1` to `$10`; `with`'s are numbered from `$11`
+    /// and bound by `more`.
+    pub async fn insert_with(
+        conn: &mut AnyConnection,
+        with: &str,
+        event: StoredEvent,
+        more: impl for<'a> FnOnce(AnyQuery<'a>) -> AnyQuery<'a>,
+    ) -> Result<(), sqlx::Error> {
+        let sql = format!("{with} {INSERT}");
+        more(bind(&sql, event)).execute(conn).await?;
+        Ok(())
+    }
+
     /// [`insert`], answering the event's id (what came before it is older).
     pub async fn insert_returning_id(conn: &mut AnyConnection, event: StoredEvent) -> Result<i64, sqlx::Error> {
         use sqlx::Row;
@@ -39,10 +57,7 @@ mod ssr {
     }
 
     /// `sql` (one of the two statements below) with the event's values bound.
-    fn bind(
-        sql: &'static str,
-        event: StoredEvent,
-    ) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments<'static>> {
+    fn bind(sql: &str, event: StoredEvent) -> AnyQuery<'_> {
         sqlx::query(sql)
             .bind(event.practice_id)
             .bind(event.actor_user_id)
