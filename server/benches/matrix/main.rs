@@ -3,6 +3,7 @@
 //!
 //!     make bench            (SQLite, and PostgreSQL when TEST_POSTGRES_URL answers)
 //!     BENCH_CLIENTS=50000 make bench
+//!     BENCH_BACKENDS=postgres make bench-server     (one backend only: sqlite or postgres)
 
 mod load;
 use load::{load, load_floor};
@@ -75,15 +76,21 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
-    bench(
-        Target {
-            name: "SQLite",
-            database_url: "sqlite://{dir}/bench.db".into(),
-            cleanup: None,
-        },
-        clients,
-    )
-    .await;
+    let backends = std::env::var("BENCH_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".into());
+    if backends.contains("sqlite") {
+        bench(
+            Target {
+                name: "SQLite",
+                database_url: "sqlite://{dir}/bench.db".into(),
+                cleanup: None,
+            },
+            clients,
+        )
+        .await;
+    }
+    if !backends.contains("postgres") {
+        return;
+    }
 
     let admin = std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
     let name = format!("pa_bench_{}", std::process::id());

@@ -273,12 +273,19 @@ pub(crate) async fn bench(target: Target, clients: usize) {
     );
 
     if db.backend() == app::platform::db::Backend::Postgres {
-        // Before and after in one run: one transaction per click, then clicks grouped.
-        println!("\nbefore: one transaction per click");
-        db.set_postgres_group_commit(false);
+        // Side by side in one run: one transaction per click, one group at a time, then
+        // (the default) several groups at once. A first round warms every pooled
+        // connection's statement cache, so that none of the three pays for it.
+        println!("\nwarm-up (not compared)");
         load(&base, &login, staff, clients as i64, employee, custom).await;
-        db.set_postgres_group_commit(true);
-        println!("\nafter: clicks arriving together share a transaction and a commit");
+        println!("\none transaction per click");
+        db.set_postgres_groups(0);
+        load(&base, &login, staff, clients as i64, employee, custom).await;
+        println!("\nclicks arriving together share a transaction and a commit, one group at a time");
+        db.set_postgres_groups(1);
+        load(&base, &login, staff, clients as i64, employee, custom).await;
+        db.set_postgres_groups(4);
+        println!("\nthe same, four groups at once (the default)");
     }
     load(&base, &login, staff, clients as i64, employee, custom).await;
     load_floor(&db, practice, staff, clients as i64, employee, custom).await;
