@@ -84,39 +84,44 @@ pub async fn lock_member(
     practice_id: i64,
     user_id: i64,
     lock: MemberLock,
-) -> Result<(), sqlx::Error> {
+) -> Result<bool, sqlx::Error> {
     if conn.backend_name() != <sqlx::Postgres as sqlx::Database>::NAME {
-        return Ok(());
+        return Ok(true);
     }
     let sql = match lock {
         MemberLock::Share => "SELECT 1 FROM practice_members WHERE practice_id = $1 AND user_id = $2 FOR SHARE",
         MemberLock::Update => "SELECT 1 FROM practice_members WHERE practice_id = $1 AND user_id = $2 FOR UPDATE",
     };
-    sqlx::query(sql).bind(practice_id).bind(user_id).execute(conn).await?;
-    Ok(())
+    let found: Option<i64> = sqlx::query_scalar(sql)
+        .bind(practice_id)
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(found.is_some())
 }
 
 /// [`lock_member`] shared and, in the same statement, role `role_id` of the practice as
 /// `roles::hold_role` holds it: a click's two locks in one round trip (PostgreSQL only).
+/// Answers whether each was found (and so is held).
 pub async fn hold_member_and_role(
     conn: &mut AnyConnection,
     practice_id: i64,
     user_id: i64,
     role_id: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<(bool, bool), sqlx::Error> {
     if conn.backend_name() != <sqlx::Postgres as sqlx::Database>::NAME {
-        return Ok(());
+        return Ok((true, true));
     }
-    sqlx::query(
+    let (member, role): (Option<i64>, Option<i64>) = sqlx::query_as(
         "SELECT (SELECT 1 FROM practice_members WHERE practice_id = $1 AND user_id = $2 FOR SHARE) AS member,
                 (SELECT 1 FROM roles WHERE id = $3 AND practice_id = $1 FOR SHARE) AS role",
     )
     .bind(practice_id)
     .bind(user_id)
     .bind(role_id)
-    .execute(conn)
+    .fetch_one(conn)
     .await?;
-    Ok(())
+    Ok((member.is_some(), role.is_some()))
 }
 
 /// Holds the practice's row until the transaction ends, so changes to who its Admins

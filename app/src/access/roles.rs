@@ -62,15 +62,17 @@ pub async fn find_practice_role(
 /// Holds role `role_id` of the practice (`FOR SHARE`, PostgreSQL; SQLite runs one writer at
 /// a time) as [`find_practice_role`] does, without reading it: for a change that reads the
 /// role in a statement of its own after this (a click, whose check reads everything at once).
-pub async fn hold_role(conn: &mut AnyConnection, practice_id: i64, role_id: i64) -> Result<(), sqlx::Error> {
-    if is_postgres(conn) {
-        sqlx::query(r#"SELECT 1 FROM roles WHERE id = $1 AND practice_id = $2 FOR SHARE"#)
-            .bind(role_id)
-            .bind(practice_id)
-            .execute(conn)
-            .await?;
+/// Answers whether the role was found (and so is held).
+pub async fn hold_role(conn: &mut AnyConnection, practice_id: i64, role_id: i64) -> Result<bool, sqlx::Error> {
+    if !is_postgres(conn) {
+        return Ok(true);
     }
-    Ok(())
+    let found: Option<i64> = sqlx::query_scalar(r#"SELECT 1 FROM roles WHERE id = $1 AND practice_id = $2 FOR SHARE"#)
+        .bind(role_id)
+        .bind(practice_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(found.is_some())
 }
 
 /// Holds role `role_id` of the practice for the transaction that is about to delete it
@@ -120,11 +122,12 @@ pub fn permissions_from_keys(kind: RoleKind, keys: Option<&str>) -> Vec<Permissi
     match kind.predefined_permissions() {
         Some(permissions) => permissions,
         // A key this version no longer knows grants nothing.
-        None => keys
-            .unwrap_or_default()
-            .split(',')
-            .filter_map(Permission::parse)
-            .collect(),
+        None => {
+            // In key order, as `role_permissions` reads them (a refusal names the first missing).
+            let mut keys: Vec<&str> = keys.unwrap_or_default().split(',').collect();
+            keys.sort_unstable();
+            keys.into_iter().filter_map(Permission::parse).collect()
+        }
     }
 }
 

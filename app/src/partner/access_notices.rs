@@ -177,16 +177,18 @@ pub mod ssr {
             let mut tx = crate::access::write::Write::begin(db, Default::default()).await?;
             // Taken and read in one statement: a line noted meanwhile is in this message,
             // or opens the next one; a line another server took is in its message.
-            let mut mine: Vec<(i64, String, i64)> = sqlx::query_as(
+            let mut mine: Vec<(i64, String, i64, i64)> = sqlx::query_as(
                 r#"DELETE FROM access_notice_lines WHERE practice_id = $1 AND user_id = $2 AND kind = $3
-                   RETURNING id, line, changes"#,
+                   RETURNING id, line, changes, send_after"#,
             )
             .bind(d.practice_id)
             .bind(d.user_id)
             .bind(&d.kind)
             .fetch_all(&mut *tx)
             .await?;
-            if mine.is_empty() {
+            // Another server sent the lines found due meanwhile, and what is left (noted
+            // since) is not due yet: left for its own time (rolled back), not sent early.
+            if !mine.iter().any(|(_, _, _, send_after)| *send_after <= t) {
                 continue;
             }
             if d.wanted == 0 {
@@ -194,11 +196,11 @@ pub mod ssr {
                 tx.commit().await?;
                 continue;
             }
-            mine.sort_by_key(|(id, _, _)| *id);
-            let changes: i64 = mine.iter().map(|(_, _, n)| n).sum();
+            mine.sort_by_key(|(id, _, _, _)| *id);
+            let changes: i64 = mine.iter().map(|(_, _, n, _)| n).sum();
             let mut lines: Vec<String> = mine
                 .iter()
-                .flat_map(|(_, text, _)| text.lines())
+                .flat_map(|(_, text, _, _)| text.lines())
                 .filter(|l| !l.trim().is_empty())
                 .take(LISTED_CHANGES as usize)
                 .map(str::to_owned)

@@ -100,7 +100,12 @@ impl From<sqlx::Error> for AppError {
         let passes = matches!(&error, sqlx::Error::Database(e)
             if matches!(e.code().as_deref(), Some("55P03" | "40P01" | "40001")));
         if matches!(error, sqlx::Error::PoolTimedOut) || passes {
-            tracing::warn!("busy: no database connection or write turn within the timeout");
+            match &error {
+                sqlx::Error::PoolTimedOut => {
+                    tracing::warn!("busy: no database connection or write turn within the timeout")
+                }
+                other => tracing::warn!(error = %other, "busy: the database rolled the change back; try again"),
+            }
             return Self::Busy;
         }
         tracing::error!(%error, "database error");

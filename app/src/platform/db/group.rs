@@ -44,11 +44,24 @@ pub enum Step<T, E> {
 pub struct Held(std::collections::HashSet<(&'static str, i64, i64)>);
 
 impl Held {
-    /// Whether lock `what` on (`a`, `b`) is not held yet; from now on it counts as held
-    /// (the caller takes it at once: a lock taken stays until the transaction ends).
-    pub fn first(&mut self, what: &'static str, a: i64, b: i64) -> bool {
-        self.0.insert((what, a, b))
+    /// Whether lock `what` on (`a`, `b`) is held already.
+    pub fn holds(&self, what: &'static str, a: i64, b: i64) -> bool {
+        self.0.contains(&(what, a, b))
     }
+
+    /// Counts lock `what` on (`a`, `b`) as held: it was taken (and matched its row; a lock
+    /// that found nothing holds nothing). A lock taken stays until the transaction ends.
+    pub fn took(&mut self, what: &'static str, a: i64, b: i64) {
+        self.0.insert((what, a, b));
+    }
+}
+
+/// Which waiting writes a group takes.
+enum Take {
+    /// Only this one (its caller runs it alone), if it is still waiting.
+    Only(u64),
+    /// The first this many.
+    Front(usize),
 }
 
 /// A write's part of its group: the group's transaction and the locks it holds.
@@ -213,12 +226,12 @@ impl Db {
                     if alone {
                         // Only this write: run it here (if this caller goes away, nobody
                         // else's write goes with it). Others that come meanwhile wait.
-                        self.run_group(turn, 1).await;
+                        self.run_group(turn, Take::Only(id)).await;
                     } else {
                         // In a task of its own: the group must not stop halfway because
                         // this caller went away.
                         let db = self.clone();
-                        let _ = tokio::spawn(async move { db.run_group(turn, MOST_IN_A_GROUP).await }).await;
+                        let _ = tokio::spawn(async move { db.run_group(turn, Take::Front(MOST_IN_A_GROUP)).await }).await;
                     }
                 }
                 _ = tokio::time::sleep_until(deadline) => break,
@@ -251,15 +264,25 @@ impl Db {
         self.waiting.lock().expect("write queue").jobs.len()
     }
 
-    /// Runs the first `most` waiting writes in one transaction, holding the write turn, and
+    /// Runs the waiting writes `take` names in one transaction, holding its turn, and
     /// answers every one of them. A write that has waited past the busy timeout is not run
     /// (its caller has stopped waiting); when the group fails, the writes it has not run
     /// yet are not run either: all of those are answered busy.
-    async fn run_group(&self, _turn: Turn, most: usize) {
+    async fn run_group(&self, _turn: Turn, take: Take) {
         let mut jobs: std::collections::VecDeque<(u64, tokio::time::Instant, Job)> = {
             let mut waiting = self.waiting.lock().expect("write queue");
-            let n = waiting.jobs.len().min(most);
-            waiting.jobs.drain(..n).collect()
+            match take {
+                // Taken under the same lock that found it alone: a group on another turn
+                // (PostgreSQL) may have taken it meanwhile, and then this runs nothing.
+                Take::Only(id) => {
+                    let at = waiting.jobs.iter().position(|(queued, _, _)| *queued == id);
+                    at.and_then(|at| waiting.jobs.remove(at)).into_iter().collect()
+                }
+                Take::Front(most) => {
+                    let n = waiting.jobs.len().min(most);
+                    waiting.jobs.drain(..n).collect()
+                }
+            }
         };
         if jobs.is_empty() {
             return;

@@ -221,13 +221,21 @@ async fn check_one(
         before_kind: Option<String>,
         before_name: Option<String>,
     }
-    let member = held.first("member", actor.practice_id, user_id);
-    let role = role_id.filter(|&role| held.first("role", actor.practice_id, role));
-    match (member, role) {
-        (true, Some(role)) => hold_member_and_role(conn, actor.practice_id, user_id, role).await?,
-        (true, None) => lock_member(conn, actor.practice_id, user_id, MemberLock::Share).await?,
-        (false, Some(role)) => hold_role(conn, actor.practice_id, role).await?,
-        (false, None) => {}
+    let practice_id = actor.practice_id;
+    let member = !held.holds("member", practice_id, user_id);
+    let role = role_id.filter(|&role| !held.holds("role", practice_id, role));
+    let (member_held, role_held) = match (member, role) {
+        (true, Some(role)) => hold_member_and_role(conn, practice_id, user_id, role).await?,
+        (true, None) => (lock_member(conn, practice_id, user_id, MemberLock::Share).await?, false),
+        (false, Some(role)) => (false, hold_role(conn, practice_id, role).await?),
+        (false, None) => (false, false),
+    };
+    // Only what was found is held: someone who is not a member yet may be by the next click.
+    if member_held {
+        held.took("member", practice_id, user_id);
+    }
+    if let (Some(role), true) = (role, role_held) {
+        held.took("role", practice_id, role);
     }
     let found: Option<Found> = sqlx::query_as(&format!(
         r#"SELECT u.name AS staff_name, sr.kind AS staff_kind, m.status, p.access_emails, c.name AS client_name, c.archived,
