@@ -192,7 +192,8 @@ pub async fn delete(actor: &PracticeActor, role_id: i64, move_to: Option<i64>) -
         r#"SELECT (SELECT COUNT(*) FROM practice_members WHERE role_id = $1)
                 + (SELECT COUNT(*) FROM client_assignments WHERE role_id = $1)
                 + (SELECT COUNT(*) FROM client_users WHERE role_id = $1)
-                + (SELECT COUNT(*) FROM invitations WHERE role_id = $1)"#,
+                + (SELECT COUNT(*) FROM invitations WHERE role_id = $1)
+                + (SELECT COUNT(*) FROM access_requests WHERE role_id = $1)"#,
     )
     .bind(role_id)
     .fetch_one(&mut *tx)
@@ -208,7 +209,15 @@ pub async fn delete(actor: &PracticeActor, role_id: i64, move_to: Option<i64>) -
         // Moving people to a role gives it to them.
         may_grant(&mut tx, actor, &target_role).await?;
         let target_name = target_role.name;
-        for table in ["practice_members", "client_assignments", "client_users", "invitations"] {
+        // Access requests for it too (they would go with the role, unrecorded): one waiting
+        // asks for the role the holders move to, as the approver will see.
+        for table in [
+            "practice_members",
+            "client_assignments",
+            "client_users",
+            "invitations",
+            "access_requests",
+        ] {
             sqlx::query(&format!("UPDATE {table} SET role_id = $1 WHERE role_id = $2"))
                 .bind(target)
                 .bind(role_id)

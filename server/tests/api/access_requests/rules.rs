@@ -224,4 +224,48 @@ async fn limits_expiry_and_leavers(app: &TestApp) {
     assert!(status == 401 || status == 403, "{status}");
 }
 
-crate::on_both_backends!(every_refusal_is_clear_and_changes_nothing, limits_expiry_and_leavers,);
+/// Deleting a custom role that a request asks for moves the request with the role's
+/// holders (it waits on, for the role they move to) instead of deleting it unrecorded.
+async fn a_deleted_role_moves_its_requests_with_its_holders(app: &TestApp) {
+    let s = setup(app, "req-role").await;
+    let reviewer = crate::manage_users::create_role(app, &s.admin, "Reviewer", &["expenses.list"]).await;
+    let (status, body) = ask(app, &s.staff, s.acme, reviewer, "Month end", "").await;
+    assert_eq!(status, 200, "{body}");
+    let reviewer_text = reviewer.to_string();
+    let (status, body) = app
+        .call(&s.admin.client, "delete_role", &[("role_id", reviewer_text.as_str())])
+        .await;
+    assert_eq!(
+        status, 409,
+        "the request uses it: a role to move to is asked for: {body}"
+    );
+    let employee = s.employee.to_string();
+    let (status, body) = app
+        .call(
+            &s.admin.client,
+            "delete_role",
+            &[("role_id", reviewer_text.as_str()), ("move_to", employee.as_str())],
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    let waiting: Vec<(i64, String)> =
+        sqlx::query_as("SELECT role_id, status FROM access_requests WHERE user_id = $1 AND client_id = $2")
+            .bind(s.staff_id)
+            .bind(s.acme)
+            .fetch_all(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        waiting,
+        [(s.employee, "pending".to_owned())],
+        "still waiting, for Employee"
+    );
+    let sentences = sentences(app, &s.admin.client, "role.deleted").await;
+    assert_eq!(sentences.len(), 1, "{sentences:?}");
+}
+
+crate::on_both_backends!(
+    every_refusal_is_clear_and_changes_nothing,
+    limits_expiry_and_leavers,
+    a_deleted_role_moves_its_requests_with_its_holders,
+);
