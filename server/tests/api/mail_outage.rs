@@ -107,6 +107,41 @@ async fn an_outage_longer_than_the_old_retries_loses_no_invitation(app: &TestApp
     let page = app.get_text(&admin.client, "/outbox").await;
     assert!(page.contains("Retrying"), "{page}");
     assert!(page.contains("Last error: "), "{page}");
+    // A manager who is not an Admin sees that it is retried, not what the server said.
+    let manager_role = crate::manage_users::create_role(app, &admin, "Mail manager", &["users.manage"]).await;
+    let manager_id = crate::helpers::seed_staff(app, admin.practice_id, "outage-manager").await;
+    let hash = app::identity::password::hash(crate::helpers::PASSWORD.to_owned())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(&hash.0)
+        .bind(manager_id)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE practice_members SET role_id = $1 WHERE user_id = $2")
+        .bind(manager_role)
+        .bind(manager_id)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let (manager, status, body) = app
+        .sign_in("staff.outage-manager@example.com", crate::helpers::PASSWORD)
+        .await;
+    assert!(status.is_success(), "{body}");
+    let (_, listed) = app.call(&manager, "list_sent_email", &[]).await;
+    let seen = listed[1]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["to"] == "olive@example.com")
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(seen["attempts"], mail["attempts"], "{seen}");
+    assert_eq!(seen["last_error"], Value::Null, "{seen}");
+    let page = app.get_text(&manager, "/outbox").await;
+    assert!(page.contains("Retrying"), "{page}");
+    assert!(!page.contains("Last error: "), "{page}");
 
     // The server comes back: the next pass delivers it, with a link that works.
     let sink = SmtpSink::start().await;

@@ -135,8 +135,11 @@ pub mod ssr {
                 // With SMTP the invitee gets the link by mail (the stored body holds only a
                 // placeholder; older mail held the link): an admin reading this page must not
                 // be able to use it in their place.
+                // What the mail server said (its name, its replies) is for Admins, who can
+                // send the message again; others see that it is being retried, or failed.
                 .map(|m| SentEmail {
                     body: shown_body(&m.body, smtp, admin, local),
+                    last_error: m.last_error.filter(|_| admin),
                     ..m
                 })
                 .collect(),
