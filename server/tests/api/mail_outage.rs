@@ -26,6 +26,18 @@ struct Row {
     claimed_until: Option<i64>,
 }
 
+/// The newest message to `to` as the Sent email page lists it to `who` (null when absent).
+async fn listed_to(app: &TestApp, who: &crate::helpers::Client, to: &str) -> Value {
+    let (_, listed) = app.call(who, "list_sent_email", &[]).await;
+    listed[1]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["to"] == to)
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
 async fn newest_to(app: &TestApp, to: &str) -> Row {
     sqlx::query_as(
         "SELECT id, status, attempts, last_error, next_attempt_at, claimed_until FROM email_outbox
@@ -93,14 +105,7 @@ async fn an_outage_longer_than_the_old_retries_loses_no_invitation(app: &TestApp
     assert!(!error.is_empty());
 
     // The Sent email page says it is being retried, and why.
-    let (_, listed) = app.call(&admin.client, "list_sent_email", &[]).await;
-    let mail = listed[1]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["to"] == "olive@example.com")
-        .cloned()
-        .unwrap_or(Value::Null);
+    let mail = listed_to(app, &admin.client, "olive@example.com").await;
     assert_eq!(mail["status"], "pending", "{mail}");
     assert!(mail["attempts"].as_i64().unwrap() > 8, "{mail}");
     assert_eq!(mail["last_error"], error.as_str());
@@ -129,14 +134,7 @@ async fn an_outage_longer_than_the_old_retries_loses_no_invitation(app: &TestApp
         .sign_in("staff.outage-manager@example.com", crate::helpers::PASSWORD)
         .await;
     assert!(status.is_success(), "{body}");
-    let (_, listed) = app.call(&manager, "list_sent_email", &[]).await;
-    let seen = listed[1]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["to"] == "olive@example.com")
-        .cloned()
-        .unwrap_or(Value::Null);
+    let seen = listed_to(app, &manager, "olive@example.com").await;
     assert_eq!(seen["attempts"], mail["attempts"], "{seen}");
     assert_eq!(seen["last_error"], Value::Null, "{seen}");
     let page = app.get_text(&manager, "/outbox").await;
