@@ -219,8 +219,45 @@ async fn every_password_door_asks_for_the_code(app: &TestApp) {
     assert_eq!(memberships(app, &owner.email).await, 3);
 }
 
+/// An accept that would be refused anyway (the login became a member meanwhile) is refused
+/// before the code is asked for: a recovery code given with it is not used up.
+async fn a_refused_accept_spends_no_recovery_code(app: &TestApp) {
+    let owner = app.sign_up("ts-spent").await;
+    let (_, recovery) = turn_on(app, &owner.client).await;
+    let other = app.sign_up("ts-spent-b").await;
+    let employee = app.role_id(other.practice_id, "Employee").await;
+    let token = app.invite_and_read_link(&other, "Owner", &owner.email, employee).await;
+    // Meanwhile the login joined the practice another way.
+    sqlx::query("INSERT INTO practice_members (practice_id, user_id, role_id, status, is_main, joined_at) VALUES ($1, $2, $3, 'active', 0, 0)")
+        .bind(other.practice_id)
+        .bind(owner.user_id)
+        .bind(employee)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let unused = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
+            .bind(owner.user_id)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap()
+    };
+    let before = unused().await;
+    let (status, body) = app
+        .call(
+            &app.client(),
+            "accept_invitation",
+            &[("token", &token), ("password", PASSWORD), ("code", &recovery[0])],
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body.to_string().contains("already a member"), "{body}");
+    assert_eq!(unused().await, before, "the recovery code is still there to use");
+}
+
 crate::on_both_backends!(
     signing_in_asks_for_a_code_that_works_once,
     wrong_codes_are_throttled_like_wrong_passwords,
     every_password_door_asks_for_the_code,
+    a_refused_accept_spends_no_recovery_code,
 );

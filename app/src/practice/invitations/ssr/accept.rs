@@ -53,6 +53,11 @@ pub async fn accept(
     // An existing login with two-step sign-in gives its code before anything is committed:
     // its password alone joins nothing.
     if let Some((id, Some(_))) = &existing {
+        // What would refuse the accept is asked first (and again below, where it counts):
+        // a recovery code is used up by the step, and must not be spent on a refusal.
+        let mut conn = state.db.pool().acquire().await?;
+        refuse_if_clash(&mut conn, &row).await?;
+        drop(conn);
         crate::account::two_step::ssr::second_step(state, *id, code).await?;
     }
 
@@ -92,47 +97,7 @@ pub async fn accept(
         }
     };
     // Who may be what, again: what was true when it was sent may not be now.
-    {
-        use crate::access::policy::{Clash, invitation_clash};
-        let account = &row.account_name;
-        let why = match invitation_clash(&mut tx, row.practice_id, row.client_id, &row.email).await? {
-            None => None,
-            Some(Clash::Member) => Some("You are already a member of this practice.".to_owned()),
-            Some(Clash::Staff) => Some(format!(
-                "You are on the practice's staff, so your access to {account} is given by the practice, not by this invitation."
-            )),
-            Some(Clash::ClientUser) => Some(format!("You are already a user of {account}.")),
-            Some(Clash::ClientUserOf(of)) => Some(format!(
-                "You are one of {of}'s own users, and a client's own user cannot also join the practice's staff. Ask {of} to remove your login there first."
-            )),
-        };
-        if let Some(why) = why {
-            return Err(AppError::Conflict(why));
-        }
-        // And the inviter may still give access: an invitation from someone deactivated or
-        // gone since is no longer theirs to give (offboarding revokes theirs; this is for
-        // every other way of leaving).
-        let still_there: i64 = match row.invited_by {
-            None => 0,
-            Some(inviter) => {
-                sqlx::query_scalar(
-                    r#"SELECT (SELECT COUNT(*) FROM practice_members WHERE practice_id = $1 AND user_id = $2 AND status = $4)
-                            + (SELECT COUNT(*) FROM client_users WHERE client_id = $3 AND user_id = $2 AND status = $4)"#,
-                )
-                .bind(row.practice_id)
-                .bind(inviter)
-                .bind(row.client_id.unwrap_or(0))
-                .bind(MemberStatus::Active.as_str())
-                .fetch_one(&mut *tx)
-                .await?
-            }
-        };
-        if still_there == 0 {
-            return Err(AppError::Conflict(format!(
-                "The person who invited you can no longer give access to {account}. Ask its admin for a new invitation."
-            )));
-        }
-    }
+    refuse_if_clash(&mut tx, &row).await?;
     let joined = match row.client_id {
         None => {
             crate::access::members::add_member(&mut tx, row.practice_id, user_id, row.role_id, false).await?;
@@ -199,4 +164,48 @@ pub async fn accept(
     .await?;
     tx.commit().await?;
     Ok((user_id, joined))
+}
+
+/// Refuses an accept that may not happen now: the invitee is already what it would make
+/// them, or could not be both (see `policy::invitation_clash`), or whoever invited them can
+/// no longer give access.
+async fn refuse_if_clash(conn: &mut sqlx::AnyConnection, row: &InvitationRow) -> Result<(), AppError> {
+    use crate::access::policy::{Clash, invitation_clash};
+    let account = &row.account_name;
+    let why = match invitation_clash(&mut *conn, row.practice_id, row.client_id, &row.email).await? {
+        None => None,
+        Some(Clash::Member) => Some("You are already a member of this practice.".to_owned()),
+        Some(Clash::Staff) => Some(format!(
+            "You are on the practice's staff, so your access to {account} is given by the practice, not by this invitation."
+        )),
+        Some(Clash::ClientUser) => Some(format!("You are already a user of {account}.")),
+        Some(Clash::ClientUserOf(of)) => Some(format!(
+            "You are one of {of}'s own users, and a client's own user cannot also join the practice's staff. Ask {of} to remove your login there first."
+        )),
+    };
+    if let Some(why) = why {
+        return Err(AppError::Conflict(why));
+    }
+    // And the inviter may still give access: an invitation from someone deactivated or
+    // gone since is no longer theirs to give (offboarding revokes theirs; this is for
+    // every other way of leaving).
+    let still_there: i64 = match row.invited_by {
+        None => 0,
+        Some(inviter) => sqlx::query_scalar(
+            r#"SELECT (SELECT COUNT(*) FROM practice_members WHERE practice_id = $1 AND user_id = $2 AND status = $4)
+                        + (SELECT COUNT(*) FROM client_users WHERE client_id = $3 AND user_id = $2 AND status = $4)"#,
+        )
+        .bind(row.practice_id)
+        .bind(inviter)
+        .bind(row.client_id.unwrap_or(0))
+        .bind(MemberStatus::Active.as_str())
+        .fetch_one(&mut *conn)
+        .await?,
+    };
+    if still_there == 0 {
+        return Err(AppError::Conflict(format!(
+            "The person who invited you can no longer give access to {account}. Ask its admin for a new invitation."
+        )));
+    }
+    Ok(())
 }
