@@ -4,7 +4,7 @@
 use super::*;
 
 /// One click in the matrix over HTTP: how long it took and whether it succeeded.
-async fn toggle(http: &reqwest::Client, url: &str, staff: i64, client: i64, role: i64) -> (Duration, bool) {
+pub(crate) async fn toggle(http: &reqwest::Client, url: &str, staff: i64, client: i64, role: i64) -> (Duration, bool) {
     let start = Instant::now();
     let ok = http
         .post(url)

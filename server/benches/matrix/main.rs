@@ -52,6 +52,22 @@ where
     times[n / 2]
 }
 
+/// A server of the database at `url`, ready to run on a port of its own: its listener,
+/// address and state (migrated; started with `server::run`).
+async fn prepared_server(url: &str) -> (tokio::net::TcpListener, String, app::platform::state::AppState) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let config = Config::from_lookup(|k| match k {
+        "DATABASE_URL" => Some(url.to_owned()),
+        "SITE_ADDR" => Some(addr.clone()),
+        "LOG_LEVEL" => Some("error".into()),
+        _ => None,
+    })
+    .unwrap();
+    let state = server::prepare_state(config).await.expect("server state");
+    (listener, addr, state)
+}
+
 fn ms(d: Duration) -> String {
     format!("{:>9.1} ms", d.as_secs_f64() * 1000.0)
 }

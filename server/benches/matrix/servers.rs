@@ -7,16 +7,7 @@ use crate::load::report_load;
 
 /// Starts a second server of the database at `url`; answers its base address.
 async fn second_server(url: &str) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    let config = Config::from_lookup(|k| match k {
-        "DATABASE_URL" => Some(url.to_owned()),
-        "SITE_ADDR" => Some(addr.clone()),
-        "LOG_LEVEL" => Some("error".into()),
-        _ => None,
-    })
-    .unwrap();
-    let state = server::prepare_state(config).await.expect("second server");
+    let (listener, addr, state) = prepared_server(url).await;
     tokio::spawn(server::run(state, listener));
     format!("http://{addr}")
 }
@@ -79,19 +70,8 @@ pub(crate) async fn two_servers(
                 let per = (clients / workers).max(1);
                 let client = 1 + w + workers * (i % per);
                 let role = if (i / per) % 2 == 0 { employee } else { custom };
-                let start = Instant::now();
-                let ok = http
-                    .post(&url)
-                    .header("Accept", "application/json")
-                    .form(&[
-                        ("user_id", staff.to_string()),
-                        ("client_id", client.to_string()),
-                        ("role_id", role.to_string()),
-                    ])
-                    .send()
-                    .await
-                    .is_ok_and(|r| r.status().is_success());
-                clicks.latencies.push(start.elapsed());
+                let (took, ok) = super::load::toggle(&http, &url, staff, client, role).await;
+                clicks.latencies.push(took);
                 if ok {
                     clicks.acked.push((client, role));
                 } else {

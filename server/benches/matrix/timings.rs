@@ -5,17 +5,8 @@ use super::*;
 
 pub(crate) async fn bench(target: Target, clients: usize) {
     let dir = tempfile::tempdir().unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
     let url = target.database_url.replace("{dir}", &dir.path().display().to_string());
-    let config = Config::from_lookup(|k| match k {
-        "DATABASE_URL" => Some(url.clone()),
-        "SITE_ADDR" => Some(addr.clone()),
-        "LOG_LEVEL" => Some("error".into()),
-        _ => None,
-    })
-    .unwrap();
-    let state = server::prepare_state(config).await.expect("state");
+    let (listener, addr, state) = prepared_server(&url).await;
     let seeded_at = Instant::now();
     let login = app::demo::seed_if_empty(&state.db, clients)
         .await
