@@ -11,8 +11,8 @@ use sqlx::AnyConnection;
 
 use crate::access::actor::PracticeActor;
 use crate::domain::audit::Event;
-use crate::platform::audit::{AnyQuery, StoredEvent, insert, insert_returning_id, insert_with};
-use crate::platform::db::{BoxFuture, Db, Held, Step, WriteTx};
+use crate::platform::audit::{StoredEvent, insert, insert_returning_id, insert_with};
+use crate::platform::db::{AnyQuery, BoxFuture, Db, Held, Step, WriteTx};
 use crate::platform::error::AppError;
 
 /// Who a change is by, and in which practice it is recorded.
@@ -116,10 +116,7 @@ impl Write {
 
     /// A change of one statement that records nothing (a key being set up, a sign-in's
     /// challenge spent): it takes its write turn like any other, and commits at once.
-    pub async fn one<'q>(
-        db: &Db,
-        statement: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    ) -> Result<sqlx::any::AnyQueryResult, AppError> {
+    pub async fn one<'q>(db: &Db, statement: AnyQuery<'q>) -> Result<sqlx::any::AnyQueryResult, AppError> {
         Ok(db.execute_write(statement).await?)
     }
 

@@ -18,7 +18,7 @@ pub mod ssr {
 
     use super::*;
     use crate::access::actor::PracticeActor;
-    use crate::platform::db::{Db, now};
+    use crate::platform::db::{AnyQuery, Db, now};
     use crate::platform::error::AppError;
     use crate::platform::mail::{OutgoingEmail, enqueue, escape_html};
 
@@ -128,15 +128,35 @@ pub mod ssr {
         line: &str,
         send_after: i64,
     ) -> Result<(), sqlx::Error> {
-        sqlx::query(&insert_line_sql(1))
+        let sql = insert_line_sql(1);
+        bind_line(
+            sqlx::query(&sql),
+            practice_id,
+            user_id,
+            kind,
+            line.to_owned(),
+            send_after,
+        )
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
+
+    /// `query` with the values of [`insert_line_sql`] bound.
+    pub fn bind_line<'q>(
+        query: AnyQuery<'q>,
+        practice_id: i64,
+        user_id: i64,
+        kind: &'q str,
+        line: String,
+        send_after: i64,
+    ) -> AnyQuery<'q> {
+        query
             .bind(practice_id)
             .bind(user_id)
             .bind(kind)
             .bind(line)
             .bind(send_after)
-            .execute(conn)
-            .await?;
-        Ok(())
     }
 
     #[derive(sqlx::FromRow)]

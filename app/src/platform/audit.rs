@@ -4,16 +4,13 @@
 //! (`domain::audit`); here it is only stored.
 
 #[cfg(feature = "ssr")]
-pub use ssr::{AnyQuery, StoredEvent, insert, insert_returning_id, insert_with};
+pub use ssr::{StoredEvent, insert, insert_returning_id, insert_with};
 
 #[cfg(feature = "ssr")]
 mod ssr {
     use sqlx::AnyConnection;
 
-    use crate::platform::db::now;
-
-    /// A statement for either backend, with some of its values bound.
-    pub type AnyQuery<'a> = sqlx::query::Query<'a, sqlx::Any, sqlx::any::AnyArguments<'a>>;
+    use crate::platform::db::{AnyQuery, now};
 
     /// One row of `audit_events` as stored: its action's stored name and its before/after
     /// as JSON text.

@@ -26,6 +26,9 @@ pub mod write;
 
 pub use constraint::{Unique, on_constraint, violates};
 pub use group::{BoxFuture, GroupTx, Held, Step};
+
+/// A statement for either backend, with some of its values bound.
+pub type AnyQuery<'a> = sqlx::query::Query<'a, sqlx::Any, sqlx::any::AnyArguments<'a>>;
 pub use sql::{MAX_SEARCH_CHARS, like_pattern, page_offset, search_term, values_placeholders};
 pub use write::WriteTx;
 

@@ -65,7 +65,7 @@ impl Db {
     /// handler it could lose the lock to queued writers again and again under load.
     pub async fn execute_write<'q>(
         &self,
-        query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+        query: super::AnyQuery<'q>,
     ) -> Result<sqlx::any::AnyQueryResult, sqlx::Error> {
         match self.backend {
             Backend::Sqlite => {

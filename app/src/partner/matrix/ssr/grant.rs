@@ -15,7 +15,7 @@ use crate::domain::roles::RoleKind;
 use crate::domain::roles::display_role_name;
 use crate::domain::statuses::MemberStatus;
 use crate::partner::access_notices::ssr as access_notices;
-use crate::platform::db::{Held, Step, now};
+use crate::platform::db::{AnyQuery, Held, Step, now};
 
 /// The statement writing a role for one pair (`role`: a role given; else removed), its
 /// values numbered from `$first`: practice, person, client, role, by whom, when (removing:
@@ -43,13 +43,13 @@ fn pair_sql(role: bool, first: usize) -> String {
 
 /// `query` with the values of [`pair_sql`] bound.
 fn bind_pair<'q>(
-    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    query: AnyQuery<'q>,
     practice_id: i64,
     user_id: i64,
     client_id: i64,
     role_id: Option<i64>,
     actor: i64,
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+) -> AnyQuery<'q> {
     match role_id {
         Some(role) => query
             .bind(practice_id)
@@ -115,12 +115,9 @@ async fn write_click(
     w.record_with(event, &with, move |query| {
         let query = bind_pair(query, practice_id, user_id, client_id, role_id, by);
         match notice {
-            Some((line, due)) => query
-                .bind(practice_id)
-                .bind(user_id)
-                .bind(access_notices::ACCESS)
-                .bind(line)
-                .bind(due),
+            Some((line, due)) => {
+                access_notices::bind_line(query, practice_id, user_id, access_notices::ACCESS, line, due)
+            }
             None => query,
         }
     })
